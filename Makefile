@@ -1,0 +1,80 @@
+# Plugboard: `make` builds the plugins into assets/, `make test` runs every test.
+# Every target first installs the Debian packages it needs when they are missing.
+
+SWIFT ?= swift
+ASSETS ?= assets
+FUZZ_SECONDS ?= 60
+
+# Plugin executables (products in Package.swift) that `make` builds into $(ASSETS).
+PLUGINS :=
+
+BUILD_PACKAGES := libprotobuf-c-dev pkg-config
+PROTO_PACKAGES := protobuf-c-compiler protobuf-compiler libprotoc-dev
+TEST_PACKAGES := $(BUILD_PACKAGES) $(PROTO_PACKAGES) valgrind binutils git
+
+# Installs the named Debian packages that are not installed yet (apt-get update once, first).
+define install_packages
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo=sudo; fi; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+endef
+
+.PHONY: all deps protos check-protos test leak-check fuzz bench clean-assets
+
+all: deps
+	$(SWIFT) build -c release $(foreach p,$(PLUGINS),--product $(p))
+	@mkdir -p $(ASSETS)
+	@for p in $(PLUGINS); do cp "$$($(SWIFT) build -c release --show-bin-path)/$$p" $(ASSETS)/; done
+	@echo "plugins in $(ASSETS)/: $(if $(PLUGINS),$(PLUGINS),none yet)"
+
+deps:
+	$(call install_packages,$(BUILD_PACKAGES))
+
+# Regenerates all protoc-c (C) and protoc-gen-plugboard (Swift) output from Protos/.
+protos:
+	$(call install_packages,$(BUILD_PACKAGES) $(PROTO_PACKAGES))
+	$(SWIFT) build --product protoc-gen-plugboard
+	Protos/generate.sh "$$($(SWIFT) build --show-bin-path)/protoc-gen-plugboard"
+
+# Fails when the committed generated code is not what `make protos` produces.
+check-protos: protos
+	@outputs="$$(Protos/generate.sh --outputs)"; \
+	if [ -n "$$(git status --porcelain -- $$outputs)" ]; then \
+		git status --short -- $$outputs; \
+		echo "generated code is stale: run 'make protos' and commit the result"; exit 1; \
+	fi
+	@echo "generated code is fresh"
+
+test: check-protos
+	$(call install_packages,$(TEST_PACKAGES))
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) leak-check
+
+# Encodes and decodes valid and malformed messages under valgrind; any definite or indirect leak
+# fails. valgrind 3.19 cannot read the toolchain's DWARF 5, so it runs a copy without debug info.
+leak-check:
+	$(call install_packages,$(BUILD_PACKAGES) valgrind binutils)
+	$(SWIFT) build --product protobuf-fuzz
+	objcopy --strip-debug "$$($(SWIFT) build --show-bin-path)/protobuf-fuzz" .build/protobuf-fuzz.nodebug
+	valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=3 .build/protobuf-fuzz.nodebug
+	@echo "leak check: no leaks from encode/decode"
+
+# Coverage-guided fuzzing of the decoder with libFuzzer, for FUZZ_SECONDS (crashes land in fuzz-corpus/).
+fuzz:
+	$(call install_packages,$(BUILD_PACKAGES))
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product protobuf-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library
+	@mkdir -p fuzz-corpus
+	.build-fuzz/release/protobuf-fuzz fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=fuzz-corpus/crash- -print_final_stats=1
+
+bench: deps
+	$(SWIFT) run -c release protobuf-bench
+
+clean-assets:
+	rm -rf $(ASSETS)

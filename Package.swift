@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 mode and explicit import access levels.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let grpcCore = Target.Dependency.product(name: "GRPCCore", package: "grpc-swift-2")
+
+var targets: [Target] = [
+    // MARK: C: libprotobuf-c and protoc-c output (generated, committed, never hand-edited)
+    .systemLibrary(
+        name: "CProtobufC",
+        pkgConfig: "libprotobuf-c",
+        providers: [.apt(["libprotobuf-c-dev"])]
+    ),
+    .target(name: "CGoogleProtobuf", dependencies: ["CProtobufC"]),
+    .target(name: "CGoogleProtobufCompiler", dependencies: ["CProtobufC", "CGoogleProtobuf"]),
+    .target(name: "CGrpcHealthV1", dependencies: ["CProtobufC"]),
+    .target(name: "CPlugin", dependencies: ["CProtobufC", "CGoogleProtobuf"]),
+
+    // MARK: Swift over protobuf-c
+    .target(name: "ProtobufC", dependencies: ["CProtobufC", grpcCore]),
+    .executableTarget(
+        name: "protoc-gen-plugboard",
+        dependencies: [
+            "CProtobufC", "CGoogleProtobuf", "CGoogleProtobufCompiler",
+            .product(name: "GRPCCodeGen", package: "grpc-swift-2"),
+        ]
+    ),
+    .target(
+        name: "GoPluginProtos",
+        dependencies: ["ProtobufC", "CProtobufC", "CGoogleProtobuf", "CGrpcHealthV1", "CPlugin", grpcCore]
+    ),
+
+
+
+    // MARK: Tests
+    .target(name: "CPlugboardTestV1", dependencies: ["CProtobufC"], path: "Tests/Generated/CPlugboardTestV1"),
+    .target(
+        name: "PlugboardTestV1",
+        dependencies: ["ProtobufC", "CProtobufC", "CPlugboardTestV1", grpcCore],
+        path: "Tests/Generated/PlugboardTestV1"
+    ),
+    .target(
+        name: "PlugboardTestSupport",
+        dependencies: ["ProtobufC", "PlugboardTestV1", grpcCore],
+        path: "Tests/Support"
+    ),
+    .executableTarget(
+        name: "protobuf-fuzz",
+        dependencies: ["ProtobufC", "PlugboardTestV1", "PlugboardTestSupport"],
+        path: "Tests/ProtobufCFuzz"
+    ),
+    .executableTarget(
+        name: "protobuf-bench",
+        dependencies: ["ProtobufC", "CProtobufC", "PlugboardTestV1", "PlugboardTestSupport"],
+        path: "Tests/Benchmarks/ProtobufBench"
+    ),
+    .testTarget(
+        name: "ProtobufCTests",
+        dependencies: [
+            "ProtobufC", "PlugboardTestV1", "PlugboardTestSupport", "GoPluginProtos", grpcCore,
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        ]
+    ),
+]
+
+// C targets ignore Swift settings, so every target gets the same ones.
+for index in targets.indices where targets[index].type != .system {
+    targets[index].swiftSettings = (targets[index].swiftSettings ?? []) + swiftSettings
+}
+
+let package = Package(
+    name: "Plugboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ProtobufC", targets: ["ProtobufC"]),
+        .executable(name: "protoc-gen-plugboard", targets: ["protoc-gen-plugboard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+    ],
+    targets: targets
+)
