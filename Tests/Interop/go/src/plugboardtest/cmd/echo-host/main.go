@@ -1,0 +1,147 @@
+// Command echo-host loads an echo plugin (Go or Swift) through the real go-plugin (Debian's
+// v1.0.1, grpc-go 1.33) and drives plugboard.test.v1.Echo. It prints exactly one JSON object on
+// stdout, logs hclog JSON on stderr, and exits 0 only if every check passed. On a failure the
+// object still appears (with whatever was measured) plus "error"; the reason also goes to stderr.
+//
+// Usage:
+//
+//	echo-host -plugin PATH -mode smoke|load|bench [mode flags] [-- plugin args...]
+//
+// Keys of the JSON object, by mode:
+//
+// smoke (start, Ping, NegotiatedVersion, Get, 5 "log:<level>:" Gets, Update×100, Expand×10,
+// Collect×10, Kill):
+//
+//	negotiatedVersion  int     app protocol version the plugin chose (must be 1)
+//	calls              int     Echo RPCs completed (a stream counts once)
+//	logLevels          bool    every "log:<level>:" line came back re-logged at <level> (-check-logs)
+//	socket             string  the plugin's unix socket (ReattachConfig().Addr)
+//	pid                int     the plugin's pid
+//	stopMs             float   how long Kill() took
+//	graceful           bool    false if go-plugin logged "plugin failed to exit gracefully"
+//	socketRemoved      bool    the socket file is gone after Kill()
+//	pidGone            bool    kill(pid, 0) fails with ESRCH after Kill()
+//	goAways            int     GOAWAY ENHANCE_YOUR_CALM frames grpc-go received (must be 0)
+//	reconnects         int     times the connection left READY before Kill() (must be 0)
+//
+// load (-calls sequential Gets, then -stream messages over one Update stream; one connection):
+//
+//	calls, callErrors, callSeconds, callsPerSecond
+//	streamMessages, streamErrors, streamSeconds, streamMessagesPerSecond
+//	firstError         string  the first failure, with its gRPC status (omitted if none)
+//	goAways, reconnects, graceful   as in smoke
+//
+// bench (each figure measured for -seconds after a warm-up, messages carry -payload bytes):
+//
+//	unary_p50_us                          sequential Get latency, median, µs
+//	unary_p99_us                          sequential Get latency, 99th percentile, µs
+//	unary_calls_per_s                     sequential Gets per second
+//	unary_concurrent_calls_per_s          Gets per second from -concurrency goroutines, one connection
+//	concurrency                           that goroutine count
+//	pingpong_msgs_per_s                   Update, one message in flight: round trips per second
+//	pipelined_host_to_plugin_msgs_per_s   Collect, host streams without waiting
+//	pipelined_plugin_to_host_msgs_per_s   Expand, plugin streams without waiting
+//	start_to_ready_ms                     NewClient+Start to first successful Get, median of -starts
+//	graceful_stop_ms                      Kill() duration, median of -starts
+//	starts                                how many start/stop cycles were timed
+//	seconds_per_figure, payload_bytes     the parameters used
+//	go_aways, reconnects                  as in smoke (must be 0)
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+)
+
+// options are the command-line flags.
+type options struct {
+	pluginPath  string
+	pluginArgs  []string
+	mode        string
+	calls       int
+	stream      int
+	seconds     float64
+	warmup      float64
+	concurrency int
+	starts      int
+	payload     int
+	checkLogs   bool
+	timeout     time.Duration
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.pluginPath, "plugin", "", "path of the plugin executable (required)")
+	flag.StringVar(&o.mode, "mode", "smoke", "smoke, load or bench")
+	flag.IntVar(&o.calls, "calls", 20000, "load: sequential unary Gets")
+	flag.IntVar(&o.stream, "stream", 100000, "load: messages over one Update stream")
+	flag.Float64Var(&o.seconds, "seconds", 2, "bench: seconds per figure")
+	flag.Float64Var(&o.warmup, "warmup", 0.5, "bench: warm-up seconds")
+	flag.IntVar(&o.concurrency, "concurrency", 16, "bench: goroutines for the concurrent unary figure")
+	flag.IntVar(&o.starts, "starts", 10, "bench: start/stop cycles for start_to_ready_ms and graceful_stop_ms")
+	flag.IntVar(&o.payload, "payload", 0, "bench: payload bytes per message")
+	flag.BoolVar(&o.checkLogs, "check-logs", true, "smoke: check log:<level>: re-levelling")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "deadline for all RPCs; the host gives up 10 s later")
+	flag.Parse()
+	o.pluginArgs = flag.Args()
+	if o.pluginPath == "" {
+		fail("-plugin PATH is required")
+	}
+
+	logs := newLogCapture(os.Stderr)
+	grpcLogs := installGRPCLogger(os.Stderr)
+	h := &host{opts: o, logs: logs, grpcLogs: grpcLogs}
+
+	// A hung peer must not hang the test run: after the deadline, kill the plugin and give up.
+	time.AfterFunc(o.timeout+10*time.Second, func() {
+		fmt.Fprintf(os.Stderr, "echo-host: %s mode did not finish within %s; killing the plugin\n", o.mode, o.timeout)
+		if pid := h.currentPid(); pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		os.Exit(3)
+	})
+
+	var result interface{}
+	var err error
+	switch o.mode {
+	case "smoke":
+		result, err = h.smoke()
+	case "load":
+		result, err = h.load()
+	case "bench":
+		result, err = h.bench()
+	default:
+		fail(fmt.Sprintf("unknown -mode %q (want smoke, load or bench)", o.mode))
+	}
+	h.stop() // no-op unless a mode bailed out early
+
+	report(result, err)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "echo-host: %s failed: %v\n", o.mode, err)
+		os.Exit(1)
+	}
+}
+
+// report writes the result as one JSON object on stdout, adding "error" when err is set.
+func report(result interface{}, err error) {
+	var fields map[string]interface{}
+	raw, _ := json.Marshal(result)
+	if json.Unmarshal(raw, &fields) != nil || fields == nil {
+		fields = map[string]interface{}{}
+	}
+	if err != nil {
+		fields["error"] = err.Error()
+	}
+	out, _ := json.Marshal(fields)
+	fmt.Println(string(out))
+}
+
+// fail reports a usage error and exits.
+func fail(msg string) {
+	fmt.Fprintf(os.Stderr, "echo-host: %s\n", msg)
+	os.Exit(2)
+}
