@@ -39,6 +39,12 @@ var targets: [Target] = [
 
 
 
+    // MARK: The go-plugin protocol: handshake, versions, errors, log lines (pure values, no I/O)
+    .target(
+        name: "PlugboardCore",
+        dependencies: [.product(name: "Logging", package: "swift-log")]
+    ),
+
     // MARK: Tests
     .target(name: "CPlugboardTestV1", dependencies: ["CProtobufC"], path: "Tests/Generated/CPlugboardTestV1"),
     .target(
@@ -60,6 +66,10 @@ var targets: [Target] = [
         name: "protobuf-bench",
         dependencies: ["ProtobufC", "CProtobufC", "PlugboardTestV1", "PlugboardTestSupport"],
         path: "Tests/Benchmarks/ProtobufBench"
+    ),
+    .testTarget(
+        name: "PlugboardCoreTests",
+        dependencies: ["PlugboardCore", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(
         name: "ProtobufCTests",
@@ -84,6 +94,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: targets
 )

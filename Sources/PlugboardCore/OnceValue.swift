@@ -1,0 +1,53 @@
+import Synchronization
+
+/// A value that is set once and awaited by any number of tasks; a waiting task that is cancelled
+/// stops waiting (and gets `nil`), so it can be raced against a timeout in a task group.
+public final class OnceValue<Value: Sendable>: Sendable {
+    private struct State {
+        var value: Value?
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Value?, Never>] = [:]
+    }
+
+    private let state = Mutex<State>(State())
+
+    public init() {}
+
+    /// The value, if it has been set.
+    public var value: Value? { self.state.withLock { $0.value } }
+
+    /// Sets the value and wakes every waiter; later calls are ignored. Returns whether this call set it.
+    @discardableResult
+    public func set(_ value: Value) -> Bool {
+        let waiters: [CheckedContinuation<Value?, Never>]? = self.state.withLock { state in
+            guard state.value == nil else { return nil }
+            state.value = value
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        waiters?.forEach { $0.resume(returning: value) }
+        return waiters != nil
+    }
+
+    /// Waits for the value; `nil` if the task is cancelled first.
+    public func wait() async -> Value? {
+        let id = self.state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready: Value?? = self.state.withLock { state in
+                    if let value = state.value { return .some(value) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+extension PluginError {
+    /// What kind of failure a ``PluginError`` is. New codes may be added; switch with a `default`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: String, Hashable, Sendable {
+            // The handshake line (protocol §4).
+            case invalidHandshake, outputBeforeHandshake, handshakeTooLong
+            case coreVersionMismatch, appVersionUnsupported
+            case netRPCRefused, unsupportedProtocol
+            case unsupportedNetwork, unknownNetwork, socketPathMissing, socketPathInvalid
+            case invalidServerCertificate, invalidMultiplexField
+            // Starting the process (protocol §1, §3, §12).
+            case executableNotFound, notExecutable, wrongArchitecture, launchFailed, checksumMismatch
+            case cookieMismatch, cookieNotConfigured
+            case exitedBeforeHandshake, startTimeout
+            // Running and stopping (protocol §6, §9).
+            case connectionFailed, exitedUnexpectedly, shutdownTimeout, stopped
+        }
+
+        private let wrapped: Wrapped
+
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        public var description: String { self.wrapped.rawValue }
+
+        /// The first stdout line has pipes but is not a handshake: too few fields, or a field that is not a number.
+        public static let invalidHandshake = Code(.invalidHandshake)
+        /// The first stdout line is plain text (no `|`): the plugin printed something before its handshake.
+        public static let outputBeforeHandshake = Code(.outputBeforeHandshake)
+        /// The first stdout line is longer than the host reads (Go: 64 KiB) without a newline.
+        public static let handshakeTooLong = Code(.handshakeTooLong)
+        /// Field 1 is a number other than the core protocol version `1`.
+        public static let coreVersionMismatch = Code(.coreVersionMismatch)
+        /// Field 2 is an app protocol version the host does not accept.
+        public static let appVersionUnsupported = Code(.appVersionUnsupported)
+        /// The plugin speaks `netrpc` (field 5 says so, or is absent); Plugboard speaks gRPC only.
+        public static let netRPCRefused = Code(.netRPCRefused)
+        /// Field 5 is neither `grpc` nor `netrpc`.
+        public static let unsupportedProtocol = Code(.unsupportedProtocol)
+        /// Field 3 is `tcp`, valid go-plugin (Windows) but not supported: Plugboard uses unix sockets only.
+        public static let unsupportedNetwork = Code(.unsupportedNetwork)
+        /// Field 3 is neither `unix` nor `tcp`.
+        public static let unknownNetwork = Code(.unknownNetwork)
+        /// Field 4, the socket path, is empty.
+        public static let socketPathMissing = Code(.socketPathMissing)
+        /// Field 4 is not an absolute path, contains NUL, or is too long for a unix socket address.
+        public static let socketPathInvalid = Code(.socketPathInvalid)
+        /// Field 6 is longer than 50 characters but is not unpadded standard base64 of a DER certificate.
+        public static let invalidServerCertificate = Code(.invalidServerCertificate)
+        /// Field 7 (broker multiplexing) is not a boolean, or the line has more than 7 fields.
+        public static let invalidMultiplexField = Code(.invalidMultiplexField)
+        /// The plugin executable does not exist.
+        public static let executableNotFound = Code(.executableNotFound)
+        /// The plugin file exists but is not executable (mode or file type).
+        public static let notExecutable = Code(.notExecutable)
+        /// The plugin executable is built for another CPU architecture or OS.
+        public static let wrongArchitecture = Code(.wrongArchitecture)
+        /// Spawning the process failed for another reason; see ``PluginError/cause``.
+        public static let launchFailed = Code(.launchFailed)
+        /// The executable's checksum differs from the configured one.
+        public static let checksumMismatch = Code(.checksumMismatch)
+        /// Plugin side: the magic cookie in the environment is missing or has the wrong value.
+        public static let cookieMismatch = Code(.cookieMismatch)
+        /// Plugin side: the plugin's own configuration has an empty cookie key or value.
+        public static let cookieNotConfigured = Code(.cookieNotConfigured)
+        /// The process ended before it printed a handshake line.
+        public static let exitedBeforeHandshake = Code(.exitedBeforeHandshake)
+        /// No handshake line arrived within the start timeout.
+        public static let startTimeout = Code(.startTimeout)
+        /// The host could not connect to, or get an answer over, the announced socket.
+        public static let connectionFailed = Code(.connectionFailed)
+        /// The process ended while the host was still using it.
+        public static let exitedUnexpectedly = Code(.exitedUnexpectedly)
+        /// The plugin did not exit within the grace period after `Shutdown` and was killed.
+        public static let shutdownTimeout = Code(.shutdownTimeout)
+        /// The plugin was stopped (by the host or cancellation), so the call cannot go on.
+        public static let stopped = Code(.stopped)
+    }
+}
