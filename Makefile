@@ -10,7 +10,8 @@ PLUGINS :=
 
 BUILD_PACKAGES := libprotobuf-c-dev pkg-config
 PROTO_PACKAGES := protobuf-c-compiler protobuf-compiler libprotoc-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) $(PROTO_PACKAGES) valgrind binutils git
+GO_PACKAGES := golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev golang-goprotobuf-dev
+TEST_PACKAGES := $(BUILD_PACKAGES) $(PROTO_PACKAGES) $(GO_PACKAGES) valgrind binutils git
 
 # Installs the named Debian packages that are not installed yet (apt-get update once, first).
 define install_packages
@@ -22,7 +23,7 @@ define install_packages
 	fi
 endef
 
-.PHONY: all deps protos check-protos test leak-check fuzz bench clean-assets
+.PHONY: all deps protos check-protos go-peers test leak-check fuzz bench clean-assets
 
 all: deps
 	$(SWIFT) build -c release $(foreach p,$(PLUGINS),--product $(p))
@@ -41,6 +42,8 @@ protos:
 
 # Fails when the committed generated code is not what `make protos` produces.
 check-protos: protos
+	$(call install_packages,$(GO_PACKAGES))
+	Tests/Interop/go/generate.sh --check
 	@outputs="$$(Protos/generate.sh --outputs)"; \
 	if [ -n "$$(git status --porcelain -- $$outputs)" ]; then \
 		git status --short -- $$outputs; \
@@ -48,7 +51,12 @@ check-protos: protos
 	fi
 	@echo "generated code is fresh"
 
-test: check-protos
+# The Go peers on the real go-plugin (Debian's v1.0.1) for the interop tests and benchmarks.
+go-peers:
+	$(call install_packages,$(GO_PACKAGES))
+	Tests/Interop/go/build.sh .build/go
+
+test: check-protos go-peers
 	$(call install_packages,$(TEST_PACKAGES))
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -67,10 +75,10 @@ leak-check:
 # Coverage-guided fuzzing of the decoder with libFuzzer, for FUZZ_SECONDS (crashes land in fuzz-corpus/).
 fuzz:
 	$(call install_packages,$(BUILD_PACKAGES))
-	$(SWIFT) build -c release --scratch-path .build-fuzz --product protobuf-fuzz \
+	$(SWIFT) build --scratch-path .build-fuzz --product protobuf-fuzz \
 		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library
 	@mkdir -p fuzz-corpus
-	.build-fuzz/release/protobuf-fuzz fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	.build-fuzz/debug/protobuf-fuzz fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=fuzz-corpus/crash- -print_final_stats=1
 
 bench: deps

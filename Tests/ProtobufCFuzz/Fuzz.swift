@@ -8,7 +8,8 @@ import PlugboardTestSupport
 import PlugboardTestV1
 import ProtobufC
 
-/// Decodes `bytes` as each test message; whatever decodes must encode and decode to the same value.
+/// Decodes `bytes` as each test message; whatever decodes must re-encode to bytes that decode and
+/// encode to the same bytes again (bytes, not values: a decoded NaN never equals itself).
 func exercise(_ bytes: UnsafeRawBufferPointer) {
     check(KitchenSink.self, bytes)
     check(Legacy.self, bytes)
@@ -26,8 +27,10 @@ func check<M: ProtobufMessage>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) 
         return
     }
     do {
-        let again = try M(serializedBytes: try message.serializedBytes())
-        precondition(again == message, "\(M.protoMessageName) changed in a round trip")
+        let encoded = try message.serializedBytes()
+        let again = try M(serializedBytes: encoded)
+        let reencoded = try again.serializedBytes()
+        precondition(reencoded == encoded, "\(M.protoMessageName) changed in a round trip")
     } catch {
         fatalError("re-encoding \(M.protoMessageName) failed: \(error)")
     }
@@ -38,6 +41,21 @@ func check<M: ProtobufMessage>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) 
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     exercise(UnsafeRawBufferPointer(start: data, count: size))
     return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// SwiftPM's debug builds enter an executable through `<module>_main`; hand over to libFuzzer there.
+@_cdecl("protobuf_fuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return runFuzzerDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
 }
 #else
 import Foundation

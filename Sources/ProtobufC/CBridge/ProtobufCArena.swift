@@ -129,13 +129,31 @@ public final class ProtobufCArena {
         try self.repeated(values) { Optional(try self.message($0, as: type)) }
     }
 
-    /// Encodes a dictionary as protoc-c map entries; `fill` initializes each entry and sets its key and value.
-    public func mapEntries<K, V, C>(
+    /// Encodes a dictionary as protoc-c map entries, sorted by key so that equal maps encode to
+    /// equal bytes; `fill` initializes each entry and sets its key and value.
+    public func mapEntries<K: Comparable, V, C>(
         _ values: [K: V],
         as type: C.Type,
         _ fill: (K, V, UnsafeMutablePointer<C>) throws -> Void
     ) rethrows -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<C>?>?) {
-        try self.repeated(values) { element in
+        try self.entries(values.sorted { $0.key < $1.key }, as: type, fill)
+    }
+
+    /// Encodes a `bool`-keyed map, `false` first.
+    public func mapEntries<V, C>(
+        _ values: [Bool: V],
+        as type: C.Type,
+        _ fill: (Bool, V, UnsafeMutablePointer<C>) throws -> Void
+    ) rethrows -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<C>?>?) {
+        try self.entries(values.sorted { !$0.key && $1.key }, as: type, fill)
+    }
+
+    private func entries<K, V, C>(
+        _ sorted: [(key: K, value: V)],
+        as type: C.Type,
+        _ fill: (K, V, UnsafeMutablePointer<C>) throws -> Void
+    ) rethrows -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<C>?>?) {
+        try self.repeated(sorted) { element in
             let entry = self.allocate(type)
             try fill(element.key, element.value, entry)
             return Optional(entry)
