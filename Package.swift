@@ -45,6 +45,19 @@ var targets: [Target] = [
         dependencies: [.product(name: "Logging", package: "swift-log")]
     ),
 
+    // MARK: Transport: gRPC over unix sockets behind GRPCCore's transport protocols
+    .target(
+        name: "PlugboardTransport",
+        dependencies: [
+            grpcCore,
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        ]
+    ),
+
     // MARK: Tests
     .target(name: "CPlugboardTestV1", dependencies: ["CProtobufC"], path: "Tests/Generated/CPlugboardTestV1"),
     .target(
@@ -72,6 +85,14 @@ var targets: [Target] = [
         dependencies: ["PlugboardCore", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(
+        name: "PlugboardTransportTests",
+        dependencies: [
+            "PlugboardTransport", grpcCore,
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]
+    ),
+    .testTarget(
         name: "ProtobufCTests",
         dependencies: [
             "ProtobufC", "PlugboardTestV1", "PlugboardTestSupport", "GoPluginProtos", grpcCore,
@@ -95,6 +116,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     ],
     targets: targets
 )

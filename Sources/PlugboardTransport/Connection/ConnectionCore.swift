@@ -1,0 +1,72 @@
+internal import NIOCore
+internal import Synchronization
+
+/// What the tasks of a connection share with its event loop: the outbox of parts waiting to be
+/// written, and the way to reach the connection's handler.
+///
+/// Writers append to the outbox from any thread; the first append after a drain schedules one
+/// drain on the event loop, so a burst of writes costs one hop and one flush.
+final class ConnectionCore: @unchecked Sendable {
+  let eventLoop: any EventLoop
+  let config: UnixSocketTransport.Config
+  /// The socket path, for error messages.
+  let socketPath: String
+  /// Runs tasks on this connection's event loop.
+  let taskExecutor: EventLoopTaskExecutor
+
+  private struct Outbox {
+    var items: [(StreamCore, OutboundPart)] = []
+    var drainScheduled = false
+  }
+
+  private let outbox = Mutex(Outbox())
+
+  /// The connection's handler; event-loop-only, `nil` once the channel is gone.
+  nonisolated(unsafe) var handler: GRPCConnectionHandler?
+
+  init(eventLoop: any EventLoop, config: UnixSocketTransport.Config, socketPath: String) {
+    self.eventLoop = eventLoop
+    self.config = config
+    self.socketPath = socketPath
+    self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
+  }
+
+  /// Queues `part` of `stream` for the event loop.
+  func enqueue(_ stream: StreamCore, _ part: OutboundPart) {
+    let schedule = self.outbox.withLock { outbox in
+      outbox.items.append((stream, part))
+      if outbox.drainScheduled { return false }
+      outbox.drainScheduled = true
+      return true
+    }
+    if schedule {
+      self.eventLoop.execute { self.handler?.drainOutbox() ?? self.dropOutbox() }
+    }
+  }
+
+  /// Takes everything queued so far; event loop only.
+  func takeOutbox() -> [(StreamCore, OutboundPart)] {
+    self.outbox.withLock { outbox in
+      outbox.drainScheduled = false
+      var items: [(StreamCore, OutboundPart)] = []
+      swap(&items, &outbox.items)
+      return items
+    }
+  }
+
+  private func dropOutbox() {
+    for (stream, part) in self.takeOutbox() where part.size > 0 {
+      stream.outboundWritten(part.size)
+    }
+  }
+
+  /// A reader consumed messages worth `credit` bytes of window: tell the peer (hops to the loop).
+  func sendCredit(_ credit: Int, for stream: StreamCore) {
+    self.eventLoop.execute { self.handler?.sendStreamCredit(credit, for: stream) }
+  }
+
+  /// Like ``sendCredit(_:for:)`` when already on the event loop.
+  func sendCreditOnLoop(_ credit: Int, for stream: StreamCore) {
+    self.handler?.sendStreamCredit(credit, for: stream)
+  }
+}

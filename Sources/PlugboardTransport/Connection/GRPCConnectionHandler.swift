@@ -1,0 +1,293 @@
+internal import GRPCCore
+internal import GRPCNIOTransportHTTP2
+internal import NIOCore
+internal import NIOHPACK
+internal import NIOHTTP2
+
+/// The one handler behind `NIOHTTP2Handler` on a lean connection: it keeps the stream table,
+/// turns frames into gRPC parts and parts into frames, and does stream flow control.
+///
+/// Runs only on the channel's event loop. Server and client specifics live in the
+/// `+Server` and `+Client` extensions.
+final class GRPCConnectionHandler: ChannelInboundHandler {
+  typealias InboundIn = HTTP2Frame
+  typealias OutboundOut = HTTP2Frame
+
+  enum Role {
+    case server(ServerRole)
+    case client(ClientRole)
+  }
+
+  struct ServerRole {
+    /// Descriptors of the server's methods by `:path`.
+    var methods: [String: MethodDescriptor]
+    /// Receives each new RPC.
+    var onStream: AsyncStream<AcceptedStream>.Continuation
+  }
+
+  struct ClientRole {
+    var authority: String
+    /// Called once, on the event loop, when the connection can't take new streams any more.
+    var onDraining: @Sendable () -> Void
+  }
+
+  let core: ConnectionCore
+  let role: Role
+  var context: ChannelHandlerContext?
+  var streams: [HTTP2StreamID: StreamCore] = [:]
+  /// Client: the next stream ID to use.
+  var nextStreamID: Int32 = 1
+  /// Server: the highest stream ID the client opened.
+  var lastPeerStreamID = HTTP2StreamID.rootStream
+  /// GOAWAY was sent (server) or received (client): no new streams.
+  var draining = false
+  var isClosed = false
+  private var connectionCredit = 0
+  private var needsFlush = false
+  private var isReading = false
+
+  init(core: ConnectionCore, role: Role) {
+    self.core = core
+    self.role = role
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+    self.core.handler = self
+    if context.channel.isActive { self.openConnectionWindow(context: context) }
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    self.context = nil
+    self.core.handler = nil
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    self.openConnectionWindow(context: context)
+    context.fireChannelActive()
+  }
+
+  private func openConnectionWindow(context: ChannelHandlerContext) {
+    let increment = self.core.config.connectionWindowSize - 65_535
+    guard increment > 0 else { return }
+    self.write(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment)))
+    self.flushIfNeeded()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let frame = self.unwrapInboundIn(data)
+    self.isReading = true
+    switch frame.payload {
+    case .headers(let headers):
+      switch self.role {
+      case .server(let role):
+        self.serverReceived(headers: headers, streamID: frame.streamID, role: role)
+      case .client:
+        self.clientReceived(headers: headers, streamID: frame.streamID)
+      }
+    case .data(let data):
+      self.received(data: data, streamID: frame.streamID)
+    case .rstStream(let code):
+      self.receivedReset(code, streamID: frame.streamID)
+    case .goAway(let lastStreamID, _, _):
+      self.receivedGoAway(lastStreamID: lastStreamID)
+    case .windowUpdate, .ping, .settings, .priority, .pushPromise, .alternativeService, .origin:
+      ()  // NIOHTTP2Handler answers PINGs and SETTINGS and applies window updates.
+    }
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    self.isReading = false
+    self.flushIfNeeded()
+    context.fireChannelReadComplete()
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let closed = event as? StreamClosedEvent, let stream = self.streams.removeValue(forKey: closed.streamID) {
+      self.streamClosed(stream, reason: closed.reason)
+      self.closeIfDrained()
+    }
+    context.fireUserInboundEventTriggered(event)
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    // Stream errors were already answered with RST_STREAM by NIOHTTP2Handler. Connection
+    // errors were answered with GOAWAY: close, so a misbehaving peer can't keep the socket.
+    let name = String(describing: type(of: error))
+    if !(error is any NIOHTTP2Error) || name.hasPrefix("Excessive") || name == "BadClientMagic" {
+      context.close(promise: nil)
+    }
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    self.isClosed = true
+    let streams = self.streams
+    self.streams.removeAll()
+    for stream in streams.values {
+      self.connectionLost(stream)
+    }
+    switch self.role {
+    case .server(let role):
+      role.onStream.finish()
+    case .client(let role):
+      if !self.draining {
+        self.draining = true
+        role.onDraining()
+      }
+    }
+    context.fireChannelInactive()
+  }
+
+  // MARK: Writing
+
+  func write(_ frame: HTTP2Frame, promise: EventLoopPromise<Void>? = nil) {
+    guard let context = self.context else {
+      promise?.fail(ChannelError.ioOnClosedChannel)
+      return
+    }
+    context.write(self.wrapOutboundOut(frame), promise: promise)
+    self.needsFlush = true
+  }
+
+  func flushIfNeeded() {
+    guard self.needsFlush, !self.isReading, let context = self.context else { return }
+    self.needsFlush = false
+    context.flush()
+  }
+
+  func resetStream(_ stream: StreamCore, code: HTTP2ErrorCode) {
+    guard let id = stream.streamID, self.streams[id] === stream, !stream.sentEnd || !stream.receivedEnd
+    else { return }
+    stream.sentEnd = true
+    self.write(HTTP2Frame(streamID: id, payload: .rstStream(code)))
+  }
+
+  /// Returns stream window to the peer.
+  func sendStreamCredit(_ credit: Int, for stream: StreamCore) {
+    guard let id = stream.streamID, !stream.receivedEnd, self.streams[id] === stream else { return }
+    self.write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: credit)))
+    self.flushIfNeeded()
+  }
+
+  // MARK: Inbound DATA
+
+  private func received(data: HTTP2Frame.FramePayload.Data, streamID: HTTP2StreamID) {
+    guard case .byteBuffer(let buffer) = data.data else { return }
+    let padding = data.paddingBytes.map { $0 + 1 } ?? 0
+    self.connectionCredit += buffer.readableBytes + padding
+    if self.connectionCredit >= self.core.config.connectionWindowSize / 4 {
+      self.write(
+        HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: self.connectionCredit))
+      )
+      self.connectionCredit = 0
+    }
+    guard let stream = self.streams[streamID], !stream.receivedEnd else { return }
+    do {
+      let creditNow = try stream.deframer.process(buffer) { message, credit in
+        stream.deliver(.message(GRPCNIOTransportBytes(message.readableBytesView)), credit: credit)
+      }
+      stream.addCredit(creditNow + padding)
+    } catch {
+      self.refuseMessage(on: stream, failure: error)
+      return
+    }
+    if data.endStream {
+      stream.receivedEnd = true
+      self.peerFinished(stream)
+    }
+  }
+
+  // MARK: Draining the outbox
+
+  /// Writes every queued part, coalescing consecutive messages of a stream into one DATA frame,
+  /// then flushes once.
+  func drainOutbox() {
+    var pending: PendingData?
+    for (stream, part) in self.core.takeOutbox() {
+      if case .message(let bytes) = part {
+        if pending?.stream !== stream {
+          self.writeData(&pending, endStream: false)
+          pending = PendingData(stream: stream, allocator: self.context?.channel.allocator)
+        }
+        pending!.append(bytes)
+        continue
+      }
+      let isEnd: Bool
+      if case .end = part { isEnd = true } else { isEnd = false }
+      self.writeData(&pending, endStream: isEnd && pending?.stream === stream && self.isClient)
+      if isEnd && stream.sentEnd && self.isClient { continue }
+      self.write(part, of: stream)
+    }
+    self.writeData(&pending, endStream: false)
+    self.flushIfNeeded()
+  }
+
+  var isClient: Bool {
+    if case .client = self.role { return true }
+    return false
+  }
+
+  private func write(_ part: OutboundPart, of stream: StreamCore) {
+    switch self.role {
+    case .server:
+      self.serverWrite(part, of: stream)
+    case .client(let role):
+      self.clientWrite(part, of: stream, authority: role.authority)
+    }
+  }
+
+  private func writeData(_ pending: inout PendingData?, endStream: Bool) {
+    guard let data = pending else { return }
+    pending = nil
+    let stream = data.stream
+    guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else {
+      stream.outboundWritten(data.messageBytes)
+      return
+    }
+    let promise = self.context?.eventLoop.makePromise(of: Void.self)
+    promise?.futureResult.whenComplete { _ in stream.outboundWritten(data.messageBytes) }
+    if endStream { stream.sentEnd = true }
+    self.write(
+      HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(data.buffer), endStream: endStream))),
+      promise: promise
+    )
+  }
+
+  /// Closes the connection once it's draining and no streams are left.
+  func closeIfDrained() {
+    guard self.draining, self.streams.isEmpty, !self.isClosed, let context = self.context else { return }
+    // Close on a later tick: this may run inside NIOHTTP2Handler's write of the last stream's
+    // final frame, which must reach the socket first.
+    self.isClosed = true
+    context.eventLoop.execute {
+      guard let context = self.context else { return }
+      self.needsFlush = false
+      context.flush()
+      context.close(promise: nil)
+    }
+  }
+}
+
+/// Messages of one stream waiting to go out as a single DATA frame.
+struct PendingData {
+  let stream: StreamCore
+  var buffer: ByteBuffer
+  var messageBytes = 0
+
+  init(stream: StreamCore, allocator: ByteBufferAllocator?) {
+    self.stream = stream
+    self.buffer = (allocator ?? ByteBufferAllocator()).buffer(capacity: 0)
+  }
+
+  mutating func append(_ bytes: GRPCNIOTransportBytes) {
+    self.buffer.writeGRPCMessage(bytes)
+    self.messageBytes += bytes.wireSize
+  }
+}
+
+/// A new RPC on a server connection, handed to the transport's task.
+struct AcceptedStream: Sendable {
+  var stream: StreamCore
+  var descriptor: MethodDescriptor
+}
+

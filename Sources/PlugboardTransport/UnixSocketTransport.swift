@@ -1,0 +1,95 @@
+/// gRPC over a unix domain socket, for talking to plugins.
+///
+/// Two transports sit behind GRPCCore's `ServerTransport` and `ClientTransport`:
+/// - ``Server`` and ``Client``, the *lean* transport: one HTTP/2 connection handler per socket
+///   that keeps a table of streams and frames gRPC messages itself, with no per-stream channels.
+/// - grpc-swift-nio-transport's `HTTP2ServerTransport.Posix` / `HTTP2ClientTransport.Posix`, the
+///   *stock* transport, selected with ``TransportKind/stock``.
+///
+/// Both use `GRPCNIOTransportBytes`, so ``AnyServer`` and ``AnyClient`` can hold either one and
+/// host and plugin code stay free of transport generics.
+public enum UnixSocketTransport {}
+
+extension UnixSocketTransport {
+  /// Settings shared by the lean server and client.
+  public struct Config: Sendable, Hashable {
+    /// The largest message accepted from the peer, in bytes (prefix excluded). Larger messages
+    /// fail the RPC with `RESOURCE_EXHAUSTED`. Defaults to 4 MiB, like grpc-go.
+    public var maxReceiveMessageSize: Int
+
+    /// The HTTP/2 flow-control window each stream grants the peer, in bytes. Defaults to 4 MiB.
+    public var streamWindowSize: Int
+
+    /// The HTTP/2 flow-control window the whole connection grants the peer. Defaults to 16 MiB.
+    public var connectionWindowSize: Int
+
+    /// Server only: how many streams a client may open at once. Defaults to 1,024.
+    public var maxConcurrentStreams: Int
+
+    /// How many PING, SETTINGS and other control frames the peer may send per second before the
+    /// connection is closed as a flood. grpc-go pings after each DATA frame it receives, so this
+    /// must be far above its normal pattern. Defaults to 10,000.
+    public var maxControlFramesPerSecond: Int
+
+    /// Message bytes a stream may queue for the socket before its writer waits. Defaults to 1 MiB.
+    public var outboundHighWatermark: Int
+
+    /// Server only: run RPC handlers on the connection's event loop thread instead of the global
+    /// concurrent executor. Saves two thread hops per call; handlers must not block. Defaults to
+    /// `false`.
+    public var runHandlersOnEventLoop: Bool
+
+    /// Client only: run each call's transport work (the part of GRPCCore's call machinery inside
+    /// `withStream`) on the connection's event loop. Saves thread hops per message. Defaults to
+    /// `false`.
+    public var runCallsOnEventLoop: Bool
+
+    /// Server only: remove a stale socket file at the path before binding. Defaults to `true`.
+    public var removeExistingSocketFile: Bool
+
+    /// Defaults that match grpc-go where it matters (4 MiB messages).
+    public static var defaults: Self {
+      Self(
+        maxReceiveMessageSize: 4 * 1024 * 1024,
+        streamWindowSize: 4 * 1024 * 1024,
+        connectionWindowSize: 16 * 1024 * 1024,
+        maxConcurrentStreams: 1024,
+        maxControlFramesPerSecond: 10_000,
+        outboundHighWatermark: 1024 * 1024,
+        runHandlersOnEventLoop: false,
+        runCallsOnEventLoop: false,
+        removeExistingSocketFile: true
+      )
+    }
+
+    /// Creates a config; start from ``defaults`` and change what you need.
+    public init(
+      maxReceiveMessageSize: Int,
+      streamWindowSize: Int,
+      connectionWindowSize: Int,
+      maxConcurrentStreams: Int,
+      maxControlFramesPerSecond: Int,
+      outboundHighWatermark: Int,
+      runHandlersOnEventLoop: Bool,
+      runCallsOnEventLoop: Bool,
+      removeExistingSocketFile: Bool
+    ) {
+      self.maxReceiveMessageSize = maxReceiveMessageSize
+      self.streamWindowSize = min(max(streamWindowSize, 65_535), Int(Int32.max))
+      self.connectionWindowSize = min(max(connectionWindowSize, 65_535), Int(Int32.max))
+      self.maxConcurrentStreams = maxConcurrentStreams
+      self.maxControlFramesPerSecond = maxControlFramesPerSecond
+      self.outboundHighWatermark = outboundHighWatermark
+      self.runHandlersOnEventLoop = runHandlersOnEventLoop
+      self.runCallsOnEventLoop = runCallsOnEventLoop
+      self.removeExistingSocketFile = removeExistingSocketFile
+    }
+
+    /// Returns a copy with `body` applied, for one-line tweaks: `.defaults.with { ... }`.
+    public func with(_ body: (inout Self) -> Void) -> Self {
+      var copy = self
+      body(&copy)
+      return copy
+    }
+  }
+}
