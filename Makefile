@@ -6,7 +6,7 @@ ASSETS ?= assets
 FUZZ_SECONDS ?= 60
 
 # Plugin executables (products in Package.swift) that `make` builds into $(ASSETS).
-PLUGINS :=
+PLUGINS := ratelimit-plugin stream-plugin
 
 BUILD_PACKAGES := libprotobuf-c-dev pkg-config
 PROTO_PACKAGES := protobuf-c-compiler protobuf-compiler libprotoc-dev
@@ -23,13 +23,19 @@ define install_packages
 	fi
 endef
 
-.PHONY: all deps protos check-protos go-peers test leak-check fuzz bench clean-assets
+.PHONY: all demo deps protos check-protos go-peers test leak-check fuzz bench clean-assets
 
+# SwiftPM builds one --product per call.
 all: deps
-	$(SWIFT) build -c release $(foreach p,$(PLUGINS),--product $(p))
+	@for p in plugboard $(PLUGINS); do $(SWIFT) build -c release --product $$p || exit 1; done
 	@mkdir -p $(ASSETS)
-	@for p in $(PLUGINS); do cp "$$($(SWIFT) build -c release --show-bin-path)/$$p" $(ASSETS)/; done
-	@echo "plugins in $(ASSETS)/: $(if $(PLUGINS),$(PLUGINS),none yet)"
+	@for p in $(PLUGINS); do cp "$$($(SWIFT) build -c release --show-bin-path)/$$p" $(ASSETS)/ || exit 1; done
+	@echo "plugins in $(ASSETS)/: $(PLUGINS); host: $$($(SWIFT) build -c release --show-bin-path)/plugboard"
+
+# The owner's demo: the host loads the plugins from assets/, runs rate-limit checks and a
+# bidirectional stream.
+demo: all
+	"$$($(SWIFT) build -c release --show-bin-path)/plugboard" demo --assets $(ASSETS)
 
 deps:
 	$(call install_packages,$(BUILD_PACKAGES))
@@ -56,7 +62,7 @@ go-peers:
 	$(call install_packages,$(GO_PACKAGES))
 	Tests/Interop/go/build.sh .build/go
 
-test: check-protos go-peers
+test: check-protos go-peers all
 	$(call install_packages,$(TEST_PACKAGES))
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build

@@ -37,8 +37,6 @@ var targets: [Target] = [
         dependencies: ["ProtobufC", "CProtobufC", "CGoogleProtobuf", "CGrpcHealthV1", "CPlugin", grpcCore]
     ),
 
-
-
     // MARK: The go-plugin protocol: handshake, versions, errors, log lines (pure values, no I/O)
     .target(
         name: "PlugboardCore",
@@ -56,6 +54,67 @@ var targets: [Target] = [
             .product(name: "NIOHPACK", package: "swift-nio-http2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         ]
+    ),
+
+    // MARK: Plugin SDK and host
+    .target(name: "CPlugboardSystem"),
+    .target(
+        name: "PlugboardPlugin",
+        dependencies: [
+            "PlugboardCore", "PlugboardTransport", "GoPluginProtos", "CPlugboardSystem", grpcCore,
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .target(
+        name: "PlugboardHost",
+        dependencies: [
+            "PlugboardCore", "PlugboardTransport", "GoPluginProtos", "CPlugboardSystem", grpcCore,
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]
+    ),
+
+    .target(
+        name: "PlugboardConfig",
+        dependencies: ["PlugboardHost", "PlugboardCore", .product(name: "Yams", package: "Yams")]
+    ),
+
+    // MARK: Service sets
+    .target(name: "CRatelimitV1", dependencies: ["CProtobufC"]),
+    .target(name: "RateLimitServiceSet", dependencies: ["ProtobufC", "CProtobufC", "CRatelimitV1", "PlugboardCore", grpcCore]),
+    .target(name: "CStreamV1", dependencies: ["CProtobufC"]),
+    .target(name: "StreamServiceSet", dependencies: ["ProtobufC", "CProtobufC", "CStreamV1", "PlugboardCore", grpcCore]),
+
+    // MARK: The host command line
+    .executableTarget(
+        name: "plugboard",
+        dependencies: [
+            "PlugboardHost", "PlugboardConfig", "PlugboardCore", "RateLimitServiceSet", "StreamServiceSet", grpcCore,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+
+    // MARK: Plugins (`make` builds the executables into assets/)
+    .target(
+        name: "RateLimitEngine",
+        dependencies: ["RateLimitServiceSet", "PlugboardCore", grpcCore, .product(name: "Logging", package: "swift-log")],
+        path: "Plugins/RateLimitPlugin/Engine"
+    ),
+    .executableTarget(
+        name: "ratelimit-plugin",
+        dependencies: ["RateLimitEngine", "RateLimitServiceSet", "PlugboardPlugin", "PlugboardCore"],
+        path: "Plugins/RateLimitPlugin/Main"
+    ),
+    .target(
+        name: "StreamSyncEngine",
+        dependencies: ["StreamServiceSet", "PlugboardCore", grpcCore, .product(name: "Logging", package: "swift-log")],
+        path: "Plugins/StreamPlugin/Engine"
+    ),
+    .executableTarget(
+        name: "stream-plugin",
+        dependencies: ["StreamSyncEngine", "StreamServiceSet", "PlugboardPlugin", "PlugboardCore"],
+        path: "Plugins/StreamPlugin/Main"
     ),
 
     // MARK: Tests
@@ -80,6 +139,38 @@ var targets: [Target] = [
         dependencies: ["ProtobufC", "CProtobufC", "PlugboardTestV1", "PlugboardTestSupport"],
         path: "Tests/Benchmarks/ProtobufBench"
     ),
+    .executableTarget(
+        name: "plugboard-fixture",
+        dependencies: [
+            "PlugboardPlugin", "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1",
+            "GoPluginProtos", grpcCore, .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Tests/Fixtures/FixturePlugin"
+    ),
+    .testTarget(
+        name: "PlugboardHostTests",
+        dependencies: [
+            "PlugboardHost", "PlugboardCore", "PlugboardConfig", "PlugboardTestSupport", "PlugboardTestV1",
+            "RateLimitServiceSet", grpcCore,
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "InMemoryLogging", package: "swift-log"),
+        ]
+    ),
+    .testTarget(
+        name: "RateLimitEngineTests",
+        dependencies: ["RateLimitEngine", "RateLimitServiceSet", grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")]
+    ),
+    .testTarget(
+        name: "StreamSyncEngineTests",
+        dependencies: ["StreamSyncEngine", "StreamServiceSet", grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")]
+    ),
+    .testTarget(
+        name: "ProtobufCTests",
+        dependencies: [
+            "ProtobufC", "PlugboardTestV1", "PlugboardTestSupport", "GoPluginProtos", grpcCore,
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        ]
+    ),
     .testTarget(
         name: "PlugboardCoreTests",
         dependencies: ["PlugboardCore", .product(name: "Logging", package: "swift-log")]
@@ -90,13 +181,6 @@ var targets: [Target] = [
             "PlugboardTransport", grpcCore,
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ]
-    ),
-    .testTarget(
-        name: "ProtobufCTests",
-        dependencies: [
-            "ProtobufC", "PlugboardTestV1", "PlugboardTestSupport", "GoPluginProtos", grpcCore,
-            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         ]
     ),
 ]
@@ -115,10 +199,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: targets
 )

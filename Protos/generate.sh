@@ -16,6 +16,8 @@ sets=(
   "google/protobuf/compiler/plugin.proto|Sources/CGoogleProtobufCompiler|-"
   "grpc/health/v1/health.proto|Sources/CGrpcHealthV1|Sources/GoPluginProtos"
   "plugin/grpc_controller.proto plugin/grpc_broker.proto plugin/grpc_stdio.proto|Sources/CPlugin|Sources/GoPluginProtos"
+  "ratelimit/v1/ratelimit.proto|Sources/CRatelimitV1|Sources/RateLimitServiceSet"
+  "stream/v1/stream.proto|Sources/CStreamV1|Sources/StreamServiceSet"
   "plugboard/test/v1/shared.proto plugboard/test/v1/kitchen_sink.proto plugboard/test/v1/legacy.proto plugboard/test/v1/echo.proto|Tests/Generated/CPlugboardTestV1|Tests/Generated/PlugboardTestV1"
 )
 

@@ -14,6 +14,8 @@ extension PluginError {
             case exitedBeforeHandshake, startTimeout
             // Running and stopping (protocol §6, §9).
             case connectionFailed, exitedUnexpectedly, shutdownTimeout, stopped
+            // Discovery and configuration (`--describe`, the host's config file).
+            case invalidDescription, serviceSetConflict, noServiceSets, invalidConfiguration
         }
 
         private let wrapped: Wrapped
@@ -22,6 +24,14 @@ extension PluginError {
 
         public var description: String { self.wrapped.rawValue }
 
+        /// `PLUGIN --describe` failed or printed something that is not a description.
+        public static let invalidDescription = Code(.invalidDescription)
+        /// Two plugins claim the same service set.
+        public static let serviceSetConflict = Code(.serviceSetConflict)
+        /// A plugin describes no service set, so there is nothing to call.
+        public static let noServiceSets = Code(.noServiceSets)
+        /// The host's configuration file is wrong: an unknown key, a wrong type, a missing binary.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
         /// The first stdout line has pipes but is not a handshake: too few fields, or a field that is not a number.
         public static let invalidHandshake = Code(.invalidHandshake)
         /// The first stdout line is plain text (no `|`): the plugin printed something before its handshake.

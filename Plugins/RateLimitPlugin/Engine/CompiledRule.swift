@@ -1,0 +1,51 @@
+internal import RateLimitServiceSet
+
+/// A validated rule in the form checks use: parsed patterns and the window in nanoseconds.
+struct CompiledRule: Sendable {
+    /// What kind of budget each key of this rule holds.
+    enum Kind: Sendable {
+        /// Refills `threshold` units per window, holding at most `capacity`.
+        case tokenBucket(capacity: UInt64)
+        case slidingWindow
+    }
+
+    let id: String
+    let resource: Pattern
+    let key: Pattern
+    let threshold: UInt64
+    let windowNanoseconds: UInt64
+    let kind: Kind
+    /// The rule as applied, to tell whether a new set changes it.
+    let definition: Ratelimit_V1_Rule
+
+    /// Compiles a rule that ``RuleValidator`` accepted.
+    init?(_ rule: Ratelimit_V1_Rule) {
+        guard case .success(let resource) = Pattern.parse(rule.resource),
+            case .success(let key) = Pattern.parse(rule.key),
+            rule.threshold >= 1, rule.windowMs >= 1, rule.windowMs <= RuleValidator.maxWindowMs
+        else { return nil }
+        switch rule.strategy {
+        case .tokenBucket: self.kind = .tokenBucket(capacity: rule.burst == 0 ? rule.threshold : rule.burst)
+        case .slidingWindow: self.kind = .slidingWindow
+        case .unspecified, .unrecognized: return nil
+        }
+        self.id = rule.id
+        self.resource = resource
+        self.key = key
+        self.threshold = rule.threshold
+        self.windowNanoseconds = rule.windowMs * 1_000_000
+        self.definition = rule
+    }
+
+    func matches(resource: String, key: String) -> Bool {
+        self.resource.matches(resource) && self.key.matches(key)
+    }
+
+    /// The budget of a key this rule has not seen (or has forgotten): full.
+    func freshBudget(now: UInt64) -> Budget {
+        switch self.kind {
+        case .tokenBucket(let capacity): .bucket(TokenBucket(full: capacity, windowNanoseconds: self.windowNanoseconds, now: now))
+        case .slidingWindow: .window(SlidingWindow(now: now, windowNanoseconds: self.windowNanoseconds))
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import PlugboardCore
+import PlugboardHost
+import Yams
+
+/// Turns the YAML text into plugin specs, refusing anything it does not understand.
+struct ConfigurationParser {
+    let file: String
+    let text: String
+    let directory: String
+
+    private static let topLevelKeys = ["plugins"]
+    private static let pluginKeys = ["path", "arguments", "environment", "required", "start_timeout", "sha256"]
+
+    func parse() throws(PluginError) -> HostConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: self.text) else { return HostConfiguration(plugins: [], warnings: []) }
+            root = node
+        } catch {
+            throw self.error(nil, "is not valid YAML: \(error)")
+        }
+        let top = try self.mapping(root, what: "the file")
+        try self.checkKeys(top, allowed: Self.topLevelKeys, in: "the file")
+        guard let pluginsNode = self.value(top, "plugins") else { return HostConfiguration(plugins: [], warnings: []) }
+        var plugins: [HostConfiguration.Plugin] = []
+        var warnings: [String] = []
+        for (key, value) in try self.mapping(pluginsNode, what: "`plugins`") {
+            let name = try self.string(key, what: "a plugin name")
+            let fields = try self.mapping(value, what: "plugin \"\(name)\"")
+            try self.checkKeys(fields, allowed: Self.pluginKeys, in: "plugin \"\(name)\"")
+            guard let pathNode = self.value(fields, "path") else {
+                throw self.error(value, "plugin \"\(name)\" has no `path`; give the executable's path, relative to this file or absolute")
+            }
+            let rawPath = try self.string(pathNode, what: "`path`")
+            let path = rawPath.hasPrefix("/") ? rawPath : URL(fileURLWithPath: self.directory).appendingPathComponent(rawPath).standardizedFileURL.path
+            let required = try self.value(fields, "required").map { node throws(PluginError) in try self.bool(node, what: "`required`") } ?? true
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                let problem = "plugin \"\(name)\": no executable file at \(path)"
+                if required { throw self.error(pathNode, problem + "; build it (`make`) or fix `path`") }
+                warnings.append("\(self.file):\(self.line(pathNode)): \(problem); the optional plugin is skipped")
+                continue
+            }
+            var spec = PluginSpec(path: path, name: name)
+            if let node = self.value(fields, "arguments") { spec.arguments = try self.strings(node, what: "`arguments`") }
+            if let node = self.value(fields, "environment") { spec.environment = try self.stringMap(node, what: "`environment`") }
+            if let node = self.value(fields, "start_timeout") { spec.startTimeout = .milliseconds(Int64(try self.seconds(node) * 1000)) }
+            if let node = self.value(fields, "sha256") {
+                let hash = try self.string(node, what: "`sha256`").lowercased()
+                guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else {
+                    throw self.error(node, "`sha256` must be 64 hexadecimal digits (the output of `sha256sum`), not \"\(hash)\"")
+                }
+                spec.sha256 = hash
+            }
+            plugins.append(HostConfiguration.Plugin(spec: spec, required: required, line: self.line(key)))
+        }
+        return HostConfiguration(plugins: plugins, warnings: warnings)
+    }
+}

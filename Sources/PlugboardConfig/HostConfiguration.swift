@@ -1,0 +1,48 @@
+import Foundation
+public import PlugboardCore
+public import PlugboardHost
+
+/// The host's optional configuration file: which plugins to load and how.
+///
+/// ```yaml
+/// plugins:
+///   ratelimit:
+///     path: assets/ratelimit-plugin    # relative to this file
+///     arguments: ["--verbose"]
+///     environment: { RATELIMIT_MAX_KEYS: "100000" }
+///     required: true                   # default true; a missing optional plugin is a warning
+///     start_timeout: 10                # seconds, default 60
+///     sha256: 3b1f…                    # checked before every start
+/// ```
+public struct HostConfiguration: Sendable {
+    /// One configured plugin.
+    public struct Plugin: Sendable {
+        public var spec: PluginSpec
+        public var required: Bool
+        /// Where the plugin's entry starts in the file, for messages (0 without a file).
+        public var line: Int
+
+        public init(spec: PluginSpec, required: Bool, line: Int) {
+            self.spec = spec
+            self.required = required
+            self.line = line
+        }
+    }
+
+    /// The plugins that can be started, in file order.
+    public var plugins: [Plugin]
+    /// Problems that do not stop the host, such as a missing optional plugin.
+    public var warnings: [String]
+
+    /// Reads and validates `path`; every problem names the file and line.
+    ///
+    /// - Throws: ``PluginError`` with code `invalidConfiguration` for an unreadable file, YAML
+    ///   errors, unknown keys, wrong types, and missing required binaries; nothing is started.
+    public static func load(path: String) throws(PluginError) -> HostConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PluginError(code: .invalidConfiguration, message: "Cannot read the configuration file \(path). Check the path given to --config.")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try ConfigurationParser(file: path, text: String(decoding: data, as: UTF8.self), directory: directory).parse()
+    }
+}

@@ -1,0 +1,69 @@
+import GRPCCore
+import PlugboardCore
+
+/// Explains failed calls in the plugin's terms:
+/// - UNIMPLEMENTED names the plugin and the method (usually a plugin whose `--describe` claims a
+///   service set it does not serve);
+/// - a call that fails because the plugin process died says so, with how it ended (exit status or
+///   signal) and its last stderr lines, instead of a bare transport error.
+struct PluginCallInterceptor: ClientInterceptor {
+    let plugin: String
+    let path: String
+    let child: ChildProcess
+    let stderr: StderrForwarder
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingClientRequest<Input>,
+        context: ClientContext,
+        next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
+    ) async throws -> StreamingClientResponse<Output> {
+        let method = context.descriptor.fullyQualifiedMethod
+        var response = try await next(request, context)
+        switch response.accepted {
+        case .failure(let error):
+            response.accepted = .failure(await self.explain(error, method: method))
+        case .success(var contents):
+            let parts = contents.bodyParts
+            contents.bodyParts = RPCAsyncSequence(wrapping: ErrorMappingSequence(base: parts) { error in
+                guard let error = error as? RPCError else { return error }
+                return await self.explain(error, method: method)
+            })
+            response.accepted = .success(contents)
+        }
+        return response
+    }
+
+    private func explain(_ error: RPCError, method: String) async -> RPCError {
+        if error.code == .unimplemented {
+            return RPCError(code: .unimplemented, message: "plugin \"\(self.plugin)\" (\(self.path)) does not implement \(method): \(error.message). Check that the plugin serves the service sets its --describe output claims, and rebuild it.", cause: error)
+        }
+        guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code),
+            let termination = await self.child.wait(timeout: .milliseconds(250))
+        else { return error }
+        let ended = PluginError(
+            code: .exitedUnexpectedly,
+            message: "The plugin process ended during \(method). Its stderr usually says why; the call was not completed.",
+            pluginName: self.plugin, executablePath: self.path, pid: self.child.pid,
+            termination: termination, stderrTail: self.stderr.tail, cause: error
+        )
+        return RPCError(code: .unavailable, message: "\(ended)", cause: ended)
+    }
+}
+
+/// Passes elements through and maps the error that ends the sequence.
+struct ErrorMappingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element: Sendable {
+    typealias Element = Base.Element
+    let base: Base
+    let transform: @Sendable (any Error) async -> any Error
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let transform: @Sendable (any Error) async -> any Error
+
+        mutating func next() async throws -> Element? {
+            do { return try await self.base.next() } catch { throw await self.transform(error) }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), transform: self.transform) }
+}

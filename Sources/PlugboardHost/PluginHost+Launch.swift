@@ -1,0 +1,100 @@
+import Foundation
+public import GRPCCore
+import GoPluginProtos
+public import Logging
+public import PlugboardCore
+import PlugboardTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts plugins and talks to them.
+public enum PluginHost {
+    /// Starts the plugin, waits for its handshake, connects and health-checks it, runs `body`, then
+    /// stops it (Shutdown, then SIGTERM, then SIGKILL) whether `body` returns or throws. The process
+    /// is always reaped and its socket directory removed.
+    ///
+    /// ```swift
+    /// try await PluginHost.withPlugin(PluginSpec(path: "assets/ratelimit-plugin"), logger: logger) { plugin in
+    ///     let rateLimit = Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client)
+    ///     …
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``PluginError`` naming the plugin and its path when it cannot be started, its
+    ///   handshake is invalid, or it does not answer; otherwise whatever `body` throws.
+    public static func withPlugin<Result: Sendable>(
+        _ spec: PluginSpec,
+        logger: Logger,
+        _ body: (RunningPlugin) async throws -> Result
+    ) async throws -> Result {
+        var logger = logger
+        logger[metadataKey: "plugin.name"] = "\(spec.name)"
+        if let expected = spec.sha256 {
+            try Checksum.verify(spec, expected: expected)
+        }
+        let directory = try PrivateDirectory(for: spec.name)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(path: spec.path, arguments: spec.arguments, environment: Self.environment(for: spec, directory: directory))
+        } catch {
+            directory.remove()
+            throw error.withContext(pluginName: spec.name, executablePath: spec.path)
+        }
+        logger[metadataKey: "plugin.pid"] = "\(child.pid)"
+        let stdout = StdoutReader()
+        let stderr = StderrForwarder(logger: logger)
+        func context(_ error: PluginError) -> PluginError {
+            var error = error.withContext(pluginName: spec.name, executablePath: spec.path, pid: child.pid)
+            error.termination = error.termination ?? child.termination
+            if error.stderrTail.isEmpty { error.stderrTail = stderr.tail }
+            return error
+        }
+
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { pipes in
+            pipes.addTask { await stdout.run(child.stdout) }
+            pipes.addTask { await stderr.run(child.stderr) }
+            defer { directory.remove() }
+            let handshake: Handshake
+            do {
+                handshake = try await Self.awaitHandshake(spec, child: child, stdout: stdout)
+            } catch let error as PluginError {
+                await Self.kill(child)
+                try? await pipes.waitForAll()  // stderr fully read, so the error carries its last lines
+                throw context(error)
+            }
+            logger.debug("plugin started", metadata: ["plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)"])
+            do {
+                let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath)
+                let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path, child: child, stderr: stderr)]
+                let result = try await withGRPCClient(transport: transport, interceptors: interceptors) { client in
+                    try await Self.session(spec, child: child, handshake: handshake, client: client, logger: logger, body)
+                }
+                await Self.stop(child, spec: spec, logger: logger)
+                try? await pipes.waitForAll()
+                return result
+            } catch {
+                await Self.kill(child)
+                try? await pipes.waitForAll()
+                if let error = error as? PluginError { throw context(error) }
+                throw error
+            }
+        }
+    }
+
+    /// The host's environment, then the handshake variables, the socket directory, and the spec's own.
+    private static func environment(for spec: PluginSpec, directory: PrivateDirectory) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: PluginEnvironment.multiplexGRPC)  // never offered
+        environment.merge(spec.handshake.hostEnvironment) { $1 }
+        environment[PluginEnvironment.unixSocketDirectory] = directory.path
+        environment.merge(spec.environment) { $1 }
+        return environment
+    }
+
+    private static func kill(_ child: ChildProcess) async {
+        child.send(SIGKILL)
+        _ = await child.wait()
+    }
+}

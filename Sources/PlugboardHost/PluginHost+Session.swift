@@ -1,0 +1,93 @@
+import GoPluginProtos
+import GRPCCore
+import Logging
+import PlugboardCore
+import PlugboardTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension PluginHost {
+    /// Health-checks the plugin, keeps its stdio and broker streams open and drained, and runs `body`.
+    static func session<Result: Sendable>(
+        _ spec: PluginSpec,
+        child: ChildProcess,
+        handshake: Handshake,
+        client: GRPCClient<UnixSocketTransport.AnyClient>,
+        logger: Logger,
+        _ body: (RunningPlugin) async throws -> Result
+    ) async throws -> Result {
+        do {
+            _ = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "plugin" }, options: .deadline(.seconds(10)))
+        } catch {
+            throw PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake but its health check on \(handshake.socketPath) failed: \(error). Check the plugin's log above.", cause: error)
+        }
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { streams in
+            streams.addTask { await Self.drainStdio(client, logger: logger) }
+            streams.addTask { await Self.holdBroker(client) }
+            let plugin = RunningPlugin(
+                name: spec.name, path: spec.path, pid: child.pid, negotiatedVersion: handshake.appProtocolVersion,
+                socketPath: handshake.socketPath, client: client
+            )
+            defer { streams.cancelAll() }
+            let result = try await body(plugin)
+            await Self.requestShutdown(client, logger: logger)
+            return result
+        }
+    }
+
+    /// `GRPCStdio/StreamStdio`: the plugin's stray stdout, logged at debug. Plugins without the
+    /// service (go-plugin before v1.1) answer UNIMPLEMENTED, which is fine.
+    private static func drainStdio(_ client: GRPCClient<UnixSocketTransport.AnyClient>, logger: Logger) async {
+        try? await Plugin_GRPCStdio.Client(wrapping: client).streamStdio(Google_Protobuf_Empty()) { response in
+            for try await chunk in response.messages {
+                logger.debug("plugin stdout", metadata: ["plugin.output": "\(String(decoding: chunk.data, as: UTF8.self))"])
+            }
+        }
+    }
+
+    /// `GRPCBroker/StartStream`, held open as go-plugin hosts do; brokered connections come later.
+    private static func holdBroker(_ client: GRPCClient<UnixSocketTransport.AnyClient>) async {
+        try? await Plugin_GRPCBroker.Client(wrapping: client).startStream(
+            request: StreamingClientRequest { _ in
+                while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+            }
+        ) { response in
+            for try await _ in response.messages {}
+        }
+    }
+
+    /// `GRPCController/Shutdown` with a deadline; UNAVAILABLE counts as success (the plugin may
+    /// close the connection before the reply arrives, as Go plugins do).
+    private static func requestShutdown(_ client: GRPCClient<UnixSocketTransport.AnyClient>, logger: Logger) async {
+        do {
+            _ = try await Plugin_GRPCController.Client(wrapping: client).shutdown(Plugin_Empty(), options: .deadline(.seconds(1)))
+        } catch let error as RPCError where error.code == .unavailable {
+        } catch {
+            logger.debug("Shutdown call failed; the plugin will be signalled", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// After Shutdown: up to 2 s for the exit, then SIGTERM and 1 s, then SIGKILL; always reaped.
+    static func stop(_ child: ChildProcess, spec: PluginSpec, logger: Logger) async {
+        if let termination = await child.wait(timeout: .seconds(2)) {
+            logger.debug("plugin exited", metadata: ["plugin.exit": "\(termination)"])
+            return
+        }
+        logger.info("plugin did not exit after Shutdown; sending SIGTERM")
+        child.send(SIGTERM)
+        if await child.wait(timeout: .seconds(1)) != nil { return }
+        logger.warning("plugin ignored SIGTERM; sending SIGKILL")
+        child.send(SIGKILL)
+        _ = await child.wait()
+    }
+}
+
+extension CallOptions {
+    static func deadline(_ timeout: Duration) -> CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        return options
+    }
+}

@@ -1,0 +1,42 @@
+public import PlugboardCore
+public import PlugboardTransport
+
+/// How to start one plugin.
+public struct PluginSpec: Sendable, Hashable {
+    /// The name used in logs and errors; defaults to the executable's file name.
+    public var name: String
+    /// The executable's absolute path.
+    public var path: String
+    /// Arguments after the executable's path.
+    public var arguments: [String]
+    /// Variables added to the host's own environment (they win over it).
+    public var environment: [String: String]
+    /// How long the plugin may take to print its handshake line.
+    public var startTimeout: Duration
+    /// The cookie and app protocol versions the host accepts.
+    public var handshake: HandshakeConfig
+    /// The gRPC transport used to talk to the plugin.
+    public var transport: TransportKind
+    /// The executable's expected SHA-256 (lower-case hex), checked before every start; `nil` skips the check.
+    public var sha256: String?
+
+    public init(
+        path: String,
+        name: String? = nil,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        startTimeout: Duration = .seconds(60),
+        handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
+        transport: TransportKind = .lean,
+        sha256: String? = nil
+    ) {
+        self.path = path
+        self.name = name ?? String(path.split(separator: "/").last ?? Substring(path))
+        self.arguments = arguments
+        self.environment = environment
+        self.startTimeout = startTimeout
+        self.handshake = handshake
+        self.transport = transport
+        self.sha256 = sha256?.lowercased()
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PlugboardConfig
+import PlugboardCore
+import PlugboardHost
+
+/// Where the plugins come from: a configuration file, or every executable in the assets folder.
+struct PluginOptions: ParsableArguments {
+    @Option(help: "The folder of plugin executables that `make` builds.")
+    var assets = "assets"
+
+    @Option(help: "A YAML file naming the plugins to load (path, arguments, environment, required, start_timeout, sha256).")
+    var config: String?
+
+    @Option(help: "The lowest level of log line to print: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    /// The configured plugins (required flag included), with warnings printed; nothing is started.
+    func plugins() throws(PluginError) -> [HostConfiguration.Plugin] {
+        if let config {
+            let configuration = try HostConfiguration.load(path: config)
+            configuration.warnings.forEach { Console.warn($0) }
+            return configuration.plugins
+        }
+        return try PluginCatalog.executables(in: self.assets).map { HostConfiguration.Plugin(spec: $0, required: true, line: 0) }
+    }
+
+    /// Describes and validates the configured plugins.
+    func catalog() async throws(PluginError) -> (PluginCatalog, [HostConfiguration.Plugin]) {
+        let plugins = try self.plugins()
+        return (try await PluginCatalog.load(plugins.map(\.spec)), plugins)
+    }
+
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "plugboard") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        return logger
+    }
+}
+
+/// Output for people: results on stdout, problems on stderr.
+enum Console {
+    static func warn(_ message: String) { FileHandle.standardError.write(Data("warning: \(message)\n".utf8)) }
+    static func fail(_ error: any Error) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        return ExitCode.failure
+    }
+}

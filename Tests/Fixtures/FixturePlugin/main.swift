@@ -1,0 +1,86 @@
+// plugboard-fixture: one plugin binary whose first argument picks how it behaves, for the host's
+// process tests and the go-plugin interop tests (go-plugin's own tests use one helper the same way).
+//
+//   echo (default)   a correct plugin serving plugboard.test.v1.Echo through the SDK
+//   no-cookie        expects a different magic cookie, so it prints go-plugin's text and exits 1
+//   garbage          prints a line of text instead of the handshake
+//   extra-line       prints a line of text, then a valid handshake
+//   wrong-core       handshake with core protocol version 2
+//   bad-version      handshake with app protocol version 99
+//   netrpc           handshake with protocol netrpc
+//   missing-socket   handshake naming a socket that does not exist
+//   exit-early       writes an error to stderr and exits with status 3 before the handshake
+//   silent           never prints anything
+//   stubborn         serves, but ignores Shutdown and SIGTERM
+//   flood-stdout     serves, and writes 100 MB to stdout after the handshake
+//   flood-stderr     serves, and writes 100 MB to stderr after the handshake
+
+import Foundation
+import Logging
+import PlugboardCore
+import PlugboardPlugin
+import PlugboardTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let mode = CommandLine.arguments.dropFirst().first ?? "echo"
+let socketDirectory = ProcessInfo.processInfo.environment[PluginEnvironment.unixSocketDirectory] ?? "/tmp"
+
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
+switch mode {
+case "echo", PluginDescription.argument:
+    // The description also claims the ratelimit set, which this plugin does not serve: a lie the
+    // host tests catch on the first call.
+    let description = PluginDescription(
+        name: "plugboard-fixture", version: "0.1.0",
+        serviceSets: [
+            ServiceSetDescription(name: "echo", version: "1.0.0", services: ["plugboard.test.v1.Echo"]),
+            ServiceSetDescription(name: "ratelimit", version: "1.0.0", services: ["ratelimit.v1.RateLimiter"]),
+        ],
+        appProtocolVersions: [1]
+    )
+    await PluginServer.serve(description: description, logLevel: .trace) { _, logger in [LoggingEcho(logger: logger)] }
+case "no-cookie":
+    await PluginServer.serve(handshake: HandshakeConfig(magicCookieKey: "OTHER_APP_PLUGIN", magicCookieValue: "x", appProtocolVersions: [1])) { _, _ in [] }
+case "garbage":
+    say("starting up, please wait")
+    sleep(30)
+case "extra-line":
+    say("debug: loading configuration")
+    say("1|1|unix|\(socketDirectory)/never.sock|grpc|")
+    sleep(30)
+case "wrong-core":
+    say("2|1|unix|\(socketDirectory)/never.sock|grpc|")
+    sleep(30)
+case "bad-version":
+    say("1|99|unix|\(socketDirectory)/never.sock|grpc|")
+    sleep(30)
+case "netrpc":
+    say("1|1|unix|\(socketDirectory)/never.sock|netrpc|")
+    sleep(30)
+case "missing-socket":
+    say("1|1|unix|\(socketDirectory)/missing.sock|grpc|")
+    sleep(30)
+case "exit-early":
+    FileHandle.standardError.write(Data("fatal: the configuration file /etc/fixture.conf is missing\n".utf8))
+    exit(3)
+case "silent":
+    while true { sleep(60) }
+case "stubborn":
+    await StubbornPlugin.serve(socketDirectory: socketDirectory)
+case "flood-stdout", "flood-stderr":
+    let descriptor: Int32 = mode == "flood-stdout" ? 1 : 2
+    await PluginServer.serve(logLevel: .info) { _, _ in
+        Thread.detachNewThread { Flood.write(megabytes: 100, to: descriptor) }
+        return [LoggingEcho(logger: nil)]
+    }
+default:
+    FileHandle.standardError.write(Data("plugboard-fixture: unknown mode \(mode)\n".utf8))
+    exit(2)
+}

@@ -1,0 +1,72 @@
+import Foundation
+import PlugboardConfig
+import PlugboardCore
+import PlugboardHost
+import Testing
+
+/// Every configuration mistake names the file and the line, and nothing starts.
+@Suite("The host's configuration file")
+struct ConfigurationTests {
+    /// Writes `yaml` to a fresh folder (with an executable `ok-plugin` beside it) and loads it.
+    func load(_ yaml: String) throws -> (Result<HostConfiguration, PluginError>, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-config-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder.appendingPathComponent("ok-plugin").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        let file = folder.appendingPathComponent("plugboard.yaml").path
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        return (Result { () throws(PluginError) in try HostConfiguration.load(path: file) }, file)
+    }
+
+    @Test("a valid file gives specs with every field")
+    func valid() throws {
+        let (result, file) = try self.load("""
+            plugins:
+              limiter:
+                path: ok-plugin
+                arguments: ["--verbose"]
+                environment: { MODE: fast }
+                required: true
+                start_timeout: 2.5
+                sha256: \(String(repeating: "ab", count: 32))
+            """)
+        let configuration = try result.get()
+        let plugin = try #require(configuration.plugins.first)
+        #expect(plugin.spec.name == "limiter")
+        #expect(plugin.spec.path == URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("ok-plugin").path)
+        #expect(plugin.spec.arguments == ["--verbose"] && plugin.spec.environment == ["MODE": "fast"])
+        #expect(plugin.spec.startTimeout == .milliseconds(2500))
+        #expect(plugin.spec.sha256 == String(repeating: "ab", count: 32))
+        #expect(plugin.line == 2)
+    }
+
+    @Test("mistakes are refused with file, line and what to do", arguments: [
+        ("plugins:\n  a:\n    path: ok-plugin\n    requred: true\n", 4, "unknown key `requred`", "did you mean `required`"),
+        ("plugin:\n  a: {}\n", 1, "unknown key `plugin`", "`plugins`"),
+        ("plugins:\n  a:\n    path: ok-plugin\n    start_timeout: soon\n", 4, "`start_timeout` must be a positive number of seconds", "soon"),
+        ("plugins:\n  a:\n    path: ok-plugin\n    arguments: --verbose\n", 4, "`arguments` must be a list of strings", ""),
+        ("plugins:\n  a:\n    path: ok-plugin\n    required: maybe\n", 4, "`required` must be true or false", "maybe"),
+        ("plugins:\n  a:\n    path: missing-plugin\n", 3, "no executable file at", "build it"),
+        ("plugins:\n  a:\n    arguments: []\n", 3, "has no `path`", ""),
+        ("plugins:\n  a:\n    path: ok-plugin\n    sha256: xyz\n", 4, "`sha256` must be 64 hexadecimal digits", ""),
+        ("plugins: [1, 2\n", 1, "is not valid YAML", ""),
+    ])
+    func mistakes(yaml: String, line: Int, problem: String, hint: String) throws {
+        let (result, file) = try self.load(yaml)
+        guard case .failure(let error) = result else {
+            Issue.record("accepted: \(yaml)")
+            return
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.message.contains("\(file):\(line):"), "\(error.message)")
+        #expect(error.message.contains(problem), "\(error.message)")
+        #expect(hint.isEmpty || error.message.contains(hint), "\(error.message)")
+    }
+
+    @Test("a missing optional plugin is a warning, not an error")
+    func optionalMissing() throws {
+        let (result, file) = try self.load("plugins:\n  gone:\n    path: missing-plugin\n    required: false\n  here:\n    path: ok-plugin\n")
+        let configuration = try result.get()
+        #expect(configuration.plugins.map(\.spec.name) == ["here"])
+        #expect(configuration.warnings == ["\(file):3: plugin \"gone\": no executable file at \(URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("missing-plugin").path); the optional plugin is skipped"])
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+/// The owner's demo, end to end, from the release binaries that `make` puts in assets/.
+@Suite("The demo", .timeLimit(.minutes(2)))
+struct DemoTests {
+    @Test("`plugboard demo` loads both plugins from assets/, shows checks and a two-way stream, and exits 0")
+    func demo() throws {
+        let root = TestEnvironment.packageRoot
+        let host = "\(root)/.build/release/plugboard"
+        let assets = "\(root)/assets"
+        try #require(FileManager.default.isExecutableFile(atPath: host), "run `make` (or `make test`) first: it builds \(host)")
+        try #require(FileManager.default.isExecutableFile(atPath: "\(assets)/ratelimit-plugin"), "run `make` first: it builds the plugins into \(assets)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: host)
+        process.arguments = ["demo", "--assets", assets, "--log-level", "warning"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("rule set v1: applied"))
+        #expect(output.contains("rule set v2: refused"))
+        #expect(output.contains(": allowed,") && output.contains(": denied, retry after"))
+        #expect(output.contains("← ack #1 "))
+        #expect(output.contains("← rejected #6 "))
+        #expect(output.contains("← event "))
+        #expect(output.contains("both plugins stopped gracefully"))
+    }
+}

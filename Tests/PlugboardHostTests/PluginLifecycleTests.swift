@@ -1,0 +1,103 @@
+import Foundation
+import GRPCCore
+import InMemoryLogging
+import Logging
+import PlugboardCore
+import PlugboardHost
+import PlugboardTestSupport
+import PlugboardTestV1
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("A Plugboard host and a Plugboard plugin", .serialized, .timeLimit(.minutes(2)))
+struct PluginLifecycleTests {
+    @Test("start, handshake, calls of every kind, graceful stop; nothing left behind")
+    func lifecycle() async throws {
+        let (logger, logs) = TestEnvironment.capturingLogger()
+        let spec = TestEnvironment.fixture("echo")
+        let pid = try await PluginHost.withPlugin(spec, logger: logger) { plugin in
+            #expect(plugin.negotiatedVersion == 1)
+            #expect(plugin.socketPath.hasSuffix(".sock"))
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
+            let response = try await echo.get(.with { $0.text = "hi"; $0.sequence = 7 })
+            #expect(response.text == "hi" && response.sequence == 7)
+            let count = try await echo.expand(.with { $0.sequence = 500 }) { try await $0.messages.reduce(0) { n, _ in n + 1 } }
+            #expect(count == 500)
+            let collected = try await echo.collect(request: StreamingClientRequest { w in for i in 1...10 { try await w.write(.with { $0.sequence = Int64(i) }) } })
+            #expect(collected.sequence == 55)
+            let echoed = try await echo.update(request: StreamingClientRequest { w in for i in 0..<2000 { try await w.write(.with { $0.sequence = Int64(i) }) } }) {
+                try await $0.messages.reduce(into: [Int64]()) { $0.append($1.sequence) }
+            }
+            #expect(echoed == Array(0..<2000))
+            #expect(FileManager.default.fileExists(atPath: plugin.socketPath))
+            return plugin.pid
+        }
+        #expect(!TestEnvironment.processExists(pid), "the plugin process is gone and reaped")
+        #expect(TestEnvironment.leftoverDirectories(for: spec.name).isEmpty, "the socket directory is removed")
+        let exits = logs.entries.filter { $0.message.description == "plugin exited" }
+        #expect(exits.first?.metadata["plugin.exit"]?.description == "exit status 0", "a graceful exit, no signal needed")
+        #expect(!logs.entries.contains { $0.message.description.contains("SIGTERM") || $0.message.description.contains("SIGKILL") })
+    }
+
+    @Test("the plugin's hclog lines arrive at their own levels, with plugin.name and plugin.pid")
+    func logLevels() async throws {
+        let (logger, logs) = TestEnvironment.capturingLogger()
+        try await PluginHost.withPlugin(TestEnvironment.fixture("echo"), logger: logger) { plugin in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
+            for level in ["trace", "debug", "info", "warn", "error"] {
+                _ = try await echo.get(.with { $0.text = "log:\(level):message at \(level)" })
+            }
+        }
+        let expected: [(String, Logger.Level)] = [("trace", .trace), ("debug", .debug), ("info", .info), ("warn", .warning), ("error", .error)]
+        for (name, level) in expected {
+            let entry = logs.entries.first { $0.message.description == "message at \(name)" }
+            #expect(entry?.level == level, "\(name)")
+            #expect(entry?.metadata["plugin.name"] != nil && entry?.metadata["plugin.pid"] != nil)
+        }
+    }
+
+    @Test("a plugin binary run by hand prints go-plugin's text and exits 1")
+    func runByHand() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.fixturePath)
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let stderr = Pipe()
+        let stdout = Pipe()
+        process.standardError = stderr
+        process.standardOutput = stdout
+        try process.run()
+        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(errors == HandshakeConfig.notAPluginMessage)
+        #expect(output.isEmpty, "nothing on stdout")
+    }
+
+    @Test("a plugin killed mid-stream: the call fails at once, naming the plugin and how it ended")
+    func killedMidStream() async throws {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        let spec = TestEnvironment.fixture("echo")
+        try await PluginHost.withPlugin(spec, logger: logger) { plugin in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
+            let error = await #expect(throws: RPCError.self) {
+                try await echo.update(request: StreamingClientRequest { writer in
+                    for index in 0..<1_000_000 { try await writer.write(.with { $0.sequence = Int64(index) }) }
+                }) { response in
+                    var received = 0
+                    for try await _ in response.messages {
+                        received += 1
+                        if received == 100 { kill(plugin.pid, SIGKILL) }
+                    }
+                }
+            }
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.contains("plugin \"\(spec.name)\"") == true, "\(error.map { "\($0)" } ?? "")")
+            #expect(error?.message.contains("signal 9 (SIGKILL)") == true)
+            #expect((error?.cause as? PluginError)?.code == .exitedUnexpectedly)
+        }
+    }
+}

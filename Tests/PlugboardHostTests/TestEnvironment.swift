@@ -1,0 +1,55 @@
+import Foundation
+import InMemoryLogging
+import Logging
+import PlugboardHost
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Paths and helpers shared by the process-level tests.
+enum TestEnvironment {
+    /// The folder holding this test binary and the package's executables (`swift build` products).
+    static let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    /// The package root.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static var fixturePath: String { "\(binDirectory)/plugboard-fixture" }
+
+    /// The Go peers, built by `make test` (Tests/Interop/go/build.sh) into .build/go.
+    static func goPeer(_ name: String) throws -> String {
+        let path = "\(packageRoot)/.build/go/\(name)"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw MissingPeer(description: "\(path) is missing: run `make test`, which builds the Go peers with Tests/Interop/go/build.sh")
+        }
+        return path
+    }
+
+    struct MissingPeer: Error, CustomStringConvertible { var description: String }
+
+    /// A spec for the fixture plugin in `mode`, with a name unique to this test run.
+    static func fixture(_ mode: String, startTimeout: Duration = .seconds(20)) -> PluginSpec {
+        PluginSpec(path: fixturePath, name: "fixture-\(mode)-\(UInt32.random(in: 0...UInt32.max))", arguments: [mode], startTimeout: startTimeout)
+    }
+
+    /// A logger that keeps every entry, at every level, for assertions.
+    static func capturingLogger() -> (Logger, InMemoryLogHandler) {
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "plugboard.test") { _ in handler }
+        logger.logLevel = .trace
+        return (logger, handler)
+    }
+
+    /// Whether a process with this pid exists (zombies included: only reaped processes are gone).
+    static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Socket directories the host made for `name` that still exist.
+    static func leftoverDirectories(for name: String) -> [String] {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let prefix = "plugboard-" + String(name.prefix(24)) + "-"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix(prefix) }
+    }
+}
