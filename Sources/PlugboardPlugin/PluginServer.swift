@@ -103,12 +103,14 @@ public enum PluginServer {
             logger.debug("plugin stopping", metadata: ["reason": "\(reason?.rawValue ?? "cancelled")"])
             stdout.finish()
             server.beginGracefulShutdown()
-            // In-flight calls get a moment to finish; then the server is cancelled outright.
+            // In-flight calls get a moment to finish; then the server is cancelled outright. Either
+            // way the other task is cancelled: the deadline once the server is done, or the server.
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(1500))
                 return false
             }
-            if await group.next() == false { group.cancelAll() }
+            _ = await group.next()
+            group.cancelAll()
         }
         directory.remove()
         exit(0)
