@@ -37,9 +37,13 @@ struct PluginCallInterceptor: ClientInterceptor {
         if error.code == .unimplemented {
             return RPCError(code: .unimplemented, message: "plugin \"\(self.plugin)\" (\(self.path)) does not implement \(method): \(error.message). Check that the plugin serves the service sets its --describe output claims, and rebuild it.", cause: error)
         }
-        guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code),
-            let termination = await self.child.wait(timeout: .milliseconds(250))
-        else { return error }
+        // A lost connection (UNAVAILABLE) is how a dying plugin usually shows: give the reaper a
+        // moment to see the exit. Other codes come from live plugins or from the caller (a handler
+        // error, a cancellation), so they must not wait; an exit already seen still explains them.
+        guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code) else { return error }
+        let seen = self.child.termination
+        let termination = error.code == .unavailable && seen == nil ? await self.child.wait(timeout: .milliseconds(250)) : seen
+        guard let termination else { return error }
         let ended = PluginError(
             code: .exitedUnexpectedly,
             message: "The plugin process ended during \(method). Its stderr usually says why; the call was not completed.",

@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
                         }
                         return nil
                     } catch {
-                        board.failed(entry.spec.name)
+                        board.failed()
                         guard plugins[entry.spec.name] ?? true else {
                             Console.warn("optional plugin \(entry.spec.name) did not start: \(error)")
                             return nil

@@ -21,7 +21,7 @@ final class StatusBoard: Sendable {
     }
 
     func ready(_ row: Row) { self.settle { $0.rows.append(row) } }
-    func failed(_ name: String) { self.settle { _ in } }
+    func failed() { self.settle { _ in } }
 
     func allSettled() async { _ = await self.done.wait() }
 

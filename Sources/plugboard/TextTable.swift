@@ -1,3 +1,5 @@
+import Foundation
+
 /// A plain text table with left-aligned columns.
 struct TextTable {
     var header: [String]
@@ -14,5 +16,3 @@ struct TextTable {
         return ([line(self.header)] + self.rows.map(line)).joined(separator: "\n")
     }
 }
-
-import Foundation
