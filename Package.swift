@@ -155,6 +155,7 @@ var targets: [Target] = [
             "RateLimitServiceSet", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
     ),
     .testTarget(

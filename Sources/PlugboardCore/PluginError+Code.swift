@@ -14,6 +14,8 @@ extension PluginError {
             case exitedBeforeHandshake, startTimeout
             // Running and stopping (protocol §6, §9).
             case connectionFailed, exitedUnexpectedly, shutdownTimeout, stopped
+            // Supervision (restarts, health, quarantine).
+            case unhealthy, socketRemoved, quarantined, notReady
             // Discovery and configuration (`--describe`, the host's config file).
             case invalidDescription, serviceSetConflict, noServiceSets, invalidConfiguration
         }
@@ -84,5 +86,13 @@ extension PluginError {
         public static let shutdownTimeout = Code(.shutdownTimeout)
         /// The plugin was stopped (by the host or cancellation), so the call cannot go on.
         public static let stopped = Code(.stopped)
+        /// The plugin stopped answering its health checks and was killed to be restarted.
+        public static let unhealthy = Code(.unhealthy)
+        /// The plugin's socket file disappeared while it ran; it was killed to be restarted.
+        public static let socketRemoved = Code(.socketRemoved)
+        /// The plugin failed too often in a short time and is no longer restarted.
+        public static let quarantined = Code(.quarantined)
+        /// A call waited for a restarting plugin and its deadline passed first.
+        public static let notReady = Code(.notReady)
     }
 }

@@ -9,8 +9,8 @@ import PlugboardCore
 struct PluginCallInterceptor: ClientInterceptor {
     let plugin: String
     let path: String
-    let child: ChildProcess
-    let stderr: StderrForwarder
+    /// The process serving calls now (a supervisor's changes across restarts).
+    let process: @Sendable () -> PluginProcess?
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingClientRequest<Input>,
@@ -18,37 +18,38 @@ struct PluginCallInterceptor: ClientInterceptor {
         next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
     ) async throws -> StreamingClientResponse<Output> {
         let method = context.descriptor.fullyQualifiedMethod
+        let process = self.process()
         var response = try await next(request, context)
         switch response.accepted {
         case .failure(let error):
-            response.accepted = .failure(await self.explain(error, method: method))
+            response.accepted = .failure(await self.explain(error, method: method, process: process))
         case .success(var contents):
             let parts = contents.bodyParts
             contents.bodyParts = RPCAsyncSequence(wrapping: ErrorMappingSequence(base: parts) { error in
                 guard let error = error as? RPCError else { return error }
-                return await self.explain(error, method: method)
+                return await self.explain(error, method: method, process: process)
             })
             response.accepted = .success(contents)
         }
         return response
     }
 
-    private func explain(_ error: RPCError, method: String) async -> RPCError {
+    private func explain(_ error: RPCError, method: String, process: PluginProcess?) async -> RPCError {
         if error.code == .unimplemented {
             return RPCError(code: .unimplemented, message: "plugin \"\(self.plugin)\" (\(self.path)) does not implement \(method): \(error.message). Check that the plugin serves the service sets its --describe output claims, and rebuild it.", cause: error)
         }
         // A lost connection (UNAVAILABLE) is how a dying plugin usually shows: give the reaper a
         // moment to see the exit. Other codes come from live plugins or from the caller (a handler
         // error, a cancellation), so they must not wait; an exit already seen still explains them.
-        guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code) else { return error }
-        let seen = self.child.termination
-        let termination = error.code == .unavailable && seen == nil ? await self.child.wait(timeout: .milliseconds(250)) : seen
+        guard let process, [.unavailable, .unknown, .internalError, .cancelled].contains(error.code) else { return error }
+        let seen = process.child.termination
+        let termination = error.code == .unavailable && seen == nil ? await process.child.wait(timeout: .milliseconds(250)) : seen
         guard let termination else { return error }
         let ended = PluginError(
             code: .exitedUnexpectedly,
             message: "The plugin process ended during \(method). Its stderr usually says why; the call was not completed.",
-            pluginName: self.plugin, executablePath: self.path, pid: self.child.pid,
-            termination: termination, stderrTail: self.stderr.tail, cause: error
+            pluginName: self.plugin, executablePath: self.path, pid: process.child.pid,
+            termination: termination, stderrTail: process.stderr.tail, cause: error
         )
         return RPCError(code: .unavailable, message: "\(ended)", cause: ended)
     }

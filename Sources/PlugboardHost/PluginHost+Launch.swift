@@ -1,8 +1,8 @@
 import Foundation
-public import GRPCCore
+import GRPCCore
 import GoPluginProtos
 public import Logging
-public import PlugboardCore
+import PlugboardCore
 import PlugboardTransport
 
 #if canImport(Glibc)
@@ -67,9 +67,10 @@ public enum PluginHost {
             logger.debug("plugin started", metadata: ["plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)"])
             do {
                 let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath)
-                let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path, child: child, stderr: stderr)]
+                let process = PluginProcess(child: child, stderr: stderr)
+                let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { process }]
                 let result = try await withGRPCClient(transport: transport, interceptors: interceptors) { client in
-                    try await Self.session(spec, child: child, handshake: handshake, client: client, logger: logger, body)
+                    try await Self.session(spec, process: process, handshake: handshake, transport: transport, client: client, logger: logger, body)
                 }
                 await Self.stop(child, spec: spec, logger: logger)
                 try? await pipes.waitForAll()

@@ -12,8 +12,9 @@ extension PluginHost {
     /// Health-checks the plugin, keeps its stdio and broker streams open and drained, and runs `body`.
     static func session<Result: Sendable>(
         _ spec: PluginSpec,
-        child: ChildProcess,
+        process: PluginProcess,
         handshake: Handshake,
+        transport: UnixSocketTransport.AnyClient,
         client: GRPCClient<UnixSocketTransport.AnyClient>,
         logger: Logger,
         _ body: (RunningPlugin) async throws -> Result
@@ -27,8 +28,8 @@ extension PluginHost {
             streams.addTask { await Self.drainStdio(client, logger: logger) }
             streams.addTask { await Self.holdBroker(client) }
             let plugin = RunningPlugin(
-                name: spec.name, path: spec.path, pid: child.pid, negotiatedVersion: handshake.appProtocolVersion,
-                socketPath: handshake.socketPath, client: client
+                name: spec.name, path: spec.path, pid: process.child.pid, negotiatedVersion: handshake.appProtocolVersion,
+                socketPath: handshake.socketPath, client: client, transport: transport, process: process
             )
             defer { streams.cancelAll() }
             let result = try await body(plugin)

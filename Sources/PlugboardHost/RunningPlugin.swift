@@ -15,4 +15,14 @@ public struct RunningPlugin: Sendable {
     public let socketPath: String
     /// The gRPC client connected to the plugin; wrap it in a service set's generated client.
     public let client: GRPCClient<UnixSocketTransport.AnyClient>
+    /// The transport under `client`, for a supervisor's calls.
+    let transport: UnixSocketTransport.AnyClient
+    /// The process and its stderr, for errors that explain a death.
+    let process: PluginProcess
+}
+
+/// A started plugin process and what it wrote to stderr.
+struct PluginProcess: Sendable {
+    let child: ChildProcess
+    let stderr: StderrForwarder
 }

@@ -49,7 +49,7 @@ enum TestEnvironment {
     /// Socket directories the host made for `name` that still exist.
     static func leftoverDirectories(for name: String) -> [String] {
         let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        let prefix = "plugboard-" + String(name.prefix(24)) + "-"
+        let prefix = "plugboard-\(getpid())-" + String(name.prefix(24)) + "-"
         return ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix(prefix) }
     }
 }

@@ -3,8 +3,12 @@ import Logging
 import PlugboardTestSupport
 import PlugboardTestV1
 
-/// The echo service; a Get whose text is `log:<level>:<message>` first logs `<message>` at that
-/// level, like the Go echo-plugin, so hosts can check how plugin log lines are re-levelled.
+/// The echo service, with Get texts that make it misbehave on purpose:
+/// - `log:<level>:<message>` first logs `<message>` at that level, like the Go echo-plugin, so hosts
+///   can check how plugin log lines are re-levelled;
+/// - `sleep:<ms>` answers after that many milliseconds;
+/// - `hang` never answers, even when the call is cancelled (a handler stuck for good);
+/// - `deadline` answers with the `grpc-timeout` the call arrived with (empty if none).
 struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
     let logger: Logger?
     private let echo = EchoService()
@@ -18,8 +22,21 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
                 throw RPCError(code: .invalidArgument, message: "expected log:<trace|debug|info|warn|error>:<message>, got \(request.text)")
             }
             self.logger?.log(level: level, "\(parts[2])")
+        } else if request.text.hasPrefix("sleep:"), let milliseconds = Int(request.text.dropFirst(6)) {
+            try await Task.sleep(for: .milliseconds(milliseconds))
+        } else if request.text == "hang" {
+            await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
         }
         return try await self.echo.get(request: request, context: context)
+    }
+
+    /// Get with the request's metadata, for `deadline`; everything else goes to the simple `get`.
+    func get(request: ServerRequest<EchoRequest>, context: ServerContext) async throws -> ServerResponse<EchoResponse> {
+        guard request.message.text == "deadline" else {
+            return ServerResponse(message: try await self.get(request: request.message, context: context), metadata: [:])
+        }
+        let timeout = request.metadata[stringValues: "grpc-timeout"].first(where: { _ in true }) ?? ""
+        return ServerResponse(message: .echoing(EchoRequest.with { $0.text = timeout }), metadata: [:])
     }
 
     func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {

@@ -14,6 +14,9 @@
 //   stubborn         serves, but ignores Shutdown and SIGTERM
 //   flood-stdout     serves, and writes 100 MB to stdout after the handshake
 //   flood-stderr     serves, and writes 100 MB to stderr after the handshake
+//   crash-after-ready serves, then exits with status 70 after FIXTURE_CRASH_MS (default 100) ms
+//
+// In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
 import Foundation
 import Logging
@@ -78,6 +81,16 @@ case "flood-stdout", "flood-stderr":
     let descriptor: Int32 = mode == "flood-stdout" ? 1 : 2
     await PluginServer.serve(logLevel: .info) { _, _ in
         Thread.detachNewThread { Flood.write(megabytes: 100, to: descriptor) }
+        return [LoggingEcho(logger: nil)]
+    }
+case "crash-after-ready":
+    let delay = ProcessInfo.processInfo.environment["FIXTURE_CRASH_MS"].flatMap(Int.init) ?? 100
+    await PluginServer.serve(logLevel: .info) { _, _ in
+        Thread.detachNewThread {
+            usleep(UInt32(delay) * 1000)
+            FileHandle.standardError.write(Data("fatal: simulated crash after \(delay) ms\n".utf8))
+            exit(70)
+        }
         return [LoggingEcho(logger: nil)]
     }
 default:

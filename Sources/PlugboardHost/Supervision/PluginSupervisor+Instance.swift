@@ -1,0 +1,116 @@
+import GoPluginProtos
+import GRPCCore
+import PlugboardCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension PluginSupervisor {
+    /// Starts one instance, prepares it, lets calls through and watches it until it fails or a
+    /// stop is requested. Returns whether it became ready, and how it ended.
+    func runInstance() async -> (reachedReady: Bool, end: InstanceEnd) {
+        enum Outcome: Sendable {
+            case ended(InstanceEnd)
+            case stoppedBeforeReady
+        }
+        let started = ContinuousClock.now
+        let reachedReady = OnceValue<Void>()
+        let end: InstanceEnd = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask {
+                do {
+                    try await PluginHost.withPlugin(self.spec, logger: self.logger) { plugin in
+                        do {
+                            try await self.prepare(plugin)
+                        } catch {
+                            throw PluginError(code: .connectionFailed, message: "The supervisor's prepare step failed after the plugin started: \(error). The plugin is restarted; check the state being re-applied.", cause: error)
+                        }
+                        reachedReady.set(())
+                        self.gate.publish(plugin)
+                        self.emit(.ready(pid: plugin.pid, startedIn: .now - started))
+                        defer { self.gate.withdraw() }
+                        try await self.watch(plugin)
+                        self.emit(.stopping)
+                    }
+                    return .ended(.stopRequested)
+                } catch let error as PluginError {
+                    return .ended(.failed(error))
+                } catch {
+                    return .ended(.failed(PluginError(code: .connectionFailed, message: "The plugin failed: \(error)", pluginName: self.spec.name, executablePath: self.spec.path, cause: error)))
+                }
+            }
+            // Once ready, the instance watches for a stop itself and stops gracefully; before
+            // that, a stop cancels the launch.
+            group.addTask {
+                guard await self.stopRequest.wait() != nil, !(reachedReady.value != nil) else { return nil }
+                return .stoppedBeforeReady
+            }
+            while let outcome = await group.next() {
+                switch outcome {
+                case .ended(let end)?:
+                    group.cancelAll()
+                    return end
+                case .stoppedBeforeReady?:
+                    group.cancelAll()
+                case nil:
+                    continue
+                }
+            }
+            return .stopRequested
+        }
+        return ((reachedReady.value != nil), end)
+    }
+
+    /// Returns when a stop is requested; throws (after killing the plugin) when it exits, stops
+    /// answering its health checks or loses its socket. Runs `whileReady` alongside.
+    private func watch(_ plugin: RunningPlugin) async throws(PluginError) {
+        let failure: PluginError? = await withTaskGroup(of: PluginError??.self) { group in
+            group.addTask { await self.stopRequest.wait() == nil ? nil : .some(nil) }
+            group.addTask {
+                guard let termination = await plugin.process.child.wait() else { return nil }
+                return .some(.exitedUnexpectedly(termination))
+            }
+            group.addTask { await self.checkHealth(plugin).map { .some($0) } }
+            group.addTask {
+                await self.whileReady(plugin)
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let result = await group.next() {
+                if let outcome = result { return outcome }
+            }
+            return nil
+        }
+        guard let failure else { return }
+        plugin.process.child.send(SIGKILL)  // so calls to a hung plugin fail now, not at their deadlines
+        throw failure
+    }
+
+    /// Every `healthInterval`: the socket file must exist and the health service must answer.
+    /// Returns the failure that should restart the plugin; `nil` when cancelled.
+    private func checkHealth(_ plugin: RunningPlugin) async -> PluginError? {
+        let health = Grpc_Health_V1_Health.Client(wrapping: plugin.client)
+        var failuresInARow = 0
+        while true {
+            do {
+                try await Task.sleep(for: self.policy.healthInterval)
+            } catch {
+                return nil
+            }
+            var status = stat()
+            if stat(plugin.socketPath, &status) != 0, errno == ENOENT {
+                return .socketRemoved(path: plugin.socketPath)
+            }
+            do {
+                _ = try await health.check(.with { $0.service = "plugin" }, options: .deadline(self.policy.healthTimeout))
+                failuresInARow = 0
+            } catch {
+                if Task.isCancelled { return nil }
+                failuresInARow += 1
+                if failuresInARow >= self.policy.unhealthyThreshold {
+                    return .unhealthy(failures: failuresInARow, timeout: self.policy.healthTimeout, cause: error)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+public import GRPCCore
+public import Logging
+public import PlugboardCore
+public import ServiceLifecycle
+
+/// Keeps one plugin running: starts it, health-checks it, restarts it with backoff when it
+/// crashes, stops answering or loses its socket, and quarantines it when it crash-loops.
+///
+/// Run it as a swift-service-lifecycle `Service` (in a `ServiceGroup`, which stops it gracefully on
+/// SIGTERM) and call the plugin through ``client``, which outlives restarts:
+///
+/// ```swift
+/// let supervisor = PluginSupervisor(spec: PluginSpec(path: "assets/ratelimit-plugin"), logger: logger) { plugin in
+///     // Runs after every start, before calls flow: re-apply state here.
+///     _ = try await Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client).applyRuleSet(rules)
+/// }
+/// let group = ServiceGroup(services: [supervisor], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// async let running: Void = group.run()
+/// let rateLimit = Ratelimit_V1_RateLimiter.Client(wrapping: supervisor.client)
+/// ```
+///
+/// A call made while the plugin restarts waits for it until the call's deadline; a call in flight
+/// when the plugin dies fails at once with an error naming the plugin, how it ended and its last
+/// stderr lines.
+public final class PluginSupervisor: Service, Sendable {
+    /// Runs after every start, before calls are let through; a thrown error counts as a failed start.
+    public typealias Prepare = @Sendable (RunningPlugin) async throws -> Void
+    /// Runs alongside each ready instance and is cancelled when that instance goes away.
+    public typealias WhileReady = @Sendable (RunningPlugin) async -> Void
+
+    /// How the plugin is started.
+    public let spec: PluginSpec
+    /// How it is restarted, health-checked and timed out.
+    public let policy: SupervisionPolicy
+    /// The client for calls to the plugin; wrap it in a service set's generated client. It works
+    /// across restarts and needs no `runConnections()` of its own.
+    public let client: GRPCClient<SupervisedTransport>
+
+    let logger: Logger
+    let prepare: Prepare
+    let whileReady: WhileReady
+    let gate = ReadinessGate()
+    let broadcaster = EventBroadcaster()
+    let stopRequest = OnceValue<Void>()
+
+    /// - Parameters:
+    ///   - prepare: re-applies the caller's state (rule sets, subscriptions) after each start.
+    ///   - whileReady: holds what must stay open for as long as an instance lives, for example a
+    ///     control stream; it is started again for each new instance.
+    public init(
+        spec: PluginSpec,
+        policy: SupervisionPolicy = .standard,
+        logger: Logger,
+        whileReady: @escaping WhileReady = { _ in },
+        prepare: @escaping Prepare = { _ in }
+    ) {
+        self.spec = spec
+        self.policy = policy
+        var logger = logger
+        logger[metadataKey: "plugin.name"] = "\(spec.name)"
+        self.logger = logger
+        self.prepare = prepare
+        self.whileReady = whileReady
+        let transport = SupervisedTransport(gate: self.gate, defaultDeadline: policy.defaultDeadline)
+        let gate = self.gate
+        let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) { gate.current?.process }
+        self.client = GRPCClient(transport: transport, interceptors: [interceptor])
+    }
+
+    /// The state as of the last event.
+    public var state: SupervisorState { self.gate.state }
+
+    /// The ready instance (its pid, socket), if any.
+    public var current: RunningPlugin? { self.gate.current }
+
+    /// Every event from now on, ending with `.stopped`. Subscribe before ``run()`` to see them all.
+    public var events: AsyncStream<SupervisorEvent> { self.broadcaster.subscribe() }
+
+    /// Supervises until graceful shutdown (or cancellation), then stops the plugin gracefully and
+    /// returns. Sweeps socket directories left by hosts that died first.
+    public func run() async throws {
+        let swept = PrivateDirectory.sweepStale()
+        if !swept.isEmpty {
+            self.logger.info("removed socket directories left by hosts that are gone", metadata: ["paths": "\(swept)"])
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.client.runConnections() }
+            await withTaskCancellationOrGracefulShutdownHandler {
+                await self.supervise()
+            } onCancelOrGracefulShutdown: {
+                self.stopRequest.set(())
+            }
+            self.client.beginGracefulShutdown()
+        }
+    }
+
+    func emit(_ event: SupervisorEvent) {
+        self.gate.record(event.state)
+        switch event {
+        case .failed(let error), .quarantined(let error):
+            self.logger.warning("plugin \(event)", metadata: error.logMetadata)
+        case .restarting, .ready, .stopped:
+            self.logger.info("plugin \(event)")
+        case .starting, .stopping:
+            self.logger.debug("plugin \(event)")
+        }
+        self.broadcaster.yield(event)
+    }
+}
+
+extension PluginError {
+    /// The context fields as log metadata.
+    var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["error.code": "\(self.code)"]
+        if let pid = self.pid { metadata["plugin.pid"] = "\(pid)" }
+        if let termination = self.termination { metadata["plugin.exit"] = "\(termination)" }
+        if !self.stderrTail.isEmpty { metadata["plugin.stderr"] = "\(self.stderrTail.suffix(5).joined(separator: " | "))" }
+        return metadata
+    }
+}

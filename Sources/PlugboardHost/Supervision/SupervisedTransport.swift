@@ -1,0 +1,53 @@
+public import GRPCCore
+import PlugboardCore
+public import PlugboardTransport
+
+/// The transport behind ``PluginSupervisor/client``: each call goes to the plugin instance that is
+/// ready when it starts, or waits (up to its deadline) for the next one while the plugin restarts.
+/// Calls without a deadline get the policy's `defaultDeadline`.
+public struct SupervisedTransport: ClientTransport {
+    public typealias Bytes = UnixSocketTransport.AnyClient.Bytes
+
+    let gate: ReadinessGate
+    let defaultDeadline: Duration
+    let shutdown: OnceValue<Void>
+
+    init(gate: ReadinessGate, defaultDeadline: Duration) {
+        self.gate = gate
+        self.defaultDeadline = defaultDeadline
+        self.shutdown = OnceValue()
+    }
+
+    public var retryThrottle: RetryThrottle? { nil }
+
+    /// Runs until ``beginGracefulShutdown()``; each instance's connection is run by its supervisor.
+    public func connect() async throws {
+        _ = await self.shutdown.wait()
+    }
+
+    public func beginGracefulShutdown() {
+        self.shutdown.set(())
+    }
+
+    public func withStream<T: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T {
+        // Give up a little before the caller's deadline (a tenth of it, 1 to 50 ms), so the caller
+        // sees why (the plugin was not ready) rather than GRPCCore's bare "timed out".
+        let deadline = options.timeout.map { ContinuousClock.now + $0 - min(max($0 / 10, .milliseconds(1)), .milliseconds(50)) }
+        let plugin: RunningPlugin
+        do {
+            plugin = try await self.gate.plugin(before: deadline)
+        } catch let error as PluginError {
+            let code: RPCError.Code = error.code == .notReady ? .deadlineExceeded : .unavailable
+            throw RPCError(code: code, message: "\(error)", cause: error)
+        }
+        return try await plugin.transport.withStream(descriptor: descriptor, options: options, closure)
+    }
+
+    public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? {
+        MethodConfig(names: [], timeout: self.defaultDeadline)
+    }
+}

@@ -1,0 +1,105 @@
+import GRPCCore
+import Logging
+import PlugboardCore
+import PlugboardHost
+import ServiceLifecycle
+import Synchronization
+
+/// Runs supervisors the way a host does, in a `ServiceGroup`, and records their events.
+enum SupervisionHarness {
+    /// A policy fast enough for tests: quick restarts and health checks.
+    static func policy(
+        maximumFailures: Int = 20,
+        initialBackoff: Duration = .milliseconds(20),
+        healthInterval: Duration = .seconds(2),
+        defaultDeadline: Duration = .seconds(20)
+    ) -> SupervisionPolicy {
+        SupervisionPolicy(
+            initialBackoff: initialBackoff, maximumBackoff: .milliseconds(500), maximumFailures: maximumFailures,
+            healthInterval: healthInterval, healthTimeout: .milliseconds(500), defaultDeadline: defaultDeadline
+        )
+    }
+
+    /// Starts `supervisor` in a service group, runs `body` once it is ready, then shuts the group
+    /// down gracefully and waits for the supervisor to stop. Returns `body`'s result.
+    static func run<Result: Sendable>(
+        _ supervisor: PluginSupervisor,
+        logger: Logger,
+        _ body: (EventLog) async throws -> Result
+    ) async throws -> Result {
+        let log = EventLog(supervisor.events)
+        let group = ServiceGroup(services: [supervisor], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask { await log.record() }
+            defer { tasks.cancelAll() }
+            do {
+                let result = try await body(log)
+                await group.triggerGracefulShutdown()
+                try await tasks.next()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+}
+
+/// The events a supervisor emitted so far, with waits for the next one of a kind.
+final class EventLog: Sendable {
+    private let stream: AsyncStream<SupervisorEvent>
+    private let seen = Mutex<[SupervisorEvent]>([])
+
+    init(_ stream: AsyncStream<SupervisorEvent>) { self.stream = stream }
+
+    var events: [SupervisorEvent] { self.seen.withLock { $0 } }
+
+    func record() async {
+        for await event in self.stream {
+            self.seen.withLock { $0.append(event) }
+        }
+    }
+
+    /// Waits until `count` events satisfy `matches` (counting from the start), up to `timeout`.
+    func wait(
+        for count: Int = 1, timeout: Duration = .seconds(20), _ matches: @escaping @Sendable (SupervisorEvent) -> Bool
+    ) async throws -> [SupervisorEvent] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = self.events.filter(matches)
+            if found.count >= count { return found }
+            guard ContinuousClock.now < deadline else {
+                throw WaitTimedOut(description: "waited \(timeout) for \(count) matching events; saw: \(self.events.map(\.description))")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// The pids of every `ready` event so far.
+    var readyPIDs: [Int32] {
+        self.events.compactMap { if case .ready(let pid, _) = $0 { return pid } else { return nil } }
+    }
+
+    struct WaitTimedOut: Error, CustomStringConvertible { var description: String }
+}
+
+extension SupervisorEvent {
+    var isReady: Bool { if case .ready = self { return true } else { return false } }
+    var isQuarantined: Bool { if case .quarantined = self { return true } else { return false } }
+    var failure: PluginError? { if case .failed(let error) = self { return error } else { return nil } }
+}
+
+extension Error {
+    /// The `PluginError` a call failed with, under its `RPCError`.
+    var pluginError: PluginError? {
+        (self as? PluginError) ?? ((self as? RPCError)?.cause as? PluginError)
+    }
+}
+
+/// A value shared between tasks of a test.
+final class Locked<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { self.value.withLock { body(&$0) } }
+}
