@@ -30,26 +30,17 @@ struct TransportConformanceTests {
 
   @Test("Client streaming, 10,000 messages", arguments: TransportPair.all)
   func clientStreaming(pair: TransportPair) async throws {
-    // KNOWN BUG (lean transport, about one run in five here): the lean server's NIOHTTP2Handler
-    // raises BadStreamStateTransition(fromState: halfClosedRemoteLocalIdle) on the stream, i.e. a
-    // frame is sent or accepted after the client's END_STREAM and before the response HEADERS, and
-    // the client then sees its connection close. Only that failure is tolerated, and it is still
-    // reported as a known issue on every run; any other failure fails the test.
-    try await withKnownIssue("lean transport: connection closes during client streaming", isIntermittent: true) {
-      try await withEchoServer(pair) { client, _ in
-        let reply = try await client.clientStreaming(
-          request: StreamingClientRequest { writer in
-            for index in 0..<10_000 { try await writer.write([UInt8](repeating: UInt8(index & 0xFF), count: 100)) }
-          },
-          descriptor: EchoService.Method.collect,
-          serializer: IdentitySerializer(),
-          deserializer: IdentityDeserializer(),
-          options: .defaults
-        ) { try $0.message }
-        #expect(decode(reply) == (10_000, 1_000_000))
-      }
-    } matching: { issue in
-      (issue.error as? RPCError)?.message.contains("closed before the RPC finished") == true
+    try await withEchoServer(pair) { client, _ in
+      let reply = try await client.clientStreaming(
+        request: StreamingClientRequest { writer in
+          for index in 0..<10_000 { try await writer.write([UInt8](repeating: UInt8(index & 0xFF), count: 100)) }
+        },
+        descriptor: EchoService.Method.collect,
+        serializer: IdentitySerializer(),
+        deserializer: IdentityDeserializer(),
+        options: .defaults
+      ) { try $0.message }
+      #expect(decode(reply) == (10_000, 1_000_000))
     }
   }
 

@@ -182,6 +182,12 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
       self.connectionCredit = 0
     }
     guard let stream = self.streams[streamID], !stream.receivedEnd else { return }
+    // Mark the end before delivering this frame's messages. NIOHTTP2Handler moved the stream to
+    // half-closed (remote) before handing us the frame, and from then on a stream WINDOW_UPDATE
+    // is a BadStreamStateTransition: an outbound stream error, which `errorCaught` sees as a
+    // connection error. Delivering a message to a parked reader can release a batch of credit
+    // right here on the loop; `sendStreamCredit` must already see `receivedEnd` and drop it.
+    if data.endStream { stream.receivedEnd = true }
     do {
       let creditNow = try stream.deframer.process(buffer) { message, credit in
         stream.deliver(.message(GRPCNIOTransportBytes(message.readableBytesView)), credit: credit)
@@ -191,10 +197,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
       self.refuseMessage(on: stream, failure: error)
       return
     }
-    if data.endStream {
-      stream.receivedEnd = true
-      self.peerFinished(stream)
-    }
+    if data.endStream { self.peerFinished(stream) }
   }
 
   // MARK: Draining the outbox
