@@ -93,6 +93,8 @@ var targets: [Target] = [
             "PlugboardHost", "PlugboardConfig", "PlugboardCore", "RateLimitServiceSet", "StreamServiceSet", grpcCore,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]
     ),
 

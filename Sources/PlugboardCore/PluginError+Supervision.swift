@@ -4,7 +4,7 @@ extension PluginError {
     public static func exitedUnexpectedly(_ termination: Termination, stderrTail: [String] = []) -> Self {
         PluginError(
             code: .exitedUnexpectedly,
-            message: "The plugin process ended (\(termination)) while the host was using it. Its stderr usually says why.",
+            message: "The plugin process ended while the host was using it. Its stderr usually says why.",
             termination: termination,
             stderrTail: stderrTail
         )

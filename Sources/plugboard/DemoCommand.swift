@@ -26,7 +26,7 @@ struct DemoCommand: AsyncParsableCommand {
                 let limiterReady = ContinuousClock.now - started
                 try await PluginHost.withPlugin(stream.spec, logger: logger) { sync in
                     let syncReady = ContinuousClock.now - started - limiterReady
-                    print("Loaded \(limiter.name) \(rateLimit.description.version) (pid \(limiter.pid), ready in \(limiterReady.milliseconds) ms) and \(sync.name) \(stream.description.version) (pid \(sync.pid), ready in \(syncReady.milliseconds) ms), protocol v\(limiter.negotiatedVersion).")
+                    print("Loaded \(limiter.name) \(rateLimit.description.version) (pid \(limiter.pid), ready in \(limiterReady.wholeMilliseconds) ms) and \(sync.name) \(stream.description.version) (pid \(sync.pid), ready in \(syncReady.wholeMilliseconds) ms), protocol v\(limiter.negotiatedVersion).")
                     try await RateLimitDemo(plugin: limiter).run()
                     try await StreamDemo(plugin: sync, updates: self.updates).run()
                 }

@@ -41,6 +41,8 @@ struct PluginOptions: ParsableArguments {
 
 /// Output for people: results on stdout, problems on stderr.
 enum Console {
+    /// A line on stdout, written at once (stdout may be a pipe, where `print` buffers).
+    static func say(_ line: String) { FileHandle.standardOutput.write(Data("\(line)\n".utf8)) }
     static func warn(_ message: String) { FileHandle.standardError.write(Data("warning: \(message)\n".utf8)) }
     static func fail(_ error: any Error) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))

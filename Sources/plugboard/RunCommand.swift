@@ -1,18 +1,15 @@
 import ArgumentParser
-import Foundation
+import Logging
 import PlugboardConfig
 import PlugboardCore
 import PlugboardHost
-import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import ServiceLifecycle
+import UnixSignals
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Start every plugin in parallel, print their status, serve until SIGINT or SIGTERM, then stop them gracefully."
+        abstract: "Start and supervise every plugin (restarting any that crash, quarantining crash loops), print their status, serve until SIGINT or SIGTERM, then stop them gracefully."
     )
 
     @OptionGroup var options: PluginOptions
@@ -20,64 +17,70 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = self.options.makeLogger()
         let catalog: PluginCatalog
-        let plugins: [String: Bool]
+        let required: [String: Bool]
         do {
             let (loaded, configured) = try await self.options.catalog()
             catalog = loaded
-            plugins = Dictionary(configured.map { ($0.spec.name, $0.required) }) { first, _ in first }
+            required = Dictionary(configured.map { ($0.spec.name, $0.required) }) { first, _ in first }
         } catch {
             throw Console.fail(error)
         }
-        let stop = OnceValue<Void>()
+        let supervisors = catalog.entries.map { PluginSupervisor(spec: $0.spec, logger: logger) }
+        let group = ServiceGroup(
+            configuration: .init(services: supervisors.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         let board = StatusBoard(expected: catalog.entries.count)
-        let signals = StopOnSignals(stop)
-        var failure: (any Error)?
-        await withTaskGroup(of: (any Error)?.self) { group in
-            for entry in catalog.entries {
-                group.addTask {
-                    let started = ContinuousClock.now
-                    do {
-                        try await PluginHost.withPlugin(entry.spec, logger: logger) { plugin in
-                            board.ready(StatusBoard.Row(plugin: plugin, description: entry.description, readyIn: ContinuousClock.now - started))
-                            _ = await stop.wait()
-                        }
-                        return nil
-                    } catch {
-                        board.failed()
-                        guard plugins[entry.spec.name] ?? true else {
-                            Console.warn("optional plugin \(entry.spec.name) did not start: \(error)")
-                            return nil
-                        }
-                        stop.set(())
-                        return error
+        let failure = OnceValue<PluginError>()
+        try await withThrowingDiscardingTaskGroup { tasks in
+            for (entry, supervisor) in zip(catalog.entries, supervisors) {
+                let events = supervisor.events
+                tasks.addTask {
+                    await Self.follow(events, entry: entry, required: required[entry.spec.name] ?? true, board: board) { error in
+                        failure.set(error)
+                        await group.triggerGracefulShutdown()
                     }
                 }
             }
-            group.addTask {
+            tasks.addTask {
                 await board.allSettled()
-                print(board.table)
-                print("serving; press Ctrl-C (SIGINT) or send SIGTERM to stop")
-                return nil
+                Console.say(board.table)
+                Console.say("serving; press Ctrl-C (SIGINT) or send SIGTERM to stop")
             }
-            for await result in group where failure == nil { failure = result }
+            try await group.run()
         }
-        withExtendedLifetime(signals) {}
-        if let failure { throw Console.fail(failure) }
+        if let error = failure.value { throw Console.fail(error) }
         print("stopped \(catalog.entries.count) plugins")
     }
-}
 
-/// Sets `stop` on SIGINT or SIGTERM (both then ignored, so a second Ctrl-C cannot cut the stop short).
-final class StopOnSignals {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ stop: OnceValue<Void>) {
-        self.sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.set(()) }
-            source.resume()
-            return source
+    /// Prints a supervisor's restarts and quarantine; the first start (or failure) settles its row.
+    private static func follow(
+        _ events: AsyncStream<SupervisorEvent>,
+        entry: PluginCatalog.Entry,
+        required: Bool,
+        board: StatusBoard,
+        quarantinedRequired: @Sendable (PluginError) async -> Void
+    ) async {
+        var settled = false
+        for await event in events {
+            switch event {
+            case .ready(let pid, let startedIn):
+                if !settled {
+                    board.ready(StatusBoard.Row(name: entry.spec.name, pid: pid, description: entry.description, readyIn: startedIn))
+                } else {
+                    Console.say("\(entry.spec.name): restarted (pid \(pid), ready in \(startedIn.wholeMilliseconds) ms)")
+                }
+                settled = true
+            case .quarantined(let error):
+                if !settled { board.failed() }
+                settled = true
+                guard required else {
+                    Console.warn("optional plugin \(entry.spec.name) is quarantined and stays down: \(error.message)")
+                    continue
+                }
+                await quarantinedRequired(error)
+            case .starting, .failed, .restarting, .stopping, .stopped:  // the supervisor logs these
+                continue
+            }
         }
     }
 }

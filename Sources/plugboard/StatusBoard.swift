@@ -5,7 +5,8 @@ import Synchronization
 /// Collects each plugin's start result, and says when all have settled.
 final class StatusBoard: Sendable {
     struct Row: Sendable {
-        var plugin: RunningPlugin
+        var name: String
+        var pid: Int32
         var description: PluginDescription
         var readyIn: Duration
     }
@@ -26,12 +27,12 @@ final class StatusBoard: Sendable {
     func allSettled() async { _ = await self.done.wait() }
 
     var table: String {
-        var table = TextTable(header: ["NAME", "VERSION", "SERVICE SETS", "PID", "SOCKET", "READY IN"])
-        for row in self.state.withLock({ $0.rows }).sorted(by: { $0.plugin.name < $1.plugin.name }) {
+        var table = TextTable(header: ["NAME", "VERSION", "SERVICE SETS", "PID", "READY IN"])
+        for row in self.state.withLock({ $0.rows }).sorted(by: { $0.name < $1.name }) {
             table.rows.append([
-                row.plugin.name, row.description.version,
+                row.name, row.description.version,
                 row.description.serviceSets.map { "\($0.name)@\($0.version)" }.joined(separator: ", "),
-                "\(row.plugin.pid)", row.plugin.socketPath, "\(row.readyIn.milliseconds) ms",
+                "\(row.pid)", "\(row.readyIn.wholeMilliseconds) ms",
             ])
         }
         return table.rendered
@@ -45,9 +46,4 @@ final class StatusBoard: Sendable {
         }
         if all { self.done.set(()) }
     }
-}
-
-extension Duration {
-    /// Whole milliseconds, for people.
-    var milliseconds: Int64 { self.components.seconds * 1000 + self.components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -53,3 +53,70 @@ struct HostDeathTests {
         if !self.hasEnded(pid) { kill(pid, SIGKILL) }
     }
 }
+
+/// `plugboard run`, killed with SIGKILL, leaves no plugin behind.
+@Suite("When a plugboard host is killed", .timeLimit(.minutes(1)))
+struct PlugboardHostKillTests {
+    @Test("every plugin of `plugboard run` ends within 1 s of the host's SIGKILL")
+    func noOrphans() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-kill-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("plugboard.yaml").path
+        let yaml = """
+            plugins:
+              limiter: { path: \(TestEnvironment.binDirectory)/ratelimit-plugin }
+              sync: { path: \(TestEnvironment.binDirectory)/stream-plugin }
+            """
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
+        host.arguments = ["run", "--config", config]
+        let stdout = Pipe()
+        host.standardOutput = stdout
+        host.standardError = FileHandle.nullDevice
+        try host.run()
+        // A host that never says it is serving is killed, which ends the read loop below.
+        let pid = host.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if ProcessTable.isRunning(pid) { kill(pid, SIGKILL) } }
+        var output = ""
+        while !output.contains("serving;") {
+            let chunk = stdout.fileHandleForReading.availableData
+            try #require(!chunk.isEmpty, "plugboard run stopped before serving: \(output)")
+            output += String(decoding: chunk, as: UTF8.self)
+        }
+        let plugins = ProcessTable.children(of: host.processIdentifier)
+        #expect(plugins.count == 2, "both plugins run under the host: \(output)")
+
+        kill(host.processIdentifier, SIGKILL)
+        host.waitUntilExit()
+        let killed = ContinuousClock.now
+        while plugins.contains(where: ProcessTable.isRunning), ContinuousClock.now - killed < .seconds(1) { usleep(10_000) }
+        let left = plugins.filter(ProcessTable.isRunning)
+        #expect(left.isEmpty, "plugins still running 1 s after the host's SIGKILL: \(left)")
+        left.forEach { kill($0, SIGKILL) }
+    }
+}
+
+/// Reads `/proc` for the tests that check the process table.
+enum ProcessTable {
+    /// Pids whose parent is `parent`.
+    static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { self.stat($0)?.parent == parent }
+    }
+
+    /// Whether `pid` exists and is not a zombie.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let state = self.stat(pid)?.state else { return false }
+        return state != "Z" && state != "X"
+    }
+
+    private static func stat(_ pid: Int32) -> (state: Substring, parent: Int32)? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1,
+              let parent = Int32(fields[1])
+        else { return nil }
+        return (fields[0], parent)
+    }
+}

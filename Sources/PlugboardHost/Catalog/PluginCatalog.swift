@@ -49,10 +49,8 @@ public struct PluginCatalog: Sendable {
     private static func describe(_ spec: PluginSpec) async -> Result<PluginDescription, PluginError> {
         do {
             return .success(try await PluginDescriber.describe(spec))
-        } catch let error as PluginError {
-            return .failure(error)
         } catch {
-            return .failure(PluginError(code: .invalidDescription, message: "\(error)", pluginName: spec.name, executablePath: spec.path))
+            return .failure(error)
         }
     }
 

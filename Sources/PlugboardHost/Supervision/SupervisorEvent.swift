@@ -53,17 +53,12 @@ public enum SupervisorEvent: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .starting(let attempt): return "starting (attempt \(attempt))"
-        case .ready(let pid, let startedIn): return "ready (pid \(pid), started in \(startedIn.milliseconds) ms)"
+        case .ready(let pid, let startedIn): return "ready (pid \(pid), started in \(startedIn.wholeMilliseconds) ms)"
         case .failed(let error): return "failed: \(error.message)"
-        case .restarting(let delay, let failures): return "restarting in \(delay.milliseconds) ms (\(failures) failures in the window)"
+        case .restarting(let delay, let failures): return "restarting in \(delay.wholeMilliseconds) ms (\(failures) failures in the window)"
         case .quarantined(let error): return "quarantined: \(error.message)"
         case .stopping: return "stopping"
         case .stopped: return "stopped"
         }
     }
-}
-
-extension Duration {
-    /// Whole milliseconds, for messages.
-    var milliseconds: Int64 { self.components.seconds * 1000 + self.components.attoseconds / 1_000_000_000_000_000 }
 }
