@@ -9,8 +9,9 @@ import PlugboardCore
 struct PluginCallInterceptor: ClientInterceptor {
     let plugin: String
     let path: String
-    /// The process serving calls now (a supervisor's changes across restarts).
-    let process: @Sendable () -> PluginProcess?
+    /// The process behind a call's connection (a supervisor's changes across restarts), found by
+    /// the call's `remotePeer`.
+    let process: @Sendable (ClientContext) -> PluginProcess?
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingClientRequest<Input>,
@@ -18,7 +19,7 @@ struct PluginCallInterceptor: ClientInterceptor {
         next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
     ) async throws -> StreamingClientResponse<Output> {
         let method = context.descriptor.fullyQualifiedMethod
-        let process = self.process()
+        let process = self.process(context)
         var response = try await next(request, context)
         switch response.accepted {
         case .failure(let error):

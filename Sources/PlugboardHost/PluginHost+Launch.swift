@@ -68,7 +68,7 @@ public enum PluginHost {
             do {
                 let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath)
                 let process = PluginProcess(child: child, stderr: stderr)
-                let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { process }]
+                let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]
                 let result = try await withGRPCClient(transport: transport, interceptors: interceptors) { client in
                     try await Self.session(spec, process: process, handshake: handshake, transport: transport, client: client, logger: logger, body)
                 }

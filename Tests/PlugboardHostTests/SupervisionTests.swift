@@ -101,6 +101,37 @@ struct SupervisionTests {
         }
     }
 
+    @Test("whileReady re-opens a long-lived stream on every new instance")
+    func streamReopenedAfterRestart() async throws {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        let opened = Locked<[Int32]>([])
+        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger) { _ in
+        } whileReady: { plugin in
+            var options = CallOptions.defaults
+            options.timeout = .seconds(3600)
+            try? await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).update(
+                request: StreamingClientRequest { writer in
+                    try await writer.write(.with { $0.text = "subscribe" })
+                    try await Task.sleep(for: .seconds(3600))
+                },
+                options: options
+            ) { response in
+                for try await _ in response.messages { opened.withLock { $0.append(plugin.pid) } }
+            }
+        }
+        try await SupervisionHarness.run(supervisor, logger: logger) { events in
+            _ = try await events.wait { $0.isReady }
+            let first = try #require(events.readyPIDs.first)
+            while opened.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+            kill(first, SIGKILL)
+            _ = try await events.wait(for: 2) { $0.isReady }
+            let second = events.readyPIDs[1]
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !opened.withLock({ $0.contains(second) }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(opened.withLock { $0 } == [first, second], "one stream per instance, opened by whileReady")
+        }
+    }
+
     @Test("a crash loop ends in quarantine after N failures, with an event and an error that says so")
     func crashLoopQuarantine() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()

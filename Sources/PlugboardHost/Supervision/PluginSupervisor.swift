@@ -1,6 +1,6 @@
 public import GRPCCore
 public import Logging
-public import PlugboardCore
+import PlugboardCore
 public import ServiceLifecycle
 
 /// Keeps one plugin running: starts it, health-checks it, restarts it with backoff when it
@@ -44,15 +44,16 @@ public final class PluginSupervisor: Service, Sendable {
     let stopRequest = OnceValue<Void>()
 
     /// - Parameters:
-    ///   - prepare: re-applies the caller's state (rule sets, subscriptions) after each start.
+    ///   - prepare: re-applies the caller's state (rule sets, subscriptions) after each start; a
+    ///     trailing closure is this one.
     ///   - whileReady: holds what must stay open for as long as an instance lives, for example a
     ///     control stream; it is started again for each new instance.
     public init(
         spec: PluginSpec,
         policy: SupervisionPolicy = .standard,
         logger: Logger,
-        whileReady: @escaping WhileReady = { _ in },
-        prepare: @escaping Prepare = { _ in }
+        prepare: @escaping Prepare = { _ in },
+        whileReady: @escaping WhileReady = { _ in }
     ) {
         self.spec = spec
         self.policy = policy
@@ -63,7 +64,7 @@ public final class PluginSupervisor: Service, Sendable {
         self.whileReady = whileReady
         let transport = SupervisedTransport(gate: self.gate, defaultDeadline: policy.defaultDeadline)
         let gate = self.gate
-        let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) { gate.current?.process }
+        let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) { gate.process(serving: $0.remotePeer) }
         self.client = GRPCClient(transport: transport, interceptors: [interceptor])
     }
 
@@ -72,6 +73,9 @@ public final class PluginSupervisor: Service, Sendable {
 
     /// The ready instance (its pid, socket), if any.
     public var current: RunningPlugin? { self.gate.current }
+
+    /// How many times the plugin was restarted and became ready again.
+    public var restarts: Int { max(self.gate.readies - 1, 0) }
 
     /// Every event from now on, ending with `.stopped`. Subscribe before ``run()`` to see them all.
     public var events: AsyncStream<SupervisorEvent> { self.broadcaster.subscribe() }

@@ -4,10 +4,14 @@ import Synchronization
 /// Where calls through a supervisor find the plugin instance that serves them: the instance that is
 /// ready now, or (while it restarts) a wait for the next one, or the reason none will come.
 final class ReadinessGate: Sendable {
-    private struct State {
+    fileprivate struct State {
         var current: RunningPlugin?
         var closed: PluginError?
         var state: SupervisorState = .idle
+        var readies = 0
+        /// The last few instances' processes by socket path, so a call's failure can be explained
+        /// by the instance it went to even after the next one took over.
+        var recent: [(socketPath: String, process: PluginProcess)] = []
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<RunningPlugin, any Error>] = [:]
     }
@@ -20,16 +24,33 @@ final class ReadinessGate: Sendable {
     /// The ready instance, if any.
     var current: RunningPlugin? { self.shared.withLock { $0.current } }
 
-    func record(_ state: SupervisorState) { self.shared.withLock { $0.state = state } }
+    /// How many times an instance became ready.
+    var readies: Int { self.shared.withLock { $0.readies } }
+
+    func record(_ state: SupervisorState) {
+        self.shared.withLock { shared in
+            shared.state = state
+            if state == .ready { shared.readies += 1 }
+        }
+    }
 
     /// Lets calls through to `plugin`, including those waiting.
     func publish(_ plugin: RunningPlugin) {
         let waiters = self.shared.withLock { shared in
             shared.current = plugin
+            shared.recent.append((plugin.socketPath, plugin.process))
+            if shared.recent.count > 8 { shared.recent.removeFirst() }
             defer { shared.waiters = [:] }
             return shared.waiters.values
         }
         waiters.forEach { $0.resume(returning: plugin) }
+    }
+
+    /// The process of a recent instance, given a call's remote peer (`unix:<socket path>`).
+    func process(serving peer: String) -> PluginProcess? {
+        self.shared.withLock { shared in
+            shared.recent.last { peer == "unix:\($0.socketPath)" || peer.hasSuffix($0.socketPath) }?.process
+        }
     }
 
     /// New calls wait again (the instance is going away).
@@ -47,14 +68,15 @@ final class ReadinessGate: Sendable {
     }
 
     /// The live ready instance, or the next one to become ready; waits no later than `deadline`.
+    /// An instance on the socket `excluded` (one that just refused a call) does not count.
     ///
     /// - Throws: ``PluginError`` (`notReady`) when the deadline comes first, or the error the gate
     ///   was closed with; `CancellationError` if the task is cancelled.
-    func plugin(before deadline: ContinuousClock.Instant?) async throws -> RunningPlugin {
-        if let plugin = try self.live() { return plugin }
-        guard let deadline else { return try await self.next() }
+    func plugin(before deadline: ContinuousClock.Instant?, excluding excluded: String? = nil) async throws -> RunningPlugin {
+        if let plugin = try self.live(excluding: excluded) { return plugin }
+        guard let deadline else { return try await self.next(excluding: excluded) }
         return try await withThrowingTaskGroup(of: RunningPlugin?.self) { group in
-            group.addTask { try await self.next() }
+            group.addTask { try await self.next(excluding: excluded) }
             group.addTask {
                 try await Task.sleep(until: deadline, tolerance: .zero)
                 return nil
@@ -68,15 +90,14 @@ final class ReadinessGate: Sendable {
         }
     }
 
-    private func live() throws -> RunningPlugin? {
+    private func live(excluding excluded: String?) throws -> RunningPlugin? {
         try self.shared.withLock { shared throws -> RunningPlugin? in
             if let closed = shared.closed { throw closed }
-            guard let current = shared.current, current.process.child.termination == nil else { return nil }
-            return current
+            return shared.usable(excluding: excluded)
         }
     }
 
-    private func next() async throws -> RunningPlugin {
+    private func next(excluding excluded: String?) async throws -> RunningPlugin {
         let id = self.shared.withLock { shared -> Int in
             shared.nextWaiter += 1
             return shared.nextWaiter
@@ -86,7 +107,7 @@ final class ReadinessGate: Sendable {
                 let ready: Result<RunningPlugin, any Error>? = self.shared.withLock { shared in
                     if let closed = shared.closed { return .failure(closed) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if let current = shared.current, current.process.child.termination == nil { return .success(current) }
+                    if let current = shared.usable(excluding: excluded) { return .success(current) }
                     shared.waiters[id] = continuation
                     return nil
                 }
@@ -96,5 +117,13 @@ final class ReadinessGate: Sendable {
             let waiter = self.shared.withLock { $0.waiters.removeValue(forKey: id) }
             waiter?.resume(throwing: CancellationError())
         }
+    }
+}
+
+extension ReadinessGate.State {
+    /// The current instance, if its process runs and it is not on the `excluded` socket.
+    fileprivate func usable(excluding excluded: String?) -> RunningPlugin? {
+        guard let current, current.process.child.termination == nil, current.socketPath != excluded else { return nil }
+        return current
     }
 }

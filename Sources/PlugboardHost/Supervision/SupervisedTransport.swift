@@ -37,14 +37,27 @@ public struct SupervisedTransport: ClientTransport {
         // Give up a little before the caller's deadline (a tenth of it, 1 to 50 ms), so the caller
         // sees why (the plugin was not ready) rather than GRPCCore's bare "timed out".
         let deadline = options.timeout.map { ContinuousClock.now + $0 - min(max($0 / 10, .milliseconds(1)), .milliseconds(50)) }
-        let plugin: RunningPlugin
-        do {
-            plugin = try await self.gate.plugin(before: deadline)
-        } catch let error as PluginError {
-            let code: RPCError.Code = error.code == .notReady ? .deadlineExceeded : .unavailable
-            throw RPCError(code: code, message: "\(error)", cause: error)
+        var excluded: String?
+        while true {
+            let plugin: RunningPlugin
+            do {
+                plugin = try await self.gate.plugin(before: deadline, excluding: excluded)
+            } catch let error as PluginError {
+                let code: RPCError.Code = error.code == .notReady ? .deadlineExceeded : .unavailable
+                throw RPCError(code: code, message: "\(error)", cause: error)
+            }
+            var sent = false
+            do {
+                return try await plugin.transport.withStream(descriptor: descriptor, options: options) { stream, context in
+                    sent = true
+                    return try await closure(stream, context)
+                }
+            } catch let error as RPCError where !sent && error.code == .unavailable {
+                // The instance's connection closed before the call went out: the plugin is going
+                // away. Nothing was sent, so the call waits for the next instance instead.
+                excluded = plugin.socketPath
+            }
         }
-        return try await plugin.transport.withStream(descriptor: descriptor, options: options, closure)
     }
 
     public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? {

@@ -1,0 +1,46 @@
+import Foundation
+import InMemoryLogging
+import Logging
+import PlugboardHost
+import PlugboardTestV1
+import Testing
+
+/// A plugin flooding its stdout or stderr can't block the host or grow its memory without bound.
+@Suite("A plugin flooding its output", .serialized, .timeLimit(.minutes(2)))
+struct FloodTests {
+    @Test("100 MB on stdout or stderr: the host keeps serving calls and reads it all", arguments: ["flood-stdout", "flood-stderr"])
+    func flood(mode: String) async throws {
+        // Flood lines are plain text, re-logged at debug; at info only the hclog "flood finished"
+        // line is kept, which shows the host read to the end without blocking the plugin.
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "plugboard.test") { _ in handler }
+        logger.logLevel = .info
+        let before = Self.residentKilobytes()
+        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture(mode), policy: SupervisionHarness.policy(), logger: logger)
+        try await SupervisionHarness.run(supervisor, logger: logger) { events in
+            _ = try await events.wait { $0.isReady }
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
+            var calls = 0
+            var slowest = Duration.zero
+            let started = ContinuousClock.now
+            while !handler.entries.contains(where: { $0.message.description == "flood finished" }) {
+                try #require(ContinuousClock.now - started < .seconds(60), "the flood did not finish within 60 s")
+                let call = ContinuousClock.now
+                #expect(try await echo.get(.with { $0.text = "during the flood" }).text == "during the flood")
+                slowest = max(slowest, .now - call)
+                calls += 1
+            }
+            #expect(calls > 0)
+            #expect(slowest < .seconds(2), "no call waited behind the flood: slowest \(slowest)")
+            #expect(events.readyPIDs.count == 1, "the plugin was never restarted")
+        }
+        let growth = Self.residentKilobytes() - before
+        #expect(growth < 64 * 1024, "the host's memory grew \(growth) KiB while reading 100 MB")
+    }
+
+    private static func residentKilobytes() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return line?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } ?? 0
+    }
+}
