@@ -38,9 +38,16 @@ extension ConfigurationParser {
         return value
     }
 
-    func seconds(_ node: Node) throws(PluginError) -> Double {
+    func seconds(_ node: Node, key: String) throws(PluginError) -> Duration {
         guard let value = node.float ?? node.int.map(Double.init), value > 0 else {
-            throw self.error(node, "`start_timeout` must be a positive number of seconds, not \"\(node.scalar?.string ?? "a collection")\"")
+            throw self.error(node, "`\(key)` must be a positive number of seconds, not \"\(node.scalar?.string ?? "a collection")\"")
+        }
+        return .milliseconds(Int64(value * 1000))
+    }
+
+    func positiveInteger(_ node: Node, key: String) throws(PluginError) -> Int {
+        guard let value = node.int, value > 0 else {
+            throw self.error(node, "`\(key)` must be a whole number above 0, not \"\(node.scalar?.string ?? "a collection")\"")
         }
         return value
     }

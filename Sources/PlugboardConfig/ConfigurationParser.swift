@@ -10,7 +10,10 @@ struct ConfigurationParser {
     let directory: String
 
     private static let topLevelKeys = ["plugins"]
-    private static let pluginKeys = ["path", "arguments", "environment", "required", "start_timeout", "sha256"]
+    private static let pluginKeys = ["path", "arguments", "environment", "required", "start_timeout", "sha256", "supervision"]
+    private static let supervisionKeys = [
+        "max_failures", "failure_window", "initial_backoff", "max_backoff", "health_interval", "health_timeout", "call_deadline",
+    ]
 
     func parse() throws(PluginError) -> HostConfiguration {
         let root: Node
@@ -44,7 +47,7 @@ struct ConfigurationParser {
             var spec = PluginSpec(path: path, name: name)
             if let node = self.value(fields, "arguments") { spec.arguments = try self.strings(node, what: "`arguments`") }
             if let node = self.value(fields, "environment") { spec.environment = try self.stringMap(node, what: "`environment`") }
-            if let node = self.value(fields, "start_timeout") { spec.startTimeout = .milliseconds(Int64(try self.seconds(node) * 1000)) }
+            if let node = self.value(fields, "start_timeout") { spec.startTimeout = try self.seconds(node, key: "start_timeout") }
             if let node = self.value(fields, "sha256") {
                 let hash = try self.string(node, what: "`sha256`").lowercased()
                 guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else {
@@ -52,8 +55,32 @@ struct ConfigurationParser {
                 }
                 spec.sha256 = hash
             }
-            plugins.append(HostConfiguration.Plugin(spec: spec, required: required, line: self.line(key)))
+            let policy = try self.value(fields, "supervision").map { node throws(PluginError) in try self.policy(node, plugin: name) } ?? .standard
+            plugins.append(HostConfiguration.Plugin(spec: spec, required: required, policy: policy, line: self.line(key)))
         }
         return HostConfiguration(plugins: plugins, warnings: warnings)
+    }
+
+    /// A plugin's `supervision` mapping; keys left out keep their defaults.
+    private func policy(_ node: Node, plugin name: String) throws(PluginError) -> SupervisionPolicy {
+        let fields = try self.mapping(node, what: "`supervision` of plugin \"\(name)\"")
+        try self.checkKeys(fields, allowed: Self.supervisionKeys, in: "`supervision` of plugin \"\(name)\"")
+        var policy = SupervisionPolicy.standard
+        for (key, value) in fields {
+            let key = key.scalar?.string ?? ""
+            switch key {
+            case "max_failures": policy.maximumFailures = try self.positiveInteger(value, key: key)
+            case "failure_window": policy.failureWindow = try self.seconds(value, key: key)
+            case "initial_backoff": policy.initialBackoff = try self.seconds(value, key: key)
+            case "max_backoff": policy.maximumBackoff = try self.seconds(value, key: key)
+            case "health_interval": policy.healthInterval = try self.seconds(value, key: key)
+            case "health_timeout": policy.healthTimeout = try self.seconds(value, key: key)
+            default: policy.defaultDeadline = try self.seconds(value, key: key)  // call_deadline, the last key allowed
+            }
+        }
+        guard policy.initialBackoff <= policy.maximumBackoff else {
+            throw self.error(node, "`initial_backoff` (\(policy.initialBackoff)) is longer than `max_backoff` (\(policy.maximumBackoff))")
+        }
+        return policy
     }
 }

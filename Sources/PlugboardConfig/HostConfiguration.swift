@@ -13,18 +13,29 @@ public import PlugboardHost
 ///     required: true                   # default true; a missing optional plugin is a warning
 ///     start_timeout: 10                # seconds, default 60
 ///     sha256: 3b1f…                    # checked before every start
+///     supervision:                     # all optional; seconds unless said otherwise
+///       max_failures: 5                # failures within failure_window that quarantine it
+///       failure_window: 60
+///       initial_backoff: 0.1           # doubles per failure in the window
+///       max_backoff: 10
+///       health_interval: 5
+///       health_timeout: 2
+///       call_deadline: 30              # for calls that set none
 /// ```
 public struct HostConfiguration: Sendable {
     /// One configured plugin.
     public struct Plugin: Sendable {
         public var spec: PluginSpec
         public var required: Bool
+        /// How `plugboard run` supervises it.
+        public var policy: SupervisionPolicy
         /// Where the plugin's entry starts in the file, for messages (0 without a file).
         public var line: Int
 
-        public init(spec: PluginSpec, required: Bool, line: Int) {
+        public init(spec: PluginSpec, required: Bool, policy: SupervisionPolicy = .standard, line: Int) {
             self.spec = spec
             self.required = required
+            self.policy = policy
             self.line = line
         }
     }

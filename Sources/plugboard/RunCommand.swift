@@ -17,15 +17,17 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = self.options.makeLogger()
         let catalog: PluginCatalog
-        let required: [String: Bool]
+        let configured: [String: HostConfiguration.Plugin]
         do {
-            let (loaded, configured) = try await self.options.catalog()
+            let (loaded, plugins) = try await self.options.catalog()
             catalog = loaded
-            required = Dictionary(configured.map { ($0.spec.name, $0.required) }) { first, _ in first }
+            configured = Dictionary(plugins.map { ($0.spec.name, $0) }) { first, _ in first }
         } catch {
             throw Console.fail(error)
         }
-        let supervisors = catalog.entries.map { PluginSupervisor(spec: $0.spec, logger: logger) }
+        let supervisors = catalog.entries.map {
+            PluginSupervisor(spec: $0.spec, policy: configured[$0.spec.name]?.policy ?? .standard, logger: logger)
+        }
         let group = ServiceGroup(
             configuration: .init(services: supervisors.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -35,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
             for (entry, supervisor) in zip(catalog.entries, supervisors) {
                 let events = supervisor.events
                 tasks.addTask {
-                    await Self.follow(events, entry: entry, required: required[entry.spec.name] ?? true, board: board) { error in
+                    await Self.follow(events, entry: entry, required: configured[entry.spec.name]?.required ?? true, board: board) { error in
                         failure.set(error)
                         await group.triggerGracefulShutdown()
                     }

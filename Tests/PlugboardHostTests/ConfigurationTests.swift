@@ -28,6 +28,14 @@ struct ConfigurationTests {
                 required: true
                 start_timeout: 2.5
                 sha256: \(String(repeating: "ab", count: 32))
+                supervision:
+                  max_failures: 3
+                  failure_window: 30
+                  initial_backoff: 0.25
+                  max_backoff: 4
+                  health_interval: 1
+                  health_timeout: 0.5
+                  call_deadline: 2
             """)
         let configuration = try result.get()
         let plugin = try #require(configuration.plugins.first)
@@ -37,6 +45,10 @@ struct ConfigurationTests {
         #expect(plugin.spec.startTimeout == .milliseconds(2500))
         #expect(plugin.spec.sha256 == String(repeating: "ab", count: 32))
         #expect(plugin.line == 2)
+        let policy = plugin.policy
+        #expect(policy.maximumFailures == 3 && policy.failureWindow == .seconds(30))
+        #expect(policy.initialBackoff == .milliseconds(250) && policy.maximumBackoff == .seconds(4))
+        #expect(policy.healthInterval == .seconds(1) && policy.healthTimeout == .milliseconds(500) && policy.defaultDeadline == .seconds(2))
     }
 
     @Test("mistakes are refused with file, line and what to do", arguments: [
@@ -49,6 +61,9 @@ struct ConfigurationTests {
         ("plugins:\n  a:\n    arguments: []\n", 3, "has no `path`", ""),
         ("plugins:\n  a:\n    path: ok-plugin\n    sha256: xyz\n", 4, "`sha256` must be 64 hexadecimal digits", ""),
         ("plugins: [1, 2\n", 1, "is not valid YAML", ""),
+        ("plugins:\n  a:\n    path: ok-plugin\n    supervision:\n      max_failure: 3\n", 5, "unknown key `max_failure`", "did you mean `max_failures`"),
+        ("plugins:\n  a:\n    path: ok-plugin\n    supervision:\n      max_failures: 0\n", 5, "`max_failures` must be a whole number above 0", "0"),
+        ("plugins:\n  a:\n    path: ok-plugin\n    supervision: { initial_backoff: 5, max_backoff: 1 }\n", 4, "is longer than `max_backoff`", ""),
     ])
     func mistakes(yaml: String, line: Int, problem: String, hint: String) throws {
         let (result, file) = try self.load(yaml)
