@@ -8,7 +8,10 @@ final class Probe: Sendable {
   }
 
   private struct State {
+    /// Occurrences not yet consumed by ``Probe/wait(for:)``.
     var counts: [Event: Int] = [:]
+    /// Every occurrence, consumed or not.
+    var totals: [Event: Int] = [:]
     var waiters: [(Event, CheckedContinuation<Void, Never>)] = []
   }
 
@@ -16,6 +19,7 @@ final class Probe: Sendable {
 
   func record(_ event: Event) {
     let ready = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+      state.totals[event, default: 0] += 1
       if let index = state.waiters.firstIndex(where: { $0.0 == event }) {
         return [state.waiters.remove(at: index).1]
       }
@@ -38,5 +42,10 @@ final class Probe: Sendable {
       }
       if now { waiter.resume() }
     }
+  }
+
+  /// How many times `event` was recorded so far (waiting doesn't consume these).
+  func total(of event: Event) -> Int {
+    self.state.withLock { $0.totals[event, default: 0] }
   }
 }
