@@ -1,8 +1,7 @@
 import GRPCCore
 import NIOCore
+import PlugboardTransport
 import Testing
-
-@testable import PlugboardTransport
 
 @Suite("MessageDeframer")
 struct MessageDeframerTests {

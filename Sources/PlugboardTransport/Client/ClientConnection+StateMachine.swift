@@ -1,9 +1,9 @@
-internal import GRPCCore
+package import GRPCCore
 
 /// Whether a lean client has a connection for new streams, and who is waiting for one.
 ///
 /// A plain value type with no I/O; ``UnixSocketTransport/Client`` runs it under a lock.
-struct ClientConnectionStateMachine<Connection, Waiter> {
+package struct ClientConnectionStateMachine<Connection, Waiter> {
   private enum State {
     /// No connection yet; the first attempt hasn't finished.
     case connecting
@@ -17,17 +17,19 @@ struct ClientConnectionStateMachine<Connection, Waiter> {
   private var state = State.connecting
   private var waiters: [Int: (waiter: Waiter, waitForReady: Bool)] = [:]
   private var nextWaiterID = 0
-  private(set) var activeStreams = 0
+  package private(set) var activeStreams = 0
   private(set) var isShuttingDown = false
 
-  enum OnOpen {
+  package init() {}
+
+  package enum OnOpen {
     case use(Connection)
     case wait(id: Int)
     case fail(RPCError)
   }
 
   /// A call wants a stream. With a `waiter`, it's parked if no connection is ready.
-  mutating func openStream(waitForReady: Bool?, waiter: Waiter?) -> OnOpen {
+  package mutating func openStream(waitForReady: Bool?, waiter: Waiter?) -> OnOpen {
     switch self.state {
     case .ready(let connection):
       self.activeStreams += 1
@@ -51,7 +53,7 @@ struct ClientConnectionStateMachine<Connection, Waiter> {
   }
 
   /// A connection is up: returns the parked calls, which now each hold a stream.
-  mutating func connected(_ connection: Connection) -> [Waiter] {
+  package mutating func connected(_ connection: Connection) -> [Waiter] {
     guard case .closed = self.state else {
       self.state = .ready(connection)
       let woken = self.waiters.values.map(\.waiter)
@@ -63,7 +65,7 @@ struct ClientConnectionStateMachine<Connection, Waiter> {
   }
 
   /// The attempt failed or the connection is gone: returns parked calls that won't wait.
-  mutating func disconnected(_ error: RPCError) -> [Waiter] {
+  package mutating func disconnected(_ error: RPCError) -> [Waiter] {
     if case .closed = self.state { return [] }
     self.state = .failed(error)
     let failing = self.waiters.filter { !$0.value.waitForReady }
@@ -72,14 +74,14 @@ struct ClientConnectionStateMachine<Connection, Waiter> {
   }
 
   /// A stream finished. Returns `true` if the transport should now close.
-  mutating func streamFinished() -> Bool {
+  package mutating func streamFinished() -> Bool {
     self.activeStreams -= 1
     return self.isShuttingDown && self.activeStreams == 0
   }
 
   /// No new streams from now on. Returns every parked call (to fail) and whether the transport
   /// can close at once.
-  mutating func close() -> (waiters: [Waiter], closeNow: Bool) {
+  package mutating func close() -> (waiters: [Waiter], closeNow: Bool) {
     self.isShuttingDown = true
     self.state = .closed
     let waiters = self.waiters.values.map(\.waiter)

@@ -4,9 +4,9 @@ internal import NIOCore
 /// the reader parked waiting for more, and flow-control credit owed to the peer.
 ///
 /// A plain value type with no I/O; ``StreamCore`` runs it under a lock and acts on the results.
-struct InboundBufferStateMachine<Part, Waiter> {
+package struct InboundBufferStateMachine<Part, Waiter> {
   /// How the inbound side ended.
-  enum End {
+  package enum End {
     case finished
     case failed(any Error)
   }
@@ -18,14 +18,14 @@ struct InboundBufferStateMachine<Part, Waiter> {
   /// Credit is returned to the peer in batches of at least this many bytes.
   let creditBatch: Int
 
-  init(creditBatch: Int) {
+  package init(creditBatch: Int) {
     self.creditBatch = creditBatch
   }
 
   /// Whether the inbound side has ended (parts may still be buffered).
   var hasEnded: Bool { self.end != nil }
 
-  enum OnReceive {
+  package enum OnReceive {
     /// Hand `part` straight to the parked reader; send `credit` (if non-zero) to the peer.
     case resume(Waiter, Part, credit: Int)
     /// The part was queued.
@@ -35,7 +35,7 @@ struct InboundBufferStateMachine<Part, Waiter> {
   }
 
   /// The event loop delivers `part`, which returns `credit` bytes of window once consumed.
-  mutating func receive(_ part: Part, credit: Int) -> OnReceive {
+  package mutating func receive(_ part: Part, credit: Int) -> OnReceive {
     if self.end != nil { return .dropped }
     if let waiter = self.waiter {
       self.waiter = nil
@@ -50,7 +50,7 @@ struct InboundBufferStateMachine<Part, Waiter> {
     self.takeCredit(adding: credit)
   }
 
-  enum OnNext {
+  package enum OnNext {
     /// The reader gets `part`; the caller must send `credit` (if non-zero) to the peer.
     case part(Part, credit: Int)
     case finished
@@ -62,7 +62,7 @@ struct InboundBufferStateMachine<Part, Waiter> {
   }
 
   /// The reader asks for the next part, parking `waiter` if there's none.
-  mutating func next(parking waiter: Waiter?) -> OnNext {
+  package mutating func next(parking waiter: Waiter?) -> OnNext {
     if let (part, credit) = self.parts.popFirst() {
       return .part(part, credit: self.takeCredit(adding: credit))
     }
@@ -80,7 +80,7 @@ struct InboundBufferStateMachine<Part, Waiter> {
   }
 
   /// Ends the inbound side; returns the parked reader, which must be resumed with the end.
-  mutating func finish(_ end: End) -> Waiter? {
+  package mutating func finish(_ end: End) -> Waiter? {
     guard self.end == nil else { return nil }
     self.end = end
     defer { self.waiter = nil }
@@ -88,7 +88,7 @@ struct InboundBufferStateMachine<Part, Waiter> {
   }
 
   /// Ends the inbound side at once, dropping buffered parts (the stream was reset).
-  mutating func fail(_ error: any Error) -> Waiter? {
+  package mutating func fail(_ error: any Error) -> Waiter? {
     self.parts.removeAll()
     if case .failed = self.end { return nil }
     self.end = .failed(error)
@@ -97,7 +97,7 @@ struct InboundBufferStateMachine<Part, Waiter> {
   }
 
   /// The parked reader's task was cancelled: unpark it so it can be resumed with an error.
-  mutating func cancelWaiter() -> Waiter? {
+  package mutating func cancelWaiter() -> Waiter? {
     defer { self.waiter = nil }
     return self.waiter
   }

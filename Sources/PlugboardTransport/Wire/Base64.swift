@@ -1,5 +1,5 @@
 /// Base64 decoding for `-bin` metadata values (padded or not, as grpc-go sends them unpadded).
-enum Base64 {
+package enum Base64 {
   private static let table: [UInt8] = {
     var table = [UInt8](repeating: 0xFF, count: 256)
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -11,7 +11,7 @@ enum Base64 {
   }()
 
   /// Decodes `string`, or returns `nil` if it isn't base64.
-  static func decode(_ string: String) -> [UInt8]? {
+  package static func decode(_ string: String) -> [UInt8]? {
     var output: [UInt8] = []
     output.reserveCapacity(string.utf8.count * 3 / 4)
     var accumulator: UInt32 = 0

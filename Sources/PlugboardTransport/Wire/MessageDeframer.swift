@@ -1,5 +1,5 @@
-internal import GRPCCore
-internal import NIOCore
+package import GRPCCore
+package import NIOCore
 
 /// Splits the bytes of HTTP/2 DATA frames into gRPC length-prefixed messages.
 ///
@@ -7,9 +7,9 @@ internal import NIOCore
 /// to the peer exactly once. Bytes of a message that is still incomplete are credited at once
 /// (the message can't be consumed until it's whole, and it's bounded by the size limit); bytes
 /// of a complete message are credited when the reader consumes it (`deferredCredit`).
-struct MessageDeframer {
+package struct MessageDeframer {
   /// Why a stream of frames can't be turned into messages.
-  enum Failure: Error, Hashable {
+  package enum Failure: Error, Hashable {
     /// A message's compressed flag was set; this transport negotiates no compression.
     case compressed
     /// A message's declared length exceeds the limit.
@@ -24,17 +24,17 @@ struct MessageDeframer {
   /// How many bytes of `partial` were already credited.
   private var creditedPartial = 0
 
-  init(maxMessageSize: Int) {
+  package init(maxMessageSize: Int) {
     self.maxMessageSize = maxMessageSize
   }
 
   /// Whether some bytes of a message are still waiting for the rest of it.
-  var hasPartialMessage: Bool { self.partial.map { $0.readableBytes > 0 } ?? false }
+  package var hasPartialMessage: Bool { self.partial.map { $0.readableBytes > 0 } ?? false }
 
   /// Consumes `data` and reports each whole message with the credit to return on consumption.
   ///
   /// - Returns: the credit to return to the peer now.
-  mutating func process(
+  package mutating func process(
     _ data: ByteBuffer,
     onMessage: (_ message: ByteBuffer, _ deferredCredit: Int) -> Void
   ) throws(Failure) -> Int {
@@ -87,7 +87,7 @@ struct MessageDeframer {
 
 extension MessageDeframer.Failure {
   /// The status a peer gets when its message is refused.
-  var status: Status {
+  package var status: Status {
     switch self {
     case .compressed:
       return Status(

@@ -1,7 +1,7 @@
 /// Percent-encoding of `grpc-message` values, as the gRPC HTTP/2 spec requires.
-enum PercentEncoding {
+package enum PercentEncoding {
   /// Encodes bytes outside printable ASCII, and `%`, as `%XX`.
-  static func encode(_ message: String) -> String {
+  package static func encode(_ message: String) -> String {
     let utf8 = message.utf8
     if utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "%") }) {
       return message
@@ -22,7 +22,7 @@ enum PercentEncoding {
   }
 
   /// Decodes `%XX` sequences; malformed sequences are kept as they are.
-  static func decode(_ value: Substring) -> String {
+  package static func decode(_ value: Substring) -> String {
     guard value.utf8.contains(UInt8(ascii: "%")) else { return String(value) }
     let input = Array(value.utf8)
     var output: [UInt8] = []
