@@ -116,7 +116,9 @@ struct LoadCommand: AsyncParsableCommand {
     /// after the warm-up kills and at the end.
     private func kill(_ supervisor: PluginSupervisor, startedIn: Duration) async throws -> LoadRun {
         let began = ContinuousClock.now
-        let warmUp = self.kills.map { min(10, $0 / 10) } ?? 0
+        // Resources are compared from after the warm-up kills (the first tenth, at most 10), when
+        // the allocator and the thread pool have reached their working size.
+        let warmUp = self.kills.map { min(10, $0 / 10) } ?? 1
         var run = LoadRun(startedIn: startedIn, start: ProcessResources.sample())
         func done() -> Bool {
             if let kills = self.kills { return run.kills >= kills }

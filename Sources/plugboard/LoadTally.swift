@@ -3,8 +3,9 @@ import PlugboardCore
 import Synchronization
 
 /// What happened to the calls of a load run. A call ends in exactly one bucket: it succeeded, it
-/// failed with a typed ``PluginError`` (the plugin died under it, or it could not wait long enough
-/// for a restart), or it is lost (no answer, or an error that does not say what happened).
+/// failed with a typed error (a ``PluginError``: the plugin died under it, or it could not wait
+/// long enough for a restart; or its own deadline), or it is lost (an error that does not say
+/// what happened).
 final class LoadTally: Sendable {
     struct Counts: Sendable {
         var made = 0
@@ -35,6 +36,10 @@ final class LoadTally: Sendable {
             $0.made += 1
             if let pluginError {
                 $0.typed["\(pluginError.code)", default: 0] += 1
+            } else if let rpcError = error as? RPCError, rpcError.code == .deadlineExceeded {
+                // The call's own deadline fired (GRPCCore's "timed out" when it beat the
+                // supervisor's clearer notReady): an answer, not a lost call.
+                $0.typed["deadlineExceeded", default: 0] += 1
             } else {
                 let code = (error as? RPCError).map { "\($0.code)" } ?? "\(type(of: error))"
                 $0.lost[code, default: 0] += 1

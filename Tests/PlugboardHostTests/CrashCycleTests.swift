@@ -6,18 +6,14 @@ import Testing
 @Suite("100 crash/restart cycles", .timeLimit(.minutes(3)))
 struct CrashCycleTests {
     @Test("leave the host's file descriptors, threads and memory flat, and lose no call")
-    func hundredCycles() throws {
+    func hundredCycles() async throws {
         let host = Process()
         host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
         host.arguments = [
             "load", "--plugin", "\(TestEnvironment.binDirectory)/ratelimit-plugin",
             "--callers", "2", "--kills", "100", "--kill-every", "0.02", "--json",
         ]
-        let stdout = Pipe()
-        host.standardOutput = stdout
-        try host.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        host.waitUntilExit()
+        let output = try await host.outputs().stdout
         let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any], "\(String(decoding: output, as: UTF8.self))")
         func number(_ key: String) -> Int { (report[key] as? NSNumber)?.intValue ?? -1 }
         #expect(host.terminationStatus == 0, "\(report)")

@@ -5,7 +5,7 @@ import Testing
 @Suite("The demo", .timeLimit(.minutes(2)))
 struct DemoTests {
     @Test("`plugboard demo` loads both plugins from assets/, shows checks and a two-way stream, and exits 0")
-    func demo() throws {
+    func demo() async throws {
         let root = TestEnvironment.packageRoot
         let host = "\(root)/.build/release/plugboard"
         let assets = "\(root)/assets"
@@ -14,12 +14,7 @@ struct DemoTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: host)
         process.arguments = ["demo", "--assets", assets, "--log-level", "warning"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = String(decoding: try await process.outputs().stdout, as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("rule set v1: applied"))
         #expect(output.contains("rule set v2: refused"))

@@ -8,7 +8,7 @@ import Testing
 /// A plugin flooding its stdout or stderr can't block the host or grow its memory without bound.
 @Suite("A plugin flooding its output", .serialized, .timeLimit(.minutes(2)))
 struct FloodTests {
-    @Test("100 MB on stdout or stderr: the host keeps serving calls and reads it all", arguments: ["flood-stdout", "flood-stderr"])
+    @Test("100 MB on stdout, stdio or stderr: the host keeps serving calls and reads it all", arguments: ["flood-stdout", "flood-stdio", "flood-stderr"])
     func flood(mode: String) async throws {
         // Flood lines are plain text, re-logged at debug; at info only the hclog "flood finished"
         // line is kept, which shows the host read to the end without blocking the plugin.
@@ -20,18 +20,16 @@ struct FloodTests {
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
-            var calls = 0
             var slowest = Duration.zero
             let started = ContinuousClock.now
-            while !handler.entries.contains(where: { $0.message.description == "flood finished" }) {
+            repeat {
                 try #require(ContinuousClock.now - started < .seconds(60), "the flood did not finish within 60 s")
                 let call = ContinuousClock.now
                 #expect(try await echo.get(.with { $0.text = "during the flood" }).text == "during the flood")
                 slowest = max(slowest, .now - call)
-                calls += 1
-            }
-            #expect(calls > 0)
-            #expect(slowest < .seconds(2), "no call waited behind the flood: slowest \(slowest)")
+            } while !handler.entries.contains(where: { $0.message.description == "flood finished" })
+            // Generous: a host blocked on the flood would stall until the 60 s limit above.
+            #expect(slowest < .seconds(10), "no call waited behind the flood: slowest \(slowest)")
             #expect(events.readyPIDs.count == 1, "the plugin was never restarted")
         }
         let growth = Self.residentKilobytes() - before

@@ -12,27 +12,19 @@ import Testing
 @Suite("Interop with go-plugin", .serialized, .timeLimit(.minutes(5)))
 struct GoInteropTests {
     /// Runs the Go host (`echo-host`) against `plugin` and returns its JSON report.
-    func runGoHost(_ arguments: [String]) throws -> [String: Any] {
+    func runGoHost(_ arguments: [String]) async throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try TestEnvironment.goPeer("echo-host"))
         process.arguments = arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let errorsTask = Thread { _ = stderr.fileHandleForReading.readDataToEndOfFile() }
-        errorsTask.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let output = try await process.outputs().stdout
         let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any], "echo-host printed: \(String(decoding: output, as: UTF8.self))")
         #expect(process.terminationStatus == 0, "echo-host failed: \(report["error"] ?? "no error key")")
         return report
     }
 
     @Test("a go-plugin host loads a Plugboard plugin, calls it, sees its log levels, and Kill() stops it gracefully")
-    func goHostLoadsSwiftPlugin() throws {
-        let report = try self.runGoHost(["-plugin", TestEnvironment.fixturePath, "-mode", "smoke"])
+    func goHostLoadsSwiftPlugin() async throws {
+        let report = try await self.runGoHost(["-plugin", TestEnvironment.fixturePath, "-mode", "smoke"])
         #expect(report["negotiatedVersion"] as? Int == 1)
         #expect(report["graceful"] as? Bool == true, "no 'plugin failed to exit gracefully', no SIGKILL")
         #expect(report["socketRemoved"] as? Bool == true)
@@ -43,8 +35,8 @@ struct GoInteropTests {
     }
 
     @Test("a go-plugin host makes 20,000 sequential calls and streams 100,000 messages without losing the connection")
-    func goHostSustainedLoad() throws {
-        let report = try self.runGoHost(["-plugin", TestEnvironment.fixturePath, "-mode", "load", "-calls", "20000", "-stream", "100000"])
+    func goHostSustainedLoad() async throws {
+        let report = try await self.runGoHost(["-plugin", TestEnvironment.fixturePath, "-mode", "load", "-calls", "20000", "-stream", "100000"])
         #expect(report["calls"] as? Int == 20000)
         #expect(report["callErrors"] as? Int == 0)
         #expect(report["streamMessages"] as? Int == 100_000)

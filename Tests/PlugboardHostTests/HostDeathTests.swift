@@ -6,17 +6,12 @@ import Testing
 import Glibc
 #endif
 
-/// A Plugboard plugin never outlives its host.
-@Suite("When the host dies", .serialized, .timeLimit(.minutes(1)))
+/// A Plugboard plugin never outlives its host. The hosts here are child processes; everything that
+/// blocks on them runs off the shared thread pool (`TestEnvironment.offThePool`).
+@Suite("When the host dies", .timeLimit(.minutes(1)))
 struct HostDeathTests {
-    /// Whether `pid` has ended: gone, or a zombie waiting for whoever adopted it.
-    func hasEnded(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
-    }
-
     @Test("the plugin exits within 1 s of its host being killed with SIGKILL")
-    func pluginExitsWithHost() throws {
+    func pluginExitsWithHost() async throws {
         // The "host" is a shell that starts the plugin with the cookie and then waits.
         let host = Process()
         host.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -27,38 +22,23 @@ struct HostDeathTests {
         host.standardError = FileHandle.nullDevice
         try host.run()
         // First line: the plugin's pid (from the shell); second: its handshake (so it is serving).
-        var lines: [String] = []
-        var buffer = Data()
-        while lines.count < 2 {
-            let chunk = stdout.fileHandleForReading.availableData
-            try #require(!chunk.isEmpty, "the plugin stopped before its handshake")
-            buffer += chunk
-            while let newline = buffer.firstIndex(of: 0x0a) {
-                lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-                buffer = buffer[(newline + 1)...]
-            }
-        }
+        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.filter { $0 == "\n" }.count >= 2 }, from: host) }
+        let lines = output.split(separator: "\n").map(String.init)
+        try #require(lines.count >= 2, "the plugin stopped before its handshake: \(output)")
         let pid = try #require(Int32(lines[0]))
         #expect(lines[1].hasPrefix("1|1|unix|"))
         let socketPath = String(lines[1].split(separator: "|")[3])
-        #expect(!self.hasEnded(pid))
+        #expect(ProcessTable.isRunning(pid))
 
-        kill(host.processIdentifier, SIGKILL)
-        host.waitUntilExit()
-        let killed = ContinuousClock.now
-        while !self.hasEnded(pid), ContinuousClock.now - killed < .seconds(1) { usleep(10_000) }
-        #expect(self.hasEnded(pid), "the plugin still runs 1 s after its host was killed")
-        while FileManager.default.fileExists(atPath: socketPath), ContinuousClock.now - killed < .seconds(2) { usleep(10_000) }
+        let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: [pid]) }
+        #expect(left.isEmpty, "the plugin still runs 1 s after its host was killed")
+        let removed = ContinuousClock.now
+        while FileManager.default.fileExists(atPath: socketPath), ContinuousClock.now - removed < .seconds(1) { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!FileManager.default.fileExists(atPath: socketPath), "the plugin removed its socket on the way out")
-        if !self.hasEnded(pid) { kill(pid, SIGKILL) }
     }
-}
 
-/// `plugboard run`, killed with SIGKILL, leaves no plugin behind.
-@Suite("When a plugboard host is killed", .timeLimit(.minutes(1)))
-struct PlugboardHostKillTests {
     @Test("every plugin of `plugboard run` ends within 1 s of the host's SIGKILL")
-    func noOrphans() throws {
+    func noOrphans() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-kill-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -76,25 +56,13 @@ struct PlugboardHostKillTests {
         host.standardOutput = stdout
         host.standardError = FileHandle.nullDevice
         try host.run()
-        // A host that never says it is serving is killed, which ends the read loop below.
-        let pid = host.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if ProcessTable.isRunning(pid) { kill(pid, SIGKILL) } }
-        var output = ""
-        while !output.contains("serving;") {
-            let chunk = stdout.fileHandleForReading.availableData
-            try #require(!chunk.isEmpty, "plugboard run stopped before serving: \(output)")
-            output += String(decoding: chunk, as: UTF8.self)
-        }
+        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("serving;") }, from: host) }
+        try #require(output.contains("serving;"), "plugboard run stopped before serving: \(output)")
         let plugins = ProcessTable.children(of: host.processIdentifier)
         #expect(plugins.count == 2, "both plugins run under the host: \(output)")
 
-        kill(host.processIdentifier, SIGKILL)
-        host.waitUntilExit()
-        let killed = ContinuousClock.now
-        while plugins.contains(where: ProcessTable.isRunning), ContinuousClock.now - killed < .seconds(1) { usleep(10_000) }
-        let left = plugins.filter(ProcessTable.isRunning)
+        let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins) }
         #expect(left.isEmpty, "plugins still running 1 s after the host's SIGKILL: \(left)")
-        left.forEach { kill($0, SIGKILL) }
     }
 }
 
@@ -118,5 +86,31 @@ enum ProcessTable {
               let parent = Int32(fields[1])
         else { return nil }
         return (fields[0], parent)
+    }
+
+    /// Reads `pipe` until `done` says the text so far is enough, or the pipe closes. A host that
+    /// takes over 30 s is killed, which closes the pipe.
+    static func read(_ pipe: Pipe, until done: (String) -> Bool, from host: Process) -> String {
+        let pid = host.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if isRunning(pid) { Glibc.kill(pid, SIGKILL) } }
+        var output = ""
+        while !done(output) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            output += String(decoding: chunk, as: UTF8.self)
+        }
+        return output
+    }
+
+    /// SIGKILLs `host`, waits up to 1 s for `pids` to end, and returns those still running (which
+    /// are then killed, so a failing test leaves nothing behind).
+    static func kill(_ host: Process, thenWaitFor pids: [Int32]) -> [Int32] {
+        Glibc.kill(host.processIdentifier, SIGKILL)
+        host.waitUntilExit()
+        let killed = ContinuousClock.now
+        while pids.contains(where: isRunning), ContinuousClock.now - killed < .seconds(1) { usleep(10_000) }
+        let left = pids.filter(isRunning)
+        left.forEach { Glibc.kill($0, SIGKILL) }
+        return left
     }
 }

@@ -60,18 +60,12 @@ struct PluginLifecycleTests {
     }
 
     @Test("a plugin binary run by hand prints go-plugin's text and exits 1")
-    func runByHand() throws {
+    func runByHand() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestEnvironment.fixturePath)
         process.environment = ["PATH": "/usr/bin:/bin"]
-        let stderr = Pipe()
-        let stdout = Pipe()
-        process.standardError = stderr
-        process.standardOutput = stdout
-        try process.run()
-        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (output, errorBytes) = try await process.outputs()
+        let errors = String(decoding: errorBytes, as: UTF8.self)
         #expect(process.terminationStatus == 1)
         #expect(errors == HandshakeConfig.notAPluginMessage)
         #expect(output.isEmpty, "nothing on stdout")

@@ -15,7 +15,7 @@ enum SupervisionHarness {
         defaultDeadline: Duration = .seconds(20)
     ) -> SupervisionPolicy {
         SupervisionPolicy(
-            initialBackoff: initialBackoff, maximumBackoff: .milliseconds(500), maximumFailures: maximumFailures,
+            initialBackoff: initialBackoff, maximumBackoff: max(initialBackoff, .milliseconds(500)), maximumFailures: maximumFailures,
             healthInterval: healthInterval, healthTimeout: .milliseconds(500), defaultDeadline: defaultDeadline
         )
     }
@@ -61,13 +61,16 @@ final class EventLog: Sendable {
         }
     }
 
-    /// Waits until `count` events satisfy `matches` (counting from the start), up to `timeout`.
+    /// How many events there are so far, to wait for later ones with `wait(after:)`.
+    var mark: Int { self.events.count }
+
+    /// Waits until `count` events from index `after` on satisfy `matches`, up to `timeout`.
     func wait(
-        for count: Int = 1, timeout: Duration = .seconds(20), _ matches: @escaping @Sendable (SupervisorEvent) -> Bool
+        for count: Int = 1, after mark: Int = 0, timeout: Duration = .seconds(20), _ matches: @escaping @Sendable (SupervisorEvent) -> Bool
     ) async throws -> [SupervisorEvent] {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let found = self.events.filter(matches)
+            let found = self.events.dropFirst(mark).filter(matches)
             if found.count >= count { return found }
             guard ContinuousClock.now < deadline else {
                 throw WaitTimedOut(description: "waited \(timeout) for \(count) matching events; saw: \(self.events.map(\.description))")

@@ -23,7 +23,9 @@ struct SupervisionTests {
             prepared.withLock { $0.append(plugin.pid) }
         }
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
-            let first = try #require(try await events.wait { $0.isReady }.first.flatMap { _ in events.readyPIDs.first })
+            _ = try await events.wait { $0.isReady }
+            let first = try #require(events.readyPIDs.last)
+            let beforeKill = events.mark
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
             let outcomes = Locked<(succeeded: Int, typed: [PluginError], other: [String])>((0, [], []))
             let killed = OnceValue<Void>()
@@ -58,10 +60,10 @@ struct SupervisionTests {
             }
             #expect(result.succeeded >= 8 * 20, "the calls after the kill succeeded on the restarted plugin")
             let pids = events.readyPIDs
-            #expect(pids.count == 2 && pids[1] != first, "restarted once: \(pids)")
+            #expect(pids.last != first, "restarted: \(pids)")
             #expect(prepared.withLock { $0 } == pids, "prepare ran for every instance before it served")
-            let restart = events.events.compactMap { if case .restarting(let delay, _) = $0 { return delay } else { return nil } }
-            #expect(restart.count == 1 && restart[0] <= .milliseconds(30), "one restart after the policy's backoff")
+            let restarts = events.events.dropFirst(beforeKill).compactMap { if case .restarting(let delay, _) = $0 { return delay } else { return nil } }
+            #expect(restarts.count == 1 && restarts[0] <= .milliseconds(30), "one restart after the policy's backoff: \(events.events)")
         }
     }
 
@@ -71,7 +73,8 @@ struct SupervisionTests {
         let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
-            let pid = try #require(events.readyPIDs.first)
+            let pid = try #require(events.readyPIDs.last)
+            let beforeKill = events.mark
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
             var options = CallOptions.defaults
             options.timeout = .seconds(60)
@@ -97,7 +100,7 @@ struct SupervisionTests {
                 for index in 0..<100 { try await writer.write(.with { $0.sequence = Int64(index) }) }
             }) { try await $0.messages.reduce(0) { count, _ in count + 1 } }
             #expect(echoed == 100)
-            #expect(events.readyPIDs.count == 2)
+            #expect(try await events.wait(after: beforeKill) { $0.isReady }.count == 1)
         }
     }
 
@@ -121,14 +124,15 @@ struct SupervisionTests {
         }
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
-            let first = try #require(events.readyPIDs.first)
-            while opened.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+            let first = try #require(events.readyPIDs.last)
+            while !opened.withLock({ $0.contains(first) }) { try await Task.sleep(for: .milliseconds(5)) }
+            let beforeKill = events.mark
             kill(first, SIGKILL)
-            _ = try await events.wait(for: 2) { $0.isReady }
-            let second = events.readyPIDs[1]
+            _ = try await events.wait(after: beforeKill) { $0.isReady }
+            let second = try #require(events.readyPIDs.last)
             let deadline = ContinuousClock.now + .seconds(10)
             while !opened.withLock({ $0.contains(second) }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-            #expect(opened.withLock { $0 } == [first, second], "one stream per instance, opened by whileReady")
+            #expect(opened.withLock { $0.suffix(2) } == [first, second], "one stream per instance, opened by whileReady")
         }
     }
 
@@ -182,22 +186,23 @@ struct SupervisionTests {
     @Test("a call made while the plugin restarts waits for it, or fails at its deadline with a clear error")
     func callDuringRestart() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()
-        let policy = SupervisionHarness.policy(initialBackoff: .milliseconds(1500))
+        let policy = SupervisionHarness.policy(initialBackoff: .seconds(2))
         let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: policy, logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
-            kill(try #require(events.readyPIDs.first), SIGKILL)
-            _ = try await events.wait { if case .restarting = $0 { return true } else { return false } }
+            let beforeKill = events.mark
+            kill(try #require(events.readyPIDs.last), SIGKILL)
+            _ = try await events.wait(after: beforeKill) { if case .restarting = $0 { return true } else { return false } }
             var short = CallOptions.defaults
-            short.timeout = .milliseconds(300)
+            short.timeout = .milliseconds(500)
             let tooSoon = await #expect(throws: RPCError.self) { _ = try await echo.get(.with { $0.text = "hi" }, options: short) }
             #expect(tooSoon?.code == .deadlineExceeded)
             #expect(tooSoon?.pluginError?.code == .notReady, "says the plugin was restarting: \(String(describing: tooSoon))")
             var long = CallOptions.defaults
             long.timeout = .seconds(20)
             #expect(try await echo.get(.with { $0.text = "waited" }, options: long).text == "waited")
-            #expect(events.readyPIDs.count == 2)
+            #expect(try await events.wait(after: beforeKill) { $0.isReady }.count == 1)
         }
     }
 
@@ -208,11 +213,13 @@ struct SupervisionTests {
         let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: policy, logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
-            let frozen = try #require(events.readyPIDs.first)
+            let frozen = try #require(events.readyPIDs.last)
+            let beforeFreeze = events.mark
             kill(frozen, SIGSTOP)  // alive, but answers nothing
-            let failure = try await events.wait { $0.failure != nil }.first?.failure
-            #expect(failure?.code == .unhealthy)
-            _ = try await events.wait(for: 2) { $0.isReady }
+            let failure = try await events.wait(after: beforeFreeze) { $0.failure != nil }.first?.failure
+            #expect(failure?.code == .unhealthy, "\(String(describing: failure))")
+            #expect(failure?.termination == .signaled(SIGKILL) && failure?.pid == frozen)
+            _ = try await events.wait(after: beforeFreeze) { $0.isReady }
             #expect(!TestEnvironment.processExists(frozen), "the frozen process was killed and reaped")
             #expect(try await Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client).get(.with { $0.text = "ok" }).text == "ok")
         }
@@ -226,10 +233,11 @@ struct SupervisionTests {
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
             let socket = try #require(supervisor.current?.socketPath)
+            let beforeRemoval = events.mark
             try FileManager.default.removeItem(atPath: socket)
-            let failure = try await events.wait { $0.failure != nil }.first?.failure
-            #expect(failure?.code == .socketRemoved && failure?.message.contains(socket) == true)
-            _ = try await events.wait(for: 2) { $0.isReady }
+            let failure = try await events.wait(after: beforeRemoval) { $0.failure != nil }.first?.failure
+            #expect(failure?.code == .socketRemoved && failure?.message.contains(socket) == true, "\(String(describing: failure))")
+            _ = try await events.wait(after: beforeRemoval) { $0.isReady }
             #expect(try await Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client).get(.with { $0.text = "ok" }).text == "ok")
         }
     }

@@ -53,3 +53,37 @@ enum TestEnvironment {
         return ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix(prefix) }
     }
 }
+
+extension TestEnvironment {
+    /// Runs blocking work (reading a child's pipe, waiting for it to exit) on a thread of its own,
+    /// so it never holds one of the few threads that every test's async work shares.
+    static func offThePool<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Swift.Result { try work() }) }
+        }
+    }
+}
+
+extension Process {
+    /// Starts the process with piped stdout and stderr, and returns both once it has exited. The
+    /// reading and waiting happen off the shared thread pool.
+    func outputs() async throws -> (stdout: Data, stderr: Data) {
+        let stdout = Pipe()
+        let stderr = Pipe()
+        self.standardOutput = stdout
+        self.standardError = stderr
+        try self.run()
+        return try await TestEnvironment.offThePool {
+            let errors = Locked(Data())
+            let errorsRead = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                errors.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() }
+                errorsRead.signal()
+            }
+            let output = stdout.fileHandleForReading.readDataToEndOfFile()
+            self.waitUntilExit()
+            errorsRead.wait()
+            return (output, errors.withLock { $0 })
+        }
+    }
+}

@@ -18,6 +18,9 @@ extension PluginSupervisor {
         let reachedReady = OnceValue<Void>()
         let end: InstanceEnd = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask {
+                // Why the watch ended the instance. The connection drops as the process dies, so
+                // the error `withPlugin` rethrows may be the transport's; this one says what happened.
+                let observed = OnceValue<(PluginError, PluginProcess)>()
                 do {
                     try await PluginHost.withPlugin(self.spec, logger: self.logger) { plugin in
                         do {
@@ -29,20 +32,31 @@ extension PluginSupervisor {
                         self.gate.publish(plugin)
                         self.emit(.ready(pid: plugin.pid, startedIn: .now - started))
                         defer { self.gate.withdraw() }
-                        try await self.watch(plugin)
+                        do throws(PluginError) {
+                            try await self.watch(plugin)
+                        } catch {
+                            observed.set((error.withContext(pluginName: plugin.name, executablePath: plugin.path, pid: plugin.pid), plugin.process))
+                            throw error
+                        }
                         self.emit(.stopping)
                     }
                     return .ended(.stopRequested)
-                } catch let error as PluginError {
-                    return .ended(.failed(error))
                 } catch {
+                    if let (observedFailure, process) = observed.value {
+                        var failure = observedFailure
+                        // `withPlugin` has reaped the process and read its stderr to the end by now.
+                        failure.termination = failure.termination ?? process.child.termination
+                        if failure.stderrTail.isEmpty { failure.stderrTail = process.stderr.tail }
+                        return .ended(.failed(failure))
+                    }
+                    if let error = error as? PluginError { return .ended(.failed(error)) }
                     return .ended(.failed(PluginError(code: .connectionFailed, message: "The plugin failed: \(error)", pluginName: self.spec.name, executablePath: self.spec.path, cause: error)))
                 }
             }
             // Once ready, the instance watches for a stop itself and stops gracefully; before
             // that, a stop cancels the launch.
             group.addTask {
-                guard await self.stopRequest.wait() != nil, !(reachedReady.value != nil) else { return nil }
+                guard await self.stopRequest.wait() != nil, reachedReady.value == nil else { return nil }
                 return .stoppedBeforeReady
             }
             while let outcome = await group.next() {

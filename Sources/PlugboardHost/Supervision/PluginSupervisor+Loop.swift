@@ -19,12 +19,13 @@ extension PluginSupervisor {
                 self.emit(.starting(attempt: attempt))
                 let (reachedReady, end) = await self.runInstance()
                 if reachedReady { _ = machine.launched() }
-                if self.stopRequest.value != nil {
-                    action = machine.stopRequested()
-                    if action == .stopInstance { action = machine.instanceStopped() }
-                } else if case .failed(let error) = end {
+                if case .failed(let error) = end, self.stopRequest.value == nil {
                     self.emit(.failed(error))
                     action = machine.ended(error, at: .now, jitter: Double.random(in: 0..<1))
+                } else {
+                    // Stopped on request; the instance is already stopped and reaped.
+                    action = machine.stopRequested()
+                    if action == .stopInstance { action = machine.instanceStopped() }
                 }
             case .wait(let delay, let failures):
                 self.emit(.restarting(after: delay, failures: failures))
@@ -36,9 +37,9 @@ extension PluginSupervisor {
                 _ = await self.stopRequest.wait()
                 action = machine.stopRequested()
             case .stopInstance, .none:
-                // Instances are stopped inside `runInstance`; neither is reachable here.
-                action = machine.stopRequested()
-                if action == .stopInstance { action = machine.instanceStopped() }
+                // `runInstance` stops instances itself, and every input above yields a next step.
+                assertionFailure("the supervisor's state machine returned \(action) to the loop")
+                action = .finish
             case .finish:
                 self.gate.close(.stopped(reason: "the host"))
                 self.emit(.stopped)

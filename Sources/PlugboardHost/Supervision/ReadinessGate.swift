@@ -24,20 +24,16 @@ final class ReadinessGate: Sendable {
     /// The ready instance, if any.
     var current: RunningPlugin? { self.shared.withLock { $0.current } }
 
-    /// How many times an instance became ready.
+    /// How many instances have been published.
     var readies: Int { self.shared.withLock { $0.readies } }
 
-    func record(_ state: SupervisorState) {
-        self.shared.withLock { shared in
-            shared.state = state
-            if state == .ready { shared.readies += 1 }
-        }
-    }
+    func record(_ state: SupervisorState) { self.shared.withLock { $0.state = state } }
 
     /// Lets calls through to `plugin`, including those waiting.
     func publish(_ plugin: RunningPlugin) {
         let waiters = self.shared.withLock { shared in
             shared.current = plugin
+            shared.readies += 1
             shared.recent.append((plugin.socketPath, plugin.process))
             if shared.recent.count > 8 { shared.recent.removeFirst() }
             defer { shared.waiters = [:] }

@@ -34,9 +34,10 @@ public struct SupervisedTransport: ClientTransport {
         options: CallOptions,
         _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
     ) async throws -> T {
-        // Give up a little before the caller's deadline (a tenth of it, 1 to 50 ms), so the caller
-        // sees why (the plugin was not ready) rather than GRPCCore's bare "timed out".
-        let deadline = options.timeout.map { ContinuousClock.now + $0 - min(max($0 / 10, .milliseconds(1)), .milliseconds(50)) }
+        // Give up a little before the caller's deadline (a fifth of it, 1 to 100 ms), so the
+        // caller sees why (the plugin was not ready) rather than GRPCCore's bare "timed out",
+        // which wins only when this task is scheduled that much late.
+        let deadline = options.timeout.map { ContinuousClock.now + $0 - min(max($0 / 5, .milliseconds(1)), .milliseconds(100)) }
         var excluded: String?
         while true {
             let plugin: RunningPlugin
