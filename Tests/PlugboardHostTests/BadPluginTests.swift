@@ -86,17 +86,17 @@ struct BadPluginTests {
     @Test("a file without the execute bit, and one the kernel cannot run, get their own errors")
     func notRunnable() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-files-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = ScratchFolder("plugboard-files")
+        defer { withExtendedLifetime(scratch) {} }
+        let directory = scratch.url
         let plain = directory.appendingPathComponent("plain").path
-        FileManager.default.createFile(atPath: plain, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: plain, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o644])
         let notExecutable = await #expect(throws: PluginError.self) {
             try await PluginHost.withPlugin(PluginSpec(path: plain), logger: logger) { _ in }
         }
         #expect(notExecutable?.code == .notExecutable)
         let foreign = directory.appendingPathComponent("foreign").path
-        FileManager.default.createFile(atPath: foreign, contents: Data([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56)), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: foreign, contents: Data([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56)), attributes: [.posixPermissions: 0o755])
         let wrongFormat = await #expect(throws: PluginError.self) {
             try await PluginHost.withPlugin(PluginSpec(path: foreign), logger: logger) { _ in }
         }

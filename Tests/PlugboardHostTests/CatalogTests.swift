@@ -8,12 +8,12 @@ import Testing
 /// What plugins say about themselves (`--describe`) is checked before any of them starts.
 @Suite("Plugin discovery and descriptions", .timeLimit(.minutes(1)))
 struct CatalogTests {
+    let scratch = ScratchFolder("plugboard-catalog")
+
     /// A stand-in plugin: a shell script that prints `json` for --describe.
     func describing(_ json: String, name: String) throws -> PluginSpec {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-catalog-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\ncat <<'JSON'\n\(json)\nJSON\n".utf8), attributes: [.posixPermissions: 0o755])
+        let path = try self.scratch.folder().appendingPathComponent(name).path
+        _ = FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\ncat <<'JSON'\n\(json)\nJSON\n".utf8), attributes: [.posixPermissions: 0o755])
         return PluginSpec(path: path)
     }
 

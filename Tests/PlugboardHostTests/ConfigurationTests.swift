@@ -8,10 +8,11 @@ import Testing
 @Suite("The host's configuration file")
 struct ConfigurationTests {
     /// Writes `yaml` to a fresh folder (with an executable `ok-plugin` beside it) and loads it.
+    let scratch = ScratchFolder("plugboard-config")
+
     func load(_ yaml: String) throws -> (Result<HostConfiguration, PluginError>, String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-config-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("ok-plugin").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        let folder = try self.scratch.folder()
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("ok-plugin").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
         let file = folder.appendingPathComponent("plugboard.yaml").path
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         return (Result { () throws(PluginError) in try HostConfiguration.load(path: file) }, file)

@@ -39,9 +39,9 @@ struct HostDeathTests {
 
     @Test("every plugin of `plugboard run` ends within 1 s of the host's SIGKILL")
     func noOrphans() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-kill-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = ScratchFolder("plugboard-kill")
+        defer { withExtendedLifetime(scratch) {} }
+        let folder = scratch.url
         let config = folder.appendingPathComponent("plugboard.yaml").path
         let yaml = """
             plugins:

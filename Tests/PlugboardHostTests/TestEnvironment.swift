@@ -87,3 +87,23 @@ extension Process {
         }
     }
 }
+
+/// A folder under the temporary directory, removed with everything in it when the last reference
+/// goes: a suite that keeps one as a property cleans up after each test.
+final class ScratchFolder: Sendable {
+    let url: URL
+
+    init(_ prefix: String) {
+        self.url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID())")
+        try? FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
+    }
+
+    /// A new empty folder inside this one.
+    func folder() throws -> URL {
+        let folder = self.url.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    deinit { try? FileManager.default.removeItem(at: self.url) }
+}
