@@ -90,13 +90,13 @@ struct BadPluginTests {
         defer { withExtendedLifetime(scratch) {} }
         let directory = scratch.url
         let plain = directory.appendingPathComponent("plain").path
-        _ = FileManager.default.createFile(atPath: plain, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o644])
+        try TestEnvironment.writeFile(plain, Data("#!/bin/sh\n".utf8), mode: 0o644)
         let notExecutable = await #expect(throws: PluginError.self) {
             try await PluginHost.withPlugin(PluginSpec(path: plain), logger: logger) { _ in }
         }
         #expect(notExecutable?.code == .notExecutable)
         let foreign = directory.appendingPathComponent("foreign").path
-        _ = FileManager.default.createFile(atPath: foreign, contents: Data([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56)), attributes: [.posixPermissions: 0o755])
+        try TestEnvironment.writeFile(foreign, Data([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56)))
         let wrongFormat = await #expect(throws: PluginError.self) {
             try await PluginHost.withPlugin(PluginSpec(path: foreign), logger: logger) { _ in }
         }

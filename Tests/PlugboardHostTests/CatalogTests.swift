@@ -13,7 +13,7 @@ struct CatalogTests {
     /// A stand-in plugin: a shell script that prints `json` for --describe.
     func describing(_ json: String, name: String) throws -> PluginSpec {
         let path = try self.scratch.folder().appendingPathComponent(name).path
-        _ = FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\ncat <<'JSON'\n\(json)\nJSON\n".utf8), attributes: [.posixPermissions: 0o755])
+        try TestEnvironment.writeFile(path, Data("#!/bin/sh\ncat <<'JSON'\n\(json)\nJSON\n".utf8))
         return PluginSpec(path: path)
     }
 

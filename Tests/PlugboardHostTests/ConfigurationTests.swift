@@ -12,7 +12,7 @@ struct ConfigurationTests {
 
     func load(_ yaml: String) throws -> (Result<HostConfiguration, PluginError>, String) {
         let folder = try self.scratch.folder()
-        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("ok-plugin").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        try TestEnvironment.writeFile(folder.appendingPathComponent("ok-plugin").path, Data("#!/bin/sh\n".utf8))
         let file = folder.appendingPathComponent("plugboard.yaml").path
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         return (Result { () throws(PluginError) in try HostConfiguration.load(path: file) }, file)

@@ -47,14 +47,26 @@ struct SupervisionTests {
                         }
                     }
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                // Two calls the plugin answers only after 10 s: surely in flight at the kill.
+                let long = Locked<[any Error]>([])
+                for _ in 0..<2 {
+                    callers.addTask {
+                        do {
+                            _ = try await echo.get(.with { $0.text = "sleep:10000" })
+                        } catch {
+                            long.withLock { $0.append(error) }
+                        }
+                    }
+                }
+                while outcomes.withLock({ $0.succeeded }) < 16 { try await Task.sleep(for: .milliseconds(5)) }
                 kill(first, SIGKILL)
                 killed.set(())
                 try await callers.waitForAll()
+                let failures = long.withLock { $0 }
+                #expect(failures.count == 2 && failures.allSatisfy { $0.pluginError?.code == .exitedUnexpectedly }, "\(failures)")
             }
             let result = outcomes.withLock { $0 }
             #expect(result.other.isEmpty, "every failure is the typed plugin-died error: \(result.other)")
-            #expect(!result.typed.isEmpty, "8 callers with 20 ms calls had calls in flight at the kill")
             for error in result.typed {
                 #expect(error.termination == .signaled(SIGKILL) && error.pid == first && error.pluginName == supervisor.spec.name)
             }

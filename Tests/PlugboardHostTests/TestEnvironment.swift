@@ -107,3 +107,17 @@ final class ScratchFolder: Sendable {
 
     deinit { try? FileManager.default.removeItem(at: self.url) }
 }
+
+extension TestEnvironment {
+    /// Writes a file that tests then execute. It is opened close-on-exec: a descriptor that a
+    /// plugin spawned meanwhile by a parallel test inherited would keep the file busy (ETXTBSY)
+    /// for as long as that plugin runs. `FileManager.createFile` does not set the flag.
+    static func writeFile(_ path: String, _ contents: Data, mode: mode_t = 0o755) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        let written = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == contents.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        fchmod(fd, mode)  // exactly `mode`, whatever the umask
+    }
+}
