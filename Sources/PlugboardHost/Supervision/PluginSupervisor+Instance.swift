@@ -14,45 +14,9 @@ extension PluginSupervisor {
             case ended(InstanceEnd)
             case stoppedBeforeReady
         }
-        let started = ContinuousClock.now
         let reachedReady = OnceValue<Void>()
         let end: InstanceEnd = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask {
-                // Why the watch ended the instance. The connection drops as the process dies, so
-                // the error `withPlugin` rethrows may be the transport's; this one says what happened.
-                let observed = OnceValue<(PluginError, PluginProcess)>()
-                do {
-                    try await PluginHost.withPlugin(self.spec, logger: self.logger) { plugin in
-                        do {
-                            try await self.prepare(plugin)
-                        } catch {
-                            throw PluginError(code: .connectionFailed, message: "The supervisor's prepare step failed after the plugin started: \(error). The plugin is restarted; check the state being re-applied.", cause: error)
-                        }
-                        reachedReady.set(())
-                        self.gate.publish(plugin)
-                        self.emit(.ready(pid: plugin.pid, startedIn: .now - started))
-                        defer { self.gate.withdraw() }
-                        do throws(PluginError) {
-                            try await self.watch(plugin)
-                        } catch {
-                            observed.set((error.withContext(pluginName: plugin.name, executablePath: plugin.path, pid: plugin.pid), plugin.process))
-                            throw error
-                        }
-                        self.emit(.stopping)
-                    }
-                    return .ended(.stopRequested)
-                } catch {
-                    if let (observedFailure, process) = observed.value {
-                        var failure = observedFailure
-                        // `withPlugin` has reaped the process and read its stderr to the end by now.
-                        failure.termination = failure.termination ?? process.child.termination
-                        if failure.stderrTail.isEmpty { failure.stderrTail = process.stderr.tail }
-                        return .ended(.failed(failure))
-                    }
-                    if let error = error as? PluginError { return .ended(.failed(error)) }
-                    return .ended(.failed(PluginError(code: .connectionFailed, message: "The plugin failed: \(error)", pluginName: self.spec.name, executablePath: self.spec.path, cause: error)))
-                }
-            }
+            group.addTask { .ended(await self.launchAndWatch(reachedReady: reachedReady)) }
             // Once ready, the instance watches for a stop itself and stops gracefully; before
             // that, a stop cancels the launch.
             group.addTask {
@@ -72,7 +36,46 @@ extension PluginSupervisor {
             }
             return .stopRequested
         }
-        return ((reachedReady.value != nil), end)
+        return (reachedReady.value != nil, end)
+    }
+
+    /// `withPlugin`, with the instance published between `prepare` and the end of `watch`.
+    private func launchAndWatch(reachedReady: OnceValue<Void>) async -> InstanceEnd {
+        let started = ContinuousClock.now
+        // Why the watch ended the instance. The connection drops as the process dies, so the error
+        // `withPlugin` rethrows may be the transport's; this one says what happened.
+        let observed = OnceValue<(PluginError, PluginProcess)>()
+        do {
+            try await PluginHost.withPlugin(self.spec, logger: self.logger) { plugin in
+                do {
+                    try await self.prepare(plugin)
+                } catch {
+                    throw PluginError(code: .connectionFailed, message: "The supervisor's prepare step failed after the plugin started: \(error). The plugin is restarted; check the state being re-applied.", cause: error)
+                }
+                reachedReady.set(())
+                self.gate.publish(plugin)
+                self.emit(.ready(pid: plugin.pid, startedIn: .now - started))
+                defer { self.gate.withdraw() }
+                do throws(PluginError) {
+                    try await self.watch(plugin)
+                } catch {
+                    observed.set((error.withContext(pluginName: plugin.name, executablePath: plugin.path, pid: plugin.pid), plugin.process))
+                    throw error
+                }
+                self.emit(.stopping)
+            }
+            return .stopRequested
+        } catch {
+            if let (observedFailure, process) = observed.value {
+                var failure = observedFailure
+                // `withPlugin` has reaped the process and read its stderr to the end by now.
+                failure.termination = failure.termination ?? process.child.termination
+                if failure.stderrTail.isEmpty { failure.stderrTail = process.stderr.tail }
+                return .failed(failure)
+            }
+            if let error = error as? PluginError { return .failed(error) }
+            return .failed(PluginError(code: .connectionFailed, message: "The plugin failed: \(error)", pluginName: self.spec.name, executablePath: self.spec.path, cause: error))
+        }
     }
 
     /// Returns when a stop is requested; throws (after killing the plugin) when it exits, stops
