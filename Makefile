@@ -87,8 +87,13 @@ fuzz:
 	.build-fuzz/debug/protobuf-fuzz fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=fuzz-corpus/crash- -print_final_stats=1
 
+# Plugboard against go-plugin, side by side (Tests/Benchmarks/side-by-side.py): builds the Swift
+# bench host and plugin, protobuf-bench and the Go peers in release, runs the four host/plugin
+# pairs for BENCH_ROUNDS rounds (default 5) of BENCH_SECONDS per figure (default 2), and writes
+# Tests/Benchmarks/results/side-by-side.md and .json. Timings never fail it.
 bench: deps
-	$(SWIFT) run -c release protobuf-bench
+	$(call install_packages,$(GO_PACKAGES) binutils python3)
+	SWIFT="$(SWIFT)" python3 Tests/Benchmarks/side-by-side.py
 
 clean-assets:
 	rm -rf $(ASSETS)

@@ -143,6 +143,19 @@ var targets: [Target] = [
         path: "Tests/Benchmarks/ProtobufBench"
     ),
     .executableTarget(
+        name: "bench-echo-plugin",
+        dependencies: ["PlugboardPlugin", "PlugboardTestSupport", grpcCore],
+        path: "Tests/Benchmarks/EchoPlugin"
+    ),
+    .executableTarget(
+        name: "plugin-bench",
+        dependencies: [
+            "PlugboardHost", "PlugboardTestSupport", "PlugboardTestV1", "ProtobufC", grpcCore,
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Tests/Benchmarks/PluginBench"
+    ),
+    .executableTarget(
         name: "plugboard-fixture",
         dependencies: [
             "PlugboardPlugin", "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1",

@@ -1,6 +1,9 @@
 // `make bench` (protobuf part): the cost of Swift encode/decode per message, against bare
 // libprotobuf-c pack/unpack of the same message measured in the same run. The ratio is what the
 // Swift layer (copying between Swift values and protoc-c structs) adds.
+//
+// Prints a markdown table; with `--json`, one JSON array instead (one object per message, times in
+// ns), which the side-by-side benchmark (Tests/Benchmarks/side-by-side.py) folds into its report.
 
 import CProtobufC
 import PlugboardTestSupport
@@ -76,8 +79,19 @@ func ratio(_ a: Double, _ b: Double) -> String {
     let r = (a / b * 100).rounded() / 100
     return "\(r)×"
 }
-print("| message | bytes | Swift encode ns | protobuf-c pack ns | ratio | Swift decode ns | protobuf-c unpack ns | ratio |")
-print("|---|---|---|---|---|---|---|---|")
-for row in rows {
-    print("| \(row.name) | \(row.size) | \(format(row.swiftEncode)) | \(format(row.cPack)) | \(ratio(row.swiftEncode, row.cPack)) | \(format(row.swiftDecode)) | \(format(row.cUnpack)) | \(ratio(row.swiftDecode, row.cUnpack)) |")
+func json(_ row: Row) -> String {
+    let name = String(row.name.flatMap { $0 == "\"" || $0 == "\\" ? ["\\", $0] : [$0] })
+    return "{\"message\": \"\(name)\", \"bytes\": \(row.size), "
+        + "\"swift_encode_ns\": \(format(row.swiftEncode)), \"protobuf_c_pack_ns\": \(format(row.cPack)), "
+        + "\"swift_decode_ns\": \(format(row.swiftDecode)), \"protobuf_c_unpack_ns\": \(format(row.cUnpack))}"
+}
+
+if CommandLine.arguments.dropFirst().contains("--json") {
+    print("[" + rows.map(json).joined(separator: ",\n ") + "]")
+} else {
+    print("| message | bytes | Swift encode ns | protobuf-c pack ns | ratio | Swift decode ns | protobuf-c unpack ns | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows {
+        print("| \(row.name) | \(row.size) | \(format(row.swiftEncode)) | \(format(row.cPack)) | \(ratio(row.swiftEncode, row.cPack)) | \(format(row.swiftDecode)) | \(format(row.cUnpack)) | \(ratio(row.swiftDecode, row.cUnpack)) |")
+    }
 }

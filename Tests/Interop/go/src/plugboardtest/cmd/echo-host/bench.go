@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +37,8 @@ type benchResult struct {
 	PayloadBytes                  int     `json:"payload_bytes"`
 	GoAways                       int64   `json:"go_aways"`
 	Reconnects                    int64   `json:"reconnects"`
+	HostPeakRssKb                 int64   `json:"host_peak_rss_kb"`
+	PluginPeakRssKb               int64   `json:"plugin_peak_rss_kb"`
 }
 
 // bench measures the figures listed in main.go, each for -seconds after a warm-up.
@@ -44,7 +49,9 @@ func (h *host) bench() (*benchResult, error) {
 	if err != nil {
 		return r, err
 	}
-	ctx, cancel := h.rpcContext()
+	// Also on an early failure, so a GOAWAY that broke a figure shows in the report.
+	defer func() { r.GoAways, r.Reconnects = h.grpcLogs.goAways(), atomic.LoadInt64(&s.reconnects) }()
+	ctx, cancel := benchContext()
 	defer cancel()
 	payload := make([]byte, o.payload)
 	figure := time.Duration(o.seconds * float64(time.Second))
@@ -87,6 +94,7 @@ func (h *host) bench() (*benchResult, error) {
 	if err := h.checkClean(s); err != nil {
 		return r, err
 	}
+	r.PluginPeakRssKb = peakRSS(strconv.Itoa(s.pid))
 	if !h.kill(s).graceful {
 		return r, fmt.Errorf("Kill(): go-plugin logged %q", gracefulWarning)
 	}
@@ -94,7 +102,33 @@ func (h *host) bench() (*benchResult, error) {
 	if err := h.startStop(r); err != nil {
 		return r, err
 	}
+	r.HostPeakRssKb = peakRSS("self")
 	return r, nil
+}
+
+// benchContext is the bench mode's context: no deadline, because a deadline puts a timer on every
+// call on both sides and Plugboard's plugin-bench makes its calls without one. The watchdog in
+// main.go still ends a run that hangs.
+func benchContext() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
+
+// peakRSS is the VmHWM line of /proc/PID/status ("self" for this process): the peak resident set
+// size since the process started, in KiB, or 0 if it cannot be read. getrusage's RUSAGE_CHILDREN
+// is no substitute: a child spawned with CLONE_VM (Go's exec, glibc's posix_spawn) inherits its
+// parent's peak. Plugboard's plugin-bench reads the same figures the same way.
+func peakRSS(pid string) int64 {
+	status, err := ioutil.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if fields := strings.Fields(line); len(fields) >= 2 && fields[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 // unarySequential makes Gets one after another for d and returns each call's latency.
@@ -216,7 +250,7 @@ func collectBatch(ctx context.Context, echo testv1.EchoClient, payload []byte) e
 
 // startStop times -starts cycles of start-to-first-Get and Kill(), reporting the medians.
 func (h *host) startStop(r *benchResult) error {
-	ctx, cancel := h.rpcContext()
+	ctx, cancel := benchContext()
 	defer cancel()
 	var ready, stop []time.Duration
 	for i := 0; i < h.opts.starts; i++ {

@@ -46,6 +46,13 @@
 //	starts                                how many start/stop cycles were timed
 //	seconds_per_figure, payload_bytes     the parameters used
 //	go_aways, reconnects                  as in smoke (must be 0)
+//	host_peak_rss_kb                      this host's peak RSS, KiB (VmHWM in /proc/self/status, at the end)
+//	plugin_peak_rss_kb                    the plugin's peak RSS, KiB (VmHWM in /proc/PID/status, read
+//	                                      after the figures above, just before it is stopped)
+//
+// bench makes its calls without a deadline (the watchdog below still ends a hung run); smoke and
+// load bound every call by -timeout. Plugboard's Swift host, plugin-bench (Tests/Benchmarks),
+// measures the same figures under the same keys.
 package main
 
 import (
@@ -85,7 +92,7 @@ func main() {
 	flag.IntVar(&o.starts, "starts", 10, "bench: start/stop cycles for start_to_ready_ms and graceful_stop_ms")
 	flag.IntVar(&o.payload, "payload", 0, "bench: payload bytes per message")
 	flag.BoolVar(&o.checkLogs, "check-logs", true, "smoke: check log:<level>: re-levelling")
-	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "deadline for all RPCs; the host gives up 10 s later")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "smoke, load: deadline for all RPCs; every mode gives up 10 s later")
 	flag.Parse()
 	o.pluginArgs = flag.Args()
 	if o.pluginPath == "" {

@@ -1,0 +1,50 @@
+import Foundation
+
+/// The figures, under the same JSON keys as `echo-host -mode bench` prints, so the orchestrator
+/// reads both hosts' output the same way. Only the keys both hosts can measure alike are here:
+/// echo-host's `go_aways` and `reconnects` come from grpc-go's logs and have no Swift equivalent.
+struct BenchReport: Encodable, Sendable {
+    var unaryP50Us = 0.0
+    var unaryP99Us = 0.0
+    var unaryCallsPerS = 0.0
+    var unaryConcurrentCallsPerS = 0.0
+    var concurrency = 0
+    var pingpongMsgsPerS = 0.0
+    var pipelinedHostToPluginMsgsPerS = 0.0
+    var pipelinedPluginToHostMsgsPerS = 0.0
+    var startToReadyMs = 0.0
+    var gracefulStopMs = 0.0
+    var starts = 0
+    var secondsPerFigure = 0.0
+    var payloadBytes = 0
+    var hostPeakRssKb = 0
+    var pluginPeakRssKb = 0
+    var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case unaryP50Us = "unary_p50_us"
+        case unaryP99Us = "unary_p99_us"
+        case unaryCallsPerS = "unary_calls_per_s"
+        case unaryConcurrentCallsPerS = "unary_concurrent_calls_per_s"
+        case concurrency
+        case pingpongMsgsPerS = "pingpong_msgs_per_s"
+        case pipelinedHostToPluginMsgsPerS = "pipelined_host_to_plugin_msgs_per_s"
+        case pipelinedPluginToHostMsgsPerS = "pipelined_plugin_to_host_msgs_per_s"
+        case startToReadyMs = "start_to_ready_ms"
+        case gracefulStopMs = "graceful_stop_ms"
+        case starts
+        case secondsPerFigure = "seconds_per_figure"
+        case payloadBytes = "payload_bytes"
+        case hostPeakRssKb = "host_peak_rss_kb"
+        case pluginPeakRssKb = "plugin_peak_rss_kb"
+        case error
+    }
+
+    /// The report as one line of JSON with sorted keys.
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self) else { return "{\"error\":\"the report could not be encoded\"}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+extension Duration {
+    /// The duration in fractional microseconds.
+    var microseconds: Double {
+        Double(self.components.seconds) * 1e6 + Double(self.components.attoseconds) / 1e12
+    }
+
+    /// The duration in fractional milliseconds.
+    var milliseconds: Double { self.microseconds / 1e3 }
+
+    /// The duration in fractional seconds.
+    var seconds: Double { self.microseconds / 1e6 }
+}
+
+/// Keeps one decimal place, as echo-host does.
+func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+/// The middle element of the sorted samples (the upper one of two), as echo-host picks it.
+func median(_ samples: [Duration]) -> Duration {
+    let sorted = samples.sorted()
+    return sorted[sorted.count / 2]
+}
+
+/// Peak resident set sizes: the VmHWM line of `/proc/PID/status`, in KiB, as echo-host reads them.
+/// (getrusage's RUSAGE_CHILDREN is no substitute: a child spawned with CLONE_VM, as glibc's
+/// `posix_spawn` does, inherits its parent's peak.)
+enum PeakMemory {
+    /// This process's peak RSS so far.
+    static var host: Int { Self.peak(of: "self") }
+
+    /// The peak RSS of the process `pid` so far, or 0 if it cannot be read.
+    static func peak(of pid: Int32) -> Int { Self.peak(of: String(pid)) }
+
+    private static func peak(of process: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count >= 2, fields[0] == "VmHWM:" { return Int(fields[1]) ?? 0 }
+        }
+        return 0
+    }
+}

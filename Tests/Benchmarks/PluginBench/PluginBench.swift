@@ -1,0 +1,115 @@
+import Logging
+import PlugboardHost
+import PlugboardTestV1
+import ProtobufC
+
+/// One benchmark run against one echo plugin: echo-host's bench mode, on `PluginHost`.
+struct PluginBench {
+    let options: BenchOptions
+    let watchdog: Watchdog
+    let log: HostLog
+    private let clock = ContinuousClock()
+
+    /// Measures every figure; on a failure the report carries what was measured and the error.
+    func run() async -> BenchReport {
+        var report = BenchReport()
+        report.concurrency = self.options.concurrency
+        report.secondsPerFigure = self.options.seconds
+        report.payloadBytes = self.options.payload
+        do {
+            try await self.measureCalls(into: &report)
+            try await self.measureStartStop(into: &report)
+        } catch {
+            report.error = "\(error)"
+        }
+        report.hostPeakRssKb = PeakMemory.host
+        return report
+    }
+
+    private var spec: PluginSpec {
+        PluginSpec(path: self.options.pluginPath, arguments: self.options.pluginArguments)
+    }
+
+    /// The call figures, on one started plugin, each measured for `-seconds` after a warm-up.
+    private func measureCalls(into report: inout BenchReport) async throws {
+        let options = self.options
+        let figure = Duration.seconds(options.seconds)
+        let escalationsBefore = self.log.escalations
+        try await PluginHost.withPlugin(self.spec, logger: self.log.logger()) { plugin in
+            self.watchdog.track(plugin.pid)
+            let workloads = Workloads(calls: EchoCalls(wrapping: plugin.client), payloadBytes: options.payload)
+
+            // Warm-up: every code path once, unary for -warmup seconds.
+            try await step("warm-up") {
+                _ = try await workloads.unarySequential(for: .seconds(options.warmup))
+                try await workloads.calls.update(count: 1000, payload: workloads.payload)
+            }
+
+            let unaryBegan = self.clock.now
+            var latencies = try await step("sequential unary") { try await workloads.unarySequential(for: figure) }
+            report.unaryCallsPerS = rounded(Double(latencies.count) / (self.clock.now - unaryBegan).seconds)
+            latencies.sort()
+            report.unaryP50Us = rounded(latencies[latencies.count / 2].microseconds)
+            report.unaryP99Us = rounded(latencies[latencies.count * 99 / 100].microseconds)
+
+            report.unaryConcurrentCallsPerS = rounded(try await step("concurrent unary") {
+                try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
+            })
+            report.pingpongMsgsPerS = rounded(try await step("ping-pong") { try await workloads.pingPong(for: figure) })
+            report.pipelinedHostToPluginMsgsPerS = rounded(try await step("pipelined host to plugin") {
+                try await workloads.pipelined(for: figure) {
+                    try await workloads.calls.collect(count: pipelineBatch, payload: workloads.payload)
+                }
+            })
+            report.pipelinedPluginToHostMsgsPerS = rounded(try await step("pipelined plugin to host") {
+                try await workloads.pipelined(for: figure) {
+                    try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
+                }
+            })
+            report.pluginPeakRssKb = PeakMemory.peak(of: plugin.pid)
+        }
+        self.watchdog.track(0)
+        if self.log.escalations != escalationsBefore {
+            throw BenchError("the plugin did not exit after Shutdown; the host had to signal it")
+        }
+    }
+
+    /// Times `-starts` cycles of start to first successful Get, then stop; reports the medians.
+    private func measureStartStop(into report: inout BenchReport) async throws {
+        var ready: [Duration] = []
+        var stop: [Duration] = []
+        let logger = self.log.logger()
+        for cycle in stride(from: 1, through: self.options.starts, by: 1) {
+            let escalationsBefore = self.log.escalations
+            let began = self.clock.now
+            let (readyAfter, bodyEnded) = try await PluginHost.withPlugin(self.spec, logger: logger) { plugin in
+                self.watchdog.track(plugin.pid)
+                try await EchoCalls(wrapping: plugin.client).get(.with { $0.text = "ready" })
+                let now = self.clock.now
+                return (now - began, now)
+            }
+            let stopped = self.clock.now - bodyEnded
+            self.watchdog.track(0)
+            // PluginHost sends SIGTERM after 2 s without an exit: a stop that long was not graceful.
+            guard self.log.escalations == escalationsBefore, stopped < .seconds(2) else {
+                throw BenchError("start \(cycle): the plugin did not exit after Shutdown within \(stopped); the host had to signal it")
+            }
+            ready.append(readyAfter)
+            stop.append(stopped)
+        }
+        report.starts = ready.count
+        if !ready.isEmpty {
+            report.startToReadyMs = rounded(median(ready).milliseconds)
+            report.gracefulStopMs = rounded(median(stop).milliseconds)
+        }
+    }
+}
+
+/// Runs one step of the benchmark, naming it in any error it throws.
+private func step<Result>(_ name: String, _ body: () async throws -> Result) async throws -> Result {
+    do {
+        return try await body()
+    } catch {
+        throw BenchError("\(name): \(error)")
+    }
+}

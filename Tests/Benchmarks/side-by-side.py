@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""`make bench`: Plugboard against go-plugin, side by side, in one run.
+
+Builds the Swift bench host and plugin and the protobuf benchmark in release, and the Go peers on
+Debian's go-plugin (Tests/Interop/go/build.sh); then runs the four host/plugin pairs one after the
+other, round after round (Go→Go, Swift→Swift, Swift→Go, Go→Swift, then again), each host measuring
+the same workloads over plugboard.test.v1.Echo (echo-host -mode bench and plugin-bench print the
+same JSON keys). It reports the median of the rounds for every figure, the Plugboard/go-plugin
+ratio (Swift→Swift over Go→Go), binary sizes and the protobuf-c encode/decode cost per message,
+prints the table and writes it as markdown and JSON to Tests/Benchmarks/results/.
+
+Timings never fail the run; it exits non-zero only when a build fails or a host reports a failed
+check (a wrong echo, a plugin that had to be killed), after writing the report.
+
+Environment:
+  BENCH_ROUNDS        rounds of the four pairs (default 5)
+  BENCH_SECONDS       seconds per figure in each run (default 2)
+  BENCH_STARTS        start/stop cycles per run for start-to-ready and stop time (default 10)
+  BENCH_PAYLOAD       payload bytes per message (default 0)
+  BENCH_RESULTS       output folder (default Tests/Benchmarks/results)
+  BENCH_SCRATCH_PATH  SwiftPM scratch path (default: SwiftPM's own, .build)
+  BENCH_NO_BUILD      set to 1 to use the binaries already built
+  SWIFT               the swift command (default swift)
+
+Python 3 standard library only.
+"""
+
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SWIFT_PRODUCTS = ["bench-echo-plugin", "plugin-bench", "protobuf-bench"]
+
+# The figures both hosts report: JSON key, label, unit, and whether lower is better.
+FIGURES = [
+    ("unary_p50_us", "unary p50", "µs", True),
+    ("unary_p99_us", "unary p99", "µs", True),
+    ("unary_calls_per_s", "unary calls/s, sequential", "calls/s", False),
+    ("unary_concurrent_calls_per_s", "unary calls/s, 16 callers, one connection", "calls/s", False),
+    ("pingpong_msgs_per_s", "ping-pong (bidi, one in flight)", "msgs/s", False),
+    ("pipelined_host_to_plugin_msgs_per_s", "pipelined host → plugin (Collect)", "msgs/s", False),
+    ("pipelined_plugin_to_host_msgs_per_s", "pipelined plugin → host (Expand)", "msgs/s", False),
+    ("start_to_ready_ms", "start to ready (spawn → first call answered)", "ms", True),
+    ("graceful_stop_ms", "graceful stop", "ms", True),
+    ("host_peak_rss_kb", "host peak RSS", "MiB", True),
+    ("plugin_peak_rss_kb", "plugin peak RSS", "MiB", True),
+]
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def env_number(name, default, kind=int):
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        sys.exit(f"side-by-side: {name} must be a number, not {value!r}")
+    if number <= 0:
+        sys.exit(f"side-by-side: {name} must be positive, not {value!r}")
+    return number
+
+
+class Settings:
+    """What the environment asks for."""
+
+    def __init__(self):
+        self.rounds = env_number("BENCH_ROUNDS", 5)
+        self.seconds = env_number("BENCH_SECONDS", 2.0, float)
+        self.starts = env_number("BENCH_STARTS", 10)
+        self.payload = int(os.environ.get("BENCH_PAYLOAD", "0") or 0)
+        self.results = os.path.abspath(os.environ.get("BENCH_RESULTS", os.path.join(ROOT, "Tests", "Benchmarks", "results")))
+        self.scratch = os.environ.get("BENCH_SCRATCH_PATH", "")
+        self.build = os.environ.get("BENCH_NO_BUILD", "") not in ("1", "true", "yes")
+        self.swift = os.environ.get("SWIFT", "swift")
+
+    def swift_build(self, *arguments):
+        command = [self.swift, "build", "-c", "release"]
+        if self.scratch:
+            command += ["--scratch-path", self.scratch]
+        return command + list(arguments)
+
+    @property
+    def go_out(self):
+        return os.path.join(ROOT, self.scratch or ".build", "go")
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, cwd=ROOT, check=True, **kwargs)
+
+
+def build(settings):
+    """Builds every binary the benchmark runs; returns their paths by name."""
+    if settings.build:
+        for product in SWIFT_PRODUCTS:  # SwiftPM builds one --product per call
+            log(f"building {product} (release)")
+            run(settings.swift_build("--product", product))
+        log("building the Go peers (go-plugin v1.0.1)")
+        run([os.path.join(ROOT, "Tests", "Interop", "go", "build.sh"), settings.go_out])
+    swift_bin = run(settings.swift_build("--show-bin-path"), capture_output=True, text=True).stdout.strip()
+    binaries = {product: os.path.join(swift_bin, product) for product in SWIFT_PRODUCTS}
+    binaries["echo-host"] = os.path.join(settings.go_out, "echo-host")
+    binaries["echo-plugin"] = os.path.join(settings.go_out, "echo-plugin")
+    for name, path in binaries.items():
+        if not os.access(path, os.X_OK):
+            sys.exit(f"side-by-side: {name} is missing at {path}; run without BENCH_NO_BUILD")
+    return binaries
+
+
+class Pair:
+    """One host/plugin combination."""
+
+    def __init__(self, key, label, host, plugin):
+        self.key, self.label, self.host, self.plugin = key, label, host, plugin
+        self.runs = []  # each run's JSON report
+        self.failures = []  # each failed run's reason
+
+
+def pairs_for(binaries):
+    go_host, go_plugin = binaries["echo-host"], binaries["echo-plugin"]
+    swift_host, swift_plugin = binaries["plugin-bench"], binaries["bench-echo-plugin"]
+    return [
+        Pair("go_go", "go-plugin: Go host → Go plugin", go_host, go_plugin),
+        Pair("swift_swift", "Plugboard: Swift host → Swift plugin", swift_host, swift_plugin),
+        Pair("swift_go", "Swift host → Go plugin", swift_host, go_plugin),
+        Pair("go_swift", "Go host → Swift plugin", go_host, swift_plugin),
+    ]
+
+
+def bench_once(pair, settings):
+    """Runs the pair's host once; returns its report, or None after noting the failure."""
+    command = [pair.host, "-plugin", pair.plugin, "-mode", "bench", "-seconds", str(settings.seconds),
+               "-starts", str(settings.starts), "-payload", str(settings.payload)]
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        pair.failures.append("the host did not finish within 600 s")
+        return None
+    try:
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        report = {}
+    if done.returncode != 0 or "error" in report or not report:
+        reason = report.get("error") or f"exit status {done.returncode}; stderr ends: {done.stderr[-2000:]}"
+        if report.get("go_aways"):
+            reason += f" (grpc-go received {report['go_aways']} GOAWAY ENHANCE_YOUR_CALM from the plugin)"
+        pair.failures.append(reason)
+        return None
+    pair.runs.append(report)
+    return report
+
+
+def measure_pairs(pairs, settings):
+    for round_number in range(1, settings.rounds + 1):
+        for pair in pairs:
+            began = time.monotonic()
+            report = bench_once(pair, settings)
+            took = time.monotonic() - began
+            if report is None:
+                log(f"round {round_number}/{settings.rounds}  {pair.label}: FAILED ({took:.0f} s): {pair.failures[-1]}")
+            else:
+                log(f"round {round_number}/{settings.rounds}  {pair.label}: unary p50 {report['unary_p50_us']} µs, "
+                    f"{report['unary_calls_per_s']:.0f} calls/s, pipelined {report['pipelined_host_to_plugin_msgs_per_s']:.0f}"
+                    f"/{report['pipelined_plugin_to_host_msgs_per_s']:.0f} msgs/s ({took:.0f} s)")
+
+
+def medians(pair):
+    """Each figure's median over the pair's successful runs (None without any)."""
+    result = {}
+    for key, _, unit, _ in FIGURES:
+        values = [run[key] for run in pair.runs if key in run]
+        if not values:
+            result[key] = None
+            continue
+        value = statistics.median(values)
+        result[key] = value / 1024 if unit == "MiB" else value
+    return result
+
+
+def binary_sizes(binaries):
+    """Size of each executable as built and stripped, plus the Swift toolchain's shared libraries
+    it loads (the Go binaries are static; the Swift ones link the Swift runtime dynamically)."""
+    sizes = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in ["echo-host", "echo-plugin", "plugin-bench", "bench-echo-plugin"]:
+            path = binaries[name]
+            copy = os.path.join(scratch, name)
+            shutil.copyfile(path, copy)
+            subprocess.run(["strip", "--strip-all", copy], check=True)
+            sizes[name] = {
+                "path": os.path.relpath(path, ROOT),
+                "as_built_bytes": os.path.getsize(path),
+                "stripped_bytes": os.path.getsize(copy),
+                "toolchain_shared_libraries_bytes": toolchain_libraries_size(path),
+            }
+    return sizes
+
+
+def toolchain_libraries_size(path):
+    """Bytes of the shared libraries `ldd` resolves outside the system library folders (for a
+    Swift binary: libswiftCore, Foundation, ICU data, dispatch, …); 0 for a static binary."""
+    done = subprocess.run(["ldd", path], capture_output=True, text=True)
+    total = 0
+    for line in done.stdout.splitlines():
+        if "=>" not in line:
+            continue
+        library = line.split("=>", 1)[1].strip().split(" (")[0]
+        if not library or not os.path.exists(library):
+            continue
+        real = os.path.realpath(library)
+        if not real.startswith(("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")):
+            total += os.path.getsize(real)
+    return total
+
+
+def protobuf_costs(binaries):
+    log("running protobuf-bench (Swift encode/decode against bare protobuf-c)")
+    done = run([binaries["protobuf-bench"], "--json"], capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
+def machine():
+    def first_line(command):
+        try:
+            out = subprocess.run(command, capture_output=True, text=True)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "unknown"
+
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "uname": " ".join(part for part in platform.uname() if part),
+        "cpu": cpu_model(),
+        "swift": first_line([os.environ.get("SWIFT", "swift"), "--version"]),
+        "go": first_line(["go", "version"]),
+        "load_average_before": load_average(),
+    }
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def load_average():
+    try:
+        with open("/proc/loadavg") as loadavg:
+            return " ".join(loadavg.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def number(value, unit):
+    if value is None:
+        return "—"
+    if unit in ("calls/s", "msgs/s"):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def ratio(plugboard, go_plugin):
+    if not plugboard or not go_plugin:
+        return None
+    return plugboard / go_plugin
+
+
+def markdown(result):
+    m = result["machine"]
+    s = result["settings"]
+    pairs = result["pairs"]
+    keys = ["go_go", "swift_swift", "swift_go", "go_swift"]
+    lines = [
+        "# Plugboard against go-plugin, side by side",
+        "",
+        f"`make bench`, {m['date']}: {m['nproc']} cores ({m['cpu']}), `{m['uname']}`; {m['swift']}; {m['go']}.",
+        f"Load average before the run: {m['load_average_before']}, after: {m['load_average_after']}.",
+        f"Medians of {s['rounds']} rounds; in each round the four pairs run one after the other; each run "
+        f"measures every figure for {s['seconds']:g} s after a warm-up, with {s['payload_bytes']}-byte payloads and "
+        f"{s['starts']} start/stop cycles. Both hosts make the same calls over `plugboard.test.v1.Echo` "
+        "(`echo-host -mode bench` on go-plugin v1.0.1 and grpc-go 1.33; Plugboard's `plugin-bench` on `PluginHost`).",
+        "Ratio: Plugboard (Swift → Swift) over go-plugin (Go → Go); below 1 is better for times, sizes and memory, "
+        "above 1 for rates.",
+        "",
+        "| figure | " + " | ".join(pairs[k]["label"] for k in keys) + " | Plugboard/go-plugin |",
+        "|---|" + "---:|" * (len(keys) + 1),
+    ]
+    for key, label, unit, lower in FIGURES:
+        values = [pairs[k]["median"][key] for k in keys]
+        r = result["ratios"].get(key)
+        better = "lower is better" if lower else "higher is better"
+        lines.append(f"| {label}, {unit} ({better}) | " + " | ".join(number(v, unit) for v in values)
+                     + f" | {'—' if r is None else f'{r:.2f}×'} |")
+    sizes = result["binary_sizes"]
+    for role, go_name, swift_name in [("host", "echo-host", "plugin-bench"), ("plugin", "echo-plugin", "bench-echo-plugin")]:
+        by_pair = {"go_go": go_name, "swift_swift": swift_name,
+                   "swift_go": "plugin-bench" if role == "host" else "echo-plugin",
+                   "go_swift": "echo-host" if role == "host" else "bench-echo-plugin"}
+        values = [sizes[by_pair[k]]["stripped_bytes"] / 1048576 for k in keys]
+        lines.append(f"| {role} binary, stripped, MiB (lower is better) | " + " | ".join(f"{v:.1f}" for v in values)
+                     + f" | {values[1] / values[0]:.2f}× |")
+    lines.append("| runs that passed every check (the medians are over these) | "
+                 + " | ".join(f"{len(pairs[k]['runs'])} of {len(pairs[k]['runs']) + len(pairs[k]['failures'])}" for k in keys)
+                 + " | |")
+    failures = {k: pairs[k]["failures"] for k in keys if pairs[k]["failures"]}
+    if failures:
+        lines += ["", "**Failed runs** (left out of the medians):", ""]
+        for k, reasons in failures.items():
+            for reason in reasons:
+                lines.append(f"- {pairs[k]['label']}: {reason}")
+    lines += [
+        "",
+        "## Binary sizes",
+        "",
+        "Swift release binaries keep their debug info, so both the size as built and the size after "
+        "`strip --strip-all` are shown. The Go binaries are static; the Swift ones also load the Swift "
+        "runtime and Foundation from the toolchain as shared libraries (last column, not in the binary).",
+        "",
+        "| binary | as built, MiB | stripped, MiB | toolchain shared libraries, MiB |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, size in sizes.items():
+        lines.append(f"| `{name}` | {size['as_built_bytes'] / 1048576:.1f} | {size['stripped_bytes'] / 1048576:.1f} | "
+                     f"{size['toolchain_shared_libraries_bytes'] / 1048576:.1f} |")
+    lines += [
+        "",
+        "## protobuf-c encode/decode cost per message",
+        "",
+        "From `protobuf-bench` in the same run: Swift encode/decode (Swift values copied to and from "
+        "protoc-c structs) against bare libprotobuf-c pack/unpack of the same message.",
+        "",
+        "| message | bytes | Swift encode ns | protobuf-c pack ns | ratio | Swift decode ns | protobuf-c unpack ns | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["protobuf"]:
+        lines.append(
+            f"| {row['message']} | {row['bytes']} | {row['swift_encode_ns']} | {row['protobuf_c_pack_ns']} | "
+            f"{row['swift_encode_ns'] / row['protobuf_c_pack_ns']:.2f}× | {row['swift_decode_ns']} | "
+            f"{row['protobuf_c_unpack_ns']} | {row['swift_decode_ns'] / row['protobuf_c_unpack_ns']:.2f}× |")
+    lines += ["", f"Raw per-round figures: `side-by-side.json`. The run took {result['seconds_taken']:.0f} s after building.", ""]
+    return "\n".join(lines)
+
+
+def main():
+    settings = Settings()
+    binaries = build(settings)
+    began = time.monotonic()
+    result = {"machine": machine(), "settings": {
+        "rounds": settings.rounds, "seconds": settings.seconds, "starts": settings.starts,
+        "payload_bytes": settings.payload, "concurrency": 16,
+    }}
+    result["protobuf"] = protobuf_costs(binaries)
+    pairs = pairs_for(binaries)
+    measure_pairs(pairs, settings)
+    result["machine"]["load_average_after"] = load_average()
+    result["pairs"] = {pair.key: {
+        "label": pair.label,
+        "host": os.path.relpath(pair.host, ROOT),
+        "plugin": os.path.relpath(pair.plugin, ROOT),
+        "median": medians(pair),
+        "runs": pair.runs,
+        "failures": pair.failures,
+    } for pair in pairs}
+    baseline, plugboard = result["pairs"]["go_go"]["median"], result["pairs"]["swift_swift"]["median"]
+    result["ratios"] = {key: ratio(plugboard[key], baseline[key]) for key, _, _, _ in FIGURES}
+    result["binary_sizes"] = binary_sizes(binaries)
+    result["seconds_taken"] = time.monotonic() - began
+
+    table = markdown(result)
+    os.makedirs(settings.results, exist_ok=True)
+    with open(os.path.join(settings.results, "side-by-side.md"), "w") as out:
+        out.write(table)
+    with open(os.path.join(settings.results, "side-by-side.json"), "w") as out:
+        json.dump(result, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    print(table)
+    print(f"written: {os.path.relpath(settings.results, ROOT)}/side-by-side.md and side-by-side.json")
+    if any(pair.failures for pair in pairs):
+        sys.exit("side-by-side: some runs failed their checks (see 'Failed runs' above)")
+
+
+if __name__ == "__main__":
+    main()
