@@ -13,6 +13,8 @@ final class ClientState: Sendable {
   }
 
   private let state = Mutex(State())
+  /// Tasks pausing between reconnection attempts, woken when graceful shutdown begins.
+  private let pauses = Mutex<(shutDown: Bool, nextID: Int, waiters: [Int: CheckedContinuation<Void, Never>])>((false, 0, [:]))
 
   var isShuttingDown: Bool { self.state.withLock { $0.machine.isShuttingDown } }
 
@@ -92,5 +94,41 @@ final class ClientState: Sendable {
     let error = RPCError(code: .failedPrecondition, message: "The client transport is shutting down.")
     for waiter in waiters { waiter.resume(throwing: error) }
     channel?.close(promise: nil)
+    let paused = self.pauses.withLock { pauses in
+      pauses.shutDown = true
+      defer { pauses.waiters = [:] }
+      return pauses.waiters.values
+    }
+    paused.forEach { $0.resume() }
+  }
+
+  /// Waits `duration` before the next connection attempt, or less if graceful shutdown begins
+  /// (a host stopping a plugin that already closed its socket must not wait out the backoff).
+  func pause(for duration: Duration) async {
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { try? await Task.sleep(for: duration) }
+      group.addTask { await self.shutdownBegun() }
+      await group.next()
+      group.cancelAll()
+    }
+  }
+
+  private func shutdownBegun() async {
+    let id = self.pauses.withLock { pauses -> Int in
+      pauses.nextID += 1
+      return pauses.nextID
+    }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let resumeNow = self.pauses.withLock { pauses -> Bool in
+          if pauses.shutDown || Task.isCancelled { return true }
+          pauses.waiters[id] = continuation
+          return false
+        }
+        if resumeNow { continuation.resume() }
+      }
+    } onCancel: {
+      self.pauses.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+    }
   }
 }

@@ -43,7 +43,7 @@ extension UnixSocketTransport.Client {
           )
         )
         if self.state.isShuttingDown { break }
-        try? await Task.sleep(for: backoff)
+        await self.state.pause(for: backoff)
         try Task.checkCancellation()
         backoff = min(backoff * 2, .seconds(1))
       }

@@ -9,7 +9,7 @@ extension NIOHTTP2Handler {
   /// BDP PING after each DATA frame it receives, so a Go host making sequential unary calls trips
   /// the control-frame limit after about 200 calls and gets GOAWAY ENHANCE_YOUR_CALM; a host that
   /// cancels many calls trips the others. Here each limit is a per-second rate far above what a
-  /// well-behaved peer sends (`maxControlFramesPerSecond`, 10,000 by default), so every normal
+  /// well-behaved peer sends (`maxControlFramesPerSecond`, 100,000 by default), so every normal
   /// PING is answered and only a real flood closes the connection. The buffered-control-frame
   /// cap (frames we owe the peer but can't send, e.g. PING ACKs to a peer that doesn't read)
   /// stays at 10,000.
