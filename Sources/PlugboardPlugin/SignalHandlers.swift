@@ -1,3 +1,4 @@
+import CPlugboardSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -7,15 +8,22 @@ import Glibc
 /// SIGINT is ignored for the plugin's whole life (a terminal's Ctrl-C is for the host, which
 /// decides when plugins stop, as in go-plugin); SIGTERM stops the plugin gracefully.
 enum SignalHandlers {
-    /// Keeps the dispatch source alive for the life of the process; set once, before serving.
-    nonisolated(unsafe) private static var terminate: (any DispatchSourceSignal)?
-
+    /// Installs both before the handshake line is printed. SIGTERM goes through a handler that is
+    /// in place at once (a dispatch source registers later, and a SIGTERM sent right after the
+    /// handshake was lost in about 1 start in 30 under load); a thread turns it into a stop.
     static func install(stop: StopSignal) {
         signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        source.setEventHandler { stop.trigger(.terminated) }
-        source.resume()
-        Self.terminate = source
+        let terminations = CPlugboardSystem_signalPipe(SIGTERM)
+        guard terminations >= 0 else {
+            // No pipe: SIGTERM keeps its default action and ends the plugin at once.
+            return
+        }
+        let thread = Thread {
+            var byte: UInt8 = 0
+            while read(terminations, &byte, 1) < 0, errno == EINTR {}
+            stop.trigger(.terminated)
+        }
+        thread.name = "plugboard-sigterm"
+        thread.start()
     }
 }

@@ -94,4 +94,28 @@ struct PluginLifecycleTests {
             #expect((error?.cause as? PluginError)?.code == .exitedUnexpectedly)
         }
     }
+
+    @Test("SIGTERM right after the handshake line stops the plugin gracefully, every time")
+    func terminateRightAfterHandshake() async throws {
+        for _ in 0..<20 {
+            let plugin = Process()
+            plugin.executableURL = URL(fileURLWithPath: TestEnvironment.fixturePath)
+            plugin.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+            let stdout = Pipe()
+            plugin.standardOutput = stdout
+            plugin.standardError = FileHandle.nullDevice
+            try plugin.run()
+            let line = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("\n") }, from: plugin) }
+            #expect(line.hasPrefix("1|1|unix|"))
+            kill(plugin.processIdentifier, SIGTERM)
+            let exited = try await TestEnvironment.offThePool { () -> Bool in
+                let deadline = ContinuousClock.now + .seconds(5)
+                while plugin.isRunning, ContinuousClock.now < deadline { usleep(5000) }
+                return !plugin.isRunning
+            }
+            if !exited { kill(plugin.processIdentifier, SIGKILL) }
+            try #require(exited, "the plugin ignored a SIGTERM sent right after its handshake")
+            #expect(plugin.terminationReason == .exit && plugin.terminationStatus == 0, "a graceful exit, not death by the signal")
+        }
+    }
 }

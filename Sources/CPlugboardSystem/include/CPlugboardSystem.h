@@ -10,4 +10,10 @@ int CPlugboardSystem_setParentDeathSignal(int signal);
 /// Returns 0 on success, -1 with errno set.
 int CPlugboardSystem_pipeCloexec(int fds[2]);
 
+/// Installs a handler (sigaction, SA_RESTART) that writes one byte to a close-on-exec pipe each
+/// time `signal` arrives, and returns the pipe's read end, or -1 with errno set. The handler is in
+/// place when this returns, so no signal is lost to a later registration (a dispatch source
+/// registers asynchronously). One signal per process.
+int CPlugboardSystem_signalPipe(int signal);
+
 #endif
