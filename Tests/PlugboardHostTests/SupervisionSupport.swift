@@ -20,6 +20,25 @@ enum SupervisionHarness {
         )
     }
 
+    /// Supervises the fixture plugin in `mode` with `policy` and a capturing logger, waits for
+    /// its first start (unless `waitForReady` is false), then runs `body` as ``run(_:logger:_:)`` does.
+    static func withFixture<Result: Sendable>(
+        _ mode: String = "echo",
+        policy: SupervisionPolicy = policy(),
+        environment: [String: String] = [:],
+        waitForReady: Bool = true,
+        _ body: (PluginSupervisor, EventLog) async throws -> Result
+    ) async throws -> Result {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        var spec = TestEnvironment.fixture(mode)
+        spec.environment = environment
+        let supervisor = PluginSupervisor(spec: spec, policy: policy, logger: logger)
+        return try await self.run(supervisor, logger: logger) { events in
+            if waitForReady { _ = try await events.wait { $0.isReady } }
+            return try await body(supervisor, events)
+        }
+    }
+
     /// Starts `supervisor` in a service group, runs `body` once it is ready, then shuts the group
     /// down gracefully and waits for the supervisor to stop. Returns `body`'s result.
     static func run<Result: Sendable>(

@@ -81,10 +81,7 @@ struct SupervisionTests {
 
     @Test("SIGKILL during a bidirectional stream: the stream fails typed, a new stream works")
     func killDuringStream() async throws {
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger)
-        try await SupervisionHarness.run(supervisor, logger: logger) { events in
-            _ = try await events.wait { $0.isReady }
+        try await SupervisionHarness.withFixture { supervisor, events in
             let pid = try #require(events.readyPIDs.last)
             let beforeKill = events.mark
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
@@ -150,11 +147,8 @@ struct SupervisionTests {
 
     @Test("a crash loop ends in quarantine after N failures, with an event and an error that says so")
     func crashLoopQuarantine() async throws {
-        let (logger, _) = TestEnvironment.capturingLogger()
-        var spec = TestEnvironment.fixture("crash-after-ready")
-        spec.environment["FIXTURE_CRASH_MS"] = "50"
-        let supervisor = PluginSupervisor(spec: spec, policy: SupervisionHarness.policy(maximumFailures: 3), logger: logger)
-        try await SupervisionHarness.run(supervisor, logger: logger) { events in
+        let policy = SupervisionHarness.policy(maximumFailures: 3)
+        try await SupervisionHarness.withFixture("crash-after-ready", policy: policy, environment: ["FIXTURE_CRASH_MS": "50"], waitForReady: false) { supervisor, events in
             let quarantine = try await events.wait { $0.isQuarantined }
             #expect(events.events.compactMap(\.failure).count == 3)
             guard case .quarantined(let error) = quarantine.first else { return }
@@ -175,10 +169,7 @@ struct SupervisionTests {
 
     @Test("a handler that hangs: the caller's deadline fires, and the plugin still serves")
     func hangingHandler() async throws {
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(defaultDeadline: .milliseconds(400)), logger: logger)
-        try await SupervisionHarness.run(supervisor, logger: logger) { events in
-            _ = try await events.wait { $0.isReady }
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(defaultDeadline: .milliseconds(400))) { supervisor, events in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
             var options = CallOptions.defaults
             options.timeout = .milliseconds(200)
@@ -197,11 +188,7 @@ struct SupervisionTests {
 
     @Test("a call made while the plugin restarts waits for it, or fails at its deadline with a clear error")
     func callDuringRestart() async throws {
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let policy = SupervisionHarness.policy(initialBackoff: .seconds(2))
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: policy, logger: logger)
-        try await SupervisionHarness.run(supervisor, logger: logger) { events in
-            _ = try await events.wait { $0.isReady }
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(initialBackoff: .seconds(2))) { supervisor, events in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
             let beforeKill = events.mark
             kill(try #require(events.readyPIDs.last), SIGKILL)
@@ -220,11 +207,7 @@ struct SupervisionTests {
 
     @Test("a plugin that stops answering its health checks is killed and restarted")
     func unhealthyPlugin() async throws {
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let policy = SupervisionHarness.policy(healthInterval: .milliseconds(200))
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: policy, logger: logger)
-        try await SupervisionHarness.run(supervisor, logger: logger) { events in
-            _ = try await events.wait { $0.isReady }
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(healthInterval: .milliseconds(200))) { supervisor, events in
             let frozen = try #require(events.readyPIDs.last)
             let beforeFreeze = events.mark
             kill(frozen, SIGSTOP)  // alive, but answers nothing
@@ -239,11 +222,7 @@ struct SupervisionTests {
 
     @Test("a plugin whose socket file is deleted is detected and restarted")
     func socketRemoved() async throws {
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let policy = SupervisionHarness.policy(healthInterval: .milliseconds(200))
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: policy, logger: logger)
-        try await SupervisionHarness.run(supervisor, logger: logger) { events in
-            _ = try await events.wait { $0.isReady }
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(healthInterval: .milliseconds(200))) { supervisor, events in
             let socket = try #require(supervisor.current?.socketPath)
             let beforeRemoval = events.mark
             try FileManager.default.removeItem(atPath: socket)
@@ -268,11 +247,7 @@ struct SupervisionTests {
             _ = FileManager.default.createFile(atPath: "\(directory)/plugin.sock", contents: nil)
         }
         defer { try? FileManager.default.removeItem(atPath: live) }
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger)
-        try await SupervisionHarness.run(supervisor, logger: logger) { events in
-            _ = try await events.wait { $0.isReady }
-        }
+        try await SupervisionHarness.withFixture { _, _ in }
         #expect(!FileManager.default.fileExists(atPath: stale), "the dead host's directory is gone")
         #expect(FileManager.default.fileExists(atPath: live), "pid 1 is alive, so its directory stays")
     }

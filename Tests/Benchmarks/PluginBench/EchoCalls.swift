@@ -25,13 +25,7 @@ struct EchoCalls<Transport: ClientTransport>: Sendable {
                 try await writer.write(.with { $0.text = "update"; $0.payload = payload; $0.sequence = Int64(index) })
             }
         } onResponse: { response in
-            var received = 0
-            for try await message in response.messages {
-                let expected = EchoRequest.with { $0.text = "update"; $0.payload = payload; $0.sequence = Int64(received) }
-                try checkEcho(expected, message, "Update answer \(received)")
-                received += 1
-            }
-            return received
+            try await countNumbered(response.messages, text: "update", payload: payload, what: "Update")
         }
         guard received == count else { throw BenchError("Update: sent \(count) messages, got \(received) answers") }
     }
@@ -53,16 +47,21 @@ struct EchoCalls<Transport: ClientTransport>: Sendable {
     /// Asks Expand for `count` answers and checks that they arrive numbered 0 ..< count.
     func expand(count: Int, payload: [UInt8]) async throws {
         let received = try await self.echo.expand(.with { $0.text = "expand"; $0.payload = payload; $0.sequence = Int64(count) }) { response in
-            var received = 0
-            for try await message in response.messages {
-                let expected = EchoRequest.with { $0.text = "expand"; $0.payload = payload; $0.sequence = Int64(received) }
-                try checkEcho(expected, message, "Expand answer \(received)")
-                received += 1
-            }
-            return received
+            try await countNumbered(response.messages, text: "expand", payload: payload, what: "Expand")
         }
         guard received == count else { throw BenchError("Expand: asked for \(count) answers, got \(received)") }
     }
+}
+
+/// Counts `messages`, checking that each carries `text`, `payload` and its own index as sequence.
+func countNumbered(_ messages: RPCAsyncSequence<EchoResponse, any Error>, text: String, payload: [UInt8], what: String) async throws -> Int {
+    var received = 0
+    for try await message in messages {
+        let expected = EchoRequest.with { $0.text = text; $0.payload = payload; $0.sequence = Int64(received) }
+        try checkEcho(expected, message, "\(what) answer \(received)")
+        received += 1
+    }
+    return received
 }
 
 /// Fails unless `response` carries `request`'s fields unchanged.
