@@ -31,12 +31,15 @@ public enum PluginServer {
     ///     versions are the ones offered in the handshake.
     ///   - handshake: the cookie and the app protocol versions this plugin speaks.
     ///   - transport: the gRPC transport to serve on.
+    ///   - transportConfig: the lean transport's settings, for example `runHandlersOnEventLoop`
+    ///     (on by default: handlers must not block their thread).
     ///   - logLevel: the lowest level logged as hclog JSON on stderr (the host re-logs each line).
     ///   - services: the service sets to serve for the negotiated version, by type.
     public static func serve(
         description: PluginDescription? = nil,
         handshake: HandshakeConfig? = nil,
         transport: TransportKind = .lean,
+        transportConfig: UnixSocketTransport.Config = .defaults,
         logLevel: Logger.Level = .info,
         services: @Sendable (_ version: Int, _ logger: Logger) -> [any RegistrableRPCService]
     ) async -> Never {
@@ -70,7 +73,7 @@ public enum PluginServer {
             exit(1)
         }
         let stdout = StdoutCapture()
-        let serverTransport = UnixSocketTransport.AnyServer(kind: transport, path: directory.socketPath)
+        let serverTransport = UnixSocketTransport.AnyServer(kind: transport, path: directory.socketPath, config: transportConfig)
         let server = GRPCServer(
             transport: serverTransport,
             services: services(version, logger) + [
