@@ -53,9 +53,10 @@ public struct SupervisedTransport: ClientTransport {
                     sent = true
                     return try await closure(stream, context)
                 }
-            } catch let error as RPCError where !sent && error.code == .unavailable {
-                // The instance's connection closed before the call went out: the plugin is going
-                // away. Nothing was sent, so the call waits for the next instance instead.
+            } catch let error as RPCError where !sent && [.unavailable, .failedPrecondition].contains(error.code) {
+                // The instance's connection closed, or its transport shut down, before the call
+                // went out: the plugin is going away. Nothing was sent, so the call waits for the
+                // next instance instead.
                 excluded = plugin.socketPath
             }
         }

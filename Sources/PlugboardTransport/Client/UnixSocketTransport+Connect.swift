@@ -44,7 +44,11 @@ extension UnixSocketTransport.Client {
         )
         if self.state.isShuttingDown { break }
         await self.state.pause(for: backoff)
-        try Task.checkCancellation()
+        if Task.isCancelled {
+          // As above: calls parked for a connection must fail now, not at their deadlines.
+          self.state.beginGracefulShutdown()
+          throw CancellationError()
+        }
         backoff = min(backoff * 2, .seconds(1))
       }
     }

@@ -1,3 +1,4 @@
+internal import GRPCCore
 internal import NIOCore
 internal import Synchronization
 
@@ -54,9 +55,20 @@ final class ConnectionCore: @unchecked Sendable {
     }
   }
 
+  /// The channel is gone: nothing queued can be written. Each stream with queued parts is failed
+  /// too; a new stream whose HEADERS were queued here would otherwise never hear back, and its
+  /// call would hang until its deadline (seen when a plugin was killed under load).
   private func dropOutbox() {
-    for (stream, part) in self.takeOutbox() where part.size > 0 {
-      stream.outboundWritten(part.size)
+    let error = RPCError(
+      code: .unavailable,
+      message: "The connection to unix socket '\(self.socketPath)' closed before the RPC finished; check that the peer process is still running."
+    )
+    var failed = Set<ObjectIdentifier>()
+    for (stream, part) in self.takeOutbox() {
+      if part.size > 0 { stream.outboundWritten(part.size) }
+      if failed.insert(ObjectIdentifier(stream)).inserted {
+        stream.terminate(error, dropBufferedParts: false)
+      }
     }
   }
 
