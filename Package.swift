@@ -175,7 +175,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "RateLimitEngineTests",
-        dependencies: ["RateLimitEngine", "RateLimitServiceSet", grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")]
+        dependencies: ["RateLimitEngine", "RateLimitServiceSet", "PlugboardTestSupport", grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")]
     ),
     .testTarget(
         name: "StreamSyncEngineTests",

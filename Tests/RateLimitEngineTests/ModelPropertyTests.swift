@@ -1,3 +1,4 @@
+import PlugboardTestSupport
 import RateLimitEngine
 import RateLimitServiceSet
 import Testing

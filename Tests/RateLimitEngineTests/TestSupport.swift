@@ -23,23 +23,6 @@ final class FakeClock: RateLimitClock {
     }
 }
 
-/// SplitMix64: a tiny seeded generator, so every random sequence can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension Ratelimit_V1_Rule {
     static func tokenBucket(_ id: String, resource: String = "*", key: String = "*", threshold: UInt64, windowMs: UInt64, burst: UInt64 = 0) -> Self {
         .with {
