@@ -19,30 +19,30 @@ struct PluginCallInterceptor: ClientInterceptor {
         next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
     ) async throws -> StreamingClientResponse<Output> {
         let method = context.descriptor.fullyQualifiedMethod
-        let process = self.process(context)
         var response = try await next(request, context)
         switch response.accepted {
         case .failure(let error):
-            response.accepted = .failure(await self.explain(error, method: method, process: process))
+            response.accepted = .failure(await self.explain(error, method: method, context: context))
         case .success(var contents):
             let parts = contents.bodyParts
             contents.bodyParts = RPCAsyncSequence(wrapping: ErrorMappingSequence(base: parts) { error in
                 guard let error = error as? RPCError else { return error }
-                return await self.explain(error, method: method, process: process)
+                return await self.explain(error, method: method, context: context)
             })
             response.accepted = .success(contents)
         }
         return response
     }
 
-    private func explain(_ error: RPCError, method: String, process: PluginProcess?) async -> RPCError {
+    /// Looks the process up only for a failed call, so successful calls pay nothing for it.
+    private func explain(_ error: RPCError, method: String, context: ClientContext) async -> RPCError {
         if error.code == .unimplemented {
             return RPCError(code: .unimplemented, message: "plugin \"\(self.plugin)\" (\(self.path)) does not implement \(method): \(error.message). Check that the plugin serves the service sets its --describe output claims, and rebuild it.", cause: error)
         }
         // A lost connection (UNAVAILABLE) is how a dying plugin usually shows: give the reaper a
         // moment to see the exit. Other codes come from live plugins or from the caller (a handler
         // error, a cancellation), so they must not wait; an exit already seen still explains them.
-        guard let process, [.unavailable, .unknown, .internalError, .cancelled].contains(error.code) else { return error }
+        guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code), let process = self.process(context) else { return error }
         let seen = process.child.termination
         let termination = error.code == .unavailable && seen == nil ? await process.child.wait(timeout: .milliseconds(250)) : seen
         guard let termination else { return error }
