@@ -188,13 +188,13 @@ struct SupervisionTests {
 
     @Test("a call made while the plugin restarts waits for it, or fails at its deadline with a clear error")
     func callDuringRestart() async throws {
-        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(initialBackoff: .seconds(2))) { supervisor, events in
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(initialBackoff: .seconds(4))) { supervisor, events in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
             let beforeKill = events.mark
             kill(try #require(events.readyPIDs.last), SIGKILL)
             _ = try await events.wait(after: beforeKill) { if case .restarting = $0 { return true } else { return false } }
             var short = CallOptions.defaults
-            short.timeout = .milliseconds(500)
+            short.timeout = .milliseconds(1250)
             let tooSoon = await #expect(throws: RPCError.self) { _ = try await echo.get(.with { $0.text = "hi" }, options: short) }
             #expect(tooSoon?.code == .deadlineExceeded)
             #expect(tooSoon?.pluginError?.code == .notReady, "says the plugin was restarting: \(String(describing: tooSoon))")

@@ -34,10 +34,11 @@ public struct SupervisedTransport: ClientTransport {
         options: CallOptions,
         _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
     ) async throws -> T {
-        // Give up a little before the caller's deadline (a fifth of it, 1 to 100 ms), so the
+        // Give up a little before the caller's deadline (a fifth of it, 1 to 250 ms), so the
         // caller sees why (the plugin was not ready) rather than GRPCCore's bare "timed out",
-        // which wins only when this task is scheduled that much late.
-        let deadline = options.timeout.map { ContinuousClock.now + $0 - min(max($0 / 5, .milliseconds(1)), .milliseconds(100)) }
+        // which wins only when this task is scheduled that much late (100 ms was not enough on
+        // 2 busy cores).
+        let deadline = options.timeout.map { ContinuousClock.now + $0 - min(max($0 / 5, .milliseconds(1)), .milliseconds(250)) }
         var excluded: String?
         while true {
             let plugin: RunningPlugin
