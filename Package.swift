@@ -63,6 +63,8 @@ var targets: [Target] = [
         dependencies: [
             "PlugboardCore", "PlugboardTransport", "GoPluginProtos", "CPlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]
     ),
     .target(
@@ -72,6 +74,16 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]
+    ),
+
+    .target(
+        name: "PlugboardTesting",
+        dependencies: [
+            "PlugboardPlugin", "PlugboardHost", "PlugboardCore", "PlugboardTransport", "GoPluginProtos", grpcCore,
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "InMemoryLogging", package: "swift-log"),
         ]
     ),
 
@@ -167,7 +179,7 @@ var targets: [Target] = [
         name: "PlugboardHostTests",
         dependencies: [
             "PlugboardHost", "PlugboardCore", "PlugboardConfig", "PlugboardTestSupport", "PlugboardTestV1",
-            "RateLimitServiceSet", grpcCore,
+            "PlugboardTesting", "PlugboardPlugin", "RateLimitServiceSet", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -211,7 +223,15 @@ let package = Package(
     name: "Plugboard",
     platforms: [.macOS(.v15)],
     products: [
+        // What a package that depends on Plugboard builds with (README: "Use Plugboard in your package").
+        .library(name: "PlugboardPlugin", targets: ["PlugboardPlugin"]),
+        .library(name: "PlugboardHost", targets: ["PlugboardHost"]),
+        .library(name: "PlugboardConfig", targets: ["PlugboardConfig"]),
+        .library(name: "PlugboardTesting", targets: ["PlugboardTesting"]),
         .library(name: "ProtobufC", targets: ["ProtobufC"]),
+        .library(name: "RateLimitServiceSet", targets: ["RateLimitServiceSet"]),
+        .library(name: "StreamServiceSet", targets: ["StreamServiceSet"]),
+        .executable(name: "plugboard", targets: ["plugboard"]),
         .executable(name: "protoc-gen-plugboard", targets: ["protoc-gen-plugboard"]),
     ],
     dependencies: [

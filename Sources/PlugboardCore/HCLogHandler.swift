@@ -1,4 +1,4 @@
-public import Logging  // HCLogHandler is a LogHandler
+package import Logging  // HCLogHandler is a LogHandler
 import Synchronization
 
 /// A swift-log handler that writes hclog JSON lines, the format go-plugin hosts parse from plugin stderr.
@@ -14,15 +14,15 @@ import Synchronization
 ///
 /// swift-log's `notice` is written as `info` and `critical` as `error`, since hclog has no such levels.
 /// Metadata keys that collide with `@level`, `@message`, `@module` or `@timestamp` are dropped.
-public struct HCLogHandler: LogHandler {
+package struct HCLogHandler: LogHandler {
     /// The handler's own metadata, merged under the provider's and the call's.
-    public var metadata: Logger.Metadata = [:]
+    package var metadata: Logger.Metadata = [:]
     /// The least severe level written.
-    public var logLevel: Logger.Level
+    package var logLevel: Logger.Level
     /// Supplies contextual metadata at each call.
-    public var metadataProvider: Logger.MetadataProvider?
+    package var metadataProvider: Logger.MetadataProvider?
     /// Written as `@module`; the logger's label.
-    public let module: String
+    package let module: String
 
     private let writer: LineWriter
     private let clock: @Sendable () -> HCLogTimestamp
@@ -36,7 +36,7 @@ public struct HCLogHandler: LogHandler {
     ///   - metadataProvider: Contextual metadata added to every line.
     ///   - clock: The time source for `@timestamp`; tests pass a fixed one.
     ///   - sink: Receives each complete line, ending in `"\n"`. Called under a lock, so it must not log.
-    public init(
+    package init(
         label: String,
         logLevel: Logger.Level = .trace,
         metadataProvider: Logger.MetadataProvider? = nil,
@@ -50,12 +50,12 @@ public struct HCLogHandler: LogHandler {
         self.writer = LineWriter(sink: sink)
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { self.metadata[key] }
         set { self.metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var metadata = self.metadata
         if let provided = self.metadataProvider?.get() {
             metadata.merge(provided) { _, new in new }

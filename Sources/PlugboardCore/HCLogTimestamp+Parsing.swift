@@ -3,7 +3,7 @@ extension HCLogTimestamp {
     ///
     /// Field ranges are checked (month 1–12, a day that exists, hour 0–23, minute and second 0–59,
     /// offset up to 23:59), like Go's `time.Parse`.
-    public init?(parsing text: some StringProtocol) {
+    package init?(parsing text: some StringProtocol) {
         var scanner = FixedScanner(bytes: Array(text.utf8))
         guard let year = scanner.number(digits: 4), scanner.skip("-"),
             let month = scanner.number(digits: 2), scanner.skip("-"),

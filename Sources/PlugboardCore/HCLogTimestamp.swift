@@ -8,26 +8,26 @@ import Foundation
 ///
 /// Exactly six fractional digits, then `Z` or `±hh:mm`. Parsing is strict, as Go's `time.Parse` with that
 /// layout is: a timestamp that does not fit makes a go-plugin host treat the whole log line as plain text.
-public struct HCLogTimestamp: Hashable, Sendable, CustomStringConvertible {
+package struct HCLogTimestamp: Hashable, Sendable, CustomStringConvertible {
     /// Microseconds since 1970-01-01T00:00:00Z.
-    public var microsecondsSince1970: Int64
+    package var microsecondsSince1970: Int64
     /// The UTC offset the text carried, in minutes east of UTC; `0` formats as `Z`.
-    public var utcOffsetMinutes: Int
+    package var utcOffsetMinutes: Int
 
     /// Creates a timestamp for an instant, shown at the given UTC offset.
-    public init(microsecondsSince1970: Int64, utcOffsetMinutes: Int = 0) {
+    package init(microsecondsSince1970: Int64, utcOffsetMinutes: Int = 0) {
         self.microsecondsSince1970 = microsecondsSince1970
         self.utcOffsetMinutes = utcOffsetMinutes
     }
 
     /// The current time in UTC, with microsecond resolution.
-    public static func now() -> Self {
+    package static func now() -> Self {
         let seconds = Date().timeIntervalSince1970
         return Self(microsecondsSince1970: Int64((seconds * 1_000_000).rounded(.down)))
     }
 
     /// The text in hclog's layout, for example `2026-11-21T22:26:07.152518Z`.
-    public var description: String {
+    package var description: String {
         let local = self.microsecondsSince1970 + Int64(self.utcOffsetMinutes) * 60_000_000
         let (days, microsecondOfDay) = local.floorDivided(by: 86_400_000_000)
         let date = CivilDate(daysSince1970: days)

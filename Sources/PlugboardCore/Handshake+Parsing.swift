@@ -10,7 +10,7 @@ extension Handshake {
     ///   - config: The host's configuration; field 2 must be one of its ``HandshakeConfig/appProtocolVersions``.
     /// - Throws: A ``PluginError`` whose code names the first problem found, for example
     ///   ``PluginError/Code/appVersionUnsupported``; its message quotes the line.
-    public init(parsing line: String, accepting config: HandshakeConfig) throws(PluginError) {
+    package init(parsing line: String, accepting config: HandshakeConfig) throws(PluginError) {
         let problem = HandshakeProblem(line: Self.trimmed(line))
         let fields = problem.line.split(separator: "|", omittingEmptySubsequences: false)
         guard problem.line.contains("|") else {

@@ -11,38 +11,38 @@
 /// let line = Handshake(appProtocolVersion: 5, socketPath: "/tmp/plugin42").description
 /// // "1|5|unix|/tmp/plugin42|grpc|"
 /// ```
-public struct Handshake: Hashable, Sendable, CustomStringConvertible {
+package struct Handshake: Hashable, Sendable, CustomStringConvertible {
     /// Field 3: the only network Plugboard uses.
-    public static let network = "unix"
+    package static let network = "unix"
 
     /// Field 5: the only protocol Plugboard speaks.
-    public static let transportProtocol = "grpc"
+    package static let transportProtocol = "grpc"
 
     /// Field 1, always ``HandshakeConfig/coreProtocolVersion``.
-    public var coreProtocolVersion: Int { HandshakeConfig.coreProtocolVersion }
+    package var coreProtocolVersion: Int { HandshakeConfig.coreProtocolVersion }
 
     /// Field 2: the negotiated app protocol version.
-    public var appProtocolVersion: Int
+    package var appProtocolVersion: Int
 
     /// Field 4: the absolute path of the plugin's listening unix socket.
     ///
     /// It must not contain `|`, a newline or NUL, or the line cannot be parsed back.
-    public var socketPath: String
+    package var socketPath: String
 
     /// Field 6: the DER bytes of the plugin's AutoMTLS certificate, or `nil` for plaintext (an empty field).
     ///
     /// When parsing, fields of 50 characters or fewer are ignored, as go-plugin does; real certificates are
     /// several hundred bytes.
-    public var serverCertificate: [UInt8]?
+    package var serverCertificate: [UInt8]?
 
     /// Field 7: whether the plugin supports yamux broker multiplexing; `nil` leaves the field out.
     ///
     /// A plugin adds the field only when `PLUGIN_MULTIPLEX_GRPC` is set in its environment (to anything);
     /// Plugboard plugins then send `false`.
-    public var multiplexSupported: Bool?
+    package var multiplexSupported: Bool?
 
     /// Creates a handshake for a gRPC plugin listening on a unix socket.
-    public init(
+    package init(
         appProtocolVersion: Int,
         socketPath: String,
         serverCertificate: [UInt8]? = nil,
@@ -55,7 +55,7 @@ public struct Handshake: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The line without its trailing newline: 6 fields, a 7th only when ``multiplexSupported`` is set.
-    public var description: String {
+    package var description: String {
         let certificate = self.serverCertificate.map(Base64.encodeUnpadded) ?? ""
         var line = "\(self.coreProtocolVersion)|\(self.appProtocolVersion)|\(Self.network)|\(self.socketPath)"
         line += "|\(Self.transportProtocol)|\(certificate)"

@@ -48,7 +48,7 @@ extension HandshakeConfig {
     /// What a Go plugin writes to stderr (before exiting 1) when it is started without the cookie.
     ///
     /// The Plugboard SDK writes the same text, so users see the same hint from Go and Swift plugins.
-    public static let notAPluginMessage = """
+    package static let notAPluginMessage = """
         This binary is a plugin. These are not meant to be executed directly.
         Please execute the program that consumes these plugins, which will
         load any plugins automatically
@@ -59,7 +59,7 @@ extension HandshakeConfig {
     ///
     /// It also carries `PLUGIN_MIN_PORT`/`PLUGIN_MAX_PORT` with the Go host's defaults, which Unix plugins
     /// ignore but a Go host always sends. Add these after the host's own environment so they win.
-    public var hostEnvironment: [String: String] {
+    package var hostEnvironment: [String: String] {
         [
             self.magicCookieKey: self.magicCookieValue,
             PluginEnvironment.protocolVersions: VersionNegotiation.environmentValue(offering: self.appProtocolVersions),
@@ -73,7 +73,7 @@ extension HandshakeConfig {
     /// - Throws: ``PluginError/Code/cookieNotConfigured`` when this configuration has an empty key or value,
     ///   ``PluginError/Code/cookieMismatch`` when the environment lacks the cookie or holds another value.
     ///   The SDK then writes ``notAPluginMessage`` to stderr and exits with status 1, as Go plugins do.
-    public func checkCookie(in environment: [String: String]) throws(PluginError) {
+    package func checkCookie(in environment: [String: String]) throws(PluginError) {
         guard !self.magicCookieKey.isEmpty, !self.magicCookieValue.isEmpty else {
             throw PluginError(
                 code: .cookieNotConfigured,

@@ -11,15 +11,15 @@ import Logging
 /// var parser = LogLineParser()
 /// for try await line in stderrLines { parser.parse(line).log(to: pluginLogger) }
 /// ```
-public struct LogLineParser: Hashable, Sendable {
+package struct LogLineParser: Hashable, Sendable {
     /// Whether a `panic: ` or `fatal error: ` line has been seen; later raw lines are errors.
-    public private(set) var isPanicking = false
+    package private(set) var isPanicking = false
 
     /// Creates a parser for a new stream.
-    public init() {}
+    package init() {}
 
     /// Classifies one line; a trailing `\n` or `\r\n` is removed first.
-    public mutating func parse(_ line: String) -> ParsedLogLine {
+    package mutating func parse(_ line: String) -> ParsedLogLine {
         var text = Substring(line)
         while let last = text.last, last == "\n" || last == "\r" || last == "\r\n" { text = text.dropLast() }
         if let structured = Self.parseJSON(text) { return structured }
@@ -57,9 +57,9 @@ public struct LogLineParser: Hashable, Sendable {
 }
 
 /// A single line with no stream state; a `panic: ` line is still reported as an error.
-public enum LogLine {
+package enum LogLine {
     /// Classifies one stderr line on its own. Use ``LogLineParser`` for a stream.
-    public static func parse(_ line: String) -> ParsedLogLine {
+    package static func parse(_ line: String) -> ParsedLogLine {
         var parser = LogLineParser()
         return parser.parse(line)
     }

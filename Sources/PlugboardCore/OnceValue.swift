@@ -2,7 +2,7 @@ import Synchronization
 
 /// A value that is set once and awaited by any number of tasks; a waiting task that is cancelled
 /// stops waiting (and gets `nil`), so it can be raced against a timeout in a task group.
-public final class OnceValue<Value: Sendable>: Sendable {
+package final class OnceValue<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
         var nextID = 0
@@ -11,14 +11,14 @@ public final class OnceValue<Value: Sendable>: Sendable {
 
     private let state = Mutex<State>(State())
 
-    public init() {}
+    package init() {}
 
     /// The value, if it has been set.
-    public var value: Value? { self.state.withLock { $0.value } }
+    package var value: Value? { self.state.withLock { $0.value } }
 
     /// Sets the value and wakes every waiter; later calls are ignored. Returns whether this call set it.
     @discardableResult
-    public func set(_ value: Value) -> Bool {
+    package func set(_ value: Value) -> Bool {
         let waiters: [CheckedContinuation<Value?, Never>]? = self.state.withLock { state in
             guard state.value == nil else { return nil }
             state.value = value
@@ -30,7 +30,7 @@ public final class OnceValue<Value: Sendable>: Sendable {
     }
 
     /// Waits for the value; `nil` if the task is cancelled first.
-    public func wait() async -> Value? {
+    package func wait() async -> Value? {
         let id = self.state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID

@@ -1,20 +1,20 @@
-public import Logging  // Logger.Level and Logger.Metadata are part of this type
+package import Logging  // Logger.Level and Logger.Metadata are part of this type
 
 /// One stderr line of a plugin, classified the way a go-plugin host does it (protocol §10).
-public struct ParsedLogLine: Equatable, Sendable {
+package struct ParsedLogLine: Equatable, Sendable {
     /// The level to re-log the line at on the host.
-    public var level: Logger.Level
+    package var level: Logger.Level
     /// `@message` for hclog JSON lines; the whole line (prefix included) otherwise.
-    public var message: String
+    package var message: String
     /// Every JSON key other than `@level`, `@message` and `@timestamp` (so `@module` is here too).
-    public var metadata: Logger.Metadata
+    package var metadata: Logger.Metadata
     /// `@timestamp`, when the line was hclog JSON and had one.
-    public var timestamp: HCLogTimestamp?
+    package var timestamp: HCLogTimestamp?
     /// Whether the line was an hclog JSON object with a known level (otherwise it is shown as raw text).
-    public var isStructured: Bool
+    package var isStructured: Bool
 
     /// Creates a parsed line.
-    public init(
+    package init(
         level: Logger.Level,
         message: String,
         metadata: Logger.Metadata = [:],
@@ -31,7 +31,7 @@ public struct ParsedLogLine: Equatable, Sendable {
     /// Re-logs the line on `logger` at its level, adding `timestamp` (the plugin's clock) to the metadata.
     ///
     /// The host usually passes a logger whose metadata names the plugin (`plugin.name`, `plugin.pid`).
-    public func log(to logger: Logger, file: String = #fileID, function: String = #function, line: UInt = #line) {
+    package func log(to logger: Logger, file: String = #fileID, function: String = #function, line: UInt = #line) {
         var metadata = self.metadata
         if let timestamp = self.timestamp {
             metadata["timestamp"] = .string(timestamp.description)

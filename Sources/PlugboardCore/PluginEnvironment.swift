@@ -1,26 +1,26 @@
 /// Names of the environment variables go-plugin hosts send to plugins (protocol §2).
 ///
 /// The magic cookie's name is app-defined and lives in ``HandshakeConfig/magicCookieKey``.
-public enum PluginEnvironment {
+package enum PluginEnvironment {
     /// Comma-separated app protocol versions the host accepts, in no particular order (for example `6,5`).
-    public static let protocolVersions = "PLUGIN_PROTOCOL_VERSIONS"
+    package static let protocolVersions = "PLUGIN_PROTOCOL_VERSIONS"
 
     /// Lowest TCP port a Windows plugin may listen on; Unix plugins ignore it.
-    public static let minPort = "PLUGIN_MIN_PORT"
+    package static let minPort = "PLUGIN_MIN_PORT"
 
     /// Highest TCP port a Windows plugin may listen on; Unix plugins ignore it.
-    public static let maxPort = "PLUGIN_MAX_PORT"
+    package static let maxPort = "PLUGIN_MAX_PORT"
 
     /// The host's PEM certificate; its presence turns AutoMTLS on in the plugin.
-    public static let clientCertificate = "PLUGIN_CLIENT_CERT"
+    package static let clientCertificate = "PLUGIN_CLIENT_CERT"
 
     /// Directory in which the plugin creates its unix sockets (default: `$TMPDIR`).
-    public static let unixSocketDirectory = "PLUGIN_UNIX_SOCKET_DIR"
+    package static let unixSocketDirectory = "PLUGIN_UNIX_SOCKET_DIR"
 
     /// Group name or id the plugin gives its sockets (`chown :group`, mode 0660).
-    public static let unixSocketGroup = "PLUGIN_UNIX_SOCKET_GROUP"
+    package static let unixSocketGroup = "PLUGIN_UNIX_SOCKET_GROUP"
 
     /// Set by Go hosts that want yamux broker multiplexing. If it is set at all, the plugin adds the 7th
     /// handshake field; Plugboard plugins answer `false` because Plugboard has no yamux.
-    public static let multiplexGRPC = "PLUGIN_MULTIPLEX_GRPC"
+    package static let multiplexGRPC = "PLUGIN_MULTIPLEX_GRPC"
 }

@@ -1,7 +1,7 @@
 /// Factories with the standard wording for failures the host and the SDK detect outside the handshake line.
 extension PluginError {
     /// The process ended before it printed its handshake line.
-    public static func exitedBeforeHandshake(_ termination: Termination, stderrTail: [String] = []) -> Self {
+    package static func exitedBeforeHandshake(_ termination: Termination, stderrTail: [String] = []) -> Self {
         PluginError(
             code: .exitedBeforeHandshake,
             message: """
@@ -14,7 +14,7 @@ extension PluginError {
     }
 
     /// No handshake line arrived in time.
-    public static func startTimeout(after timeout: Duration, stderrTail: [String] = []) -> Self {
+    package static func startTimeout(after timeout: Duration, stderrTail: [String] = []) -> Self {
         PluginError(
             code: .startTimeout,
             message: """
@@ -26,7 +26,7 @@ extension PluginError {
     }
 
     /// The first stdout line exceeded `limit` bytes without a newline.
-    public static func handshakeTooLong(limit: Int) -> Self {
+    package static func handshakeTooLong(limit: Int) -> Self {
         PluginError(
             code: .handshakeTooLong,
             message: """
@@ -37,7 +37,7 @@ extension PluginError {
     }
 
     /// The executable does not exist.
-    public static func executableNotFound(path: String) -> Self {
+    package static func executableNotFound(path: String) -> Self {
         PluginError(
             code: .executableNotFound,
             message: "Expected a plugin executable at \(path), but there is no such file. Check the configured path.",
@@ -46,7 +46,7 @@ extension PluginError {
     }
 
     /// The file is not executable; `reason` names the mode or file type found.
-    public static func notExecutable(path: String, reason: String) -> Self {
+    package static func notExecutable(path: String, reason: String) -> Self {
         PluginError(
             code: .notExecutable,
             message: """
@@ -58,7 +58,7 @@ extension PluginError {
     }
 
     /// The executable targets another platform, for example `found: "ELF aarch64"`, `expected: "ELF x86-64"`.
-    public static func wrongArchitecture(path: String, found: String, expected: String) -> Self {
+    package static func wrongArchitecture(path: String, found: String, expected: String) -> Self {
         PluginError(
             code: .wrongArchitecture,
             message: """
@@ -69,7 +69,7 @@ extension PluginError {
     }
 
     /// The plugin did not exit within `grace` after `Shutdown`, so it was killed.
-    public static func shutdownTimeout(after grace: Duration) -> Self {
+    package static func shutdownTimeout(after grace: Duration) -> Self {
         PluginError(
             code: .shutdownTimeout,
             message: """
@@ -80,7 +80,7 @@ extension PluginError {
     }
 
     /// The plugin was stopped, so the operation cannot go on; `reason` says by whom (for example "the host").
-    public static func stopped(reason: String) -> Self {
+    package static func stopped(reason: String) -> Self {
         PluginError(
             code: .stopped,
             message: "The plugin was stopped by \(reason); start a new client to use it again."

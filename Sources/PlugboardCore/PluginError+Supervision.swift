@@ -1,7 +1,7 @@
 /// Factories with the standard wording for failures a supervisor detects.
 extension PluginError {
     /// The process ended on its own while the host was using it.
-    public static func exitedUnexpectedly(_ termination: Termination, stderrTail: [String] = []) -> Self {
+    package static func exitedUnexpectedly(_ termination: Termination, stderrTail: [String] = []) -> Self {
         PluginError(
             code: .exitedUnexpectedly,
             message: "The plugin process ended while the host was using it. Its stderr usually says why.",
@@ -11,7 +11,7 @@ extension PluginError {
     }
 
     /// `failures` health checks in a row failed; the last failure is `cause`.
-    public static func unhealthy(failures: Int, timeout: Duration, cause: (any Error)?) -> Self {
+    package static func unhealthy(failures: Int, timeout: Duration, cause: (any Error)?) -> Self {
         PluginError(
             code: .unhealthy,
             message: """
@@ -23,7 +23,7 @@ extension PluginError {
     }
 
     /// The unix socket the plugin announced no longer exists.
-    public static func socketRemoved(path: String) -> Self {
+    package static func socketRemoved(path: String) -> Self {
         PluginError(
             code: .socketRemoved,
             message: """
@@ -35,7 +35,7 @@ extension PluginError {
     }
 
     /// `failures` failures inside `window` ended in quarantine; `last` is the most recent.
-    public static func quarantined(failures: Int, window: Duration, last: PluginError) -> Self {
+    package static func quarantined(failures: Int, window: Duration, last: PluginError) -> Self {
         var error = PluginError(
             code: .quarantined,
             message: """
@@ -51,7 +51,7 @@ extension PluginError {
     }
 
     /// A call could not start because the plugin is `state`, and will not come back (stopped or quarantined).
-    public static func notServing(state: String, reason: PluginError?) -> Self {
+    package static func notServing(state: String, reason: PluginError?) -> Self {
         PluginError(
             code: reason?.code == .quarantined ? .quarantined : .stopped,
             message: "The call was not sent: the plugin is \(state)." + (reason.map { " \($0.message)" } ?? ""),

@@ -28,7 +28,7 @@ public struct PluginError: Error, Hashable, Sendable, CustomStringConvertible {
     public var cause: (any Error)?
 
     /// Creates an error; add context with the properties or ``withContext(pluginName:executablePath:pid:)``.
-    public init(
+    package init(
         code: Code,
         message: String,
         pluginName: String? = nil,
@@ -49,7 +49,7 @@ public struct PluginError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A copy with the plugin's identity filled in; `nil` arguments keep what is already there.
-    public func withContext(pluginName: String? = nil, executablePath: String? = nil, pid: Int32? = nil) -> Self {
+    package func withContext(pluginName: String? = nil, executablePath: String? = nil, pid: Int32? = nil) -> Self {
         var copy = self
         copy.pluginName = pluginName ?? copy.pluginName
         copy.executablePath = executablePath ?? copy.executablePath

@@ -27,6 +27,7 @@ public enum PluginHost {
     public static func withPlugin<Result: Sendable>(
         _ spec: PluginSpec,
         logger: Logger,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (RunningPlugin) async throws -> Result
     ) async throws -> Result {
         var logger = logger
@@ -52,7 +53,7 @@ public enum PluginHost {
             return error
         }
 
-        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { pipes in
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { pipes in
             pipes.addTask { await stdout.run(child.stdout) }
             pipes.addTask { await stderr.run(child.stderr) }
             defer { directory.remove() }
@@ -69,8 +70,11 @@ public enum PluginHost {
                 let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath)
                 let process = PluginProcess(child: child, stderr: stderr)
                 let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]
-                let result = try await withGRPCClient(transport: transport, interceptors: interceptors) { client in
-                    try await Self.session(spec, process: process, handshake: handshake, transport: transport, client: client, logger: logger, body)
+                let result = try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) { client in
+                    try await Self.session(
+                        spec, process: process, handshake: handshake, transport: transport, client: client, logger: logger,
+                        isolation: isolation, body
+                    )
                 }
                 await Self.stop(child, spec: spec, logger: logger)
                 try? await pipes.waitForAll()

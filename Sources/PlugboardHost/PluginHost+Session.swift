@@ -17,6 +17,7 @@ extension PluginHost {
         transport: UnixSocketTransport.AnyClient,
         client: GRPCClient<UnixSocketTransport.AnyClient>,
         logger: Logger,
+        isolation: isolated (any Actor)?,
         _ body: (RunningPlugin) async throws -> Result
     ) async throws -> Result {
         do {
@@ -24,7 +25,7 @@ extension PluginHost {
         } catch {
             throw PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake but its health check on \(handshake.socketPath) failed: \(error). Check the plugin's log above.", cause: error)
         }
-        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { streams in
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { streams in
             streams.addTask { await Self.drainStdio(client, logger: logger) }
             streams.addTask { await Self.holdBroker(client) }
             let plugin = RunningPlugin(

@@ -5,6 +5,8 @@ enum StopReason: String, Sendable {
     case shutdownRequested = "the host called GRPCController.Shutdown"
     case terminated = "SIGTERM"
     case hostExited = "the host process exited"
+    case gracefulShutdown = "the service group shut down gracefully"
+    case serverEnded = "the gRPC server ended"
 }
 
 /// Fires once; every waiter, past and future, gets the first reason.

@@ -16,6 +16,8 @@
 //   flood-stdio      serves, and writes 100 MB to fd 1 (captured, sent over GRPCStdio) after it
 //   flood-stderr     serves, and writes 100 MB to stderr after the handshake
 //   crash-after-ready serves, then exits with status 70 after FIXTURE_CRASH_MS (default 100) ms
+//   service-group    serves through a PluginServer run as a Service in a ServiceGroup (SIGTERM
+//                    graceful), not through PluginServer.serve; exits 0 when the group ends
 //
 // In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
@@ -95,6 +97,8 @@ case "crash-after-ready":
         }
         return [LoggingEcho(logger: nil)]
     }
+case "service-group":
+    await ServiceGroupPlugin.run()
 default:
     FileHandle.standardError.write(Data("plugboard-fixture: unknown mode \(mode)\n".utf8))
     exit(2)

@@ -1,0 +1,23 @@
+public import GRPCCore
+
+/// go-plugin's core services, which every plugin serves next to its service sets.
+enum CoreServices {
+    /// Health ("plugin" is SERVING), controller (`Shutdown` fires `stop`), broker (held open) and
+    /// stdio (what the plugin writes to fd 1 after the handshake).
+    static func all(stop: StopSignal, stdout: StdoutCapture) -> [any RegistrableRPCService] {
+        [HealthService(), ControllerService(stop: stop), BrokerService(stop: stop), StdioService(stdout: stdout)]
+    }
+
+    /// The fully qualified names of the core services, which a plugin's description leaves out.
+    static let serviceNames: Set<String> = [
+        "grpc.health.v1.Health", "plugin.GRPCController", "plugin.GRPCBroker", "plugin.GRPCStdio",
+    ]
+}
+
+extension PluginServer {
+    /// go-plugin's core services for an in-process test server (PlugboardTesting): `Shutdown` and
+    /// the broker stop nothing, and the process's stdout is not captured.
+    package static func coreServicesForTesting() -> [any RegistrableRPCService] {
+        CoreServices.all(stop: StopSignal(), stdout: StdoutCapture())
+    }
+}

@@ -1,0 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole writes to fd 1 and fd 2, below Foundation's buffering (the handshake line must be out
+/// before the SDK redirects fd 1).
+enum StandardStreams {
+    static func writeOutput(_ text: String) { Self.write(text, to: 1) }
+    static func writeError(_ text: String) { Self.write(text, to: 2) }
+
+    private static func write(_ text: String, to descriptor: Int32) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written > 0 { offset += written } else if errno != EINTR { return }
+        }
+    }
+}
