@@ -134,26 +134,32 @@ struct MessageEmitter {
     /// Rejects what protoc-c or the generated Swift cannot represent, saying what to write instead.
     private func validate(_ message: ProtoMessage, _ plans: [FieldPlan]) throws {
         for plan in plans {
-            let where_ = "\(self.file.name): field \(message.fullName).\(plan.field.name)"
+            func failure(_ problem: String) -> GeneratorError {
+                GeneratorError(
+                    file: self.file.name,
+                    at: plan.field.position,
+                    "field \(message.fullName).\(plan.field.name)\(problem)"
+                )
+            }
             if plan.field.isProto3Optional {
-                throw GeneratorError(
-                    message: "\(where_) is a proto3 `optional` field, which protoc-c 1.4.1 (the C code generator "
+                throw failure(
+                    " is a proto3 `optional` field, which protoc-c 1.4.1 (the C code generator "
                         + "Plugboard encodes with) refuses. Declare it as a oneof of one field "
                         + "(`oneof \(plan.field.name)_value { … \(plan.field.name) = \(plan.field.number); }`) "
                         + "or wrap the value in a message, whose presence is always tracked."
                 )
             }
             if plan.field.kind == .group {
-                throw GeneratorError(message: "\(where_) is a proto2 group, which Plugboard does not support; use a nested message.")
+                throw failure(" is a proto2 group, which Plugboard does not support; use a nested message.")
             }
             if plan.cName == "base" {
-                throw GeneratorError(
-                    message: "\(where_): protoc-c names this field `base`, which collides with the `base` member "
+                throw failure(
+                    ": protoc-c names this field `base`, which collides with the `base` member "
                         + "every protoc-c struct has; rename the field (the number, not the name, is what goes on the wire)."
                 )
             }
             if plan.isBoxed, plan.field.label == .required {
-                throw GeneratorError(message: "\(where_) is a required field that makes \(message.fullName) contain itself forever; make it optional.")
+                throw failure(" is a required field that makes \(message.fullName) contain itself forever; make it optional.")
             }
         }
     }

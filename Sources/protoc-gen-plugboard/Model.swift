@@ -9,6 +9,8 @@ struct ProtoFile {
     var enums: [ProtoEnum]
     var services: [ProtoService]
     var extensionCount: Int
+    /// Where the file's first top-level `extend` starts.
+    var firstExtensionPosition: SourcePosition?
 }
 
 struct ProtoMessage {
@@ -41,6 +43,7 @@ struct ProtoField {
     var oneofIndex: Int?
     var isProto3Optional: Bool
     var comments: String
+    var position: SourcePosition?
 }
 
 struct ProtoEnum {
@@ -90,7 +93,23 @@ struct GenerationResult {
     var error: String?
 }
 
+/// A 1-based line and column in a `.proto` file, from protoc's source code info.
+struct SourcePosition: Equatable {
+    var line: Int
+    var column: Int
+}
+
 /// A problem in a `.proto` file that the generator cannot turn into code; protoc prints it.
 struct GeneratorError: Error {
     var message: String
+
+    init(message: String) {
+        self.message = message
+    }
+
+    /// An error about a declaration: `file.proto:LINE:COLUMN: message` (the position when protoc sent it).
+    init(file: String, at position: SourcePosition?, _ message: String) {
+        let location = position.map { "\(file):\($0.line):\($0.column)" } ?? file
+        self.message = "\(location): \(message)"
+    }
 }

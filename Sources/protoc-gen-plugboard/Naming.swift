@@ -45,7 +45,8 @@ enum Naming {
         packagePieces(package).map { upperCamel($0) + "_" }.joined()
     }
 
-    /// The C module that holds a package's protoc-c output: `plugboard.test.v1` → `CPlugboardTestV1`.
+    /// The C module that holds a package's protoc-c output when no `c_module` option names one:
+    /// `plugboard.test.v1` → `CPlugboardTestV1`.
     static func cModule(package: String) -> String {
         "C" + packagePieces(package).map(upperCamel).joined()
     }

@@ -37,7 +37,8 @@ enum RequestReader {
             services: pointers(f.service, f.n_service).enumerated().map {
                 service($1.pointee, scope: prefix, path: [6, Int32($0)], comments)
             },
-            extensionCount: f.n_extension
+            extensionCount: f.n_extension,
+            firstExtensionPosition: comments.position([7, 0])
         )
     }
 
@@ -53,7 +54,7 @@ enum RequestReader {
             name: name,
             fullName: fullName,
             fields: pointers(m.field, m.n_field).enumerated().map {
-                field($1.pointee, comments: comments[path + [2, Int32($0)]])
+                field($1.pointee, comments: comments[path + [2, Int32($0)]], position: comments.position(path + [2, Int32($0)]))
             },
             oneofs: pointers(m.oneof_decl, m.n_oneof_decl).map { string($0.pointee.name) },
             messages: pointers(m.nested_type, m.n_nested_type).enumerated().map {
@@ -67,7 +68,11 @@ enum RequestReader {
         )
     }
 
-    private static func field(_ f: Google__Protobuf__FieldDescriptorProto, comments: String) -> ProtoField {
+    private static func field(
+        _ f: Google__Protobuf__FieldDescriptorProto,
+        comments: String,
+        position: SourcePosition?
+    ) -> ProtoField {
         let label: ProtoField.Label =
             switch f.label.rawValue {
             case 2: .required
@@ -84,7 +89,8 @@ enum RequestReader {
             defaultValue: f.default_value.map { String(cString: $0) },
             oneofIndex: f.has_oneof_index != 0 ? Int(f.oneof_index) : nil,
             isProto3Optional: f.proto3_optional != 0,
-            comments: comments
+            comments: comments,
+            position: position
         )
     }
 
@@ -134,21 +140,29 @@ enum RequestReader {
         )
     }
 
-    /// Leading comments of a file's declarations, by their source-code-info path.
+    /// Leading comments and source positions of a file's declarations, by their source-code-info path.
     private struct Comments {
         private var byPath: [[Int32]: String] = [:]
+        private var positions: [[Int32]: SourcePosition] = [:]
 
         init(_ info: UnsafeMutablePointer<Google__Protobuf__SourceCodeInfo>?) {
             guard let info else { return }
             for location in pointers(info.pointee.location, info.pointee.n_location) {
                 let l = location.pointee
-                guard let leading = l.leading_comments else { continue }
                 let path = Array(UnsafeBufferPointer(start: l.path, count: l.n_path))
+                // span is [start line, start column, (end line,) end column], zero-based.
+                if l.n_span >= 3, self.positions[path] == nil {
+                    self.positions[path] = SourcePosition(line: Int(l.span[0]) + 1, column: Int(l.span[1]) + 1)
+                }
+                guard let leading = l.leading_comments else { continue }
                 self.byPath[path] = String(cString: leading)
             }
         }
 
         subscript(path: [Int32]) -> String { self.byPath[path] ?? "" }
+
+        /// Where the declaration at `path` starts, when protoc sent source code info for its file.
+        func position(_ path: [Int32]) -> SourcePosition? { self.positions[path] }
     }
 
     private static func string(_ value: UnsafeMutablePointer<CChar>?) -> String {
