@@ -45,10 +45,14 @@ struct RunCommand: AsyncParsableCommand {
             }
             tasks.addTask {
                 await board.allSettled()
+                guard !Task.isCancelled else { return }  // stopped before every plugin settled
                 Console.say(board.table)
                 Console.say("serving; press Ctrl-C (SIGINT) or send SIGTERM to stop")
             }
             try await group.run()
+            // Every supervisor has stopped its plugin; a plugin that never became ready never
+            // settles the board, so nothing left here may keep the command from returning.
+            tasks.cancelAll()
         }
         if let error = failure.value { throw Console.fail(error) }
         print("stopped \(catalog.entries.count) plugins")

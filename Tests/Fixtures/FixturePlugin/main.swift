@@ -19,6 +19,10 @@
 //   service-group    serves through a PluginServer run as a Service in a ServiceGroup (SIGTERM
 //                    graceful), not through PluginServer.serve; exits 0 when the group ends
 //
+// These answer --describe like a real plugin, then misbehave when started (FIXTURE_PID_FILE, if
+// set, receives the pids of the processes they start):
+//   slow-start       sleeps 30 s before serving
+//
 // In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
 import Foundation
@@ -99,6 +103,10 @@ case "crash-after-ready":
     }
 case "service-group":
     await ServiceGroupPlugin.run()
+case "slow-start":
+    Misbehaviour.describeIfAsked(mode)
+    sleep(30)
+    await PluginServer.serve(logLevel: .info) { _, _ in [LoggingEcho(logger: nil)] }
 default:
     FileHandle.standardError.write(Data("plugboard-fixture: unknown mode \(mode)\n".utf8))
     exit(2)

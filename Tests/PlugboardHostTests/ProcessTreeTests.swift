@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import PlugboardCore
+import PlugboardHost
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 14: a plugin's misbehaving process tree cannot hold the host: stops and timeouts are
+/// bounded, and nothing the plugin started outlives it.
+@Suite("A plugin's process tree", .timeLimit(.minutes(2)))
+struct ProcessTreeTests {
+    let scratch = ScratchFolder("plugboard-tree")
+
+    /// `plugboard run`'s stop: Shutdown (1 s), 2 s for the exit, SIGTERM and 1 s, then SIGKILL.
+    static let grace: Duration = .seconds(4)
+
+    @Test("SIGTERM or SIGINT while a plugin is still starting ends `plugboard run` within its grace period", arguments: [SIGTERM, SIGINT])
+    func stopWhileStarting(signal: Int32) async throws {
+        let config = try self.config(["slow": "{ path: \(TestEnvironment.fixturePath), arguments: [slow-start] }"])
+        let host = try Self.startHost(config)
+        defer { Self.cleanUp(host) }
+        let plugin = try #require(await Self.waitForChild(of: host.processIdentifier) { !$0.contains(PluginDescription.argument) && $0.contains("slow-start") }, "the plugin was never started")
+        try await Task.sleep(for: .milliseconds(300))
+
+        let sent = ContinuousClock.now
+        kill(host.processIdentifier, signal)
+        let exited = await Self.waitForExit(host, within: Self.grace + .seconds(1))
+        #expect(exited, "plugboard run still runs \(Self.grace + .seconds(1)) after the signal")
+        #expect(ContinuousClock.now - sent < Self.grace + .seconds(1))
+        #expect(await Self.gone([plugin]).isEmpty, "the plugin is killed and reaped")
+    }
+
+    // MARK: Helpers
+
+    private func config(_ plugins: [String: String]) throws -> String {
+        let path = try self.scratch.folder().appendingPathComponent("plugboard.yaml").path
+        let yaml = "plugins:\n" + plugins.map { "  \($0.key): \($0.value)\n" }.joined()
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private static func startHost(_ config: String) throws -> Process {
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
+        host.arguments = ["run", "--config", config]
+        host.standardOutput = FileHandle.nullDevice
+        host.standardError = FileHandle.nullDevice
+        try host.run()
+        return host
+    }
+
+    /// Kills the host if it still runs, and waits for it.
+    private static func cleanUp(_ host: Process) {
+        if host.isRunning { kill(host.processIdentifier, SIGKILL) }
+        host.waitUntilExit()
+    }
+
+    /// Waits up to 10 s for a child of `parent` whose NUL-separated command line matches.
+    private static func waitForChild(of parent: Int32, matching: @escaping (String) -> Bool) async -> Int32? {
+        var found: Int32?
+        _ = await Self.waitUntil(.seconds(10)) {
+            found = ProcessTable.children(of: parent).first { pid in
+                (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)).map(matching) ?? false
+            }
+            return found != nil
+        }
+        return found
+    }
+
+    private static func waitForExit(_ host: Process, within timeout: Duration) async -> Bool {
+        let pid = host.processIdentifier
+        return await Self.waitUntil(timeout) { !ProcessTable.isRunning(pid) }
+    }
+
+    /// Waits up to 1 s for `pids` to end; returns (and kills) those still running.
+    private static func gone(_ pids: [Int32]) async -> [Int32] {
+        _ = await Self.waitUntil(.seconds(1)) { !pids.contains(where: ProcessTable.isRunning) }
+        let left = pids.filter(ProcessTable.isRunning)
+        left.forEach { kill($0, SIGKILL) }
+        return left
+    }
+
+    private static func waitUntil(_ timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+        let start = ContinuousClock.now
+        while !condition() {
+            guard ContinuousClock.now - start < timeout else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    /// Plugin cgroups the host `pid` made that still exist.
+    private static func cgroups(of pid: Int32) -> [String] {
+        ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("plugboard-\(pid)-") }
+        }
+    }
+
+    private static func recorded(_ path: String) -> [Int32] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    private static func sessionID(_ pid: Int32) -> Int32? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 3
+        else { return nil }
+        return Int32(fields[3])
+    }
+}
