@@ -40,17 +40,23 @@ demo: all
 deps:
 	$(call install_packages,$(BUILD_PACKAGES))
 
+# The package's command plugin, as any package that depends on Plugboard runs it (see
+# Sources/GeneratePlugboardCode): Protos/plugboard-codegen.json lists the .proto sets and the targets
+# they go to. It writes only changed files and removes only stale files it wrote itself.
+GENERATE_CODE := $(SWIFT) package --allow-writing-to-package-directory generate-plugboard-code \
+	--config Protos/plugboard-codegen.json
+
 # Regenerates all protoc-c (C) and protoc-gen-plugboard (Swift) output from Protos/.
 protos:
 	$(call install_packages,$(BUILD_PACKAGES) $(PROTO_PACKAGES))
-	$(SWIFT) build --product protoc-gen-plugboard
-	Protos/generate.sh "$$($(SWIFT) build --show-bin-path)/protoc-gen-plugboard"
+	$(GENERATE_CODE)
 
-# Fails when the committed generated code is not what `make protos` produces.
+# Fails when the committed generated code (with each output folder's .plugboard-generated
+# manifest) is not what `make protos` produces; the folders come from the config (--list-outputs).
 check-protos: protos
 	$(call install_packages,$(GO_PACKAGES))
 	Tests/Interop/go/generate.sh --check
-	@outputs="$$(Protos/generate.sh --outputs)"; \
+	@outputs="$$($(GENERATE_CODE) --list-outputs)" || exit 1; \
 	if [ -n "$$(git status --porcelain -- $$outputs)" ]; then \
 		git status --short -- $$outputs; \
 		echo "generated code is stale: run 'make protos' and commit the result"; exit 1; \

@@ -32,6 +32,22 @@ var targets: [Target] = [
             .product(name: "GRPCCodeGen", package: "grpc-swift-2"),
         ]
     ),
+
+    // MARK: Code generation in any package: `swift package generate-plugboard-code` (runs protoc-gen-plugboard)
+    .plugin(
+        name: "GeneratePlugboardCode",
+        capability: .command(
+            intent: .custom(
+                verb: "generate-plugboard-code",
+                description: "Generates protoc-c C targets and Plugboard Swift targets from the package's .proto files (plugboard-codegen.json)"
+            ),
+            permissions: [
+                .writeToPackageDirectory(reason: "Writes the generated C and Swift files into the targets plugboard-codegen.json names")
+            ]
+        ),
+        dependencies: ["protoc-gen-plugboard"],
+        path: "Sources/GeneratePlugboardCode"
+    ),
     .target(
         name: "GoPluginProtos",
         dependencies: ["ProtobufC", "CProtobufC", "CGoogleProtobuf", "CGrpcHealthV1", "CPlugin", grpcCore]
@@ -214,8 +230,9 @@ var targets: [Target] = [
     ),
 ]
 
-// C targets ignore Swift settings, so every target gets the same ones.
-for index in targets.indices where targets[index].type != .system {
+// C targets ignore Swift settings, so every target gets the same ones (system libraries and
+// plugins take none).
+for index in targets.indices where targets[index].type != .system && targets[index].type != .plugin {
     targets[index].swiftSettings = (targets[index].swiftSettings ?? []) + swiftSettings
 }
 
@@ -233,6 +250,7 @@ let package = Package(
         .library(name: "StreamServiceSet", targets: ["StreamServiceSet"]),
         .executable(name: "plugboard", targets: ["plugboard"]),
         .executable(name: "protoc-gen-plugboard", targets: ["protoc-gen-plugboard"]),
+        .plugin(name: "GeneratePlugboardCode", targets: ["GeneratePlugboardCode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),

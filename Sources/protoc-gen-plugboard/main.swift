@@ -1,5 +1,7 @@
 // protoc-gen-plugboard: a protoc plugin that writes Swift message types over protoc-c structs and
-// GRPCCore service stubs. protoc runs it for `--plugboard_out=DIR`; see README "Adding a service set".
+// GRPCCore service stubs. protoc runs it for `--plugboard_out=DIR` (options: see GeneratorOptions);
+// see README "Adding a service set". Run with arguments, it is the `generate-plugboard-code`
+// command (CodegenCommand), which runs protoc-c and protoc for a package's plugboard-codegen.json.
 
 #if canImport(Glibc)
 import Glibc
@@ -30,6 +32,10 @@ func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
             exit(1)
         }
     }
+}
+
+if CommandLine.arguments.count > 1 {
+    exit(CodegenCommand.main(Array(CommandLine.arguments.dropFirst())))
 }
 
 do {
