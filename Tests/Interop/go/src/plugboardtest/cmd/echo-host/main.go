@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	echo-host -plugin PATH -mode smoke|load|bench [mode flags] [-- plugin args...]
+//	echo-host -plugin PATH -mode smoke|load|bench|ping [mode flags] [-- plugin args...]
 //
 // Keys of the JSON object, by mode:
 //
@@ -23,6 +23,10 @@
 //	pidGone            bool    kill(pid, 0) fails with ESRCH after Kill()
 //	goAways            int     GOAWAY ENHANCE_YOUR_CALM frames grpc-go received (must be 0)
 //	reconnects         int     times the connection left READY before Kill() (must be 0)
+//
+// ping (any gRPC plugin whose cookie is -cookie KEY=VALUE: start, health check, Kill):
+//
+//	negotiatedVersion, socket, pid, stopMs, graceful, socketRemoved, pidGone   as in smoke
 //
 // load (-calls sequential Gets, then -stream messages over one Update stream; one connection):
 //
@@ -77,13 +81,14 @@ type options struct {
 	starts      int
 	payload     int
 	checkLogs   bool
+	cookie      string
 	timeout     time.Duration
 }
 
 func main() {
 	var o options
 	flag.StringVar(&o.pluginPath, "plugin", "", "path of the plugin executable (required)")
-	flag.StringVar(&o.mode, "mode", "smoke", "smoke, load or bench")
+	flag.StringVar(&o.mode, "mode", "smoke", "smoke, load, bench or ping")
 	flag.IntVar(&o.calls, "calls", 20000, "load: sequential unary Gets")
 	flag.IntVar(&o.stream, "stream", 100000, "load: messages over one Update stream")
 	flag.Float64Var(&o.seconds, "seconds", 2, "bench: seconds per figure")
@@ -92,6 +97,7 @@ func main() {
 	flag.IntVar(&o.starts, "starts", 10, "bench: start/stop cycles for start_to_ready_ms and graceful_stop_ms")
 	flag.IntVar(&o.payload, "payload", 0, "bench: payload bytes per message")
 	flag.BoolVar(&o.checkLogs, "check-logs", true, "smoke: check log:<level>: re-levelling")
+	flag.StringVar(&o.cookie, "cookie", "PLUGBOARD_PLUGIN=5b7c1d0e-plugboard", "ping: the plugin's magic cookie, KEY=VALUE")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "smoke, load: deadline for all RPCs; every mode gives up 10 s later")
 	flag.Parse()
 	o.pluginArgs = flag.Args()
@@ -121,8 +127,10 @@ func main() {
 		result, err = h.load()
 	case "bench":
 		result, err = h.bench()
+	case "ping":
+		result, err = h.ping()
 	default:
-		fail(fmt.Sprintf("unknown -mode %q (want smoke, load or bench)", o.mode))
+		fail(fmt.Sprintf("unknown -mode %q (want smoke, load, bench or ping)", o.mode))
 	}
 	h.stop() // no-op unless a mode bailed out early
 

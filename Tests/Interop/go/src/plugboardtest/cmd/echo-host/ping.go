@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"plugboardtest/echoplugin"
+)
+
+// pingResult is the ping mode's JSON object.
+type pingResult struct {
+	NegotiatedVersion int     `json:"negotiatedVersion"`
+	Socket            string  `json:"socket"`
+	Pid               int     `json:"pid"`
+	StopMs            float64 `json:"stopMs"`
+	Graceful          bool    `json:"graceful"`
+	SocketRemoved     bool    `json:"socketRemoved"`
+	PidGone           bool    `json:"pidGone"`
+}
+
+// ping loads any go-plugin gRPC plugin whose cookie is -cookie KEY=VALUE: handshake, health
+// check (grpc.health.v1.Health "plugin"), then Kill(), checking it left nothing behind. It needs
+// no knowledge of the plugin's services, so it proves that a plugin built from any service set
+// loads in a Go host on go-plugin.
+func (h *host) ping() (*pingResult, error) {
+	r := &pingResult{}
+	key, value, found := strings.Cut(h.opts.cookie, "=")
+	if !found || key == "" {
+		return r, fmt.Errorf("-cookie wants KEY=VALUE, got %q", h.opts.cookie)
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: key, MagicCookieValue: value},
+		Plugins:          echoplugin.PluginSet(nil),
+		Cmd:              exec.Command(h.opts.pluginPath, h.opts.pluginArgs...),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Name: "echo-host", Level: hclog.Trace, Output: h.logs, JSONFormat: true,
+		}),
+	})
+	s := &session{client: client}
+	h.mu.Lock()
+	h.current = s
+	h.mu.Unlock()
+	if _, err := client.Start(); err != nil {
+		return r, fmt.Errorf("starting %s: %v", h.opts.pluginPath, err)
+	}
+	if rc := client.ReattachConfig(); rc != nil {
+		s.socket, s.pid = rc.Addr.String(), rc.Pid
+	}
+	r.Socket, r.Pid, r.NegotiatedVersion = s.socket, s.pid, client.NegotiatedVersion()
+	protocol, err := client.Client()
+	if err != nil {
+		return r, fmt.Errorf("connecting to the plugin: %v", err)
+	}
+	if err := protocol.Ping(); err != nil {
+		return r, fmt.Errorf("health check (grpc.health.v1.Health/Check \"plugin\"): %v", err)
+	}
+	stop := h.kill(s)
+	r.StopMs = ms(stop.duration)
+	r.Graceful, r.SocketRemoved, r.PidGone = stop.graceful, stop.socketRemoved, stop.pidGone
+	switch {
+	case !r.Graceful:
+		return r, fmt.Errorf("Kill(): go-plugin logged %q (Shutdown did not end the plugin within 2 s)", gracefulWarning)
+	case !r.SocketRemoved:
+		return r, fmt.Errorf("the plugin left its socket %s behind", r.Socket)
+	case !r.PidGone:
+		return r, fmt.Errorf("the plugin process %d still exists after Kill()", r.Pid)
+	}
+	return r, nil
+}
