@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,3 +60,111 @@ int CPlugboardSystem_signalPipe(int signal) {
     }
     return fds[0];
 }
+
+// MARK: Spawning a plugin
+
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/// What the child reports on the status pipe before it execs (or instead of exec'ing).
+enum { SpawnReportCgroup = 1, SpawnReportExec = 2 };
+
+/// Writes a (kind, errno) record; async-signal-safe.
+static void CPlugboardSystem_report(int fd, int kind, int error) {
+    int record[2] = {kind, error};
+    ssize_t ignored = write(fd, record, sizeof record);
+    (void)ignored;
+}
+
+pid_t CPlugboardSystem_spawn(
+    const char *path, char *const argv[], char *const envp[],
+    int stdoutFd, int stderrFd, int cgroupProcsFd, pid_t hostPid, int *cgroupError
+) {
+    *cgroupError = 0;
+    int status[2];
+    if (pipe2(status, O_CLOEXEC) != 0) return -1;
+
+    // Block every signal across the fork, so no handler of the host runs in the child before
+    // the dispositions are reset; the child unblocks them just before exec.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid_t pid = fork();
+    if (pid == 0) {
+        // The child: async-signal-safe calls only, until execve.
+        struct sigaction defaults;
+        memset(&defaults, 0, sizeof defaults);
+        defaults.sa_handler = SIG_DFL;
+        sigemptyset(&defaults.sa_mask);
+        for (int signal = 1; signal < NSIG; signal++) {
+            if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &defaults, NULL);  // EINVAL for reserved ones: fine
+        }
+        setpgid(0, 0);
+        if (cgroupProcsFd >= 0 && write(cgroupProcsFd, "0", 1) != 1) {
+            CPlugboardSystem_report(status[1], SpawnReportCgroup, errno);
+        }
+        // Die with the host. The signal comes when the forking *thread* ends, so the host forks
+        // from a thread that lives as long as it does.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != hostPid) _exit(127);  // the host died before the line above
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0 && devnull != 0) {
+            dup2(devnull, 0);
+            close(devnull);
+        }
+        if (dup2(stdoutFd, 1) < 0 || dup2(stderrFd, 2) < 0) {
+            CPlugboardSystem_report(status[1], SpawnReportExec, errno);
+            _exit(127);
+        }
+        // Nothing but stdin, stdout and stderr crosses exec, whatever the host forgot to mark.
+        syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(path, argv, envp);
+        CPlugboardSystem_report(status[1], SpawnReportExec, errno);
+        _exit(127);
+    }
+    int forkError = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    close(status[1]);
+    if (pid < 0) {
+        close(status[0]);
+        errno = forkError;
+        return -1;
+    }
+    // Until EOF (the exec closed the pipe) or an exec failure.
+    int execError = 0;
+    for (;;) {
+        int record[2];
+        ssize_t count = read(status[0], record, sizeof record);
+        if (count < 0 && errno == EINTR) continue;
+        if (count != (ssize_t)sizeof record) break;
+        if (record[0] == SpawnReportCgroup) *cgroupError = record[1];
+        if (record[0] == SpawnReportExec) execError = record[1];
+    }
+    close(status[0]);
+    if (execError != 0) {
+        int ignored;
+        while (waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {}
+        errno = execError;
+        return -1;
+    }
+    return pid;
+}
+#else
+pid_t CPlugboardSystem_spawn(
+    const char *path, char *const argv[], char *const envp[],
+    int stdoutFd, int stderrFd, int cgroupProcsFd, pid_t hostPid, int *cgroupError
+) {
+    (void)path; (void)argv; (void)envp; (void)stdoutFd; (void)stderrFd; (void)cgroupProcsFd; (void)hostPid;
+    *cgroupError = 0;
+    errno = ENOSYS;
+    return -1;
+}
+#endif

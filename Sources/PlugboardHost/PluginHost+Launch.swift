@@ -44,6 +44,7 @@ public enum PluginHost {
             throw error.withContext(pluginName: spec.name, executablePath: spec.path)
         }
         logger[metadataKey: "plugin.pid"] = "\(child.pid)"
+        child.logPlacement(logger)
         let stdout = StdoutReader()
         let stderr = StderrForwarder(logger: logger)
         func context(_ error: PluginError) -> PluginError {
@@ -99,7 +100,6 @@ public enum PluginHost {
     }
 
     private static func kill(_ child: ChildProcess) async {
-        child.send(SIGKILL)
-        _ = await child.wait()
+        await child.killTree()
     }
 }

@@ -81,8 +81,7 @@ extension PluginHost {
         child.send(SIGTERM)
         if await child.wait(timeout: .seconds(1)) != nil { return }
         logger.warning("plugin ignored SIGTERM; sending SIGKILL")
-        child.send(SIGKILL)
-        _ = await child.wait()
+        await child.killTree()
     }
 }
 

@@ -31,6 +31,88 @@ struct ProcessTreeTests {
         #expect(exited, "plugboard run still runs \(Self.grace + .seconds(1)) after the signal")
         #expect(ContinuousClock.now - sent < Self.grace + .seconds(1))
         #expect(await Self.gone([plugin]).isEmpty, "the plugin is killed and reaped")
+        #expect(Self.cgroups(of: host.processIdentifier).isEmpty, "the plugin's cgroup is removed")
+    }
+
+    @Test("the start timeout fires on time though the plugin's child holds stdout and stderr; nothing is left")
+    func startTimeoutWithChildHoldingPipes() async throws {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        let pids = try self.scratch.folder().appendingPathComponent("pids").path
+        var spec = TestEnvironment.fixture("fork-silent", startTimeout: .seconds(1))
+        spec.environment["FIXTURE_PID_FILE"] = pids
+        let start = ContinuousClock.now
+        let error = await #expect(throws: PluginError.self) {
+            try await PluginHost.withPlugin(spec, logger: logger) { _ in }
+        }
+        let took = ContinuousClock.now - start
+        #expect(error?.code == .startTimeout)
+        #expect(took < .seconds(2), "the timeout was 1 s; the host gave up after \(took)")
+        let started = Self.recorded(pids) + (error?.pid.map { [$0] } ?? [])
+        #expect(started.count == 2, "the plugin and its child")
+        #expect(await Self.gone(started).isEmpty, "the plugin's child is killed with it")
+    }
+
+    @Test("stopping a plugin whose child holds stdout and stderr is on time; nothing is left")
+    func stopWithChildHoldingPipes() async throws {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        let pids = try self.scratch.folder().appendingPathComponent("pids").path
+        var spec = TestEnvironment.fixture("fork-serve")
+        spec.environment["FIXTURE_PID_FILE"] = pids
+        let (pid, stopping) = try await PluginHost.withPlugin(spec, logger: logger) { plugin in
+            (plugin.pid, ContinuousClock.now)
+        }
+        let took = ContinuousClock.now - stopping
+        #expect(took < .seconds(3), "the plugin exits on Shutdown; the stop took \(took)")
+        let started = Self.recorded(pids) + [pid]
+        #expect(started.count == 2, "the plugin and its child")
+        #expect(await Self.gone(started).isEmpty, "the plugin's child is killed with it")
+    }
+
+    @Test("a setsid daemon the plugin started is gone after the plugin stops (where the host may create cgroups)")
+    func setsidDaemon() async throws {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        let pids = try self.scratch.folder().appendingPathComponent("pids").path
+        var spec = TestEnvironment.fixture("setsid-daemon")
+        spec.environment["FIXTURE_PID_FILE"] = pids
+        let stopping = Locked<ContinuousClock.Instant?>(nil)
+        let (daemon, inCgroup) = try await PluginHost.withPlugin(spec, logger: logger) { plugin in
+            let daemon = try #require(Self.recorded(pids).first)
+            try #require(await Self.waitUntil { Self.sessionID(daemon) == daemon }, "the daemon left the plugin's session")
+            let cgroup = (try? String(contentsOfFile: "/proc/\(daemon)/cgroup", encoding: .utf8)) ?? ""
+            stopping.withLock { $0 = .now }
+            return (daemon, cgroup.contains("/plugboard-"))
+        }
+        let took = ContinuousClock.now - stopping.withLock { $0! }
+        #expect(took < .seconds(3), "the daemon holds the pipes; the stop took \(took)")
+        let left = await Self.gone([daemon])
+        if inCgroup {
+            #expect(left.isEmpty, "the plugin's cgroup is killed as a whole")
+        } else {
+            // Without a cgroup (no cgroup v2, or not allowed to create one), a daemon that left
+            // the process group is out of the host's reach; the host still stops on time.
+            Issue.record("no cgroup for plugins here: the setsid daemon outlives its plugin (a known limitation)")
+        }
+    }
+
+    @Test("a script plugin that exec'd `sleep` dies with its host's SIGKILL (PR_SET_PDEATHSIG from the host)")
+    func scriptDiesWithHost() async throws {
+        let folder = try self.scratch.folder()
+        let script = folder.appendingPathComponent("sleeper.sh").path
+        let description = #"{"name":"sleeper","version":"0.1.0","serviceSets":[{"name":"sleeper","version":"1.0.0","services":["sleeper.v1.Sleeper"]}],"appProtocolVersions":[1]}"#
+        try TestEnvironment.writeFile(script, Data("""
+            #!/bin/sh
+            if [ "$1" = "\(PluginDescription.argument)" ]; then echo '\(description)'; exit 0; fi
+            exec sleep 60
+
+            """.utf8))
+        let config = try self.config(["sleeper": "{ path: \(script) }"])
+        let host = try Self.startHost(config)
+        defer { Self.cleanUp(host) }
+        let sleeper = try #require(await Self.waitForChild(of: host.processIdentifier) { $0.hasPrefix("sleep\u{0}60") }, "the script never exec'd sleep")
+
+        kill(host.processIdentifier, SIGKILL)
+        #expect(await Self.waitForExit(host, within: .seconds(1)))
+        #expect(await Self.gone([sleeper]).isEmpty, "the plugin still runs 1 s after its host's SIGKILL")
     }
 
     // MARK: Helpers

@@ -2,6 +2,8 @@
 #ifndef CPLUGBOARD_SYSTEM_H
 #define CPLUGBOARD_SYSTEM_H
 
+#include <sys/types.h>
+
 /// Asks the kernel to send `signal` to this process when its parent exits (PR_SET_PDEATHSIG).
 /// Returns 0 on success, -1 where unsupported.
 int CPlugboardSystem_setParentDeathSignal(int signal);
@@ -15,5 +17,20 @@ int CPlugboardSystem_pipeCloexec(int fds[2]);
 /// place when this returns, so no signal is lost to a later registration (a dispatch source
 /// registers asynchronously). One signal per process.
 int CPlugboardSystem_signalPipe(int signal);
+
+/// Starts a plugin: fork, then in the child (async-signal-safe calls only) default signal
+/// dispositions, its own process group, the cgroup whose `cgroup.procs` is open as `cgroupProcsFd`
+/// (-1 for none), PR_SET_PDEATHSIG(SIGKILL) checked against `hostPid`, /dev/null on stdin,
+/// `stdoutFd` and `stderrFd` on 1 and 2, every other descriptor close-on-exec, an empty signal
+/// mask, and execve. Call it from a thread that lives as long as the host: the kernel sends the
+/// death signal when the forking thread ends.
+///
+/// Returns the pid once the exec has happened, or -1 with errno set (the exec's errno when the
+/// exec failed; that child is reaped). `*cgroupError` is the errno of joining the cgroup, 0 when it
+/// worked; the plugin runs either way.
+pid_t CPlugboardSystem_spawn(
+    const char *path, char *const argv[], char *const envp[],
+    int stdoutFd, int stderrFd, int cgroupProcsFd, pid_t hostPid, int *cgroupError
+);
 
 #endif

@@ -21,8 +21,8 @@ public enum PluginDescriber {
         async let drained: Void = child.stderr.reduce(into: ()) { _, _ in }
         var termination = await child.wait(timeout: timeout)
         if termination == nil {
-            child.send(SIGKILL)
-            termination = await child.wait()
+            await child.killTree()
+            termination = child.termination
         }
         let bytes = await output
         await drained

@@ -1,5 +1,6 @@
 import CPlugboardSystem
 import Foundation
+import Logging
 import PlugboardCore
 import Synchronization
 
@@ -7,22 +8,35 @@ import Synchronization
 import Glibc
 #endif
 
-/// A plugin process started with `posix_spawn`: its own process group (so a terminal's Ctrl-C
-/// reaches only the host), default signal dispositions, `/dev/null` on stdin, and pipes on stdout
-/// and stderr that threads drain into bounded streams. A reaper thread waits for the exit, so the
-/// child never becomes a zombie and is never signalled after it has been reaped.
+/// A plugin process and its whole tree: started through `Spawn` in its own process group (so a
+/// terminal's Ctrl-C reaches only the host, and signals reach the plugin's children too), in a
+/// cgroup of its own where the host may create one, with PR_SET_PDEATHSIG, default signal
+/// dispositions, `/dev/null` on stdin, and pipes on stdout and stderr that threads drain into
+/// bounded streams. A reaper thread waits for the exit, so the child never becomes a zombie and is
+/// never signalled after it has been reaped; when it exits, whatever it left in its process group
+/// and cgroup is killed, and the pipes are given up shortly after even if a process that escaped
+/// both still holds them.
 final class ChildProcess: Sendable {
-    /// The process id.
+    /// How long the pipes may stay open after the process has exited and its tree was killed.
+    static let pipeGrace: Duration = .milliseconds(250)
+
+    /// The process id, which is also its process group id.
     let pid: Int32
     /// Chunks of the child's stdout until it closes. Keeps at most 256 chunks (64 KiB each) when
     /// the reader falls behind, dropping the oldest.
     let stdout: AsyncStream<[UInt8]>
     /// Chunks of the child's stderr until it closes; bounded like `stdout`.
     let stderr: AsyncStream<[UInt8]>
+    /// The cgroup holding the plugin's tree, or `nil` with the reason there is none.
+    let cgroup: Result<String, PluginCgroup.Unavailable>
 
     private let exit = OnceValue<PluginError.Termination>()
     /// Serializes signalling with reaping, so a reaped pid is never signalled.
     private let reaped = Mutex(false)
+    private let group: PluginCgroup?
+    /// Written to give up on the pipes; the drain threads poll it beside their pipe.
+    private let abandon: WakePipe
+    private let drained = DispatchSemaphore(value: 0)
 
     /// Starts `path` with `arguments` and exactly `environment`.
     ///
@@ -31,26 +45,44 @@ final class ChildProcess: Sendable {
     init(path: String, arguments: [String], environment: [String: String]) throws(PluginError) {
         let (stdoutRead, stdoutWrite) = try Self.pipe(path: path)
         let (stderrRead, stderrWrite) = try Self.pipe(path: path)
-        let pid: pid_t
+        let abandon: WakePipe
         do {
-            pid = try Spawn.start(
-                path: path,
-                arguments: arguments,
-                environment: environment.map { "\($0.key)=\($0.value)" },
-                stdout: stdoutWrite,
-                stderr: stderrWrite
-            )
+            let (read, write) = try Self.pipe(path: path)
+            abandon = WakePipe(read: read, write: write)
         } catch {
             [stdoutRead, stdoutWrite, stderrRead, stderrWrite].forEach { _ = close($0) }
             throw error
         }
+        var cgroup = PluginCgroup.create()
+        let started: (pid: Int32, joinedCgroup: Bool)
+        do {
+            started = try Spawn.start(
+                path: path,
+                arguments: arguments,
+                environment: environment.map { "\($0.key)=\($0.value)" },
+                stdout: stdoutWrite,
+                stderr: stderrWrite,
+                cgroup: try? cgroup.get()
+            )
+        } catch {
+            [stdoutRead, stdoutWrite, stderrRead, stderrWrite].forEach { _ = close($0) }
+            (try? cgroup.get())?.remove()
+            throw error
+        }
         close(stdoutWrite)
         close(stderrWrite)
-        self.pid = pid
-        self.stdout = Self.drain(stdoutRead, name: "plugboard-stdout-\(pid)")
-        self.stderr = Self.drain(stderrRead, name: "plugboard-stderr-\(pid)")
+        if case .success(let created) = cgroup, !started.joinedCgroup {
+            created.remove()
+            cgroup = .failure(PluginCgroup.Unavailable(reason: "the plugin could not join \(created.path)"))
+        }
+        self.pid = started.pid
+        self.group = try? cgroup.get()
+        self.cgroup = cgroup.map(\.path)
+        self.abandon = abandon
+        self.stdout = Self.drain(stdoutRead, abandon: abandon, done: self.drained, name: "plugboard-stdout-\(started.pid)")
+        self.stderr = Self.drain(stderrRead, abandon: abandon, done: self.drained, name: "plugboard-stderr-\(started.pid)")
         let thread = Thread { [self] in self.reap() }
-        thread.name = "plugboard-reaper-\(pid)"
+        thread.name = "plugboard-reaper-\(started.pid)"
         thread.start()
     }
 
@@ -74,34 +106,52 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// Sends `signal` unless the process has already been reaped (its pid may belong to another
-    /// process by then).
+    /// Sends `signal` to the plugin's process group unless the plugin has already been reaped (its
+    /// pid may belong to another process by then). SIGKILL also kills the plugin's cgroup.
     func send(_ signal: Int32) {
         self.reaped.withLock { reaped in
-            if !reaped { _ = kill(self.pid, signal) }
+            guard !reaped else { return }
+            if kill(-self.pid, signal) != 0 { _ = kill(self.pid, signal) }
+            if signal == SIGKILL { self.group?.kill() }
         }
     }
 
+    /// SIGKILLs the plugin's whole tree and waits until it is reaped and its cgroup removed, even
+    /// if the task is cancelled meanwhile (a stop must not leave the kill half done).
+    func killTree() async {
+        self.send(SIGKILL)
+        let exit = self.exit
+        _ = await Task { await exit.wait() }.value
+    }
+
     private func reap() {
-        // Wait for the exit without reaping (WNOWAIT), then reap under the lock that `send` takes,
-        // so no signal can reach a recycled pid.
+        // Wait for the exit without reaping (WNOWAIT), so the process group still exists; kill
+        // what the plugin left in it and in its cgroup; then reap under the lock that `send`
+        // takes, so no signal can reach a recycled pid.
         var info = siginfo_t()
         while waitid(P_PID, id_t(self.pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
         var status: Int32 = 0
         let result = self.reaped.withLock { reaped -> Int32 in
+            _ = kill(-self.pid, SIGKILL)
+            self.group?.kill()
             var result: Int32
             repeat { result = waitpid(self.pid, &status, 0) } while result < 0 && errno == EINTR
             reaped = true
             return result
         }
-        guard result >= 0 else {
-            self.exit.set(.exited(-1))
-            return
-        }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
         let termination: PluginError.Termination =
-            status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+            result < 0 ? .exited(-1) : status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+        self.group?.remove()  // empties within moments of the kill; before `exit`, so a host that stops next leaves none
         self.exit.set(termination)
+        // The pipes close when the last holder exits; one that escaped the group and the cgroup
+        // (or a host without cgroups) must not hold the host's readers.
+        let grace = DispatchTime.now() + .milliseconds(Int(Self.pipeGrace.wholeMilliseconds))
+        let bothDrained = self.drained.wait(timeout: grace) == .success && self.drained.wait(timeout: grace) == .success
+        if !bothDrained {
+            var byte: UInt8 = 1
+            _ = Glibc.write(self.abandon.write, &byte, 1)
+        }
     }
 
     private static func pipe(path: String) throws(PluginError) -> (Int32, Int32) {
@@ -112,24 +162,64 @@ final class ChildProcess: Sendable {
         return (fds[0], fds[1])
     }
 
-    /// Reads `fd` on its own thread until EOF, yielding chunks; closes `fd` at the end.
-    private static func drain(_ fd: Int32, name: String) -> AsyncStream<[UInt8]> {
+    /// Reads `fd` on its own thread until EOF, or until `abandon` becomes readable, yielding
+    /// chunks; closes `fd` at the end and signals `done`.
+    private static func drain(_ fd: Int32, abandon: WakePipe, done: DispatchSemaphore, name: String) -> AsyncStream<[UInt8]> {
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 65536)
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: abandon.read, events: Int16(POLLIN), revents: 0)]
             while true {
+                fds[0].revents = 0
+                fds[1].revents = 0
+                if poll(&fds, 2, -1) < 0 {
+                    if errno == EINTR { continue }
+                    break
+                }
+                if fds[1].revents != 0 && fds[0].revents & Int16(POLLIN) == 0 { break }
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count > 0 {
                     continuation.yield(Array(buffer[0..<count]))
                 } else if count == 0 || errno != EINTR {
                     break
                 }
+                if fds[1].revents != 0 { break }
             }
             close(fd)
             continuation.finish()
+            done.signal()
+            withExtendedLifetime(abandon) {}
         }
         thread.name = name
         thread.start()
         return stream
+    }
+}
+
+/// A close-on-exec pipe whose ends close when the last user lets go.
+private final class WakePipe: Sendable {
+    let read: Int32
+    let write: Int32
+
+    init(read: Int32, write: Int32) {
+        self.read = read
+        self.write = write
+    }
+
+    deinit {
+        close(self.read)
+        close(self.write)
+    }
+}
+
+extension ChildProcess {
+    /// Says at debug where the plugin's tree lives: its cgroup, or only its process group, and why.
+    func logPlacement(_ logger: Logger) {
+        switch self.cgroup {
+        case .success(let path):
+            logger.debug("plugin tree in its own cgroup and process group", metadata: ["plugin.cgroup": "\(path)"])
+        case .failure(let unavailable):
+            logger.debug("plugin tree in its own process group only; no cgroup: \(unavailable.reason)")
+        }
     }
 }

@@ -1,52 +1,46 @@
+import CPlugboardSystem
+import Foundation
 import PlugboardCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `posix_spawn` with the file actions and attributes a plugin needs; the only C in the host's
-/// process layer besides the pipe and wait calls in `ChildProcess`.
+/// Starts plugin processes through `CPlugboardSystem_spawn` (fork and exec with the plugin's own
+/// process group, cgroup and PR_SET_PDEATHSIG), always from one thread that never ends: Linux
+/// sends the death signal when the thread that forked the child ends, and the threads of Swift's
+/// concurrency pool come and go.
 enum Spawn {
     static func start(
         path: String,
         arguments: [String],
         environment: [String],
         stdout: Int32,
-        stderr: Int32
-    ) throws(PluginError) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        var result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        stderr: Int32,
+        cgroup: PluginCgroup?
+    ) throws(PluginError) -> (pid: Int32, joinedCgroup: Bool) {
+        let argv = CStrings([path] + arguments)
+        let envp = CStrings(environment)
+        let procs = cgroup.map { open("\($0.path)/cgroup.procs", O_WRONLY | O_CLOEXEC) } ?? -1
+        defer { if procs >= 0 { close(procs) } }
+        let host = getpid()
+        let spawnOnce = { () -> (pid: Int32, errno: Int32, cgroupError: Int32) in
+            SpawnThread.shared.run {
+                var cgroupError: Int32 = 0
+                let pid = CPlugboardSystem_spawn(path, argv.pointers, envp.pointers, stdout, stderr, procs, host, &cgroupError)
+                return (pid, pid < 0 ? errno : 0, cgroupError)
+            }
+        }
+        var result = spawnOnce()
         // ETXTBSY: another thread's child still holds a write descriptor to the file (it was just
         // written, and a fork copied the descriptor before its exec). It clears within moments.
-        for _ in 0..<25 where result == ETXTBSY {
+        for _ in 0..<25 where result.pid < 0 && result.errno == ETXTBSY {
             usleep(20_000)
-            result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+            result = spawnOnce()
         }
-        guard result == 0 else { throw Self.error(result, path: path) }
-        return pid
+        guard result.pid > 0 else { throw Self.error(result.errno, path: path) }
+        return (result.pid, procs >= 0 && result.cgroupError == 0)
     }
 
     private static func error(_ code: Int32, path: String) -> PluginError {
@@ -56,7 +50,63 @@ enum Spawn {
         case EACCES, EPERM: return .notExecutable(path: path, reason: reason)
         case ENOEXEC: return .wrongArchitecture(path: path, found: "a file the kernel cannot execute", expected: "an executable for this machine")
         default:
-            return PluginError(code: .launchFailed, message: "Could not start the plugin: posix_spawn failed with \(reason). Check the file and the host's resource limits.", executablePath: path)
+            return PluginError(code: .launchFailed, message: "Could not start the plugin: fork or exec failed with \(reason). Check the file and the host's resource limits.", executablePath: path)
         }
+    }
+}
+
+/// A NULL-terminated array of C strings, freed with the value; used by one thread at a time.
+private final class CStrings: @unchecked Sendable {
+    let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+
+    init(_ strings: [String]) {
+        self.pointers = .allocate(capacity: strings.count + 1)
+        for (index, string) in strings.enumerated() { self.pointers[index] = strdup(string) }
+        self.pointers[strings.count] = nil
+    }
+
+    deinit {
+        var index = 0
+        while let string = self.pointers[index] {
+            free(string)
+            index += 1
+        }
+        self.pointers.deallocate()
+    }
+}
+
+/// One thread, started on first use and never ended, that runs the forks.
+private final class SpawnThread: Sendable {
+    static let shared = SpawnThread()
+
+    private let queue = Mutex<[@Sendable () -> Void]>([])
+    private let wake = DispatchSemaphore(value: 0)
+
+    private init() {
+        let thread = Thread { [self] in
+            while true {
+                self.wake.wait()
+                let work = self.queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+                work?()
+            }
+        }
+        thread.name = "plugboard-spawn"
+        thread.start()
+    }
+
+    /// Runs `work` on the spawn thread and waits for its result.
+    func run<Result: Sendable>(_ work: @escaping @Sendable () -> Result) -> Result {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result?>(nil)
+        self.queue.withLock {
+            $0.append {
+                let value = work()
+                result.withLock { $0 = value }
+                done.signal()
+            }
+        }
+        self.wake.signal()
+        done.wait()
+        return result.withLock { $0! }
     }
 }

@@ -22,6 +22,10 @@
 // These answer --describe like a real plugin, then misbehave when started (FIXTURE_PID_FILE, if
 // set, receives the pids of the processes they start):
 //   slow-start       sleeps 30 s before serving
+//   fork-silent      starts a child (`sleep 60`) holding its stdout and stderr, never handshakes
+//   fork-serve       starts that child, then serves
+//   setsid-daemon    starts `setsid sleep 60` (its own session, out of the process group) holding
+//                    stdout and stderr, then serves
 //
 // In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
@@ -106,6 +110,18 @@ case "service-group":
 case "slow-start":
     Misbehaviour.describeIfAsked(mode)
     sleep(30)
+    await PluginServer.serve(logLevel: .info) { _, _ in [LoggingEcho(logger: nil)] }
+case "fork-silent":
+    Misbehaviour.describeIfAsked(mode)
+    Misbehaviour.startChild(["/usr/bin/sleep", "60"])
+    while true { sleep(60) }
+case "fork-serve":
+    Misbehaviour.describeIfAsked(mode)
+    Misbehaviour.startChild(["/usr/bin/sleep", "60"])
+    await PluginServer.serve(logLevel: .info) { _, _ in [LoggingEcho(logger: nil)] }
+case "setsid-daemon":
+    Misbehaviour.describeIfAsked(mode)
+    Misbehaviour.startChild(["/usr/bin/setsid", "/usr/bin/sleep", "60"])
     await PluginServer.serve(logLevel: .info) { _, _ in [LoggingEcho(logger: nil)] }
 default:
     FileHandle.standardError.write(Data("plugboard-fixture: unknown mode \(mode)\n".utf8))
