@@ -2,6 +2,9 @@
 ///
 /// A Swift struct cannot hold an optional of its own type inline, so generated code keeps such
 /// fields in a box; the box compares and hashes by value, so messages keep value semantics.
+///
+/// Only generated code uses it (`@_spi(ProtobufCGenerated) import ProtobufC`).
+@_spi(ProtobufCGenerated)
 public final class ProtobufBox<Value: Hashable & Sendable>: Hashable, Sendable {
     /// The boxed value.
     public let value: Value

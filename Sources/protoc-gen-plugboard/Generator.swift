@@ -39,7 +39,9 @@ struct Generator {
         w.line(self.header(file).dropLast().description)
         w.line("// Messages are encoded and decoded by libprotobuf-c, through protoc-c's structs.")
         w.line()
-        w.line("@_exported public import ProtobufC  // serializedBytes(), init(serializedBytes:) and with(_:) for users of these types")
+        w.line("// serializedBytes(), init(serializedBytes:) and with(_:) for users of these types; the")
+        w.line("// ProtobufCGenerated SPI (the C bridge) for the conformances below only.")
+        w.line("@_exported @_spi(ProtobufCGenerated) public import ProtobufC")
         w.line("internal import CProtobufC")
         for module in self.cModules(file, options) { w.line("internal import \(module)") }
         for e in file.enums {

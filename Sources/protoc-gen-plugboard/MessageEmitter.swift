@@ -75,14 +75,16 @@ struct MessageEmitter {
         w.line()
         w.block("extension \(entry.swiftName)") { w in
             w.line("public static let protoMessageName = \"\(message.fullName)\"")
-            if isRecursive { w.line("public static var _protobufCIsRecursive: Bool { true }") }
-            w.line("public nonisolated(unsafe) static let _protobufCDescriptor: UnsafeRawPointer = {")
+            // The C bridge requirements are ProtobufC's SPI, so their witnesses are too.
+            let spi = "@_spi(ProtobufCGenerated) public"
+            if isRecursive { w.line("\(spi) static var _protobufCIsRecursive: Bool { true }") }
+            w.line("\(spi) nonisolated(unsafe) static let _protobufCDescriptor: UnsafeRawPointer = {")
             w.line("    var message = \(entry.cTypeName)()")
             w.line("    \(entry.cLowerName)__init(&message)")
             w.line("    return UnsafeRawPointer(message.base.descriptor)")
             w.line("}()")
             w.line()
-            w.block("public init(_protobufC message: UnsafeRawPointer)") { w in
+            w.block("\(spi) init(_protobufC message: UnsafeRawPointer)") { w in
                 guard !plans.isEmpty else { return }
                 w.line("let m = message.assumingMemoryBound(to: \(entry.cTypeName).self).pointee")
                 for plan in plans where plan.field.oneofIndex == nil { w.line(plan.decodeStatement()) }
@@ -91,7 +93,7 @@ struct MessageEmitter {
                 }
             }
             w.line()
-            w.block("public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws") { w in
+            w.block("\(spi) func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws") { w in
                 guard !plans.isEmpty else { return }
                 w.line("let c = message.assumingMemoryBound(to: \(entry.cTypeName).self)")
                 for plan in plans where plan.field.oneofIndex == nil {

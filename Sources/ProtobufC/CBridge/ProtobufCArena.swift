@@ -9,7 +9,8 @@ import Darwin
 /// Memory for one encode: every string, array and sub-message of the protoc-c struct comes from
 /// here and is freed at once when the arena goes away, right after `protobuf_c_message_pack`.
 ///
-/// Only generated code calls these methods.
+/// Only generated code calls these methods (`@_spi(ProtobufCGenerated) import ProtobufC`).
+@_spi(ProtobufCGenerated)
 public final class ProtobufCArena {
     /// Why a value could not be encoded; turned into a ``ProtobufError`` by the caller.
     struct EncodingFailure: Error {

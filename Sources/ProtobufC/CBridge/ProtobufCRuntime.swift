@@ -1,6 +1,8 @@
 public import CProtobufC  // generated code passes protoc-c values to these helpers
 
-/// Conversions from protoc-c values to Swift values, for generated decoding code.
+/// Conversions from protoc-c values to Swift values, for generated decoding code
+/// (`@_spi(ProtobufCGenerated) import ProtobufC`).
+@_spi(ProtobufCGenerated)
 public enum ProtobufCRuntime {
     /// A C string as a Swift string; `NULL` is the empty string.
     @inlinable

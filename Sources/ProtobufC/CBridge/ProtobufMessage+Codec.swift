@@ -1,4 +1,4 @@
-public import CProtobufC  // ProtobufCBinaryData and friends appear in the bridge API for generated code
+internal import CProtobufC
 public import GRPCCore  // GRPCContiguousBytes appears in public signatures
 
 extension ProtobufMessage {

@@ -8,7 +8,7 @@
 import CProtobufC
 import PlugboardTestSupport
 import PlugboardTestV1
-import ProtobufC
+@_spi(ProtobufCGenerated) import ProtobufC  // _protobufCDescriptor: timing protobuf-c directly
 
 #if canImport(Glibc)
 import Glibc
