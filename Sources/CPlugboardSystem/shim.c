@@ -168,3 +168,22 @@ pid_t CPlugboardSystem_spawn(
     return -1;
 }
 #endif
+
+#ifdef __linux__
+#include <sys/socket.h>
+
+int CPlugboardSystem_peerCredentials(int fd, pid_t *pid, uid_t *uid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    *pid = credentials.pid;
+    *uid = credentials.uid;
+    return 0;
+}
+#else
+int CPlugboardSystem_peerCredentials(int fd, pid_t *pid, uid_t *uid) {
+    (void)fd; (void)pid; (void)uid;
+    errno = ENOSYS;
+    return -1;
+}
+#endif

@@ -13,7 +13,7 @@ extension PluginError {
             case cookieMismatch, cookieNotConfigured
             case exitedBeforeHandshake, startTimeout
             // Running and stopping (protocol §6, §9).
-            case connectionFailed, exitedUnexpectedly, shutdownTimeout, stopped
+            case connectionFailed, socketNotOwned, exitedUnexpectedly, shutdownTimeout, stopped
             // Supervision (restarts, health, quarantine).
             case unhealthy, socketRemoved, quarantined, notReady
             // Discovery and configuration (`--describe`, the host's config file).
@@ -80,6 +80,9 @@ extension PluginError {
         public static let startTimeout = Code(.startTimeout)
         /// The host could not connect to, or get an answer over, the announced socket.
         public static let connectionFailed = Code(.connectionFailed)
+        /// The process listening on the announced socket is neither the plugin nor one of its
+        /// children (or runs as another user): the host sent it nothing.
+        public static let socketNotOwned = Code(.socketNotOwned)
         /// The process ended while the host was still using it.
         public static let exitedUnexpectedly = Code(.exitedUnexpectedly)
         /// The plugin did not exit within the grace period after `Shutdown` and was killed.

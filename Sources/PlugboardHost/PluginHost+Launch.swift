@@ -68,6 +68,7 @@ public enum PluginHost {
             }
             logger.debug("plugin started", metadata: ["plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)"])
             do {
+                try await PeerCheck.verify(handshake.socketPath, child: child)  // before the transport sends a byte
                 let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath)
                 let process = PluginProcess(child: child, stderr: stderr)
                 let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]

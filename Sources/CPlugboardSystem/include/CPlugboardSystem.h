@@ -33,4 +33,8 @@ pid_t CPlugboardSystem_spawn(
     int stdoutFd, int stderrFd, int cgroupProcsFd, pid_t hostPid, int *cgroupError
 );
 
+/// The pid and uid of the process at the other end of the unix socket `fd` (SO_PEERCRED: for a
+/// connection to a listener, the process that called listen). Returns 0, or -1 with errno set.
+int CPlugboardSystem_peerCredentials(int fd, pid_t *pid, uid_t *uid);
+
 #endif

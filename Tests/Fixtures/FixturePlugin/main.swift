@@ -26,6 +26,7 @@
 //   fork-serve       starts that child, then serves
 //   setsid-daemon    starts `setsid sleep 60` (its own session, out of the process group) holding
 //                    stdout and stderr, then serves
+//   foreign-socket   handshake naming the socket in FIXTURE_FOREIGN_SOCKET, which it does not own
 //
 // In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
@@ -123,6 +124,10 @@ case "setsid-daemon":
     Misbehaviour.describeIfAsked(mode)
     Misbehaviour.startChild(["/usr/bin/setsid", "/usr/bin/sleep", "60"])
     await PluginServer.serve(logLevel: .info) { _, _ in [LoggingEcho(logger: nil)] }
+case "foreign-socket":
+    Misbehaviour.describeIfAsked(mode)
+    say("1|1|unix|\(ProcessInfo.processInfo.environment["FIXTURE_FOREIGN_SOCKET"] ?? "/nonexistent")|grpc|")
+    sleep(30)
 default:
     FileHandle.standardError.write(Data("plugboard-fixture: unknown mode \(mode)\n".utf8))
     exit(2)

@@ -1,0 +1,92 @@
+import CPlugboardSystem
+import Foundation
+import PlugboardCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Makes sure the socket a plugin's handshake names is served by that plugin: the host connects,
+/// reads the listener's credentials (SO_PEERCRED) and closes without sending a byte. The listener
+/// must run as the host's user and be the plugin process, one of its descendants, or a process
+/// in the plugin's cgroup. Only then does the transport connect.
+enum PeerCheck {
+    /// How long a socket that does not accept connections yet is retried.
+    static let connectPatience: Duration = .seconds(1)
+
+    static func verify(_ socketPath: String, child: ChildProcess) async throws(PluginError) {
+        let peer = try await Self.credentials(of: socketPath)
+        guard peer.uid != getuid() || !Self.belongs(peer.pid, to: child) else { return }
+        let command = (try? String(contentsOfFile: "/proc/\(peer.pid)/comm", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+        let whose = peer.uid != getuid() ? "user \(peer.uid), not the host's user \(getuid())" : "pid \(peer.pid) (\(command)), which is neither the plugin (pid \(child.pid)) nor one of its children"
+        throw PluginError(
+            code: .socketNotOwned,
+            message: "The plugin's handshake names the unix socket \(socketPath), but the process listening there is \(whose). The host talks only to the plugin it started and sent nothing to that socket. Fix the plugin's handshake, or find out why it points at another program's socket.",
+            pid: child.pid
+        )
+    }
+
+    /// The listener's pid and uid, read through a connection that sends nothing.
+    private static func credentials(of path: String) async throws(PluginError) -> (pid: Int32, uid: uid_t) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw PluginError(code: .socketPathInvalid, message: "The socket path \(path) is longer than a unix socket address holds.")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
+        let start = ContinuousClock.now
+        while true {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else {
+                throw PluginError(code: .connectionFailed, message: "Could not create a socket to check \(path): \(String(cString: strerror(errno))).")
+            }
+            defer { close(fd) }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            let reason = errno
+            if connected == 0 {
+                var pid: pid_t = 0
+                var uid: uid_t = 0
+                guard CPlugboardSystem_peerCredentials(fd, &pid, &uid) == 0 else {
+                    throw PluginError(code: .connectionFailed, message: "Could not read the credentials of the process listening on \(path): \(String(cString: strerror(errno))).")
+                }
+                return (pid, uid)
+            }
+            // The plugin may announce its socket a moment before it accepts connections.
+            guard [ENOENT, ECONNREFUSED, EAGAIN, EINTR].contains(reason), ContinuousClock.now - start < Self.connectPatience else {
+                throw PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake, but the host could not connect to \(path): \(String(cString: strerror(reason))). Check that the plugin listens on the socket it announces.")
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+            if Task.isCancelled { throw PluginError.stopped(reason: "the host while it was starting") }
+        }
+    }
+
+    /// Whether `pid` is the plugin, a descendant of it, or in its cgroup.
+    private static func belongs(_ pid: Int32, to child: ChildProcess) -> Bool {
+        var current = pid
+        for _ in 0..<4096 {
+            if current == child.pid { return true }
+            guard current > 1, current != getpid(), let parent = Self.parent(of: current) else { break }
+            current = parent
+        }
+        if case .success(let cgroup) = child.cgroup, let peerCgroup = Self.cgroup(of: pid), peerCgroup != "/" {
+            return cgroup.hasSuffix(peerCgroup)
+        }
+        return false
+    }
+
+    private static func parent(of pid: Int32) -> Int32? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1
+        else { return nil }
+        return Int32(fields[1])
+    }
+
+    private static func cgroup(of pid: Int32) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
+    }
+}
