@@ -38,11 +38,34 @@ extension ConfigurationParser {
         return value
     }
 
+    /// The durations a person can mean, in seconds, per key: outside them a value is a typo (or an
+    /// attack) that would trap (`.inf`, `1e300`) or make the host misbehave (a health check every
+    /// 100 ns quarantines a healthy plugin).
+    static let secondsRanges: [String: ClosedRange<Double>] = [
+        "start_timeout": 0.01...3600,
+        "failure_window": 0.1...86_400,
+        "initial_backoff": 0.001...3600,
+        "max_backoff": 0.001...3600,
+        "health_interval": 0.1...86_400,
+        "health_timeout": 0.01...600,
+        "call_deadline": 0.001...86_400,
+    ]
+
     func seconds(_ node: Node, key: String) throws(PluginError) -> Duration {
+        let range = Self.secondsRanges[key] ?? 0.001...86_400
+        let given = node.scalar?.string ?? "a collection"
         guard let value = node.float ?? node.int.map(Double.init), value > 0 else {
-            throw self.error(node, "`\(key)` must be a positive number of seconds, not \"\(node.scalar?.string ?? "a collection")\"")
+            throw self.error(node, "`\(key)` must be a positive number of seconds (\(Self.format(range))), not \"\(given)\"")
         }
-        return .milliseconds(Int64(value * 1000))
+        guard range.contains(value) else {  // false for NaN and infinities too
+            throw self.error(node, "`\(key)` must be a positive number of seconds from \(Self.format(range)), not \"\(given)\"")
+        }
+        return .milliseconds(Int64((value * 1000).rounded()))
+    }
+
+    private static func format(_ range: ClosedRange<Double>) -> String {
+        func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+        return "\(number(range.lowerBound)) to \(number(range.upperBound))"
     }
 
     func positiveInteger(_ node: Node, key: String) throws(PluginError) -> Int {

@@ -22,6 +22,11 @@ public import PlugboardHost
 ///       health_timeout: 2
 ///       call_deadline: 30              # for calls that set none
 /// ```
+///
+/// Every duration has a range (start_timeout 0.01–3600 s, failure_window 0.1–86400,
+/// initial_backoff and max_backoff 0.001–3600, health_interval 0.1–86400, health_timeout 0.01–600,
+/// call_deadline 0.001–86400); a value outside it (`.inf`, `1e300`, `0.0000001`) is an error
+/// naming the file and line, like every other mistake.
 public struct HostConfiguration: Sendable {
     /// One configured plugin.
     public struct Plugin: Sendable {

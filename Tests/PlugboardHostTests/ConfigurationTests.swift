@@ -78,6 +78,31 @@ struct ConfigurationTests {
         #expect(hint.isEmpty || error.message.contains(hint), "\(error.message)")
     }
 
+    @Test("durations no one means are errors with file and line, not traps or quarantines", arguments: [
+        ("start_timeout: 1e300", 4, "`start_timeout`", "1e300"),
+        ("start_timeout: .inf", 4, "`start_timeout`", ".inf"),
+        ("start_timeout: .nan", 4, "`start_timeout`", ".nan"),
+        ("start_timeout: 0.001", 4, "`start_timeout`", "0.01 to 3600"),
+        ("supervision:\n      health_interval: 0.0000001", 5, "`health_interval`", "0.1 to 86400"),
+        ("supervision:\n      health_interval: .inf", 5, "`health_interval`", ".inf"),
+        ("supervision:\n      health_timeout: 1e20", 5, "`health_timeout`", "1e20"),
+        ("supervision:\n      failure_window: -5", 5, "`failure_window`", "-5"),
+        ("supervision:\n      initial_backoff: 0.0000001", 5, "`initial_backoff`", "0.001 to 3600"),
+        ("supervision:\n      max_backoff: 1e300", 5, "`max_backoff`", "1e300"),
+        ("supervision:\n      call_deadline: .inf", 5, "`call_deadline`", ".inf"),
+    ])
+    func durationRanges(field: String, line: Int, key: String, hint: String) throws {
+        let (result, file) = try self.load("plugins:\n  a:\n    path: ok-plugin\n    \(field)\n")
+        guard case .failure(let error) = result else {
+            Issue.record("accepted: \(field)")
+            return
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.message.contains("\(file):\(line):"), "\(error.message)")
+        #expect(error.message.contains("\(key) must be a positive number of seconds"), "\(error.message)")
+        #expect(error.message.contains(hint), "\(error.message)")
+    }
+
     @Test("a missing optional plugin is a warning, not an error")
     func optionalMissing() throws {
         let (result, file) = try self.load("plugins:\n  gone:\n    path: missing-plugin\n    required: false\n  here:\n    path: ok-plugin\n")
