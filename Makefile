@@ -23,7 +23,7 @@ define install_packages
 	fi
 endef
 
-.PHONY: all demo deps protos check-protos go-peers test leak-check fuzz bench clean-assets
+.PHONY: all demo deps protos check-protos go-peers test example leak-check fuzz bench clean-assets
 
 # SwiftPM builds one --product per call.
 all: deps
@@ -73,6 +73,36 @@ test: check-protos go-peers all
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) leak-check
+	$(MAKE) example
+
+# Tests/ExamplePackage, a package that depends on Plugboard by path, used as the README's "Use
+# Plugboard in your package" says: it generates its own service set with the command plugin (and
+# fails if the committed code is stale), builds a plugin and two hosts, runs its tests
+# (PlugboardTesting), runs both hosts against the plugin, and has go-plugin's host load the plugin.
+# First it checks that every Swift example in README.md is a verbatim part of a file it builds.
+# It builds in its own .build folder, so its first build takes as long as Plugboard's.
+EXAMPLE := Tests/ExamplePackage
+example: go-peers
+	$(call install_packages,$(BUILD_PACKAGES) $(PROTO_PACKAGES) python3)
+	python3 $(EXAMPLE)/readme-check.py
+	$(SWIFT) package --package-path $(EXAMPLE) --allow-writing-to-package-directory generate-plugboard-code
+	@outputs="$$($(SWIFT) package --package-path $(EXAMPLE) --allow-writing-to-package-directory generate-plugboard-code --list-outputs)" || exit 1; \
+	cd $(EXAMPLE) && if [ -n "$$(git status --porcelain -- $$outputs)" ]; then \
+		git status --short -- $$outputs; \
+		echo "the example's generated code is stale: commit what generate-plugboard-code wrote"; exit 1; \
+	fi
+	$(SWIFT) build --package-path $(EXAMPLE) --build-tests
+	$(SWIFT) test --package-path $(EXAMPLE) --skip-build
+	@bin="$$($(SWIFT) build --package-path $(EXAMPLE) --show-bin-path)"; set -e; \
+	"$$bin/inventory-host" "$$bin/inventory-plugin" | tee .build/example-host.out; \
+	grep -qx "unary: 3 apple left" .build/example-host.out; \
+	grep -qx "stream: 7 pear left" .build/example-host.out; \
+	"$$bin/inventory-supervisor" "$$bin/inventory-plugin" | tee .build/example-supervisor.out; \
+	grep -qx "supervised: 12 fig left, 0 restarts" .build/example-supervisor.out; \
+	.build/go/echo-host -plugin "$$bin/inventory-plugin" -mode ping -cookie INVENTORY_PLUGIN=7d9f3c2a-inventory \
+		2>.build/example-go-host.log | tee .build/example-go-host.out; \
+	grep -q '"graceful":true' .build/example-go-host.out
+	@echo "example package: generated, built, tested, loaded by its hosts and by go-plugin's"
 
 # Encodes and decodes valid and malformed messages under valgrind; any definite or indirect leak
 # fails. valgrind 3.19 cannot read the toolchain's DWARF 5, so it runs a copy without debug info.

@@ -1,0 +1,40 @@
+public import Inventory
+public import PlugboardPlugin
+import Synchronization
+
+/// The `inventory.v1.Inventory` service: stock levels by SKU, kept in memory.
+public final class InventoryService: Inventory_V1_Inventory.SimpleServiceProtocol {
+    private let stock: Mutex<[String: Int64]>
+
+    public init(stock: [String: Int64] = [:]) {
+        self.stock = Mutex(stock)
+    }
+
+    public func restock(request: Inventory_V1_RestockRequest, context: ServerContext) async throws -> Inventory_V1_CountResponse {
+        guard !request.sku.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "A restock needs a SKU; send one in `sku`.")
+        }
+        self.stock.withLock { $0[request.sku] = request.quantity }
+        return .with { $0.sku = request.sku; $0.left = request.quantity }
+    }
+
+    public func count(request: Inventory_V1_CountRequest, context: ServerContext) async throws -> Inventory_V1_CountResponse {
+        let left = self.stock.withLock { $0[request.sku] ?? 0 }
+        return .with { $0.sku = request.sku; $0.left = left }
+    }
+
+    public func countEach(
+        request: RPCAsyncSequence<Inventory_V1_CountRequest, any Error>,
+        response: RPCWriter<Inventory_V1_CountResponse>,
+        context: ServerContext
+    ) async throws {
+        for try await item in request {
+            try await response.write(try await self.count(request: item, context: context))
+        }
+    }
+}
+
+/// The cookie and app protocol versions the inventory plugin and its hosts agree on.
+public let inventoryHandshake = HandshakeConfig(
+    magicCookieKey: "INVENTORY_PLUGIN", magicCookieValue: "7d9f3c2a-inventory", appProtocolVersions: [1]
+)

@@ -1,0 +1,11 @@
+import InventoryService
+import PlugboardPlugin
+
+@main
+struct InventoryPlugin {
+    static func main() async {
+        await PluginServer.serve(handshake: inventoryHandshake) { version, logger in
+            [InventoryService(stock: ["apple": 3])]
+        }
+    }
+}
