@@ -52,7 +52,7 @@ public struct HostConfiguration: Sendable {
 
     /// Reads and validates `path`; every problem names the file and line.
     ///
-    /// - Throws: ``PluginError`` with code `invalidConfiguration` for an unreadable file, YAML
+    /// - Throws: `PluginError` with code `invalidConfiguration` for an unreadable file, YAML
     ///   errors, unknown keys, wrong types, and missing required binaries; nothing is started.
     public static func load(path: String) throws(PluginError) -> HostConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {

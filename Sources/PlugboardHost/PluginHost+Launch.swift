@@ -22,7 +22,7 @@ public enum PluginHost {
     /// }
     /// ```
     ///
-    /// - Throws: ``PluginError`` naming the plugin and its path when it cannot be started, its
+    /// - Throws: `PluginError` naming the plugin and its path when it cannot be started, its
     ///   handshake is invalid, or it does not answer; otherwise whatever `body` throws.
     public static func withPlugin<Result: Sendable>(
         _ spec: PluginSpec,

@@ -64,7 +64,7 @@ public struct PluginServer: Service {
 
     /// Serves until stopped, then stops gracefully: in-flight calls get 1.5 s, the socket is removed.
     ///
-    /// - Throws: ``PluginError`` with code `cookieMismatch` when the host's cookie is missing or wrong
+    /// - Throws: `PluginError` with code `cookieMismatch` when the host's cookie is missing or wrong
     ///   (the process was not started by a host), or `launchFailed`/`socketPathInvalid` when it cannot
     ///   listen.
     public func run() async throws {

@@ -25,6 +25,7 @@ public import PlugboardTransport
 ///   - services: the service sets under test.
 ///   - transport: the transport both sides use.
 ///   - transportConfig: the transport's settings, as a plugin would pass them to `PluginServer`.
+///   - isolation: the actor `body` runs on; the caller's by default.
 ///   - body: the test, given a client; wrap it in a service set's generated client.
 public func withInProcessPlugin<Result: Sendable>(
     serving services: [any RegistrableRPCService],

@@ -1,4 +1,3 @@
-public import GRPCCore
 import InMemoryLogging
 public import Logging
 public import PlugboardHost
@@ -20,8 +19,9 @@ public import PlugboardHost
 /// - Parameters:
 ///   - spec: the executable and how to start it.
 ///   - logLevel: the lowest level captured.
+///   - isolation: the actor `body` runs on; the caller's by default.
 ///   - body: the test, given the running plugin and its logs so far.
-/// - Throws: ``PluginError`` when the plugin cannot be started, as ``PluginHost/withPlugin(_:logger:isolation:_:)``
+/// - Throws: `PluginError` when the plugin cannot be started, as `PluginHost.withPlugin(_:logger:isolation:_:)`
 ///   throws; otherwise what `body` throws.
 public func withTestHost<Result: Sendable>(
     plugin spec: PluginSpec,

@@ -44,6 +44,9 @@ public final class PluginSupervisor: Service, Sendable {
     let stopRequest = OnceValue<Void>()
 
     /// - Parameters:
+    ///   - spec: how the plugin is started.
+    ///   - policy: how it is restarted, health-checked and timed out.
+    ///   - logger: where the supervisor logs the plugin's events, with its `plugin.name`.
     ///   - prepare: re-applies the caller's state (rule sets, subscriptions) after each start; a
     ///     trailing closure is this one.
     ///   - whileReady: holds what must stay open for as long as an instance lives, for example a
