@@ -23,7 +23,7 @@ define install_packages
 	fi
 endef
 
-.PHONY: all demo deps protos check-protos go-peers test example leak-check fuzz bench clean-assets
+.PHONY: all demo deps protos check-protos go-peers test example leak-check fuzz bench clean-assets docs
 
 # SwiftPM builds one --product per call.
 all: deps
@@ -133,3 +133,9 @@ bench: deps
 
 clean-assets:
 	rm -rf $(ASSETS)
+
+# DocC archives (swift-docc-plugin) for the library products' modules, into
+# .build/plugins/Swift-DocC/outputs/; any DocC warning fails it.
+DOC_TARGETS := PlugboardPlugin PlugboardHost PlugboardConfig PlugboardTesting ProtobufC RateLimitServiceSet StreamServiceSet
+docs: deps
+	$(SWIFT) package generate-documentation $(addprefix --target ,$(DOC_TARGETS)) --warnings-as-errors
