@@ -79,6 +79,7 @@ public enum PluginHost {
                     )
                 }
                 await Self.stop(child, spec: spec, logger: logger)
+                await child.killTree()  // what the plugin left behind, and its cgroup
                 try? await pipes.waitForAll()
                 return result
             } catch {

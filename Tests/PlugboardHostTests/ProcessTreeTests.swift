@@ -46,7 +46,7 @@ struct ProcessTreeTests {
         }
         let took = ContinuousClock.now - start
         #expect(error?.code == .startTimeout)
-        #expect(took < .seconds(2), "the timeout was 1 s; the host gave up after \(took)")
+        #expect(took < .seconds(5), "the timeout was 1 s and the child sleeps 60 s; the host gave up after \(took)")
         let started = Self.recorded(pids) + (error?.pid.map { [$0] } ?? [])
         #expect(started.count == 2, "the plugin and its child")
         #expect(await Self.gone(started).isEmpty, "the plugin's child is killed with it")
@@ -62,7 +62,7 @@ struct ProcessTreeTests {
             (plugin.pid, ContinuousClock.now)
         }
         let took = ContinuousClock.now - stopping
-        #expect(took < .seconds(3), "the plugin exits on Shutdown; the stop took \(took)")
+        #expect(took < .seconds(5), "the plugin exits on Shutdown and its child sleeps 60 s; the stop took \(took)")
         let started = Self.recorded(pids) + [pid]
         #expect(started.count == 2, "the plugin and its child")
         #expect(await Self.gone(started).isEmpty, "the plugin's child is killed with it")
@@ -83,7 +83,7 @@ struct ProcessTreeTests {
             return (daemon, cgroup.contains("/plugboard-"))
         }
         let took = ContinuousClock.now - stopping.withLock { $0! }
-        #expect(took < .seconds(3), "the daemon holds the pipes; the stop took \(took)")
+        #expect(took < .seconds(5), "the daemon holds the pipes for 60 s; the stop took \(took)")
         let left = await Self.gone([daemon])
         if inCgroup {
             #expect(left.isEmpty, "the plugin's cgroup is killed as a whole")

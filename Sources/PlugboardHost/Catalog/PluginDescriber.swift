@@ -20,10 +20,8 @@ public enum PluginDescriber {
         async let output = child.stdout.reduce(into: [UInt8]()) { $0 += $1 }
         async let drained: Void = child.stderr.reduce(into: ()) { _, _ in }
         var termination = await child.wait(timeout: timeout)
-        if termination == nil {
-            await child.killTree()
-            termination = child.termination
-        }
+        await child.killTree()  // on a timeout the plugin itself; always whatever it left behind
+        termination = termination ?? child.termination
         let bytes = await output
         await drained
         guard termination == .exited(0) else {

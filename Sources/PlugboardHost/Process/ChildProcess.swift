@@ -31,6 +31,8 @@ final class ChildProcess: Sendable {
     let cgroup: Result<String, PluginCgroup.Unavailable>
 
     private let exit = OnceValue<PluginError.Termination>()
+    /// Set once the process is reaped and what it left behind is killed and its cgroup removed.
+    private let finished = OnceValue<Void>()
     /// Serializes signalling with reaping, so a reaped pid is never signalled.
     private let reaped = Mutex(false)
     private let group: PluginCgroup?
@@ -116,24 +118,25 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// SIGKILLs the plugin's whole tree and waits until it is reaped and its cgroup removed, even
-    /// if the task is cancelled meanwhile (a stop must not leave the kill half done).
+    /// SIGKILLs the plugin's whole tree (if it still runs) and waits until it is reaped, what it
+    /// left behind is killed and its cgroup removed, even if the task is cancelled meanwhile (a
+    /// stop must not leave the kill half done).
     func killTree() async {
         self.send(SIGKILL)
-        let exit = self.exit
-        _ = await Task { await exit.wait() }.value
+        let finished = self.finished
+        _ = await Task { await finished.wait() }.value
     }
 
     private func reap() {
         // Wait for the exit without reaping (WNOWAIT), so the process group still exists; kill
-        // what the plugin left in it and in its cgroup; then reap under the lock that `send`
-        // takes, so no signal can reach a recycled pid.
+        // what the plugin left in it; then reap under the lock that `send` takes, so no signal can
+        // reach a recycled pid. The exit is published first (callers waiting to explain a dropped
+        // connection have little time), then the cgroup is killed and removed.
         var info = siginfo_t()
         while waitid(P_PID, id_t(self.pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
         var status: Int32 = 0
         let result = self.reaped.withLock { reaped -> Int32 in
             _ = kill(-self.pid, SIGKILL)
-            self.group?.kill()
             var result: Int32
             repeat { result = waitpid(self.pid, &status, 0) } while result < 0 && errno == EINTR
             reaped = true
@@ -142,8 +145,9 @@ final class ChildProcess: Sendable {
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
         let termination: PluginError.Termination =
             result < 0 ? .exited(-1) : status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
-        self.group?.remove()  // empties within moments of the kill; before `exit`, so a host that stops next leaves none
         self.exit.set(termination)
+        self.group?.remove()  // kills what is left in it (a setsid daemon), waits for it to empty
+        self.finished.set(())
         // The pipes close when the last holder exits; one that escaped the group and the cgroup
         // (or a host without cgroups) must not hold the host's readers.
         let grace = DispatchTime.now() + .milliseconds(Int(Self.pipeGrace.wholeMilliseconds))
