@@ -69,7 +69,9 @@ public enum PluginHost {
             logger.debug("plugin started", metadata: ["plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)"])
             do {
                 try await PeerCheck.verify(handshake.socketPath, child: child)  // before the transport sends a byte
-                let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath)
+                let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath) { [socket = handshake.socketPath] pid, uid in
+                    try PeerCheck.judge(pid: pid, uid: uid, socketPath: socket, child: child)  // again on every reconnection
+                }
                 let process = PluginProcess(child: child, stderr: stderr)
                 let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]
                 let result = try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) { client in

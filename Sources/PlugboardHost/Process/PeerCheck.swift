@@ -16,10 +16,16 @@ enum PeerCheck {
 
     static func verify(_ socketPath: String, child: ChildProcess) async throws(PluginError) {
         let peer = try await Self.credentials(of: socketPath)
-        guard peer.uid != getuid() || !Self.belongs(peer.pid, to: child) else { return }
-        let command = (try? String(contentsOfFile: "/proc/\(peer.pid)/comm", encoding: .utf8))?
+        try Self.judge(pid: peer.pid, uid: peer.uid, socketPath: socketPath, child: child)
+    }
+
+    /// Accepts the listener `pid` running as `uid` if it is the plugin's, or throws `socketNotOwned`.
+    /// The lean transport calls it again on every connection it makes, reconnections included.
+    static func judge(pid: Int32, uid: uid_t, socketPath: String, child: ChildProcess) throws(PluginError) {
+        guard uid != getuid() || !Self.belongs(pid, to: child) else { return }
+        let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
-        let whose = peer.uid != getuid() ? "user \(peer.uid), not the host's user \(getuid())" : "pid \(peer.pid) (\(command)), which is neither the plugin (pid \(child.pid)) nor one of its children"
+        let whose = uid != getuid() ? "user \(uid), not the host's user \(getuid())" : "pid \(pid) (\(command)), which is neither the plugin (pid \(child.pid)) nor one of its children"
         throw PluginError(
             code: .socketNotOwned,
             message: "The plugin's handshake names the unix socket \(socketPath), but the process listening there is \(whose). The host talks only to the plugin it started and sent nothing to that socket. Fix the plugin's handshake, or find out why it points at another program's socket.",

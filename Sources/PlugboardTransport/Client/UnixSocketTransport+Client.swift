@@ -20,13 +20,20 @@ extension UnixSocketTransport {
     public let config: Config
     /// The `:authority` sent with each call. grpc-go ignores it on unix sockets.
     public let authority: String
+    /// Judges the process listening on the socket before each connection sends a byte.
+    let peerCheck: PeerCheck?
     let state: ClientState
 
     /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
-    public init(path: String, config: Config = .defaults, authority: String = "localhost") {
+    ///
+    /// - Parameter peerCheck: called with the listener's credentials (SO_PEERCRED) on every
+    ///   connection, reconnections included, before anything is written; a thrown error closes
+    ///   that connection unused and counts as a failed attempt.
+    public init(path: String, config: Config = .defaults, authority: String = "localhost", peerCheck: PeerCheck? = nil) {
       self.path = path
       self.config = config
       self.authority = authority
+      self.peerCheck = peerCheck
       self.state = ClientState()
     }
 

@@ -3,6 +3,10 @@ internal import NIOCore
 internal import NIOHTTP2
 internal import NIOPosix
 
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
 extension UnixSocketTransport.Client {
   /// Keeps one connection to the socket open until graceful shutdown or cancellation,
   /// reconnecting with backoff if it drops.
@@ -55,23 +59,56 @@ extension UnixSocketTransport.Client {
   }
 
   private func makeConnection() async throws -> (channel: any Channel, core: ConnectionCore) {
-    let config = self.config
-    let path = self.path
-    let authority = self.authority
-    let state = self.state
-    return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .connect(unixDomainSocketPath: path) { channel in
-        channel.eventLoop.makeCompletedFuture {
-          let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
-          let handler = GRPCConnectionHandler(
-            core: core,
-            role: .client(.init(authority: authority, onDraining: { state.draining(core) }))
-          )
-          let sync = channel.pipeline.syncOperations
-          try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .client, config: config))
-          try sync.addHandler(handler)
-          return (channel, core)
-        }
+    let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    guard let peerCheck = self.peerCheck else {
+      return try await bootstrap.connect(unixDomainSocketPath: self.path) { channel in
+        channel.eventLoop.makeCompletedFuture { try self.addHandlers(to: channel) }
       }
+    }
+    // Connect with nothing in the pipeline and reads off, so no byte goes either way until the
+    // peer has been judged; then add the handlers (the HTTP/2 preface goes out as they are added).
+    let channel = try await bootstrap.channelOption(.autoRead, value: false)
+      .connect(unixDomainSocketPath: self.path) { channel in channel.eventLoop.makeSucceededFuture(channel) }
+    do {
+      guard let provider = channel as? any SocketOptionProvider else {
+        throw RPCError(code: .internalError, message: "The channel to unix socket '\(self.path)' can't report its peer.")
+      }
+      let credentials: PeerCredentials = try await provider.unsafeGetSocketOption(
+        level: SocketOptionLevel(SOL_SOCKET),
+        name: SocketOptionName(SO_PEERCRED)
+      ).get()
+      try peerCheck(credentials.pid, credentials.uid)
+      let connection = try await channel.eventLoop.submit { try self.addHandlers(to: channel) }.get()
+      try await channel.setOption(.autoRead, value: true).get()
+      return connection
+    } catch {
+      channel.close(promise: nil)
+      throw error
+    }
   }
+
+  private func addHandlers(to channel: any Channel) throws -> (channel: any Channel, core: ConnectionCore) {
+    let state = self.state
+    let core = ConnectionCore(eventLoop: channel.eventLoop, config: self.config, socketPath: self.path)
+    let handler = GRPCConnectionHandler(
+      core: core,
+      role: .client(.init(authority: self.authority, onDraining: { state.draining(core) }))
+    )
+    let sync = channel.pipeline.syncOperations
+    try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .client, config: self.config))
+    try sync.addHandler(handler)
+    return (channel, core)
+  }
+}
+
+extension UnixSocketTransport.Client {
+  /// Judges the process listening on the socket, given its pid and uid; throws to refuse it.
+  public typealias PeerCheck = @Sendable (_ pid: Int32, _ uid: UInt32) throws -> Void
+}
+
+/// Linux's `struct ucred`, which the C headers hide behind _GNU_SOURCE.
+private struct PeerCredentials: Sendable {
+  var pid: Int32 = 0
+  var uid: UInt32 = 0
+  var gid: UInt32 = 0
 }

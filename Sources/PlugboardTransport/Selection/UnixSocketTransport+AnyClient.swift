@@ -28,11 +28,14 @@ extension UnixSocketTransport {
 
     /// Creates a client of `kind` for the server on `path`.
     ///
+    /// - Parameter peerCheck: for `.lean`, judges the listener before every connection sends a
+    ///   byte (see ``UnixSocketTransport/Client/init(path:config:authority:peerCheck:)``); the
+    ///   stock transport has no such hook and ignores it.
     /// - Throws: `RuntimeError` if the stock transport can't resolve the path.
-    public init(kind: TransportKind, path: String, config: Config = .defaults) throws {
+    public init(kind: TransportKind, path: String, config: Config = .defaults, peerCheck: Client.PeerCheck? = nil) throws {
       switch kind {
       case .lean:
-        self.wrapped = .lean(Client(path: path, config: config))
+        self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck))
       case .stock:
         do {
           self.wrapped = .stock(
