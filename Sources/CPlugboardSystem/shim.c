@@ -187,3 +187,19 @@ int CPlugboardSystem_peerCredentials(int fd, pid_t *pid, uid_t *uid) {
     return -1;
 }
 #endif
+
+#ifdef __linux__
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+int CPlugboardSystem_pidfdOpen(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);  // pidfds are always close-on-exec
+}
+#else
+int CPlugboardSystem_pidfdOpen(pid_t pid) {
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+}
+#endif

@@ -23,4 +23,9 @@ package enum PluginEnvironment {
     /// Set by Go hosts that want yamux broker multiplexing. If it is set at all, the plugin adds the 7th
     /// handshake field; Plugboard plugins answer `false` because Plugboard has no yamux.
     package static let multiplexGRPC = "PLUGIN_MULTIPLEX_GRPC"
+
+    /// Set by Plugboard hosts (not by go-plugin): the host's pid, so a plugin started through a
+    /// wrapper (`sh -c`, which outlives the host) still notices the host's death. Plugins trust it
+    /// only when that process is one of their ancestors.
+    package static let hostPID = "PLUGBOARD_HOST_PID"
 }

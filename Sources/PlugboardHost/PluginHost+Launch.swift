@@ -93,13 +93,15 @@ public enum PluginHost {
         }
     }
 
-    /// The host's environment, then the handshake variables, the socket directory, and the spec's own.
+    /// The host's environment, then the handshake variables, the socket directory, the spec's own,
+    /// and the host's pid (so a plugin behind a wrapper such as `sh -c` can watch the host itself).
     private static func environment(for spec: PluginSpec, directory: PrivateDirectory) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: PluginEnvironment.multiplexGRPC)  // never offered
         environment.merge(spec.handshake.hostEnvironment) { $1 }
         environment[PluginEnvironment.unixSocketDirectory] = directory.path
         environment.merge(spec.environment) { $1 }
+        environment[PluginEnvironment.hostPID] = String(getpid())
         return environment
     }
 

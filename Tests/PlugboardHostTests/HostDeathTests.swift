@@ -64,6 +64,61 @@ struct HostDeathTests {
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins) }
         #expect(left.isEmpty, "plugins still running 1 s after the host's SIGKILL: \(left)")
     }
+
+    @Test("a plugin behind a wrapper that outlives the host (sh -c under sh -c) ends within 1 s of the host's SIGKILL")
+    func pluginBehindWrapperExitsWithHost() async throws {
+        let scratch = ScratchFolder("plugboard-wrapped")
+        defer { withExtendedLifetime(scratch) {} }
+        let config = scratch.url.appendingPathComponent("plugboard.yaml").path
+        // The outer shell is the host's child and dies with it (PR_SET_PDEATHSIG); the inner one
+        // is not, and stays the plugin's parent: only PLUGBOARD_HOST_PID tells the plugin its
+        // host is gone. `; true` keeps each shell from exec'ing; "$@" passes on --describe.
+        let arguments = ["-c", #"/bin/sh -c '"$0" echo "$@"; true' "$0" "$@"; true"#, TestEnvironment.fixturePath]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let yaml = "plugins:\n  wrapped:\n    path: /bin/sh\n    arguments: \(String(decoding: try encoder.encode(arguments), as: UTF8.self))\n"
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
+        host.arguments = ["run", "--config", config]
+        let stdout = Pipe()
+        host.standardOutput = stdout
+        host.standardError = FileHandle.nullDevice
+        try host.run()
+        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("serving;") }, from: host) }
+        try #require(output.contains("serving;"), "plugboard run stopped before serving: \(output)")
+        let outer = ProcessTable.children(of: host.processIdentifier)
+        let inner = outer.flatMap(ProcessTable.children(of:))
+        let plugins = inner.flatMap(ProcessTable.children(of:))
+        try #require(outer.count == 1 && inner.count == 1 && plugins.count == 1, "host → sh → sh → plugin: \(outer) \(inner) \(plugins)")
+
+        let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins + inner) }
+        #expect(left.isEmpty, "the plugin (or its wrapper) still runs 1 s after the host's SIGKILL: \(left)")
+    }
+
+    @Test("a PLUGBOARD_HOST_PID that is not an ancestor is ignored")
+    func hostPIDOfAStranger() async throws {
+        // A go-plugin-style shell host (no PLUGBOARD_HOST_PID of its own) passes the pid of a
+        // `sleep` it started beside the plugin; the sleep's death must not stop the plugin.
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "/bin/sh")
+        host.arguments = ["-c", #"sleep 30 & PLUGBOARD_HOST_PID=$! "$0" & echo $!; wait"#, TestEnvironment.fixturePath]
+        host.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+        let stdout = Pipe()
+        host.standardOutput = stdout
+        host.standardError = FileHandle.nullDevice
+        try host.run()
+        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.filter { $0 == "\n" }.count >= 2 }, from: host) }
+        let lines = output.split(separator: "\n").map(String.init)
+        try #require(lines.count >= 2, "the plugin stopped before its handshake: \(output)")
+        let pid = try #require(Int32(lines[0]))
+        let stranger = try #require(ProcessTable.children(of: host.processIdentifier).first { $0 != pid })
+        kill(stranger, SIGKILL)
+        try await Task.sleep(for: .milliseconds(600))  // proving an absence: longer than the 250 ms poll
+        #expect(ProcessTable.isRunning(pid), "the plugin stopped when a process that is not its host died")
+        let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: [pid]) }
+        #expect(left.isEmpty)
+    }
 }
 
 /// Reads `/proc` for the tests that check the process table.

@@ -37,4 +37,9 @@ pid_t CPlugboardSystem_spawn(
 /// connection to a listener, the process that called listen). Returns 0, or -1 with errno set.
 int CPlugboardSystem_peerCredentials(int fd, pid_t *pid, uid_t *uid);
 
+/// A pidfd for `pid` (pidfd_open, Linux 5.3): it becomes readable when that process exits, and
+/// keeps naming it even if the pid is reused. Returns the descriptor (close-on-exec), or -1 with
+/// errno set (ENOSYS where the kernel lacks it, ESRCH when the process is gone).
+int CPlugboardSystem_pidfdOpen(pid_t pid);
+
 #endif
