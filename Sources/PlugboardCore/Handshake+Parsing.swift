@@ -31,7 +31,7 @@ extension Handshake {
         }
         guard fields.count <= 7 else {
             throw problem.error(
-                .invalidMultiplexField,
+                .invalidHandshake,
                 expected: "at most 7 |-separated fields",
                 came: "found \(fields.count) in",
                 fix: "Check that the socket path contains no `|` and that nothing else is appended to the line."

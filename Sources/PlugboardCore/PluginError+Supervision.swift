@@ -46,6 +46,8 @@ extension PluginError {
             stderrTail: last.stderrTail,
             cause: last
         )
+        error.pluginName = last.pluginName
+        error.executablePath = last.executablePath
         error.pid = last.pid
         return error
     }

@@ -88,7 +88,7 @@ struct HandshakeParsingTests {
             line: "1|5|unix|/tmp/p|grpc|\(String(repeating: "A", count: 60))", code: .invalidServerCertificate,
             mentions: "not a DER"),
         Malformed(line: "1|5|unix|/tmp/p|grpc||maybe", code: .invalidMultiplexField, mentions: "\"maybe\""),
-        Malformed(line: "1|5|unix|/tmp/p|grpc||true|x", code: .invalidMultiplexField, mentions: "found 8"),
+        Malformed(line: "1|5|unix|/tmp/p|grpc||true|x", code: .invalidHandshake, mentions: "found 8"),
     ]
 
     @Test("rejects malformed lines with a distinct code", arguments: Self.malformed)

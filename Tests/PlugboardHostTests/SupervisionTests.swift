@@ -153,6 +153,7 @@ struct SupervisionTests {
             #expect(events.events.compactMap(\.failure).count == 3)
             guard case .quarantined(let error) = quarantine.first else { return }
             #expect(error.code == .quarantined && error.message.contains("3 times"))
+            #expect("\(error)".contains("quarantined: plugin \"\(supervisor.spec.name)\" (\(supervisor.spec.path)"), "the error names the plugin: \(error)")
             #expect(error.termination == .exited(70))
             #expect(error.stderrTail.contains { $0.contains("simulated crash") })
             #expect(supervisor.state == .quarantined)

@@ -32,6 +32,8 @@ extension PluginSupervisor {
                 let stopped = await self.stopRequested(within: delay)
                 action = stopped ? machine.stopRequested() : machine.backoffElapsed()
             case .quarantine(let error):
+                // The failures behind it may not say which plugin this is (a health check's, say).
+                let error = error.withContext(pluginName: self.spec.name, executablePath: self.spec.path)
                 self.emit(.quarantined(error))
                 self.gate.close(error)
                 _ = await self.stopRequest.wait()
