@@ -59,10 +59,12 @@ final class ClientState: Sendable {
 
   /// The connection `core` can't take new streams (GOAWAY, or it closed).
   func draining(_ core: ConnectionCore) {
-    let error = RPCError(
-      code: .unavailable,
-      message: "The connection to unix socket '\(core.socketPath)' is closing; retry the call."
-    )
+    let error =
+      core.protocolViolation.map { RPCError(code: .unavailable, message: "\($0)", cause: $0) }
+      ?? RPCError(
+        code: .unavailable,
+        message: "The connection to unix socket '\(core.socketPath)' is closing; retry the call."
+      )
     let waiters = self.state.withLock { state -> [Waiter] in
       guard state.core === core else { return [] }
       return state.machine.disconnected(error)

@@ -22,14 +22,17 @@ extension UnixSocketTransport.Client {
         } onCancel: {
           connection.channel.close(promise: nil)
         }
+        // A peer that broke HTTP/2 is retried like any dropped connection, but calls that don't
+        // wait for ready fail meanwhile with what it did, not with a generic "closed".
         self.state.disconnected(
-          RPCError(
-            code: .unavailable,
-            message: """
-              The connection to unix socket '\(self.path)' closed; check that the server process \
-              is still running.
-              """
-          )
+          connection.core.protocolViolation.map { RPCError(code: .unavailable, message: "\($0)", cause: $0) }
+            ?? RPCError(
+              code: .unavailable,
+              message: """
+                The connection to unix socket '\(self.path)' closed; check that the server process \
+                is still running.
+                """
+            )
         )
         try Task.checkCancellation()
       } catch is CancellationError {
@@ -95,7 +98,7 @@ extension UnixSocketTransport.Client {
       role: .client(.init(authority: self.authority, onDraining: { state.draining(core) }))
     )
     let sync = channel.pipeline.syncOperations
-    try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .client, config: self.config))
+    try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .client, config: self.config, watch: core.errorWatch))
     try sync.addHandler(handler)
     return (channel, core)
   }

@@ -24,6 +24,16 @@ final class ConnectionCore: @unchecked Sendable {
 
   /// The connection's handler; event-loop-only, `nil` once the channel is gone.
   nonisolated(unsafe) var handler: GRPCConnectionHandler?
+  /// Told by NIOHTTP2Handler of each GOAWAY it writes; event loop only.
+  let errorWatch = ConnectionErrorWatch()
+  /// Set (on the event loop, before the channel closes) when the peer broke HTTP/2.
+  private let violation = Mutex<HTTP2ProtocolViolation?>(nil)
+
+  /// Why the connection was closed, if the peer broke HTTP/2; readable from any thread.
+  var protocolViolation: HTTP2ProtocolViolation? {
+    get { self.violation.withLock { $0 } }
+    set { self.violation.withLock { $0 = newValue } }
+  }
 
   init(eventLoop: any EventLoop, config: UnixSocketTransport.Config, socketPath: String) {
     self.eventLoop = eventLoop

@@ -45,6 +45,7 @@ extension GRPCConnectionHandler {
     guard let stream = self.streams[streamID] else { return }
     stream.receivedEnd = true
     stream.sentEnd = true
+    stream.resetByPeer = true
     switch self.role {
     case .server:
       let error = RPCError(code: .cancelled, message: "The client cancelled the RPC (RST_STREAM \(code)).")
@@ -104,16 +105,26 @@ extension GRPCConnectionHandler {
 
   /// The connection closed under `stream`.
   func connectionLost(_ stream: StreamCore) {
-    let message = """
-      The connection to unix socket '\(self.core.socketPath)' closed before the RPC finished; \
-      check that the peer process is still running.
-      """
+    let error: RPCError
+    if let violation = self.core.protocolViolation {
+      error = RPCError(code: .unavailable, message: "\(violation)", cause: violation)
+    } else {
+      let message = """
+        The connection to unix socket '\(self.core.socketPath)' closed before the RPC finished; \
+        check that the peer process is still running.
+        """
+      error = RPCError(code: .unavailable, message: message)
+    }
     switch self.role {
     case .server:
-      stream.terminate(RPCError(code: .unavailable, message: message), dropBufferedParts: true)
+      stream.terminate(error, dropBufferedParts: true)
+    case .client where self.core.protocolViolation != nil && !stream.deliveredStatus:
+      // Thrown, not a status, so the caller gets the violation as the error's cause.
+      stream.deliveredStatus = true
+      stream.terminate(error, dropBufferedParts: false)
     case .client:
-      self.deliverStatus(Status(code: .unavailable, message: message), metadata: [:], to: stream)
-      stream.closeOutbound(RPCError(code: .unavailable, message: message))
+      self.deliverStatus(Status(code: .unavailable, message: error.message), metadata: [:], to: stream)
+      stream.closeOutbound(error)
     }
   }
 }

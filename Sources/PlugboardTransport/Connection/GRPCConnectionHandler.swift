@@ -104,17 +104,61 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
     if let closed = event as? StreamClosedEvent, let stream = self.streams.removeValue(forKey: closed.streamID) {
-      self.streamClosed(stream, reason: closed.reason)
+      if closed.reason == .flowControlError, !stream.resetByPeer {
+        // NIOHTTP2Handler reset the stream: the peer sent more DATA than the stream's window.
+        // A peer that ignores flow control would go on filling the connection window with
+        // frames we drop, so the whole connection goes, and its calls say why.
+        self.peerBrokeProtocol(
+          HTTP2ProtocolViolation(
+            reason: "it sent DATA beyond the flow-control window of stream \(Int(closed.streamID))",
+            goAwayCode: .flowControlError
+          ),
+          goAway: .flowControlError,
+          context: context
+        )
+      }
+      if self.core.protocolViolation != nil {
+        self.connectionLost(stream)
+      } else {
+        self.streamClosed(stream, reason: closed.reason)
+      }
       self.closeIfDrained()
     }
     context.fireUserInboundEventTriggered(event)
   }
 
+  /// The peer broke HTTP/2: GOAWAY `goAway` (nil when NIOHTTP2Handler already sent one), then
+  /// close. Every open call fails with UNAVAILABLE whose cause is `violation` (`connectionLost`).
+  private func peerBrokeProtocol(
+    _ violation: HTTP2ProtocolViolation,
+    goAway: HTTP2ErrorCode?,
+    context: ChannelHandlerContext
+  ) {
+    if self.core.protocolViolation == nil { self.core.protocolViolation = violation }
+    if let goAway {
+      let lastStreamID = self.isClient ? HTTP2StreamID.rootStream : self.lastPeerStreamID
+      self.write(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: goAway, opaqueData: nil)))
+      _ = self.core.errorWatch.takeConnectionError()  // our own
+    }
+    self.needsFlush = false
+    context.flush()  // the GOAWAY first, if the socket takes it
+    context.close(promise: nil)
+  }
+
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    // Stream errors were already answered with RST_STREAM by NIOHTTP2Handler. Connection
-    // errors were answered with GOAWAY: close, so a misbehaving peer can't keep the socket.
+    // NIOHTTP2Handler answers a stream error with RST_STREAM and a connection error with GOAWAY,
+    // then reports it here; only the GOAWAY tells them apart. After a connection error it keeps
+    // the channel open and buffers (and answers) whatever the peer sends next, so close it: a
+    // misbehaving peer must not keep the socket, nor grow our memory.
+    if let code = self.core.errorWatch.takeConnectionError() {
+      self.peerBrokeProtocol(HTTP2ProtocolViolation(error: error, goAwayCode: code), goAway: nil, context: context)
+      return
+    }
     let name = String(describing: type(of: error))
     if !(error is any NIOHTTP2Error) || name.hasPrefix("Excessive") || name == "BadClientMagic" {
+      if error is any NIOHTTP2Error, self.core.protocolViolation == nil {
+        self.core.protocolViolation = HTTP2ProtocolViolation(error: error, goAwayCode: .enhanceYourCalm)
+      }
       context.close(promise: nil)
     }
   }

@@ -13,9 +13,14 @@ extension NIOHTTP2Handler {
   /// PING is answered and only a real flood closes the connection. The buffered-control-frame
   /// cap (frames we owe the peer but can't send, e.g. PING ACKs to a peer that doesn't read)
   /// stays at 10,000.
+  ///
+  /// `watch` learns of each connection-error GOAWAY the handler writes, so the connection can be
+  /// closed (swift-nio-http2 answers a connection error with GOAWAY but leaves the channel open,
+  /// and keeps buffering what the peer sends).
   static func plugboard(
     mode: ParserMode,
-    config: UnixSocketTransport.Config
+    config: UnixSocketTransport.Config,
+    watch: ConnectionErrorWatch
   ) -> NIOHTTP2Handler {
     let limit = max(config.maxControlFramesPerSecond, 1)
     var connection = NIOHTTP2Handler.ConnectionConfiguration()
@@ -43,6 +48,7 @@ extension NIOHTTP2Handler {
 
     return NIOHTTP2Handler(
       mode: mode,
+      frameDelegate: watch,
       connectionConfiguration: connection,
       streamConfiguration: stream
     )

@@ -22,7 +22,7 @@ struct AcceptedConnection: Sendable {
       role: .server(.init(methods: methods, onStream: continuation))
     )
     let sync = channel.pipeline.syncOperations
-    try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config))
+    try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))
     try sync.addHandler(handler)
     return AcceptedConnection(channel: channel, core: core, streams: streams)
   }
