@@ -13,7 +13,7 @@ extension PluginError {
             case cookieMismatch, cookieNotConfigured
             case exitedBeforeHandshake, startTimeout
             // Running and stopping (protocol §6, §9).
-            case connectionFailed, socketNotOwned, exitedUnexpectedly, shutdownTimeout, stopped
+            case connectionFailed, socketNotOwned, protocolViolation, exitedUnexpectedly, shutdownTimeout, stopped
             // Supervision (restarts, health, quarantine).
             case unhealthy, socketRemoved, quarantined, notReady
             // Discovery and configuration (`--describe`, the host's config file).
@@ -83,6 +83,9 @@ extension PluginError {
         /// The process listening on the announced socket is neither the plugin nor one of its
         /// children (or runs as another user): the host sent it nothing.
         public static let socketNotOwned = Code(.socketNotOwned)
+        /// The plugin broke the HTTP/2 protocol on its connection (bytes that are not HTTP/2, DATA
+        /// beyond its flow-control window, a flood of frames): the host closed the connection at once.
+        public static let protocolViolation = Code(.protocolViolation)
         /// The process ended while the host was still using it.
         public static let exitedUnexpectedly = Code(.exitedUnexpectedly)
         /// The plugin did not exit within the grace period after `Shutdown` and was killed.

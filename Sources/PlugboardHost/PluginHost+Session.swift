@@ -22,6 +22,8 @@ extension PluginHost {
     ) async throws -> Result {
         do {
             _ = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "plugin" }, options: .deadline(.seconds(10)))
+        } catch let error as RPCError where error.cause is HTTP2ProtocolViolation {
+            throw PluginError.protocolViolation(error.cause as! HTTP2ProtocolViolation, socketPath: handshake.socketPath)
         } catch {
             throw PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake but its health check on \(handshake.socketPath) failed: \(error). Check the plugin's log above.", cause: error)
         }
@@ -82,6 +84,17 @@ extension PluginHost {
         if await child.wait(timeout: .seconds(1)) != nil { return }
         logger.warning("plugin ignored SIGTERM; sending SIGKILL")
         await child.killTree()
+    }
+}
+
+extension PluginError {
+    /// The plugin broke HTTP/2 on its connection (the transport closed it): says what it did.
+    static func protocolViolation(_ violation: HTTP2ProtocolViolation, socketPath: String) -> PluginError {
+        PluginError(
+            code: .protocolViolation,
+            message: "the plugin broke the HTTP/2 protocol: \(violation.reason); the host closed its connection on \(socketPath) (GOAWAY \(violation.goAwayCode)).",
+            cause: violation
+        )
     }
 }
 

@@ -1,6 +1,7 @@
 import GoPluginProtos
 import GRPCCore
 import PlugboardCore
+import PlugboardTransport
 
 #if canImport(Glibc)
 import Glibc
@@ -121,6 +122,9 @@ extension PluginSupervisor {
             do {
                 _ = try await health.check(.with { $0.service = "plugin" }, options: .deadline(self.policy.healthTimeout))
                 failuresInARow = 0
+            } catch let error as RPCError where error.cause is HTTP2ProtocolViolation {
+                // Not a slow plugin: a broken one, whose connection the transport already closed.
+                return .protocolViolation(error.cause as! HTTP2ProtocolViolation, socketPath: plugin.socketPath)
             } catch {
                 if Task.isCancelled { return nil }
                 failuresInARow += 1

@@ -27,6 +27,9 @@
 //   setsid-daemon    starts `setsid sleep 60` (its own session, out of the process group) holding
 //                    stdout and stderr, then serves
 //   foreign-socket   handshake naming the socket in FIXTURE_FOREIGN_SOCKET, which it does not own
+//   http2-garbage    handshake naming its own socket, then random bytes to every connection
+//   http2-flood      on every connection: a real SETTINGS preface, response HEADERS on the host's
+//                    first stream, then DATA frames on it without end, ignoring flow control
 //
 // In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
@@ -128,6 +131,9 @@ case "foreign-socket":
     Misbehaviour.describeIfAsked(mode)
     say("1|1|unix|\(ProcessInfo.processInfo.environment["FIXTURE_FOREIGN_SOCKET"] ?? "/nonexistent")|grpc|")
     sleep(30)
+case "http2-garbage", "http2-flood":
+    Misbehaviour.describeIfAsked(mode)
+    HTTP2Attack.run(mode, socketDirectory: socketDirectory)
 default:
     FileHandle.standardError.write(Data("plugboard-fixture: unknown mode \(mode)\n".utf8))
     exit(2)
