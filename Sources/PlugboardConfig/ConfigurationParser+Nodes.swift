@@ -1,5 +1,11 @@
+import Foundation
 import PlugboardCore
+import PlugboardHost
 import Yams
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Typed reads of YAML nodes, each failing with the file and line of the node.
 extension ConfigurationParser {
@@ -104,5 +110,49 @@ extension ConfigurationParser {
             }
         }
         return row[b.count]
+    }
+}
+
+/// What `run` would fail at: the kernel refuses to exec a program (E2BIG) when one argument or
+/// environment entry is over MAX_ARG_STRLEN, or all of them together over ARG_MAX.
+extension ConfigurationParser {
+    /// Linux's MAX_ARG_STRLEN: 32 pages of 4 KiB, the string's NUL included.
+    static let maximumExecString = 128 * 1024
+
+    /// The kernel's total for arguments and environment (a quarter of the stack limit, 2 MiB at
+    /// the usual 8 MiB), less 16 KiB for what the host adds (handshake variables, socket directory).
+    static var maximumExecTotal: Int {
+        let limit = sysconf(Int32(_SC_ARG_MAX))
+        return (limit > 0 ? limit : 2 * 1024 * 1024) - 16 * 1024
+    }
+
+    func checkExecSizes(_ spec: PluginSpec, fields: [(Node, Node)], plugin name: String) throws(PluginError) {
+        let argumentsNode = self.value(fields, "arguments")
+        let environmentNode = self.value(fields, "environment")
+        if case .sequence(let items)? = argumentsNode {
+            for (index, item) in items.enumerated() {
+                let bytes = (item.scalar?.string.utf8.count ?? 0) + 1
+                guard bytes <= Self.maximumExecString else {
+                    throw self.error(item, "plugin \"\(name)\": argument \(index + 1) is \(bytes - 1) bytes; the kernel refuses to start a program with an argument or environment entry over 128 KiB (E2BIG), so every start would fail")
+                }
+            }
+        }
+        if case .mapping(let pairs)? = environmentNode {
+            for (key, value) in pairs {
+                let bytes = (key.scalar?.string.utf8.count ?? 0) + 1 + (value.scalar?.string.utf8.count ?? 0) + 1
+                guard bytes <= Self.maximumExecString else {
+                    throw self.error(value, "plugin \"\(name)\": the environment entry \(key.scalar?.string ?? "?")=… is \(bytes - 1) bytes; the kernel refuses to start a program with an argument or environment entry over 128 KiB (E2BIG), so every start would fail")
+                }
+            }
+        }
+        // The host passes its own environment on, under the spec's entries.
+        let environment = ProcessInfo.processInfo.environment.merging(spec.environment) { $1 }
+        let pointer = MemoryLayout<UnsafePointer<CChar>>.size
+        let arguments = ([spec.path] + spec.arguments).reduce(0) { $0 + $1.utf8.count + 1 + pointer }
+        let entries = environment.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 + pointer }
+        guard arguments + entries <= Self.maximumExecTotal else {
+            let node = entries > arguments ? environmentNode : argumentsNode
+            throw self.error(node ?? fields.first?.0, "plugin \"\(name)\": its arguments and environment (with the host's own, which plugins inherit) take \(arguments + entries) bytes, over the \(Self.maximumExecTotal) the kernel allows a program to start with (ARG_MAX, less what the host adds), so every start would fail with E2BIG")
+        }
     }
 }

@@ -16,6 +16,14 @@ struct ConfigurationParser {
     ]
 
     func parse() throws(PluginError) -> HostConfiguration {
+        do {
+            try AliasBudget.check(self.text)
+        } catch {
+            throw PluginError(
+                code: .invalidConfiguration,
+                message: "\(self.file):\(error.line): the alias *\(error.alias) takes the document past \(AliasBudget.maximumNodes) nodes once its aliases are expanded; a configuration needs far fewer, so it is refused unread. Write the values out, or alias less deeply. Nothing was started."
+            )
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: self.text) else { return HostConfiguration(plugins: [], warnings: []) }
@@ -38,8 +46,10 @@ struct ConfigurationParser {
             let rawPath = try self.string(pathNode, what: "`path`")
             let path = rawPath.hasPrefix("/") ? rawPath : URL(fileURLWithPath: self.directory).appendingPathComponent(rawPath).standardizedFileURL.path
             let required = try self.value(fields, "required").map { node throws(PluginError) in try self.bool(node, what: "`required`") } ?? true
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                let problem = "plugin \"\(name)\": no executable file at \(path)"
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            guard exists, !isDirectory.boolValue, FileManager.default.isExecutableFile(atPath: path) else {
+                let problem = "plugin \"\(name)\": " + (isDirectory.boolValue ? "\(path) is a directory, not an executable file" : "no executable file at \(path)")
                 if required { throw self.error(pathNode, problem + "; build it (`make`) or fix `path`") }
                 warnings.append("\(self.file):\(self.line(pathNode)): \(problem); the optional plugin is skipped")
                 continue
@@ -47,6 +57,7 @@ struct ConfigurationParser {
             var spec = PluginSpec(path: path, name: name)
             if let node = self.value(fields, "arguments") { spec.arguments = try self.strings(node, what: "`arguments`") }
             if let node = self.value(fields, "environment") { spec.environment = try self.stringMap(node, what: "`environment`") }
+            try self.checkExecSizes(spec, fields: fields, plugin: name)
             if let node = self.value(fields, "start_timeout") { spec.startTimeout = try self.seconds(node, key: "start_timeout") }
             if let node = self.value(fields, "sha256") {
                 let hash = try self.string(node, what: "`sha256`").lowercased()
@@ -54,6 +65,12 @@ struct ConfigurationParser {
                     throw self.error(node, "`sha256` must be 64 hexadecimal digits (the output of `sha256sum`), not \"\(hash)\"")
                 }
                 spec.sha256 = hash
+                do {
+                    try Checksum.verify(spec, expected: hash)
+                } catch {
+                    let message = error.message.hasSuffix(".") ? String(error.message.dropLast()) : error.message
+                    throw self.error(node, "plugin \"\(name)\": \(message)")
+                }
             }
             let policy = try self.value(fields, "supervision").map { node throws(PluginError) in try self.policy(node, plugin: name) } ?? .standard
             plugins.append(HostConfiguration.Plugin(spec: spec, required: required, policy: policy, line: self.line(key)))

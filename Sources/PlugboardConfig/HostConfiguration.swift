@@ -26,7 +26,10 @@ public import PlugboardHost
 /// Every duration has a range (start_timeout 0.01–3600 s, failure_window 0.1–86400,
 /// initial_backoff and max_backoff 0.001–3600, health_interval 0.1–86400, health_timeout 0.01–600,
 /// call_deadline 0.001–86400); a value outside it (`.inf`, `1e300`, `0.0000001`) is an error
-/// naming the file and line, like every other mistake.
+/// naming the file and line, like every other mistake. So are a `path` that is a directory, a
+/// `sha256` the file does not have (checked again before every start), an argument or environment
+/// entry over 128 KiB or all of them over ARG_MAX (exec would fail with E2BIG), and a document
+/// whose aliases expand to over 100,000 nodes (an alias bomb, refused before it is expanded).
 public struct HostConfiguration: Sendable {
     /// One configured plugin.
     public struct Plugin: Sendable {
@@ -53,7 +56,8 @@ public struct HostConfiguration: Sendable {
     /// Reads and validates `path`; every problem names the file and line.
     ///
     /// - Throws: `PluginError` with code `invalidConfiguration` for an unreadable file, YAML
-    ///   errors, unknown keys, wrong types, and missing required binaries; nothing is started.
+    ///   errors, alias bombs, unknown keys, wrong types, values out of range, missing required
+    ///   binaries and checksum mismatches; nothing is started.
     public static func load(path: String) throws(PluginError) -> HostConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PluginError(code: .invalidConfiguration, message: "Cannot read the configuration file \(path). Check the path given to --config.")

@@ -18,6 +18,9 @@ struct ConfigurationTests {
         return (Result { () throws(PluginError) in try HostConfiguration.load(path: file) }, file)
     }
 
+    /// The SHA-256 of `ok-plugin` ("#!/bin/sh\n").
+    static let okPluginSHA256 = "a8076d3d28d21e02012b20eaf7dbf75409a6277134439025f282e368e3305abf"
+
     @Test("a valid file gives specs with every field")
     func valid() throws {
         let (result, file) = try self.load("""
@@ -28,7 +31,7 @@ struct ConfigurationTests {
                 environment: { MODE: fast }
                 required: true
                 start_timeout: 2.5
-                sha256: \(String(repeating: "ab", count: 32))
+                sha256: \(Self.okPluginSHA256)
                 supervision:
                   max_failures: 3
                   failure_window: 30
@@ -44,7 +47,7 @@ struct ConfigurationTests {
         #expect(plugin.spec.path == URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("ok-plugin").path)
         #expect(plugin.spec.arguments == ["--verbose"] && plugin.spec.environment == ["MODE": "fast"])
         #expect(plugin.spec.startTimeout == .milliseconds(2500))
-        #expect(plugin.spec.sha256 == String(repeating: "ab", count: 32))
+        #expect(plugin.spec.sha256 == Self.okPluginSHA256)
         #expect(plugin.line == 2)
         let policy = plugin.policy
         #expect(policy.maximumFailures == 3 && policy.failureWindow == .seconds(30))
@@ -65,6 +68,8 @@ struct ConfigurationTests {
         ("plugins:\n  a:\n    path: ok-plugin\n    supervision:\n      max_failure: 3\n", 5, "unknown key `max_failure`", "did you mean `max_failures`"),
         ("plugins:\n  a:\n    path: ok-plugin\n    supervision:\n      max_failures: 0\n", 5, "`max_failures` must be a whole number above 0", "0"),
         ("plugins:\n  a:\n    path: ok-plugin\n    supervision: { initial_backoff: 5, max_backoff: 1 }\n", 4, "is longer than `max_backoff`", ""),
+        ("plugins:\n  a:\n    path: .\n", 3, "is a directory, not an executable file", "fix `path`"),
+        ("plugins:\n  a:\n    path: ok-plugin\n    sha256: \(String(repeating: "ab", count: 32))\n", 4, "Expected the executable's SHA-256 to be abab", "update `sha256`"),
     ])
     func mistakes(yaml: String, line: Int, problem: String, hint: String) throws {
         let (result, file) = try self.load(yaml)
@@ -101,6 +106,55 @@ struct ConfigurationTests {
         #expect(error.message.contains("\(file):\(line):"), "\(error.message)")
         #expect(error.message.contains("\(key) must be a positive number of seconds"), "\(error.message)")
         #expect(error.message.contains(hint), "\(error.message)")
+    }
+
+    @Test("an alias bomb (10 levels of 1,000 aliases in 36 KB) is refused at once with file and line, not expanded")
+    func aliasBomb() throws {
+        var yaml = "plugins:\n  a:\n    path: ok-plugin\n    arguments:\n      - &a0 \"lol\"\n"
+        for level in 1..<10 {
+            yaml += "      - &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 1000).joined(separator: ",") + "]\n"
+        }
+        let started = ContinuousClock.now
+        let (result, file) = try self.load(yaml)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        guard case .failure(let error) = result else {
+            Issue.record("accepted an alias bomb")
+            return
+        }
+        #expect(error.message.contains("\(file):7: the alias *a1 takes the document past 100000 nodes"), "\(error.message)")
+    }
+
+    @Test("aliases as mapping keys, which Yams hashes once per path, are counted too")
+    func aliasKeyBomb() throws {
+        var yaml = "plugins:\n  a:\n    path: ok-plugin\n    environment:\n      k0: &m0 {a: 1, b: 2}\n"
+        for level in 1..<30 { yaml += "      k\(level): &m\(level) {? *m\(level - 1) : 1, ? [*m\(level - 1)] : 2}\n" }
+        let (result, file) = try self.load(yaml)
+        guard case .failure(let error) = result else {
+            Issue.record("accepted an alias bomb")
+            return
+        }
+        #expect(error.message.contains("\(file):18: the alias *m12"), "\(error.message)")
+    }
+
+    @Test("a few aliases, as people use them, are fine")
+    func aliasesInModeration() throws {
+        let (result, _) = try self.load("plugins:\n  a:\n    path: ok-plugin\n    environment: &env { MODE: fast }\n  b:\n    path: ok-plugin\n    environment: *env\n")
+        #expect(try result.get().plugins.map(\.spec.environment) == [["MODE": "fast"], ["MODE": "fast"]])
+    }
+
+    @Test("arguments and environments that exec would refuse (E2BIG) are errors with file and line", arguments: [
+        ("environment:\n      BIG: \"\(String(repeating: "x", count: 200 * 1024))\"", 5, "the environment entry BIG=… is 204804 bytes"),
+        ("arguments: [\"--a\", \"\(String(repeating: "x", count: 128 * 1024))\"]", 4, "argument 2 is 131072 bytes"),
+        ("environment:\n" + (0..<30).map { "      V\($0): \"\(String(repeating: "x", count: 100 * 1024))\"" }.joined(separator: "\n"), 5, "its arguments and environment (with the host's own, which plugins inherit) take"),
+    ])
+    func execSizes(field: String, line: Int, problem: String) throws {
+        let (result, file) = try self.load("plugins:\n  a:\n    path: ok-plugin\n    \(field)\n")
+        guard case .failure(let error) = result else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(error.message.contains("\(file):\(line): plugin \"a\": \(problem)"), "\(error.message.prefix(300))")
+        #expect(error.message.contains("E2BIG"))
     }
 
     @Test("a missing optional plugin is a warning, not an error")

@@ -4,8 +4,8 @@ import PlugboardCore
 
 /// The SHA-256 of a plugin's executable, checked before every start (as Vault and go-plugin's
 /// `SecureConfig` do). Like theirs, it is a check at start time: keep plugin files unwritable by others.
-enum Checksum {
-    static func sha256(ofFileAt path: String) throws(PluginError) -> String {
+package enum Checksum {
+    package static func sha256(ofFileAt path: String) throws(PluginError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw PluginError.executableNotFound(path: path)
         }
@@ -17,7 +17,7 @@ enum Checksum {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    static func verify(_ spec: PluginSpec, expected: String) throws(PluginError) {
+    package static func verify(_ spec: PluginSpec, expected: String) throws(PluginError) {
         let actual = try Self.sha256(ofFileAt: spec.path)
         guard actual == expected else {
             throw PluginError(
