@@ -31,6 +31,13 @@
 //   http2-flood      on every connection: a real SETTINGS preface, response HEADERS on the host's
 //                    first stream, then DATA frames on it without end, ignoring flow control
 //
+// These misbehave when run with --describe (the argument after the mode, if any, names the file
+// that receives the pids of the processes they start):
+//   describe-flood   writes to stdout without end
+//   describe-fork    starts `setsid sleep 60` holding stdout and stderr, prints a valid
+//                    description and exits 0
+//   describe-hang    starts that daemon and never answers
+//
 // In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
 import Foundation
@@ -134,6 +141,8 @@ case "foreign-socket":
 case "http2-garbage", "http2-flood":
     Misbehaviour.describeIfAsked(mode)
     HTTP2Attack.run(mode, socketDirectory: socketDirectory)
+case "describe-flood", "describe-fork", "describe-hang":
+    DescribeAttack.run(mode)
 default:
     FileHandle.standardError.write(Data("plugboard-fixture: unknown mode \(mode)\n".utf8))
     exit(2)
