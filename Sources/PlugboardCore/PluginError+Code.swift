@@ -34,7 +34,7 @@ extension PluginError {
         public static let noServiceSets = Code(.noServiceSets)
         /// The host's configuration file is wrong: an unknown key, a wrong type, a missing binary.
         public static let invalidConfiguration = Code(.invalidConfiguration)
-        /// The first stdout line has pipes but is not a handshake: too few fields, or a field that is not a number.
+        /// The first stdout line has pipes but is not a handshake: fewer than 4 or more than 7 fields, or a field that is not a number.
         public static let invalidHandshake = Code(.invalidHandshake)
         /// The first stdout line is plain text (no `|`): the plugin printed something before its handshake.
         public static let outputBeforeHandshake = Code(.outputBeforeHandshake)
@@ -58,7 +58,7 @@ extension PluginError {
         public static let socketPathInvalid = Code(.socketPathInvalid)
         /// Field 6 is longer than 50 characters but is not unpadded standard base64 of a DER certificate.
         public static let invalidServerCertificate = Code(.invalidServerCertificate)
-        /// Field 7 (broker multiplexing) is not a boolean, or the line has more than 7 fields.
+        /// Field 7 (broker multiplexing) is not a boolean.
         public static let invalidMultiplexField = Code(.invalidMultiplexField)
         /// The plugin executable does not exist.
         public static let executableNotFound = Code(.executableNotFound)
