@@ -43,7 +43,9 @@ enum HTTP2Attack {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var sent = 0
         while true {
-            for index in chunk.indices { chunk[index] = UInt8.random(in: 0...255, using: &generator) }
+            chunk.withUnsafeMutableBytes { raw in
+                for index in 0..<raw.count / 8 { raw.storeBytes(of: generator.next(), toByteOffset: index * 8, as: UInt64.self) }
+            }
             guard Self.writeAll(fd, chunk) else { return sent }
             sent += chunk.count
         }
