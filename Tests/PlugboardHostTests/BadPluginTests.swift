@@ -83,6 +83,18 @@ struct BadPluginTests {
         #expect(error?.executablePath == "/nonexistent/plugin")
     }
 
+    @Test("an environment too large to exec (E2BIG) says so, naming the plugin")
+    func environmentTooLarge() async throws {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        var spec = TestEnvironment.fixture("echo")
+        spec.environment["BIG"] = String(repeating: "x", count: 200 * 1024)
+        let error = await #expect(throws: PluginError.self) {
+            try await PluginHost.withPlugin(spec, logger: logger) { _ in }
+        }
+        #expect(error?.code == .launchFailed && error?.pluginName == spec.name)
+        #expect(error?.message.contains("too large to exec (E2BIG") == true, "\(error.map { "\($0)" } ?? "")")
+    }
+
     @Test("a file without the execute bit, and one the kernel cannot run, get their own errors")
     func notRunnable() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()
