@@ -53,6 +53,12 @@ extension GRPCConnectionHandler {
     switch part {
     case .metadata(let metadata):
       guard stream.streamID == nil else { return }
+      if let violation = self.core.protocolViolation {
+        // Thrown rather than a status, so the caller gets the violation as the cause.
+        stream.deliveredStatus = true
+        stream.terminate(RPCError(code: .unavailable, message: "\(violation)", cause: violation), dropBufferedParts: false)
+        return
+      }
       if self.draining || self.isClosed {
         let status = Status(
           code: .unavailable,

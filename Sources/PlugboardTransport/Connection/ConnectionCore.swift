@@ -69,10 +69,12 @@ final class ConnectionCore: @unchecked Sendable {
   /// too; a new stream whose HEADERS were queued here would otherwise never hear back, and its
   /// call would hang until its deadline (seen when a plugin was killed under load).
   private func dropOutbox() {
-    let error = RPCError(
-      code: .unavailable,
-      message: "The connection to unix socket '\(self.socketPath)' closed before the RPC finished; check that the peer process is still running."
-    )
+    let error =
+      self.protocolViolation.map { RPCError(code: .unavailable, message: "\($0)", cause: $0) }
+      ?? RPCError(
+        code: .unavailable,
+        message: "The connection to unix socket '\(self.socketPath)' closed before the RPC finished; check that the peer process is still running."
+      )
     var failed = Set<ObjectIdentifier>()
     for (stream, part) in self.takeOutbox() {
       if part.size > 0 { stream.outboundWritten(part.size) }
