@@ -23,7 +23,7 @@ define install_packages
 	fi
 endef
 
-.PHONY: all demo deps protos check-protos go-peers test example leak-check fuzz bench clean-assets docs
+.PHONY: all demo deps protos check-protos go-peers test example leak-check fuzz fuzz-transport bench clean-assets docs
 
 # SwiftPM builds one --product per call.
 all: deps
@@ -72,6 +72,7 @@ test: check-protos go-peers all
 	$(call install_packages,$(TEST_PACKAGES))
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	"$$($(SWIFT) build --show-bin-path)/transport-fuzz"
 	$(MAKE) leak-check
 	$(MAKE) example
 
@@ -122,6 +123,21 @@ fuzz:
 	@mkdir -p fuzz-corpus
 	.build-fuzz/debug/protobuf-fuzz fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=fuzz-corpus/crash- -print_final_stats=1
+
+# Coverage-guided fuzzing of the lean transport's connection handler (Tests/TransportFuzz) with
+# libFuzzer, for FUZZ_SECONDS: random and mutated HTTP/2 frame sequences from either side, starting
+# from the seeds the plain build writes. `make test` runs the plain build only (3000 generated
+# inputs, a few seconds): this libFuzzer build compiles the dependency graph again in .build-fuzz
+# with the sanitizers, which takes many minutes cold. Crashes land in fuzz-corpus-transport/.
+fuzz-transport:
+	$(call install_packages,$(BUILD_PACKAGES))
+	$(SWIFT) build --product transport-fuzz
+	@mkdir -p fuzz-corpus-transport
+	"$$($(SWIFT) build --show-bin-path)/transport-fuzz" --write-seeds fuzz-corpus-transport
+	$(SWIFT) build --scratch-path .build-fuzz --product transport-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library
+	.build-fuzz/debug/transport-fuzz fuzz-corpus-transport -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-rss_limit_mb=2048 -artifact_prefix=fuzz-corpus-transport/crash- -print_final_stats=1
 
 # Plugboard against go-plugin, side by side (Tests/Benchmarks/side-by-side.py): builds the Swift
 # bench host and plugin, protobuf-bench and the Go peers in release, runs the four host/plugin

@@ -166,6 +166,15 @@ var targets: [Target] = [
         path: "Tests/ProtobufCFuzz"
     ),
     .executableTarget(
+        name: "transport-fuzz",
+        dependencies: [
+            "PlugboardTransport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ],
+        path: "Tests/TransportFuzz"
+    ),
+    .executableTarget(
         name: "protobuf-bench",
         dependencies: ["ProtobufC", "CProtobufC", "PlugboardTestV1", "PlugboardTestSupport"],
         path: "Tests/Benchmarks/ProtobufBench"

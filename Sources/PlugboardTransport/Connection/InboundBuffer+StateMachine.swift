@@ -25,6 +25,9 @@ package struct InboundBufferStateMachine<Part, Waiter> {
   /// Whether the inbound side has ended (parts may still be buffered).
   var hasEnded: Bool { self.end != nil }
 
+  /// The parts delivered and not yet taken, oldest first.
+  package var bufferedParts: some Collection<Part> { self.parts.lazy.map(\.part) }
+
   package enum OnReceive {
     /// Hand `part` straight to the parked reader; send `credit` (if non-zero) to the peer.
     case resume(Waiter, Part, credit: Int)

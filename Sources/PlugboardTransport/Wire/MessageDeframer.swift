@@ -31,6 +31,9 @@ package struct MessageDeframer {
   /// Whether some bytes of a message are still waiting for the rest of it.
   package var hasPartialMessage: Bool { self.partial.map { $0.readableBytes > 0 } ?? false }
 
+  /// Bytes held for the message in progress (prefix included).
+  package var partialBytes: Int { self.partial?.readableBytes ?? 0 }
+
   /// Consumes `data` and reports each whole message with the credit to return on consumption.
   ///
   /// - Returns: the credit to return to the peer now.
