@@ -116,6 +116,31 @@ type stopResult struct {
 	pidGone       bool
 }
 
+// stopReport is what the smoke and ping modes report about a plugin and its stop (JSON keys).
+type stopReport struct {
+	Socket        string  `json:"socket"`
+	Pid           int     `json:"pid"`
+	StopMs        float64 `json:"stopMs"`
+	Graceful      bool    `json:"graceful"`
+	SocketRemoved bool    `json:"socketRemoved"`
+	PidGone       bool    `json:"pidGone"`
+}
+
+// record copies a stop's result into the report, and says what the plugin left behind, if anything.
+func (r *stopReport) record(stop stopResult) error {
+	r.StopMs = ms(stop.duration)
+	r.Graceful, r.SocketRemoved, r.PidGone = stop.graceful, stop.socketRemoved, stop.pidGone
+	switch {
+	case !r.Graceful:
+		return fmt.Errorf("Kill(): go-plugin logged %q (Shutdown did not end the plugin within 2 s)", gracefulWarning)
+	case !r.SocketRemoved:
+		return fmt.Errorf("the plugin left its socket %s behind", r.Socket)
+	case !r.PidGone:
+		return fmt.Errorf("the plugin process %d still exists after Kill()", r.Pid)
+	}
+	return nil
+}
+
 // kill stops the session with go-plugin's Kill() and checks what is left.
 func (h *host) kill(s *session) stopResult {
 	atomic.StoreInt32(&s.stopping, 1)

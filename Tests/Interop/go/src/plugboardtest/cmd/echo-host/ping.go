@@ -13,13 +13,8 @@ import (
 
 // pingResult is the ping mode's JSON object.
 type pingResult struct {
-	NegotiatedVersion int     `json:"negotiatedVersion"`
-	Socket            string  `json:"socket"`
-	Pid               int     `json:"pid"`
-	StopMs            float64 `json:"stopMs"`
-	Graceful          bool    `json:"graceful"`
-	SocketRemoved     bool    `json:"socketRemoved"`
-	PidGone           bool    `json:"pidGone"`
+	NegotiatedVersion int `json:"negotiatedVersion"`
+	stopReport
 }
 
 // ping loads any go-plugin gRPC plugin whose cookie is -cookie KEY=VALUE: handshake, health
@@ -59,16 +54,5 @@ func (h *host) ping() (*pingResult, error) {
 	if err := protocol.Ping(); err != nil {
 		return r, fmt.Errorf("health check (grpc.health.v1.Health/Check \"plugin\"): %v", err)
 	}
-	stop := h.kill(s)
-	r.StopMs = ms(stop.duration)
-	r.Graceful, r.SocketRemoved, r.PidGone = stop.graceful, stop.socketRemoved, stop.pidGone
-	switch {
-	case !r.Graceful:
-		return r, fmt.Errorf("Kill(): go-plugin logged %q (Shutdown did not end the plugin within 2 s)", gracefulWarning)
-	case !r.SocketRemoved:
-		return r, fmt.Errorf("the plugin left its socket %s behind", r.Socket)
-	case !r.PidGone:
-		return r, fmt.Errorf("the plugin process %d still exists after Kill()", r.Pid)
-	}
-	return r, nil
+	return r, r.stopReport.record(h.kill(s))
 }

@@ -12,17 +12,12 @@ import (
 
 // smokeResult holds the smoke mode's JSON keys (see main.go).
 type smokeResult struct {
-	NegotiatedVersion int     `json:"negotiatedVersion"`
-	Calls             int     `json:"calls"`
-	LogLevels         bool    `json:"logLevels"`
-	Socket            string  `json:"socket"`
-	Pid               int     `json:"pid"`
-	StopMs            float64 `json:"stopMs"`
-	Graceful          bool    `json:"graceful"`
-	SocketRemoved     bool    `json:"socketRemoved"`
-	PidGone           bool    `json:"pidGone"`
-	GoAways           int64   `json:"goAways"`
-	Reconnects        int64   `json:"reconnects"`
+	NegotiatedVersion int  `json:"negotiatedVersion"`
+	Calls             int  `json:"calls"`
+	LogLevels         bool `json:"logLevels"`
+	stopReport
+	GoAways    int64 `json:"goAways"`
+	Reconnects int64 `json:"reconnects"`
 }
 
 // smoke exercises every RPC kind once, then stops the plugin and checks it left nothing behind.
@@ -39,20 +34,11 @@ func (h *host) smoke() (*smokeResult, error) {
 	r.GoAways, r.Reconnects = h.grpcLogs.goAways(), atomic.LoadInt64(&s.reconnects)
 	cleanErr := h.checkClean(s)
 
-	stop := h.kill(s)
-	r.StopMs = ms(stop.duration)
-	r.Graceful, r.SocketRemoved, r.PidGone = stop.graceful, stop.socketRemoved, stop.pidGone
-	switch {
-	case cleanErr != nil:
+	stopErr := r.stopReport.record(h.kill(s))
+	if cleanErr != nil {
 		return r, cleanErr
-	case !r.Graceful:
-		return r, fmt.Errorf("Kill(): go-plugin logged %q (Shutdown did not end the plugin within 2 s)", gracefulWarning)
-	case !r.SocketRemoved:
-		return r, fmt.Errorf("the plugin left its socket %s behind", r.Socket)
-	case !r.PidGone:
-		return r, fmt.Errorf("the plugin process %d still exists after Kill()", r.Pid)
 	}
-	return r, nil
+	return r, stopErr
 }
 
 // smokeCalls makes the smoke mode's RPCs, counting the completed ones in r.Calls.
