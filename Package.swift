@@ -232,7 +232,7 @@ var targets: [Target] = [
     .testTarget(
         name: "PlugboardTransportTests",
         dependencies: [
-            "PlugboardTransport", grpcCore,
+            "PlugboardTransport", "PlugboardTestSupport", grpcCore,
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]

@@ -1,6 +1,7 @@
 import Foundation
 import PlugboardCore
 import PlugboardHost
+import PlugboardTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ struct ForeignSocketTests {
         // The foreign listener lives in this test process: the plugin's host, not its descendant.
         let path = self.scratch.url.appendingPathComponent("f.sock").path
         try #require(path.utf8.count < 100, "a unix socket path this long does not fit: \(path)")
-        let listener = try Listener(path: path)
+        let listener = try SilentListener(path: path)
         let (logger, _) = TestEnvironment.capturingLogger()
         var spec = TestEnvironment.fixture("foreign-socket")
         spec.environment["FIXTURE_FOREIGN_SOCKET"] = path
@@ -36,45 +37,4 @@ struct ForeignSocketTests {
         #expect(received.connections <= 1, "only the check's own connection")
         #expect(received.bytes == 0, "the foreign listener received \(received.bytes) bytes")
     }
-}
-
-/// A unix socket listener that counts what connects to it, without answering.
-private final class Listener {
-    let fd: Int32
-
-    init(path: String) throws {
-        self.fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(self.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard self.fd >= 0, bound == 0, listen(self.fd, 16) == 0 else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
-    }
-
-    /// Accepts every pending connection and reads each until it closes (or 200 ms pass).
-    func drain() -> (connections: Int, bytes: Int) {
-        var connections = 0
-        var bytes = 0
-        while true {
-            let connection = accept(self.fd, nil, nil)
-            guard connection >= 0 else { break }
-            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-            connections += 1
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            var events = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            while poll(&events, 1, 200) > 0 {
-                let count = read(connection, &buffer, buffer.count)
-                if count <= 0 { break }
-                bytes += count
-            }
-            close(connection)
-        }
-        return (connections, bytes)
-    }
-
-    deinit { close(self.fd) }
 }

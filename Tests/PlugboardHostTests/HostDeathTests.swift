@@ -13,18 +13,7 @@ struct HostDeathTests {
     @Test("the plugin exits within 1 s of its host being killed with SIGKILL")
     func pluginExitsWithHost() async throws {
         // The "host" is a shell that starts the plugin with the cookie and then waits.
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: "/bin/sh")
-        host.arguments = ["-c", "\"$0\" & echo $!; wait", TestEnvironment.fixturePath]
-        host.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
-        let stdout = Pipe()
-        host.standardOutput = stdout
-        host.standardError = FileHandle.nullDevice
-        try host.run()
-        // First line: the plugin's pid (from the shell); second: its handshake (so it is serving).
-        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.filter { $0 == "\n" }.count >= 2 }, from: host) }
-        let lines = output.split(separator: "\n").map(String.init)
-        try #require(lines.count >= 2, "the plugin stopped before its handshake: \(output)")
+        let (host, lines) = try await Self.shellHost("\"$0\" & echo $!; wait")
         let pid = try #require(Int32(lines[0]))
         #expect(lines[1].hasPrefix("1|1|unix|"))
         let socketPath = String(lines[1].split(separator: "|")[3])
@@ -49,15 +38,7 @@ struct HostDeathTests {
               sync: { path: \(TestEnvironment.binDirectory)/stream-plugin }
             """
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
-        host.arguments = ["run", "--config", config]
-        let stdout = Pipe()
-        host.standardOutput = stdout
-        host.standardError = FileHandle.nullDevice
-        try host.run()
-        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("serving;") }, from: host) }
-        try #require(output.contains("serving;"), "plugboard run stopped before serving: \(output)")
+        let (host, output) = try await Self.runHost(config: config)
         let plugins = ProcessTable.children(of: host.processIdentifier)
         #expect(plugins.count == 2, "both plugins run under the host: \(output)")
 
@@ -78,15 +59,7 @@ struct HostDeathTests {
         encoder.outputFormatting = .withoutEscapingSlashes
         let yaml = "plugins:\n  wrapped:\n    path: /bin/sh\n    arguments: \(String(decoding: try encoder.encode(arguments), as: UTF8.self))\n"
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
-        host.arguments = ["run", "--config", config]
-        let stdout = Pipe()
-        host.standardOutput = stdout
-        host.standardError = FileHandle.nullDevice
-        try host.run()
-        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("serving;") }, from: host) }
-        try #require(output.contains("serving;"), "plugboard run stopped before serving: \(output)")
+        let (host, _) = try await Self.runHost(config: config)
         let outer = ProcessTable.children(of: host.processIdentifier)
         let inner = outer.flatMap(ProcessTable.children(of:))
         let plugins = inner.flatMap(ProcessTable.children(of:))
@@ -100,9 +73,36 @@ struct HostDeathTests {
     func hostPIDOfAStranger() async throws {
         // A go-plugin-style shell host (no PLUGBOARD_HOST_PID of its own) passes the pid of a
         // `sleep` it started beside the plugin; the sleep's death must not stop the plugin.
+        let (host, lines) = try await Self.shellHost(#"sleep 30 & PLUGBOARD_HOST_PID=$! "$0" & echo $!; wait"#)
+        let pid = try #require(Int32(lines[0]))
+        let stranger = try #require(ProcessTable.children(of: host.processIdentifier).first { $0 != pid })
+        kill(stranger, SIGKILL)
+        try await Task.sleep(for: .milliseconds(600))  // proving an absence: longer than the 250 ms poll
+        #expect(ProcessTable.isRunning(pid), "the plugin stopped when a process that is not its host died")
+        let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: [pid]) }
+        #expect(left.isEmpty)
+    }
+
+    /// Starts `plugboard run --config config` and returns once it prints that it is serving.
+    static func runHost(config: String) async throws -> (Process, String) {
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
+        host.arguments = ["run", "--config", config]
+        let stdout = Pipe()
+        host.standardOutput = stdout
+        host.standardError = FileHandle.nullDevice
+        try host.run()
+        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("serving;") }, from: host) }
+        try #require(output.contains("serving;"), "plugboard run stopped before serving: \(output)")
+        return (host, output)
+    }
+
+    /// Starts a shell "host" running `script` with the fixture as `$0` and the cookie in its
+    /// environment; returns once it printed two lines: the plugin's pid, then its handshake.
+    static func shellHost(_ script: String) async throws -> (Process, [String]) {
         let host = Process()
         host.executableURL = URL(fileURLWithPath: "/bin/sh")
-        host.arguments = ["-c", #"sleep 30 & PLUGBOARD_HOST_PID=$! "$0" & echo $!; wait"#, TestEnvironment.fixturePath]
+        host.arguments = ["-c", script, TestEnvironment.fixturePath]
         host.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
         let stdout = Pipe()
         host.standardOutput = stdout
@@ -111,13 +111,7 @@ struct HostDeathTests {
         let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.filter { $0 == "\n" }.count >= 2 }, from: host) }
         let lines = output.split(separator: "\n").map(String.init)
         try #require(lines.count >= 2, "the plugin stopped before its handshake: \(output)")
-        let pid = try #require(Int32(lines[0]))
-        let stranger = try #require(ProcessTable.children(of: host.processIdentifier).first { $0 != pid })
-        kill(stranger, SIGKILL)
-        try await Task.sleep(for: .milliseconds(600))  // proving an absence: longer than the 250 ms poll
-        #expect(ProcessTable.isRunning(pid), "the plugin stopped when a process that is not its host died")
-        let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: [pid]) }
-        #expect(left.isEmpty)
+        return (host, lines)
     }
 }
 

@@ -1,4 +1,5 @@
 import GRPCCore
+import PlugboardTestSupport
 import PlugboardTransport
 import Synchronization
 import Testing
@@ -35,7 +36,7 @@ struct PeerCheckTests {
   @Test("a refused peer receives zero bytes, and calls fail with the check's reason")
   func refused() async throws {
     let path = makeSocketPath()
-    let listener = try RawListener(path: path)
+    let listener = try SilentListener(path: path)
     let client = UnixSocketTransport.AnyClient.lean(path: path) { pid, _ in
       throw RPCError(code: .permissionDenied, message: "pid \(pid) is not the plugin")
     }
@@ -55,48 +56,5 @@ extension UnixSocketTransport.AnyClient {
   fileprivate static func lean(path: String, peerCheck: @escaping UnixSocketTransport.Client.PeerCheck) -> Self {
     // The lean kind never throws.
     try! UnixSocketTransport.AnyClient(kind: .lean, path: path, peerCheck: peerCheck)
-  }
-}
-
-/// A listener that accepts nothing by itself and answers nothing: it counts what arrives.
-private final class RawListener {
-  let fd: Int32
-  let path: String
-
-  init(path: String) throws {
-    self.path = path
-    self.fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(self.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
-    guard self.fd >= 0, bound == 0, listen(self.fd, 64) == 0 else { throw RPCError(code: .internalError, message: "cannot listen on \(path)") }
-  }
-
-  /// Accepts every pending connection and reads each until it closes (or 200 ms pass).
-  func drain() -> (connections: Int, bytes: Int) {
-    var connections = 0
-    var bytes = 0
-    while true {
-      let connection = accept(self.fd, nil, nil)
-      guard connection >= 0 else { break }
-      connections += 1
-      var buffer = [UInt8](repeating: 0, count: 4096)
-      var events = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-      while poll(&events, 1, 200) > 0 {
-        let count = read(connection, &buffer, buffer.count)
-        if count <= 0 { break }
-        bytes += count
-      }
-      close(connection)
-    }
-    return (connections, bytes)
-  }
-
-  deinit {
-    close(self.fd)
-    unlink(self.path)
   }
 }
