@@ -22,7 +22,9 @@ struct CrashCycleTests {
         #expect(number("unprepared") == 0, "every restarted plugin had its rules re-applied before it served")
         #expect(number("succeeded") > 0 && number("failed_typed") > 0)
         #expect(number("fds_end") <= number("fds_start"), "file descriptors: \(number("fds_start")) → \(number("fds_end"))")
-        #expect(number("threads_end") <= number("threads_start"), "threads: \(number("threads_start")) → \(number("threads_end"))")
+        // The last killed instance's reaper and pipe threads may still be finishing (250 ms at most)
+        // when the end is measured; a leak would add threads on each of the 90 cycles.
+        #expect(number("threads_end") <= number("threads_start") + 2, "threads: \(number("threads_start")) → \(number("threads_end"))")
         let growth = number("rss_kb_end") - number("rss_kb_start")
         #expect(growth < 8 * 1024, "resident memory grew \(growth) KiB over 90 cycles")
     }

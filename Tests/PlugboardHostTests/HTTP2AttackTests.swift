@@ -46,7 +46,9 @@ struct HTTP2AttackTests {
         let text = error?.description ?? ""
         #expect(text.contains("the plugin broke the HTTP/2 protocol: "), "says what happened: \(text)")
         #expect(text.contains(spec.name), "names the plugin: \(text)")
-        #expect(elapsed < .seconds(5), "failed promptly, not at the 10 s health deadline: \(elapsed)")
+        // The code above already tells a protocol violation from a deadline; this bounds the time
+        // below the 10 s health deadline, with room for a loaded 2-core machine.
+        #expect(elapsed < .seconds(8), "failed promptly, not at the 10 s health deadline: \(elapsed)")
         #expect(growth < Self.growthBound, "the host's RSS grew \(growth) KiB")
         if let pid = error?.pid { #expect(!TestEnvironment.processExists(pid), "the plugin is killed and reaped") }
     }

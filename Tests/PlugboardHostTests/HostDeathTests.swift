@@ -69,6 +69,31 @@ struct HostDeathTests {
         #expect(left.isEmpty, "the plugin (or its wrapper) still runs 1 s after the host's SIGKILL: \(left)")
     }
 
+    @Test("a plugin's own children end within 1 s of the host's SIGKILL too (the host's warden)")
+    func childrenExitWithHost() async throws {
+        let scratch = ScratchFolder("plugboard-warden")
+        defer { withExtendedLifetime(scratch) {} }
+        let config = scratch.url.appendingPathComponent("plugboard.yaml").path
+        let pidFile = scratch.url.appendingPathComponent("pids").path
+        // fork-serve starts `sleep 60` (not exec'd: PR_SET_PDEATHSIG does not reach it), then serves.
+        let yaml = """
+            plugins:
+              forking:
+                path: \(TestEnvironment.fixturePath)
+                arguments: [fork-serve]
+                environment: { FIXTURE_PID_FILE: \(pidFile) }
+            """
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let (host, _) = try await Self.runHost(config: config)
+        let plugins = ProcessTable.children(of: host.processIdentifier)
+        let children = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+        try #require(plugins.count == 1 && children.count == 1, "host → plugin → sleep: \(plugins) \(children)")
+        #expect(ProcessTable.isRunning(children[0]))
+
+        let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins + children) }
+        #expect(left.isEmpty, "still running 1 s after the host's SIGKILL: \(left) (plugin \(plugins), its child \(children))")
+    }
+
     @Test("a PLUGBOARD_HOST_PID that is not an ancestor is ignored")
     func hostPIDOfAStranger() async throws {
         // A go-plugin-style shell host (no PLUGBOARD_HOST_PID of its own) passes the pid of a

@@ -42,4 +42,23 @@ int CPlugboardSystem_peerCredentials(int fd, pid_t *pid, uid_t *uid);
 /// errno set (ENOSYS where the kernel lacks it, ESRCH when the process is gone).
 int CPlugboardSystem_pidfdOpen(pid_t pid);
 
+/// What the host tells its warden about one plugin: watch its process group (and the cgroup whose
+/// `cgroup.kill` file is named, or "" for none), or forget it once the host has reaped it.
+typedef struct {
+    pid_t processGroup;
+    int watch;
+    char cgroupKill[248];
+} CPlugboardSystem_WardenRecord;
+
+/// Starts the host's warden, a process that is not the host's child and does nothing while the
+/// host lives. When the host exits, even by SIGKILL, the warden's end of a close-on-exec socket
+/// pair closes; it then SIGKILLs every process group it was told to watch, writes "1" to their
+/// `cgroup.kill` files, and exits. So a plugin's children die with the host too, not only the
+/// plugin (which PR_SET_PDEATHSIG already ends). Returns the host's end (close-on-exec), or -1
+/// with errno set.
+int CPlugboardSystem_startWarden(void);
+
+/// Sends one record to the warden (never raises SIGPIPE). Returns 0, or -1 with errno set.
+int CPlugboardSystem_tellWarden(int wardenFd, const CPlugboardSystem_WardenRecord *record);
+
 #endif

@@ -36,6 +36,8 @@ final class ChildProcess: Sendable {
     /// Serializes signalling with reaping, so a reaped pid is never signalled.
     private let reaped = Mutex(false)
     private let group: PluginCgroup?
+    /// Why the host's warden does not watch this plugin's tree, if it does not.
+    private let unwatched: HostWarden.Unavailable?
     /// Written to give up on the pipes; the drain threads poll it beside their pipe.
     private let abandon: WakePipe
     private let drained = DispatchSemaphore(value: 0)
@@ -80,6 +82,7 @@ final class ChildProcess: Sendable {
         self.pid = started.pid
         self.group = try? cgroup.get()
         self.cgroup = cgroup.map(\.path)
+        self.unwatched = HostWarden.watch(processGroup: started.pid, cgroup: self.group?.path)
         self.abandon = abandon
         self.stdout = Self.drain(stdoutRead, abandon: abandon, done: self.drained, name: "plugboard-stdout-\(started.pid)")
         self.stderr = Self.drain(stderrRead, abandon: abandon, done: self.drained, name: "plugboard-stderr-\(started.pid)")
@@ -147,6 +150,7 @@ final class ChildProcess: Sendable {
             result < 0 ? .exited(-1) : status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
         self.exit.set(termination)
         self.group?.remove()  // kills what is left in it (a setsid daemon), waits for it to empty
+        HostWarden.forget(processGroup: self.pid)
         self.finished.set(())
         // The pipes close when the last holder exits; one that escaped the group and the cgroup
         // (or a host without cgroups) must not hold the host's readers.
@@ -224,6 +228,9 @@ extension ChildProcess {
             logger.debug("plugin tree in its own cgroup and process group", metadata: ["plugin.cgroup": "\(path)"])
         case .failure(let unavailable):
             logger.debug("plugin tree in its own process group only; no cgroup: \(unavailable.reason)")
+        }
+        if let unwatched = self.unwatched {
+            logger.debug("the plugin's children may outlive a host killed with SIGKILL: \(unwatched)")
         }
     }
 }
