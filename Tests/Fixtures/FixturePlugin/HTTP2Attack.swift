@@ -30,7 +30,7 @@ enum HTTP2Attack {
             guard connection >= 0 else { continue }
             Thread.detachNewThread {
                 let sent = mode == "http2-garbage" ? Self.garbage(connection) : Self.flood(connection)
-                Self.record(sent)
+                Misbehaviour.append(sent, toFileNamedIn: "FIXTURE_SENT_FILE")
                 close(connection)
             }
         }
@@ -119,14 +119,5 @@ enum HTTP2Attack {
             }
             return true
         }
-    }
-
-    private static func record(_ sent: Int) {
-        guard let path = ProcessInfo.processInfo.environment["FIXTURE_SENT_FILE"] else { return }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        let line = "\(sent)\n"
-        _ = line.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
     }
 }

@@ -39,10 +39,15 @@ enum Misbehaviour {
 
     /// Appends `pid` to the file named by FIXTURE_PID_FILE, if set, for the test to check later.
     static func record(_ pid: Int32) {
-        guard let path = ProcessInfo.processInfo.environment["FIXTURE_PID_FILE"] else { return }
+        self.append(Int(pid), toFileNamedIn: "FIXTURE_PID_FILE")
+    }
+
+    /// Appends `number` as a line to the file named by the environment variable `variable`, if set.
+    static func append(_ number: Int, toFileNamedIn variable: String) {
+        guard let path = ProcessInfo.processInfo.environment[variable] else { return }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
-        let line = "\(pid)\n"
+        let line = "\(number)\n"
         _ = line.withCString { write(fd, $0, strlen($0)) }
         close(fd)
     }
