@@ -25,9 +25,34 @@ type host struct {
 	opts     options
 	logs     *logCapture
 	grpcLogs *grpcLogFilter
+	tls      *tlsReport // nil without -automtls
 
 	mu      sync.Mutex
 	current *session
+}
+
+// clientConfig is go-plugin's configuration for one plugin start, with AutoMTLS under -automtls.
+// go-plugin keeps this pointer: after Start(), its TLSConfig shows whether the plugin sent a
+// certificate.
+func (h *host) clientConfig(handshake plugin.HandshakeConfig, plugins plugin.PluginSet) *plugin.ClientConfig {
+	return &plugin.ClientConfig{
+		HandshakeConfig:  handshake,
+		Plugins:          plugins,
+		Cmd:              exec.Command(h.opts.pluginPath, h.opts.pluginArgs...),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         h.opts.autoMTLS,
+		Logger:           h.logger(),
+	}
+}
+
+// logger is go-plugin's logger: hclog JSON into the log capture, every level.
+func (h *host) logger() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "echo-host",
+		Level:      hclog.Trace,
+		Output:     h.logs,
+		JSONFormat: true,
+	})
 }
 
 // session is one started plugin and its dispensed echo client.
@@ -43,25 +68,16 @@ type session struct {
 
 // start launches the plugin, connects, health-checks it and dispenses the echo client.
 func (h *host) start() (*session, error) {
-	cmd := exec.Command(h.opts.pluginPath, h.opts.pluginArgs...)
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  echoplugin.Handshake,
-		Plugins:          echoplugin.PluginSet(nil),
-		Cmd:              cmd,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name:       "echo-host",
-			Level:      hclog.Trace,
-			Output:     h.logs,
-			JSONFormat: true,
-		}),
-	})
+	config := h.clientConfig(echoplugin.Handshake, echoplugin.PluginSet(nil))
+	client := plugin.NewClient(config)
 	s := &session{client: client}
 	h.mu.Lock()
 	h.current = s
 	h.mu.Unlock()
 
-	if _, err := client.Start(); err != nil {
+	_, err := client.Start()
+	h.noteStarted(config)
+	if err != nil {
 		return s, fmt.Errorf("starting %s: %v", h.opts.pluginPath, err)
 	}
 	if rc := client.ReattachConfig(); rc != nil {
@@ -72,7 +88,7 @@ func (h *host) start() (*session, error) {
 		return s, fmt.Errorf("connecting to the plugin: %v", err)
 	}
 	s.protocol = protocol
-	if err := protocol.Ping(); err != nil {
+	if err := h.healthCheck(protocol); err != nil {
 		return s, fmt.Errorf("health check (grpc.health.v1.Health/Check \"plugin\"): %v", err)
 	}
 	raw, err := protocol.Dispense(echoplugin.Name)

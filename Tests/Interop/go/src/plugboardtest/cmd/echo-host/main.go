@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	echo-host -plugin PATH -mode smoke|load|bench|ping [mode flags] [-- plugin args...]
+//	echo-host -plugin PATH -mode smoke|load|bench|ping [-automtls] [mode flags] [-- plugin args...]
 //
 // Keys of the JSON object, by mode:
 //
@@ -54,6 +54,16 @@
 //	plugin_peak_rss_kb                    the plugin's peak RSS, KiB (VmHWM in /proc/PID/status, read
 //	                                      after the figures above, just before it is stopped)
 //
+// every mode, with -automtls (go-plugin's ClientConfig.AutoMTLS: the host sends PLUGIN_CLIENT_CERT
+// and dials TLS, trusting the certificate the plugin sent in handshake field 6); about the latest
+// plugin started, and also on a failure:
+//
+//	autoMTLS           bool    true
+//	serverCertificate  bool    the plugin sent its certificate in handshake field 6
+//	alpn               string  the protocol the plugin's TLS server negotiated (ALPN), from the
+//	                           health check's grpc.Peer; anything but "h2" fails the run
+//	tlsVersion         string  the TLS version of that connection, e.g. "TLS 1.3"
+//
 // bench makes its calls without a deadline (the watchdog below still ends a hung run); smoke and
 // load bound every call by -timeout. Plugboard's Swift host, plugin-bench (Tests/Benchmarks),
 // measures the same figures under the same keys.
@@ -82,6 +92,7 @@ type options struct {
 	payload     int
 	checkLogs   bool
 	cookie      string
+	autoMTLS    bool
 	timeout     time.Duration
 }
 
@@ -98,6 +109,7 @@ func main() {
 	flag.IntVar(&o.payload, "payload", 0, "bench: payload bytes per message")
 	flag.BoolVar(&o.checkLogs, "check-logs", true, "smoke: check log:<level>: re-levelling")
 	flag.StringVar(&o.cookie, "cookie", "PLUGBOARD_PLUGIN=5b7c1d0e-plugboard", "ping: the plugin's magic cookie, KEY=VALUE")
+	flag.BoolVar(&o.autoMTLS, "automtls", false, "every mode: go-plugin's AutoMTLS (TLS with certificates made for this run)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "smoke, load: deadline for all RPCs; every mode gives up 10 s later")
 	flag.Parse()
 	o.pluginArgs = flag.Args()
@@ -108,6 +120,9 @@ func main() {
 	logs := newLogCapture(os.Stderr)
 	grpcLogs := installGRPCLogger(os.Stderr)
 	h := &host{opts: o, logs: logs, grpcLogs: grpcLogs}
+	if o.autoMTLS {
+		h.tls = &tlsReport{AutoMTLS: true}
+	}
 
 	// A hung peer must not hang the test run: after the deadline, kill the plugin and give up.
 	time.AfterFunc(o.timeout+10*time.Second, func() {
@@ -134,25 +149,35 @@ func main() {
 	}
 	h.stop() // no-op unless a mode bailed out early
 
-	report(result, err)
+	report(result, h.tlsFields(), err)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "echo-host: %s failed: %v\n", o.mode, err)
 		os.Exit(1)
 	}
 }
 
-// report writes the result as one JSON object on stdout, adding "error" when err is set.
-func report(result interface{}, err error) {
-	var fields map[string]interface{}
-	raw, _ := json.Marshal(result)
-	if json.Unmarshal(raw, &fields) != nil || fields == nil {
-		fields = map[string]interface{}{}
+// report writes the result as one JSON object on stdout, with the extra fields (if any) and
+// "error" when err is set.
+func report(result interface{}, extra map[string]interface{}, err error) {
+	fields := jsonFields(result)
+	for key, value := range extra {
+		fields[key] = value
 	}
 	if err != nil {
 		fields["error"] = err.Error()
 	}
 	out, _ := json.Marshal(fields)
 	fmt.Println(string(out))
+}
+
+// jsonFields is value's JSON object as a map (empty if it is not an object).
+func jsonFields(value interface{}) map[string]interface{} {
+	var fields map[string]interface{}
+	raw, _ := json.Marshal(value)
+	if json.Unmarshal(raw, &fields) != nil || fields == nil {
+		fields = map[string]interface{}{}
+	}
+	return fields
 }
 
 // fail reports a usage error and exits.

@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
 	"plugboardtest/echoplugin"
@@ -27,20 +25,16 @@ func (h *host) ping() (*pingResult, error) {
 	if !found || key == "" {
 		return r, fmt.Errorf("-cookie wants KEY=VALUE, got %q", h.opts.cookie)
 	}
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: key, MagicCookieValue: value},
-		Plugins:          echoplugin.PluginSet(nil),
-		Cmd:              exec.Command(h.opts.pluginPath, h.opts.pluginArgs...),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name: "echo-host", Level: hclog.Trace, Output: h.logs, JSONFormat: true,
-		}),
-	})
+	config := h.clientConfig(plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: key, MagicCookieValue: value},
+		echoplugin.PluginSet(nil))
+	client := plugin.NewClient(config)
 	s := &session{client: client}
 	h.mu.Lock()
 	h.current = s
 	h.mu.Unlock()
-	if _, err := client.Start(); err != nil {
+	_, err := client.Start()
+	h.noteStarted(config)
+	if err != nil {
 		return r, fmt.Errorf("starting %s: %v", h.opts.pluginPath, err)
 	}
 	if rc := client.ReattachConfig(); rc != nil {
@@ -51,7 +45,7 @@ func (h *host) ping() (*pingResult, error) {
 	if err != nil {
 		return r, fmt.Errorf("connecting to the plugin: %v", err)
 	}
-	if err := protocol.Ping(); err != nil {
+	if err := h.healthCheck(protocol); err != nil {
 		return r, fmt.Errorf("health check (grpc.health.v1.Health/Check \"plugin\"): %v", err)
 	}
 	return r, r.stopReport.record(h.kill(s))
