@@ -141,7 +141,8 @@ fuzz-transport:
 
 # Plugboard against go-plugin, side by side (Tests/Benchmarks/side-by-side.py): builds the Swift
 # bench host and plugin, protobuf-bench and the Go peers in release, runs the four host/plugin
-# pairs for BENCH_ROUNDS rounds (default 5) of BENCH_SECONDS per figure (default 2), and writes
+# pairs for BENCH_ROUNDS rounds (default 5) of BENCH_SECONDS per figure (default 2), then the same
+# pairs with AutoMTLS for BENCH_TLS_ROUNDS rounds (default 3) in a second table, and writes
 # Tests/Benchmarks/results/side-by-side.md and .json. Timings never fail it.
 bench: deps
 	$(call install_packages,$(GO_PACKAGES) binutils python3)

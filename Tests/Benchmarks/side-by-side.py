@@ -9,11 +9,17 @@ same JSON keys). It reports the median of the rounds for every figure, the Plugb
 ratio (Swift→Swift over Go→Go), binary sizes and the protobuf-c encode/decode cost per message,
 prints the table and writes it as markdown and JSON to Tests/Benchmarks/results/.
 
+Then the same four pairs run again with AutoMTLS on both sides (echo-host and plugin-bench
+-automtls: go-plugin's ClientConfig.AutoMTLS and PluginSpec.autoMTLS), for BENCH_TLS_ROUNDS rounds,
+in a second table, "AutoMTLS", whose baseline is Go→Go with AutoMTLS: each other pair's ratio over it.
+
 Timings never fail the run; it exits non-zero only when a build fails or a host reports a failed
 check (a wrong echo, a plugin that had to be killed), after writing the report.
 
 Environment:
-  BENCH_ROUNDS        rounds of the four pairs (default 5)
+  BENCH_ROUNDS        rounds of the four pairs (default 5; 0 skips the plaintext table)
+  BENCH_TLS_ROUNDS    rounds of the four pairs with AutoMTLS (default 3, fewer than the plaintext
+                      table's to keep the run short; 0 skips the AutoMTLS table)
   BENCH_SECONDS       seconds per figure in each run (default 2)
   BENCH_STARTS        start/stop cycles per run for start-to-ready and stop time (default 10)
   BENCH_PAYLOAD       payload bytes per message (default 0)
@@ -59,7 +65,7 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def env_number(name, default, kind=int):
+def env_number(name, default, kind=int, zero_allowed=False):
     value = os.environ.get(name, "")
     if value == "":
         return default
@@ -67,8 +73,8 @@ def env_number(name, default, kind=int):
         number = kind(value)
     except ValueError:
         sys.exit(f"side-by-side: {name} must be a number, not {value!r}")
-    if number <= 0:
-        sys.exit(f"side-by-side: {name} must be positive, not {value!r}")
+    if number < 0 or (number == 0 and not zero_allowed):
+        sys.exit(f"side-by-side: {name} must be {'zero or more' if zero_allowed else 'positive'}, not {value!r}")
     return number
 
 
@@ -76,7 +82,8 @@ class Settings:
     """What the environment asks for."""
 
     def __init__(self):
-        self.rounds = env_number("BENCH_ROUNDS", 5)
+        self.rounds = env_number("BENCH_ROUNDS", 5, zero_allowed=True)
+        self.tls_rounds = env_number("BENCH_TLS_ROUNDS", 3, zero_allowed=True)
         self.seconds = env_number("BENCH_SECONDS", 2.0, float)
         self.starts = env_number("BENCH_STARTS", 10)
         self.payload = int(os.environ.get("BENCH_PAYLOAD", "0") or 0)
@@ -119,29 +126,40 @@ def build(settings):
 
 
 class Pair:
-    """One host/plugin combination."""
+    """One host/plugin combination, plaintext or with AutoMTLS."""
 
-    def __init__(self, key, label, host, plugin):
-        self.key, self.label, self.host, self.plugin = key, label, host, plugin
+    def __init__(self, key, label, host, plugin, auto_mtls):
+        self.key, self.label, self.host, self.plugin, self.auto_mtls = key, label, host, plugin, auto_mtls
         self.runs = []  # each run's JSON report
         self.failures = []  # each failed run's reason
 
+    @property
+    def name(self):
+        """The label, marked when AutoMTLS is on (for the progress log)."""
+        return f"{self.label}, AutoMTLS" if self.auto_mtls else self.label
 
-def pairs_for(binaries):
+
+def pairs_for(binaries, auto_mtls=False):
     go_host, go_plugin = binaries["echo-host"], binaries["echo-plugin"]
     swift_host, swift_plugin = binaries["plugin-bench"], binaries["bench-echo-plugin"]
     return [
-        Pair("go_go", "go-plugin: Go host → Go plugin", go_host, go_plugin),
-        Pair("swift_swift", "Plugboard: Swift host → Swift plugin", swift_host, swift_plugin),
-        Pair("swift_go", "Swift host → Go plugin", swift_host, go_plugin),
-        Pair("go_swift", "Go host → Swift plugin", go_host, swift_plugin),
+        Pair("go_go", "go-plugin: Go host → Go plugin", go_host, go_plugin, auto_mtls),
+        Pair("swift_swift", "Plugboard: Swift host → Swift plugin", swift_host, swift_plugin, auto_mtls),
+        Pair("swift_go", "Swift host → Go plugin", swift_host, go_plugin, auto_mtls),
+        Pair("go_swift", "Go host → Swift plugin", go_host, swift_plugin, auto_mtls),
     ]
+
+
+def bench_command(pair, settings):
+    """The host's command line; both hosts take the same flags (plugin-bench also spells -automtls)."""
+    command = [pair.host, "-plugin", pair.plugin, "-mode", "bench", "-seconds", str(settings.seconds),
+               "-starts", str(settings.starts), "-payload", str(settings.payload)]
+    return command + ["-automtls"] if pair.auto_mtls else command
 
 
 def bench_once(pair, settings):
     """Runs the pair's host once; returns its report, or None after noting the failure."""
-    command = [pair.host, "-plugin", pair.plugin, "-mode", "bench", "-seconds", str(settings.seconds),
-               "-starts", str(settings.starts), "-payload", str(settings.payload)]
+    command = bench_command(pair, settings)
     try:
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
@@ -157,20 +175,23 @@ def bench_once(pair, settings):
             reason += f" (grpc-go received {report['go_aways']} GOAWAY ENHANCE_YOUR_CALM from the plugin)"
         pair.failures.append(reason)
         return None
+    if pair.auto_mtls and report.get("autoMTLS") is not True:
+        pair.failures.append('the host ran without AutoMTLS (no "autoMTLS": true in its report)')
+        return None
     pair.runs.append(report)
     return report
 
 
-def measure_pairs(pairs, settings):
-    for round_number in range(1, settings.rounds + 1):
+def measure_pairs(pairs, settings, rounds):
+    for round_number in range(1, rounds + 1):
         for pair in pairs:
             began = time.monotonic()
             report = bench_once(pair, settings)
             took = time.monotonic() - began
             if report is None:
-                log(f"round {round_number}/{settings.rounds}  {pair.label}: FAILED ({took:.0f} s): {pair.failures[-1]}")
+                log(f"round {round_number}/{rounds}  {pair.name}: FAILED ({took:.0f} s): {pair.failures[-1]}")
             else:
-                log(f"round {round_number}/{settings.rounds}  {pair.label}: unary p50 {report['unary_p50_us']} µs, "
+                log(f"round {round_number}/{rounds}  {pair.name}: unary p50 {report['unary_p50_us']} µs, "
                     f"{report['unary_calls_per_s']:.0f} calls/s, pipelined {report['pipelined_host_to_plugin_msgs_per_s']:.0f}"
                     f"/{report['pipelined_plugin_to_host_msgs_per_s']:.0f} msgs/s ({took:.0f} s)")
 
@@ -282,11 +303,36 @@ def ratio(plugboard, go_plugin):
     return plugboard / go_plugin
 
 
+PAIR_KEYS = ["go_go", "swift_swift", "swift_go", "go_swift"]
+# The AutoMTLS table's ratio columns: each pair over Go→Go.
+RATIO_HEADERS = {"swift_swift": "Plugboard/go-plugin", "swift_go": "Swift → Go / go-plugin",
+                 "go_swift": "Go → Swift / go-plugin"}
+
+
+def passed_row(pairs, keys, ratio_columns):
+    """The table row counting each pair's runs that passed every check."""
+    return ("| runs that passed every check (the medians are over these) | "
+            + " | ".join(f"{len(pairs[k]['runs'])} of {len(pairs[k]['runs']) + len(pairs[k]['failures'])}" for k in keys)
+            + " |" + " |" * ratio_columns)
+
+
+def failure_lines(pairs, keys, suffix=""):
+    """The list of failed runs under a table, if any."""
+    failures = {k: pairs[k]["failures"] for k in keys if pairs[k]["failures"]}
+    if not failures:
+        return []
+    lines = ["", "**Failed runs** (left out of the medians):", ""]
+    for k, reasons in failures.items():
+        for reason in reasons:
+            lines.append(f"- {pairs[k]['label']}{suffix}: {reason}")
+    return lines
+
+
 def markdown(result):
     m = result["machine"]
     s = result["settings"]
     pairs = result["pairs"]
-    keys = ["go_go", "swift_swift", "swift_go", "go_swift"]
+    keys = PAIR_KEYS
     lines = [
         "# Plugboard against go-plugin, side by side",
         "",
@@ -316,15 +362,9 @@ def markdown(result):
         values = [sizes[by_pair[k]]["stripped_bytes"] / 1048576 for k in keys]
         lines.append(f"| {role} binary, stripped, MiB (lower is better) | " + " | ".join(f"{v:.1f}" for v in values)
                      + f" | {values[1] / values[0]:.2f}× |")
-    lines.append("| runs that passed every check (the medians are over these) | "
-                 + " | ".join(f"{len(pairs[k]['runs'])} of {len(pairs[k]['runs']) + len(pairs[k]['failures'])}" for k in keys)
-                 + " | |")
-    failures = {k: pairs[k]["failures"] for k in keys if pairs[k]["failures"]}
-    if failures:
-        lines += ["", "**Failed runs** (left out of the medians):", ""]
-        for k, reasons in failures.items():
-            for reason in reasons:
-                lines.append(f"- {pairs[k]['label']}: {reason}")
+    lines.append(passed_row(pairs, keys, 1))
+    lines += failure_lines(pairs, keys)
+    lines += automtls_markdown(result)
     lines += [
         "",
         "## Binary sizes",
@@ -358,19 +398,56 @@ def markdown(result):
     return "\n".join(lines)
 
 
-def main():
-    settings = Settings()
-    binaries = build(settings)
-    began = time.monotonic()
-    result = {"machine": machine(), "settings": {
-        "rounds": settings.rounds, "seconds": settings.seconds, "starts": settings.starts,
-        "payload_bytes": settings.payload, "concurrency": 16,
-    }}
-    result["protobuf"] = protobuf_costs(binaries)
-    pairs = pairs_for(binaries)
-    measure_pairs(pairs, settings)
-    result["machine"]["load_average_after"] = load_average()
-    result["pairs"] = {pair.key: {
+def connection(report):
+    """What echo-host saw of the TLS connection ("TLS 1.3, ALPN h2"); plugin-bench does not say."""
+    if "tlsVersion" not in report:
+        return "not reported"
+    return f"{report['tlsVersion']}, ALPN {report['alpn'] or 'none'}"
+
+
+def automtls_markdown(result):
+    """The AutoMTLS section: the four pairs with AutoMTLS, each pair's ratio over Go→Go with AutoMTLS."""
+    section = result.get("automtls")
+    if not section:
+        return []
+    s = result["settings"]
+    pairs = section["pairs"]
+    keys = PAIR_KEYS
+    others = keys[1:]
+    fewer = f", fewer than the plaintext table's {s['rounds']}" if section["rounds"] < s["rounds"] else ""
+    lines = [
+        "",
+        f"## AutoMTLS ({section['rounds']} rounds{fewer})",
+        "",
+        "The same four pairs with AutoMTLS on both sides (`-automtls`: go-plugin's `ClientConfig.AutoMTLS`, "
+        "Plugboard's `PluginSpec.autoMTLS`): the host passes its certificate in `PLUGIN_CLIENT_CERT`, the plugin "
+        "prints its own in handshake field 6, and every call goes over TLS that both sides authenticate.",
+        f"Medians of {section['rounds']} rounds" + (f"{fewer} (`BENCH_TLS_ROUNDS`, to keep `make bench` short)" if fewer else "")
+        + ", run after the plaintext rounds and otherwise measured as above.",
+        "Ratios: each pair over go-plugin (Go → Go) with AutoMTLS; below 1 is better for times and memory, "
+        "above 1 for rates.",
+        "",
+        "| figure | " + " | ".join(pairs[k]["label"] for k in keys) + " | "
+        + " | ".join(RATIO_HEADERS[k] for k in others) + " |",
+        "|---|" + "---:|" * (len(keys) + len(others)),
+    ]
+    for key, label, unit, lower in FIGURES:
+        values = [pairs[k]["median"][key] for k in keys]
+        ratios = [section["ratios"][k].get(key) for k in others]
+        better = "lower is better" if lower else "higher is better"
+        lines.append(f"| {label}, {unit} ({better}) | " + " | ".join(number(v, unit) for v in values) + " | "
+                     + " | ".join("—" if r is None else f"{r:.2f}×" for r in ratios) + " |")
+    lines.append("| TLS connection, as echo-host reports it | "
+                 + " | ".join(connection(pairs[k]["runs"][0]) if pairs[k]["runs"] else "—" for k in keys)
+                 + " |" + " |" * len(others))
+    lines.append(passed_row(pairs, keys, len(others)))
+    lines += failure_lines(pairs, keys, ", AutoMTLS")
+    return lines
+
+
+def pair_results(pairs):
+    """Each pair's label, binaries, medians, runs and failures, by key (for the JSON and the tables)."""
+    return {pair.key: {
         "label": pair.label,
         "host": os.path.relpath(pair.host, ROOT),
         "plugin": os.path.relpath(pair.plugin, ROOT),
@@ -378,8 +455,39 @@ def main():
         "runs": pair.runs,
         "failures": pair.failures,
     } for pair in pairs}
+
+
+def automtls_results(pairs, rounds):
+    """The AutoMTLS section of the JSON: its pairs and each other pair's ratios over Go→Go with AutoMTLS."""
+    results = pair_results(pairs)
+    baseline = results["go_go"]["median"]
+    return {
+        "rounds": rounds,
+        "pairs": results,
+        "ratios": {k: {key: ratio(results[k]["median"][key], baseline[key]) for key, _, _, _ in FIGURES}
+                   for k in PAIR_KEYS[1:]},
+    }
+
+
+def main():
+    settings = Settings()
+    binaries = build(settings)
+    began = time.monotonic()
+    result = {"machine": machine(), "settings": {
+        "rounds": settings.rounds, "seconds": settings.seconds, "starts": settings.starts,
+        "payload_bytes": settings.payload, "concurrency": 16, "automtls_rounds": settings.tls_rounds,
+    }}
+    result["protobuf"] = protobuf_costs(binaries)
+    pairs = pairs_for(binaries)
+    measure_pairs(pairs, settings, settings.rounds)
+    tls_pairs = pairs_for(binaries, auto_mtls=True)
+    measure_pairs(tls_pairs, settings, settings.tls_rounds)
+    result["machine"]["load_average_after"] = load_average()
+    result["pairs"] = pair_results(pairs)
     baseline, plugboard = result["pairs"]["go_go"]["median"], result["pairs"]["swift_swift"]["median"]
     result["ratios"] = {key: ratio(plugboard[key], baseline[key]) for key, _, _, _ in FIGURES}
+    if settings.tls_rounds:
+        result["automtls"] = automtls_results(tls_pairs, settings.tls_rounds)
     result["binary_sizes"] = binary_sizes(binaries)
     result["seconds_taken"] = time.monotonic() - began
 
@@ -392,7 +500,7 @@ def main():
         out.write("\n")
     print(table)
     print(f"written: {os.path.relpath(settings.results, ROOT)}/side-by-side.md and side-by-side.json")
-    if any(pair.failures for pair in pairs):
+    if any(pair.failures for pair in pairs + tls_pairs):
         sys.exit("side-by-side: some runs failed their checks (see 'Failed runs' above)")
 
 
