@@ -19,10 +19,16 @@ struct BenchOptions: Sendable {
     var payload = 0
     /// The lowest level of the host's and the plugin's log lines printed on stderr.
     var logLevel = Logger.Level.warning
+    /// Whether the host turns on AutoMTLS (`PluginSpec.autoMTLS`), as `echo-host -automtls` does.
+    var autoMTLS = false
     /// Seconds the whole run may take (plus 10) before the watchdog kills the plugin and exits with 3.
     var timeout = 300.0
 
-    static let usage = "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-starts N] [-payload BYTES] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
+    static let usage = "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-starts N] [-payload BYTES] [--auto-mtls] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
+
+    /// Flags without a value (Go's boolean flags): `-flag` alone sets them, `-flag=false` clears them.
+    /// `--auto-mtls` is also spelled `-automtls`, as echo-host spells it.
+    private static let switches: Set<Substring> = ["auto-mtls", "automtls"]
 
     /// Parses `arguments` (without the program name); both `-flag value` and `-flag=value`.
     init(parsing arguments: [String]) throws(BenchError) {
@@ -39,6 +45,9 @@ struct BenchOptions: Sendable {
             if let equals = flag.firstIndex(of: "=") {
                 name = flag[..<equals]
                 value = String(flag[flag.index(after: equals)...])
+            } else if Self.switches.contains(flag) {
+                name = flag
+                value = "true"
             } else {
                 guard let next = remaining.popFirst() else { throw BenchError("-\(flag) needs a value\n\(Self.usage)") }
                 name = flag
@@ -60,6 +69,7 @@ struct BenchOptions: Sendable {
         case "log-level":
             guard let level = Logger.Level(rawValue: value) else { throw BenchError("-log-level needs trace, debug, info, notice, warning, error or critical, not \(value)") }
             self.logLevel = level
+        case "auto-mtls", "automtls": self.autoMTLS = try Self.switchValue(value, for: name)
         case "concurrency": self.concurrency = try Self.count(value, for: name, minimum: 1)
         case "starts": self.starts = try Self.count(value, for: name, minimum: 0)
         case "payload": self.payload = try Self.count(value, for: name, minimum: 0)
@@ -76,6 +86,14 @@ struct BenchOptions: Sendable {
     private static func timeout(_ value: String) throws(BenchError) -> Double {
         if value.hasSuffix("m"), let minutes = Double(value.dropLast()), minutes >= 0 { return minutes * 60 }
         return try Self.number(value.hasSuffix("s") ? String(value.dropLast()) : value, for: "timeout")
+    }
+
+    private static func switchValue(_ value: String, for name: String) throws(BenchError) -> Bool {
+        switch value {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw BenchError("-\(name) takes no value, or =true or =false, not \(value)")
+        }
     }
 
     private static func count(_ value: String, for name: String, minimum: Int) throws(BenchError) -> Int {

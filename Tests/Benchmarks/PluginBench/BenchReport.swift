@@ -19,6 +19,8 @@ struct BenchReport: Encodable, Sendable {
     var payloadBytes = 0
     var hostPeakRssKb = 0
     var pluginPeakRssKb = 0
+    /// `true` under `--auto-mtls` (echo-host's `autoMTLS`), absent otherwise.
+    var autoMTLS: Bool?
     var error: String?
 
     enum CodingKeys: String, CodingKey {
@@ -37,6 +39,7 @@ struct BenchReport: Encodable, Sendable {
         case payloadBytes = "payload_bytes"
         case hostPeakRssKb = "host_peak_rss_kb"
         case pluginPeakRssKb = "plugin_peak_rss_kb"
+        case autoMTLS
         case error
     }
 

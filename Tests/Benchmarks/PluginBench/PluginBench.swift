@@ -16,6 +16,7 @@ struct PluginBench {
         report.concurrency = self.options.concurrency
         report.secondsPerFigure = self.options.seconds
         report.payloadBytes = self.options.payload
+        report.autoMTLS = self.options.autoMTLS ? true : nil
         do {
             try await self.measureCalls(into: &report)
             try await self.measureStartStop(into: &report)
@@ -27,7 +28,7 @@ struct PluginBench {
     }
 
     private var spec: PluginSpec {
-        PluginSpec(path: self.options.pluginPath, arguments: self.options.pluginArguments)
+        PluginSpec(path: self.options.pluginPath, arguments: self.options.pluginArguments, autoMTLS: self.options.autoMTLS)
     }
 
     /// The call figures, on one started plugin, each measured for `-seconds` after a warm-up.

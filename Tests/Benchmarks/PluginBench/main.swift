@@ -2,7 +2,7 @@
 // PluginHost and measures exactly what the Go `echo-host -mode bench` measures, with the same
 // workloads, flags and JSON keys (see Tests/Interop/go/src/plugboardtest/cmd/echo-host/main.go):
 //
-//   plugin-bench -plugin PATH [-seconds 2] [-warmup 0.5] [-concurrency 16] [-starts 10] [-payload 0]
+//   plugin-bench -plugin PATH [-seconds 2] [-warmup 0.5] [-concurrency 16] [-starts 10] [-payload 0] [--auto-mtls]
 //
 // It prints one JSON object on stdout and exits 0 only if every check passed; on a failure the
 // object still appears, with whatever was measured plus "error". Timings never fail a run.
