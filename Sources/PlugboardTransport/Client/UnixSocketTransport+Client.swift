@@ -22,6 +22,8 @@ extension UnixSocketTransport {
     public let authority: String
     /// Judges the process listening on the socket before each connection sends a byte.
     let peerCheck: PeerCheck?
+    /// AutoMTLS, when the server requires it.
+    let tls: MutualTLS?
     let state: ClientState
 
     /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
@@ -30,10 +32,16 @@ extension UnixSocketTransport {
     ///   connection, reconnections included, before anything is written; a thrown error closes
     ///   that connection unused and counts as a failed attempt.
     public init(path: String, config: Config = .defaults, authority: String = "localhost", peerCheck: PeerCheck? = nil) {
+      self.init(path: path, config: config, authority: authority, peerCheck: peerCheck, tls: nil)
+    }
+
+    /// A client that speaks TLS with `tls` (a ``MutualTLS`` in the client role) on every connection.
+    package init(path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?) {
       self.path = path
       self.config = config
       self.authority = authority
       self.peerCheck = peerCheck
+      self.tls = tls
       self.state = ClientState()
     }
 

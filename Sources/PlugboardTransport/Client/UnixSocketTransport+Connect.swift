@@ -42,10 +42,12 @@ extension UnixSocketTransport.Client {
         self.state.disconnected(
           RPCError(
             code: .unavailable,
-            message: """
-              Couldn't connect to unix socket '\(self.path)': \(error). Check that the server is \
-              running and listening on this path.
-              """,
+            message: error is TLSHandshakeFailure
+              ? "\(error)"
+              : """
+                Couldn't connect to unix socket '\(self.path)': \(error). Check that the server is \
+                running and listening on this path.
+                """,
             cause: error
           )
         )
@@ -63,31 +65,51 @@ extension UnixSocketTransport.Client {
 
   private func makeConnection() async throws -> (channel: any Channel, core: ConnectionCore) {
     let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-    guard let peerCheck = self.peerCheck else {
+    guard self.peerCheck != nil || self.tls != nil else {
       return try await bootstrap.connect(unixDomainSocketPath: self.path) { channel in
         channel.eventLoop.makeCompletedFuture { try self.addHandlers(to: channel) }
       }
     }
     // Connect with nothing in the pipeline and reads off, so no byte goes either way until the
-    // peer has been judged; then add the handlers (the HTTP/2 preface goes out as they are added).
+    // peer has been judged; then add the handlers (the TLS hello or the HTTP/2 preface goes out
+    // as they are added). With TLS, the connection counts only once the handshake is done.
     let channel = try await bootstrap.channelOption(.autoRead, value: false)
       .connect(unixDomainSocketPath: self.path) { channel in channel.eventLoop.makeSucceededFuture(channel) }
     do {
-      guard let provider = channel as? any SocketOptionProvider else {
-        throw RPCError(code: .internalError, message: "The channel to unix socket '\(self.path)' can't report its peer.")
+      if let peerCheck = self.peerCheck {
+        let credentials = try await Self.peerCredentials(of: channel, path: self.path)
+        try peerCheck(credentials.pid, credentials.uid)
       }
-      let credentials: PeerCredentials = try await provider.unsafeGetSocketOption(
-        level: SocketOptionLevel(SOL_SOCKET),
-        name: SocketOptionName(SO_PEERCRED)
-      ).get()
-      try peerCheck(credentials.pid, credentials.uid)
-      let connection = try await channel.eventLoop.submit { try self.addHandlers(to: channel) }.get()
+      let (connection, handshake) = try await channel.eventLoop.submit {
+        let handshake = try self.tls.map { try self.addTLS($0, to: channel) }
+        return (try self.addHandlers(to: channel), handshake)
+      }.get()
       try await channel.setOption(.autoRead, value: true).get()
+      try await handshake?.get()
       return connection
     } catch {
       channel.close(promise: nil)
       throw error
     }
+  }
+
+  private static func peerCredentials(of channel: any Channel, path: String) async throws -> PeerCredentials {
+    guard let provider = channel as? any SocketOptionProvider else {
+      throw RPCError(code: .internalError, message: "The channel to unix socket '\(path)' can't report its peer.")
+    }
+    return try await provider.unsafeGetSocketOption(
+      level: SocketOptionLevel(SOL_SOCKET),
+      name: SocketOptionName(SO_PEERCRED)
+    ).get()
+  }
+
+  /// Puts the TLS handler and a handshake waiter at the front of the pipeline; the future
+  /// completes when the handshake does.
+  private func addTLS(_ tls: MutualTLS, to channel: any Channel) throws -> EventLoopFuture<Void> {
+    try tls.addHandler(to: channel)
+    let handshake = channel.eventLoop.makePromise(of: Void.self)
+    try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: handshake, socketPath: self.path))
+    return handshake.futureResult
   }
 
   private func addHandlers(to channel: any Channel) throws -> (channel: any Channel, core: ConnectionCore) {

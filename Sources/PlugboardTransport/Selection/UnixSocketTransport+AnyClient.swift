@@ -32,6 +32,14 @@ extension UnixSocketTransport {
     ///   byte (see ``UnixSocketTransport/Client/init(path:config:authority:peerCheck:)``); the
     ///   stock transport has no such hook and ignores it.
     /// - Throws: `RuntimeError` if the stock transport can't resolve the path.
+    /// A lean client that speaks AutoMTLS on every connection.
+    ///
+    /// - Throws: `RuntimeError` for the stock transport, which Plugboard does not configure for TLS.
+    package init(kind: TransportKind, path: String, config: Config, peerCheck: Client.PeerCheck?, tls: MutualTLS) throws {
+      guard kind == .lean else { throw TransportKind.autoMTLSNeedsLean() }
+      self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck, tls: tls))
+    }
+
     public init(kind: TransportKind, path: String, config: Config = .defaults, peerCheck: Client.PeerCheck? = nil) throws {
       switch kind {
       case .lean:

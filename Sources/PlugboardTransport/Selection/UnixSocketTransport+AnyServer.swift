@@ -28,6 +28,14 @@ extension UnixSocketTransport {
 
     /// Creates a server of `kind` for `path`. For `.stock`, the message size limit is applied;
     /// the other settings are the lean transport's.
+    /// A lean server that requires AutoMTLS on every connection.
+    ///
+    /// - Throws: `RuntimeError` for the stock transport, which Plugboard does not configure for TLS.
+    package init(kind: TransportKind, path: String, config: Config, tls: MutualTLS) throws {
+      guard kind == .lean else { throw TransportKind.autoMTLSNeedsLean() }
+      self.wrapped = .lean(Server(path: path, config: config, tls: tls))
+    }
+
     public init(kind: TransportKind, path: String, config: Config = .defaults) {
       switch kind {
       case .lean:

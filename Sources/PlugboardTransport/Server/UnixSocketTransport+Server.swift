@@ -25,12 +25,20 @@ extension UnixSocketTransport {
     public let path: String
     /// The transport settings.
     public let config: Config
+    /// AutoMTLS, when every connection must present the host's certificate.
+    let tls: MutualTLS?
     private let state: ServerState
 
     /// Creates a server that will listen on `path` once ``listen(streamHandler:)`` runs.
     public init(path: String, config: Config = .defaults) {
+      self.init(path: path, config: config, tls: nil)
+    }
+
+    /// A server that requires TLS with `tls` (a ``MutualTLS`` in the server role) on every connection.
+    package init(path: String, config: Config, tls: MutualTLS?) {
       self.path = path
       self.config = config
+      self.tls = tls
       self.state = ServerState()
     }
 
@@ -52,6 +60,7 @@ extension UnixSocketTransport {
       let methods = self.state.methods.withLock { $0 }
       let config = self.config
       let path = self.path
+      let tls = self.tls
       let listener: NIOAsyncChannel<AcceptedConnection, Never>
       do {
         listener = try await ServerBootstrap(group: group)
@@ -59,7 +68,8 @@ extension UnixSocketTransport {
           .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: config.removeExistingSocketFile) {
             channel in
             channel.eventLoop.makeCompletedFuture {
-              try AcceptedConnection.configure(channel, config: config, path: path, methods: methods)
+              try tls?.addHandler(to: channel)
+              return try AcceptedConnection.configure(channel, config: config, path: path, methods: methods)
             }
           }
       } catch {
