@@ -9,8 +9,10 @@ struct ConfigurationParser {
     let text: String
     let directory: String
 
-    private static let topLevelKeys = ["plugins"]
-    private static let pluginKeys = ["path", "arguments", "environment", "required", "start_timeout", "sha256", "supervision"]
+    private static let topLevelKeys = ["auto_mtls", "plugins"]
+    private static let pluginKeys = [
+        "path", "arguments", "environment", "required", "start_timeout", "sha256", "auto_mtls", "supervision",
+    ]
     private static let supervisionKeys = [
         "max_failures", "failure_window", "initial_backoff", "max_backoff", "health_interval", "health_timeout", "call_deadline",
     ]
@@ -33,6 +35,7 @@ struct ConfigurationParser {
         }
         let top = try self.mapping(root, what: "the file")
         try self.checkKeys(top, allowed: Self.topLevelKeys, in: "the file")
+        let autoMTLS = try self.value(top, "auto_mtls").map { node throws(PluginError) in try self.bool(node, what: "`auto_mtls`") } ?? false
         guard let pluginsNode = self.value(top, "plugins") else { return HostConfiguration(plugins: [], warnings: []) }
         var plugins: [HostConfiguration.Plugin] = []
         var warnings: [String] = []
@@ -55,6 +58,7 @@ struct ConfigurationParser {
                 continue
             }
             var spec = PluginSpec(path: path, name: name)
+            spec.autoMTLS = try self.value(fields, "auto_mtls").map { node throws(PluginError) in try self.bool(node, what: "`auto_mtls`") } ?? autoMTLS
             if let node = self.value(fields, "arguments") { spec.arguments = try self.strings(node, what: "`arguments`") }
             if let node = self.value(fields, "environment") { spec.environment = try self.stringMap(node, what: "`environment`") }
             try self.checkExecSizes(spec, fields: fields, plugin: name)

@@ -5,6 +5,7 @@ public import PlugboardHost
 /// The host's optional configuration file: which plugins to load and how.
 ///
 /// ```yaml
+/// auto_mtls: false                     # the default for every plugin below (default false)
 /// plugins:
 ///   ratelimit:
 ///     path: assets/ratelimit-plugin    # relative to this file
@@ -13,6 +14,7 @@ public import PlugboardHost
 ///     required: true                   # default true; a missing optional plugin is a warning
 ///     start_timeout: 10                # seconds, default 60
 ///     sha256: 3b1f…                    # checked before every start
+///     auto_mtls: true                  # go-plugin's AutoMTLS for this plugin (lean transport)
 ///     supervision:                     # all optional; seconds unless said otherwise
 ///       max_failures: 5                # failures within failure_window that quarantine it
 ///       failure_window: 60

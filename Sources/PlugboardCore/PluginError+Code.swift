@@ -14,6 +14,8 @@ extension PluginError {
             case exitedBeforeHandshake, startTimeout
             // Running and stopping (protocol §6, §9).
             case connectionFailed, socketNotOwned, protocolViolation, exitedUnexpectedly, shutdownTimeout, stopped
+            // AutoMTLS (protocol §5).
+            case invalidClientCertificate, plaintextServer, unexpectedServerCertificate, tlsHandshakeFailed
             // Supervision (restarts, health, quarantine).
             case unhealthy, socketRemoved, quarantined, notReady
             // Discovery and configuration (`--describe`, the host's config file).
@@ -58,6 +60,16 @@ extension PluginError {
         public static let socketPathInvalid = Code(.socketPathInvalid)
         /// Field 6 is longer than 50 characters but is not unpadded standard base64 of a DER certificate.
         public static let invalidServerCertificate = Code(.invalidServerCertificate)
+        /// Plugin side: `PLUGIN_CLIENT_CERT` is set but is not exactly one PEM certificate.
+        public static let invalidClientCertificate = Code(.invalidClientCertificate)
+        /// The host asked for AutoMTLS, but the plugin's handshake has no certificate (field 6 is empty):
+        /// the plugin serves plaintext.
+        public static let plaintextServer = Code(.plaintextServer)
+        /// The plugin's handshake carries a certificate, but the host did not ask for AutoMTLS.
+        public static let unexpectedServerCertificate = Code(.unexpectedServerCertificate)
+        /// The TLS handshake with the plugin failed: its certificate is not the one in its handshake
+        /// line, it refused the host's, or it does not speak TLS.
+        public static let tlsHandshakeFailed = Code(.tlsHandshakeFailed)
         /// Field 7 (broker multiplexing) is not a boolean.
         public static let invalidMultiplexField = Code(.invalidMultiplexField)
         /// The plugin executable does not exist.

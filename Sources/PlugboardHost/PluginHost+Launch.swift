@@ -35,10 +35,12 @@ public enum PluginHost {
         if let expected = spec.sha256 {
             try Checksum.verify(spec, expected: expected)
         }
+        let autoMTLS = try HostAutoMTLS.make(for: spec)
         let directory = try PrivateDirectory(for: spec.name)
         let child: ChildProcess
         do {
-            child = try ChildProcess(path: spec.path, arguments: spec.arguments, environment: Self.environment(for: spec, directory: directory))
+            let environment = Self.environment(for: spec, directory: directory, autoMTLS: autoMTLS)
+            child = try ChildProcess(path: spec.path, arguments: spec.arguments, environment: environment)
         } catch {
             directory.remove()
             throw error.withContext(pluginName: spec.name, executablePath: spec.path)
@@ -68,10 +70,14 @@ public enum PluginHost {
             }
             logger.debug("plugin started", metadata: ["plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)"])
             do {
+                let tls = try HostAutoMTLS.clientTLS(autoMTLS, for: handshake)
                 try await PeerCheck.verify(handshake.socketPath, child: child)  // before the transport sends a byte
-                let transport = try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath) { [socket = handshake.socketPath] pid, uid in
+                let peerCheck: UnixSocketTransport.Client.PeerCheck = { [socket = handshake.socketPath] pid, uid in
                     try PeerCheck.judge(pid: pid, uid: uid, socketPath: socket, child: child)  // again on every reconnection
                 }
+                let transport = try tls.map {
+                    try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck, tls: $0)
+                } ?? UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck)
                 let process = PluginProcess(child: child, stderr: stderr)
                 let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]
                 let result = try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) { client in
@@ -94,13 +100,16 @@ public enum PluginHost {
     }
 
     /// The host's environment, then the handshake variables, the socket directory, the spec's own,
-    /// and the host's pid (so a plugin behind a wrapper such as `sh -c` can watch the host itself).
-    private static func environment(for spec: PluginSpec, directory: PrivateDirectory) -> [String: String] {
+    /// the host's AutoMTLS certificate if asked for, and the host's pid (so a plugin behind a wrapper
+    /// such as `sh -c` can watch the host itself).
+    private static func environment(for spec: PluginSpec, directory: PrivateDirectory, autoMTLS: HostAutoMTLS?) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: PluginEnvironment.multiplexGRPC)  // never offered
+        environment.removeValue(forKey: PluginEnvironment.clientCertificate)  // only this host's own
         environment.merge(spec.handshake.hostEnvironment) { $1 }
         environment[PluginEnvironment.unixSocketDirectory] = directory.path
         environment.merge(spec.environment) { $1 }
+        environment.merge(autoMTLS?.environment ?? [:]) { $1 }
         environment[PluginEnvironment.hostPID] = String(getpid())
         return environment
     }

@@ -24,6 +24,9 @@ extension PluginHost {
             _ = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "plugin" }, options: .deadline(.seconds(10)))
         } catch let error as RPCError where error.cause is HTTP2ProtocolViolation {
             throw PluginError.protocolViolation(error.cause as! HTTP2ProtocolViolation, socketPath: handshake.socketPath)
+        } catch let error as RPCError where error.cause is TLSHandshakeFailure {
+            let failure = error.cause as! TLSHandshakeFailure
+            throw PluginError.tlsHandshakeFailed(socketPath: handshake.socketPath, reason: failure.reason, cause: failure)
         } catch {
             throw PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake but its health check on \(handshake.socketPath) failed: \(error). Check the plugin's log above.", cause: error)
         }

@@ -19,6 +19,10 @@ public struct PluginSpec: Sendable, Hashable {
     public var transport: TransportKind
     /// The executable's expected SHA-256 (lower-case hex), checked before every start; `nil` skips the check.
     public var sha256: String?
+    /// go-plugin's AutoMTLS: host and plugin each make a one-time certificate at every start and
+    /// accept only each other's, so a process that can reach the socket but holds neither key
+    /// cannot call the plugin. Needs the lean transport; Go plugins on go-plugin support it.
+    public var autoMTLS: Bool
 
     public init(
         path: String,
@@ -28,7 +32,8 @@ public struct PluginSpec: Sendable, Hashable {
         startTimeout: Duration = .seconds(60),
         handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
         transport: TransportKind = .lean,
-        sha256: String? = nil
+        sha256: String? = nil,
+        autoMTLS: Bool = false
     ) {
         self.path = path
         self.name = name ?? String(path.split(separator: "/").last ?? Substring(path))
@@ -38,5 +43,6 @@ public struct PluginSpec: Sendable, Hashable {
         self.handshake = handshake
         self.transport = transport
         self.sha256 = sha256?.lowercased()
+        self.autoMTLS = autoMTLS
     }
 }

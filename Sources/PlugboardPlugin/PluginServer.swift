@@ -64,26 +64,33 @@ public struct PluginServer: Service {
 
     /// Serves until stopped, then stops gracefully: in-flight calls get 1.5 s, the socket is removed.
     ///
+    /// When the host passes `PLUGIN_CLIENT_CERT` (go-plugin's AutoMTLS), the server requires TLS
+    /// with exactly the host's certificate and prints its own one-time certificate in the handshake.
+    ///
     /// - Throws: `PluginError` with code `cookieMismatch` when the host's cookie is missing or wrong
-    ///   (the process was not started by a host), or `launchFailed`/`socketPathInvalid` when it cannot
-    ///   listen.
+    ///   (the process was not started by a host), `invalidClientCertificate` when `PLUGIN_CLIENT_CERT`
+    ///   is not a PEM certificate, or `launchFailed`/`socketPathInvalid` when it cannot listen.
     public func run() async throws {
         try self.handshake.checkCookie(in: self.environment)
         let offer = VersionNegotiation.Offer(parsing: self.environment[PluginEnvironment.protocolVersions] ?? "")
         offer.diagnostics.forEach { self.logger.warning("\($0)") }
         let version = self.handshake.negotiatedVersion(offered: offer) ?? self.handshake.appProtocolVersions.min() ?? 1
+        let autoMTLS = try self.autoMTLS()
         let directory = try SocketDirectory(environment: self.environment)
         defer { directory.remove() }
         let stdout = StdoutCapture()
-        let serverTransport = UnixSocketTransport.AnyServer(
-            kind: self.transport, path: directory.socketPath, config: self.transportConfig
-        )
+        let serverTransport = try autoMTLS.map {
+            try UnixSocketTransport.AnyServer(kind: self.transport, path: directory.socketPath, config: self.transportConfig, tls: $0.tls)
+        } ?? UnixSocketTransport.AnyServer(kind: self.transport, path: directory.socketPath, config: self.transportConfig)
         let server = GRPCServer(
             transport: serverTransport,
             services: self.services(version, self.logger) + CoreServices.all(stop: self.stop, stdout: stdout)
         )
         try await withGracefulShutdownHandler {
-            try await self.serve(server, on: serverTransport, at: directory.socketPath, version: version, stdout: stdout)
+            try await self.serve(
+                server, on: serverTransport, at: directory.socketPath, version: version,
+                certificate: autoMTLS?.certificate, stdout: stdout
+            )
         } onGracefulShutdown: {
             self.stop.trigger(.gracefulShutdown)
         }
@@ -94,6 +101,7 @@ public struct PluginServer: Service {
         on transport: UnixSocketTransport.AnyServer,
         at socketPath: String,
         version: Int,
+        certificate: [UInt8]?,
         stdout: StdoutCapture
     ) async throws {
         let logger = self.logger
@@ -116,6 +124,7 @@ public struct PluginServer: Service {
             let line = Handshake(
                 appProtocolVersion: version,
                 socketPath: socketPath,
+                serverCertificate: certificate,
                 multiplexSupported: self.environment[PluginEnvironment.multiplexGRPC] != nil ? false : nil
             )
             StandardStreams.writeOutput(line.description + "\n")

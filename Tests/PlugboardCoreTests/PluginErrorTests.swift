@@ -67,7 +67,8 @@ struct PluginErrorTests {
             .socketPathMissing, .socketPathInvalid, .invalidServerCertificate, .invalidMultiplexField,
             .executableNotFound, .notExecutable, .wrongArchitecture, .launchFailed, .checksumMismatch,
             .cookieMismatch, .cookieNotConfigured, .exitedBeforeHandshake, .startTimeout, .connectionFailed,
-            .exitedUnexpectedly, .shutdownTimeout, .stopped,
+            .exitedUnexpectedly, .shutdownTimeout, .stopped, .invalidClientCertificate, .plaintextServer,
+            .unexpectedServerCertificate, .tlsHandshakeFailed,
         ]
         #expect(Set(codes).count == codes.count)
         #expect(Set(codes.map(\.description)).count == codes.count)

@@ -55,9 +55,24 @@ struct ConfigurationTests {
         #expect(policy.healthInterval == .seconds(1) && policy.healthTimeout == .milliseconds(500) && policy.defaultDeadline == .seconds(2))
     }
 
+    @Test("auto_mtls at the top is every plugin's default; a plugin's own key wins")
+    func autoMTLS() throws {
+        let (result, _) = try self.load("""
+            auto_mtls: true
+            plugins:
+              inherits: { path: ok-plugin }
+              declines: { path: ok-plugin, auto_mtls: false }
+            """)
+        let plugins = try result.get().plugins
+        #expect(plugins.map(\.spec.autoMTLS) == [true, false])
+        let (plain, _) = try self.load("plugins:\n  a: { path: ok-plugin }\n")
+        #expect(try plain.get().plugins.first?.spec.autoMTLS == false, "off unless asked for, as in go-plugin")
+    }
+
     @Test("mistakes are refused with file, line and what to do", arguments: [
         ("plugins:\n  a:\n    path: ok-plugin\n    requred: true\n", 4, "unknown key `requred`", "did you mean `required`"),
         ("plugin:\n  a: {}\n", 1, "unknown key `plugin`", "`plugins`"),
+        ("auto_mtls: yes please\nplugins: {}\n", 1, "`auto_mtls` must be true or false", "yes please"),
         ("plugins:\n  a:\n    path: ok-plugin\n    start_timeout: soon\n", 4, "`start_timeout` must be a positive number of seconds", "soon"),
         ("plugins:\n  a:\n    path: ok-plugin\n    arguments: --verbose\n", 4, "`arguments` must be a list of strings", ""),
         ("plugins:\n  a:\n    path: ok-plugin\n    required: maybe\n", 4, "`required` must be true or false", "maybe"),

@@ -19,6 +19,12 @@
 //   service-group    serves through a PluginServer run as a Service in a ServiceGroup (SIGTERM
 //                    graceful), not through PluginServer.serve; exits 0 when the group ends
 //
+// AutoMTLS gone wrong (the host asks for it, except in tls-unasked):
+//   tls-plaintext           ignores PLUGIN_CLIENT_CERT and serves plaintext (field 6 empty)
+//   tls-garbled-certificate field 6 starts like DER but is no certificate
+//   tls-other-certificate   serves TLS with one certificate and announces another in field 6
+//   tls-unasked             announces a certificate although the host did not ask for AutoMTLS
+//
 // These answer --describe like a real plugin, then misbehave when started (FIXTURE_PID_FILE, if
 // set, receives the pids of the processes they start):
 //   slow-start       sleeps 30 s before serving
@@ -141,6 +147,8 @@ case "foreign-socket":
 case "http2-garbage", "http2-flood":
     Misbehaviour.describeIfAsked(mode)
     HTTP2Attack.run(mode, socketDirectory: socketDirectory)
+case "tls-plaintext", "tls-garbled-certificate", "tls-other-certificate", "tls-unasked":
+    await TLSMisbehaviour.run(mode, socketDirectory: socketDirectory)
 case "describe-flood", "describe-fork", "describe-hang":
     DescribeAttack.run(mode)
 default:

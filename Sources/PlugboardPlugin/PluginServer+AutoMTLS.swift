@@ -1,0 +1,29 @@
+import PlugboardCore
+import PlugboardTransport
+
+extension PluginServer {
+    /// AutoMTLS as go-plugin plugins do it (protocol §5): when the host passes its certificate in
+    /// `PLUGIN_CLIENT_CERT`, make a one-time identity, require exactly the host's certificate, and
+    /// return what to print as handshake field 6. `nil` when the host did not ask.
+    ///
+    /// - Throws: `PluginError` with code `invalidClientCertificate` for a variable that is not one
+    ///   PEM certificate, or when the stock transport is selected; never a silent plaintext fallback.
+    func autoMTLS() throws -> (tls: MutualTLS, certificate: [UInt8])? {
+        guard let pem = self.environment[PluginEnvironment.clientCertificate], !pem.isEmpty else { return nil }
+        let hostCertificate: PeerCertificate
+        do {
+            hostCertificate = try PeerCertificate(pem: pem)
+        } catch {
+            throw PluginError.invalidClientCertificate(reason: error.reason)
+        }
+        guard self.transport == .lean else {
+            throw PluginError.invalidClientCertificate(reason: "this plugin serves the stock transport, which has no AutoMTLS; use `.lean`")
+        }
+        do {
+            let identity = try TLSIdentity.generate()
+            return (try MutualTLS(.server, identity: identity, trusting: hostCertificate), identity.certificateDER)
+        } catch {
+            throw PluginError(code: .launchFailed, message: "The plugin could not make its AutoMTLS certificate: \(error).", cause: error)
+        }
+    }
+}

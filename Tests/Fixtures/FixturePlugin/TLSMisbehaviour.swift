@@ -1,0 +1,54 @@
+import Foundation
+import GRPCCore
+import PlugboardCore
+import PlugboardPlugin
+import PlugboardTestSupport
+import PlugboardTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Plugins that get AutoMTLS wrong in each way a host must catch (protocol §5).
+enum TLSMisbehaviour {
+    static func run(_ mode: String, socketDirectory: String) async {
+        switch mode {
+        case "tls-plaintext":
+            // An SDK without AutoMTLS: it never looks at PLUGIN_CLIENT_CERT and serves plaintext.
+            unsetenv(PluginEnvironment.clientCertificate)
+            await PluginServer.serve(logLevel: .info) { _, _ in [LoggingEcho(logger: nil)] }
+        case "tls-garbled-certificate":
+            // Field 6 starts like DER (a SEQUENCE) but is not a certificate.
+            let bytes: [UInt8] = [0x30, 0x82, 0x01, 0x00] + Array(repeating: 0x41, count: 60)
+            Self.announce(socketPath: "\(socketDirectory)/never.sock", certificate: bytes)
+            sleep(30)
+        case "tls-unasked":
+            // A certificate although the host sent none.
+            Self.announce(socketPath: "\(socketDirectory)/never.sock", certificate: try! TLSIdentity.generate().certificateDER)
+            sleep(30)
+        default:  // "tls-other-certificate": serves TLS with one certificate and announces another
+            await Self.serveWithOtherCertificate(socketDirectory: socketDirectory)
+        }
+    }
+
+    private static func announce(socketPath: String, certificate: [UInt8]) {
+        print(Handshake(appProtocolVersion: 1, socketPath: socketPath, serverCertificate: certificate).description)
+        fflush(nil)
+    }
+
+    private static func serveWithOtherCertificate(socketDirectory: String) async {
+        let host = try! PeerCertificate(pem: ProcessInfo.processInfo.environment[PluginEnvironment.clientCertificate] ?? "")
+        let served = try! TLSIdentity.generate()
+        let announced = try! TLSIdentity.generate()
+        let path = "\(socketDirectory)/other-certificate.sock"
+        let tls = try! MutualTLS(.server, identity: served, trusting: host)
+        let transport = try! UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: tls)
+        let server = GRPCServer(transport: transport, services: [LoggingEcho(logger: nil)])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await server.serve() }
+            try? await transport.waitUntilListening()
+            Self.announce(socketPath: path, certificate: announced.certificateDER)
+            await group.waitForAll()
+        }
+    }
+}
