@@ -10,20 +10,29 @@ struct PluginOptions: ParsableArguments {
     @Option(help: "The folder of plugin executables that `make` builds.")
     var assets = "assets"
 
-    @Option(help: "A YAML file naming the plugins to load (path, arguments, environment, required, start_timeout, sha256).")
+    @Option(help: "A YAML file naming the plugins to load (path, arguments, environment, required, start_timeout, sha256, auto_mtls).")
     var config: String?
+
+    @Flag(help: "Talk to every plugin over go-plugin's AutoMTLS (one-time certificates, each side trusting only the other's).")
+    var autoMTLS = false
 
     @Option(help: "The lowest level of log line to print: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
     /// The configured plugins (required flag included), with warnings printed; nothing is started.
     func plugins() throws(PluginError) -> [HostConfiguration.Plugin] {
+        var plugins: [HostConfiguration.Plugin]
         if let config {
             let configuration = try HostConfiguration.load(path: config)
             configuration.warnings.forEach { Console.warn($0) }
-            return configuration.plugins
+            plugins = configuration.plugins
+        } else {
+            plugins = try PluginCatalog.executables(in: self.assets).map { HostConfiguration.Plugin(spec: $0, required: true, line: 0) }
         }
-        return try PluginCatalog.executables(in: self.assets).map { HostConfiguration.Plugin(spec: $0, required: true, line: 0) }
+        if self.autoMTLS {
+            for index in plugins.indices { plugins[index].spec.autoMTLS = true }
+        }
+        return plugins
     }
 
     /// Describes and validates the configured plugins.
