@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 
 	"plugboardtest/echoplugin"
@@ -55,7 +56,7 @@ func (h *host) logger() hclog.Logger {
 	})
 }
 
-// session is one started plugin and its dispensed echo client.
+// session is one started plugin and, in the echo modes, its dispensed echo client.
 type session struct {
 	client     *plugin.Client
 	echo       *echoplugin.Client
@@ -66,9 +67,26 @@ type session struct {
 	stopping   int32 // atomic: set before Kill so the watcher stops counting
 }
 
-// start launches the plugin, connects, health-checks it and dispenses the echo client.
+// start launches the echo plugin, connects, health-checks it and dispenses the echo client.
 func (h *host) start() (*session, error) {
-	config := h.clientConfig(echoplugin.Handshake, echoplugin.PluginSet(nil))
+	s, err := h.launch(echoplugin.Handshake, echoplugin.PluginSet(nil))
+	if err != nil {
+		return s, err
+	}
+	raw, err := s.protocol.Dispense(echoplugin.Name)
+	if err != nil {
+		return s, fmt.Errorf("dispensing %q: %v", echoplugin.Name, err)
+	}
+	s.echo = raw.(*echoplugin.Client)
+	go s.watchConnection(s.echo.Conn)
+	return s, nil
+}
+
+// launch starts the plugin with handshake, connects and health-checks it; what to dispense from
+// plugins is the caller's business. The session comes back even on a failure, so the caller can
+// report the socket and pid it got to, and main's stop() can still kill it.
+func (h *host) launch(handshake plugin.HandshakeConfig, plugins plugin.PluginSet) (*session, error) {
+	config := h.clientConfig(handshake, plugins)
 	client := plugin.NewClient(config)
 	s := &session{client: client}
 	h.mu.Lock()
@@ -91,20 +109,13 @@ func (h *host) start() (*session, error) {
 	if err := h.healthCheck(protocol); err != nil {
 		return s, fmt.Errorf("health check (grpc.health.v1.Health/Check \"plugin\"): %v", err)
 	}
-	raw, err := protocol.Dispense(echoplugin.Name)
-	if err != nil {
-		return s, fmt.Errorf("dispensing %q: %v", echoplugin.Name, err)
-	}
-	s.echo = raw.(*echoplugin.Client)
-	go s.watchConnection()
 	return s, nil
 }
 
 // watchConnection counts how often the connection leaves READY (after first reaching it) until
 // the session is stopped. A GOAWAY or a dropped connection shows up here even when grpc-go
 // reconnects transparently and later calls succeed.
-func (s *session) watchConnection() {
-	conn := s.echo.Conn
+func (s *session) watchConnection(conn *grpc.ClientConn) {
 	ready := false
 	state := conn.GetState()
 	for atomic.LoadInt32(&s.stopping) == 0 {
@@ -132,7 +143,7 @@ type stopResult struct {
 	pidGone       bool
 }
 
-// stopReport is what the smoke and ping modes report about a plugin and its stop (JSON keys).
+// stopReport is what the smoke, ping and services modes report about a plugin and its stop (JSON keys).
 type stopReport struct {
 	Socket        string  `json:"socket"`
 	Pid           int     `json:"pid"`

@@ -1,11 +1,12 @@
 // Command echo-host loads an echo plugin (Go or Swift) through the real go-plugin (Debian's
-// v1.0.1, grpc-go 1.33) and drives plugboard.test.v1.Echo. It prints exactly one JSON object on
-// stdout, logs hclog JSON on stderr, and exits 0 only if every check passed. On a failure the
-// object still appears (with whatever was measured) plus "error"; the reason also goes to stderr.
+// v1.0.1, grpc-go 1.33) and drives plugboard.test.v1.Echo; the ping and services modes load other
+// plugins by their cookie. It prints exactly one JSON object on stdout, logs hclog JSON on stderr,
+// and exits 0 only if every check passed. On a failure the object still appears (with whatever was
+// measured) plus "error"; the reason also goes to stderr.
 //
 // Usage:
 //
-//	echo-host -plugin PATH -mode smoke|load|bench|ping [-automtls] [mode flags] [-- plugin args...]
+//	echo-host -plugin PATH -mode smoke|load|bench|ping|services [-automtls] [mode flags] [-- plugin args...]
 //
 // Keys of the JSON object, by mode:
 //
@@ -27,6 +28,20 @@
 // ping (any gRPC plugin whose cookie is -cookie KEY=VALUE: start, health check, Kill):
 //
 //	negotiatedVersion, socket, pid, stopMs, graceful, socketRemoved, pidGone   as in smoke
+//
+// services (a Plugboard plugin by -cookie, as ping; real calls to its service set, -set or the one
+// its --describe names, every answer checked; Kill):
+//
+//	set                string  "ratelimit" (ratelimit.v1.RateLimiter) or "stream" (stream.v1.ControlStream)
+//	calls              int     RPCs whose answers all checked out (a stream counts once); ratelimit:
+//	                           ApplyRules×2 (one refused), Check×9 (allowed until each rule's budget
+//	                           is spent, then denied), Stats×1 = 12; stream: Sync×1
+//	streamMessages     int     messages the plugin sent on the Sync stream, each checked (0 for ratelimit)
+//	allowed, denied    int     ratelimit: Checks answered allowed (7) and denied (2), as expected
+//	acks, rejections   int     stream: answers to the 9 updates sent (7 acks, 2 rejections, as expected)
+//	events             int     stream: the plugin's own events (Status, route index), at least 2
+//	negotiatedVersion, socket, pid, stopMs, graceful, socketRemoved, pidGone, goAways, reconnects
+//	                           as in smoke
 //
 // load (-calls sequential Gets, then -stream messages over one Update stream; one connection):
 //
@@ -64,8 +79,8 @@
 //	                           health check's grpc.Peer; anything but "h2" fails the run
 //	tlsVersion         string  the TLS version of that connection, e.g. "TLS 1.3"
 //
-// bench makes its calls without a deadline (the watchdog below still ends a hung run); smoke and
-// load bound every call by -timeout. Plugboard's Swift host, plugin-bench (Tests/Benchmarks),
+// bench makes its calls without a deadline (the watchdog below still ends a hung run); smoke, load
+// and services bound every call by -timeout. Plugboard's Swift host, plugin-bench (Tests/Benchmarks),
 // measures the same figures under the same keys.
 package main
 
@@ -92,6 +107,7 @@ type options struct {
 	payload     int
 	checkLogs   bool
 	cookie      string
+	set         string
 	autoMTLS    bool
 	timeout     time.Duration
 }
@@ -99,7 +115,7 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.pluginPath, "plugin", "", "path of the plugin executable (required)")
-	flag.StringVar(&o.mode, "mode", "smoke", "smoke, load, bench or ping")
+	flag.StringVar(&o.mode, "mode", "smoke", "smoke, load, bench, ping or services")
 	flag.IntVar(&o.calls, "calls", 20000, "load: sequential unary Gets")
 	flag.IntVar(&o.stream, "stream", 100000, "load: messages over one Update stream")
 	flag.Float64Var(&o.seconds, "seconds", 2, "bench: seconds per figure")
@@ -108,9 +124,10 @@ func main() {
 	flag.IntVar(&o.starts, "starts", 10, "bench: start/stop cycles for start_to_ready_ms and graceful_stop_ms")
 	flag.IntVar(&o.payload, "payload", 0, "bench: payload bytes per message")
 	flag.BoolVar(&o.checkLogs, "check-logs", true, "smoke: check log:<level>: re-levelling")
-	flag.StringVar(&o.cookie, "cookie", "PLUGBOARD_PLUGIN=5b7c1d0e-plugboard", "ping: the plugin's magic cookie, KEY=VALUE")
+	flag.StringVar(&o.cookie, "cookie", "PLUGBOARD_PLUGIN=5b7c1d0e-plugboard", "ping, services: the plugin's magic cookie, KEY=VALUE")
+	flag.StringVar(&o.set, "set", "", "services: the service set to call, ratelimit or stream (default: the one the plugin's --describe names)")
 	flag.BoolVar(&o.autoMTLS, "automtls", false, "every mode: go-plugin's AutoMTLS (TLS with certificates made for this run)")
-	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "smoke, load: deadline for all RPCs; every mode gives up 10 s later")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "smoke, load, services: deadline for all RPCs; every mode gives up 10 s later")
 	flag.Parse()
 	o.pluginArgs = flag.Args()
 	if o.pluginPath == "" {
@@ -144,8 +161,10 @@ func main() {
 		result, err = h.bench()
 	case "ping":
 		result, err = h.ping()
+	case "services":
+		result, err = h.services()
 	default:
-		fail(fmt.Sprintf("unknown -mode %q (want smoke, load, bench or ping)", o.mode))
+		fail(fmt.Sprintf("unknown -mode %q (want smoke, load, bench, ping or services)", o.mode))
 	}
 	h.stop() // no-op unless a mode bailed out early
 

@@ -21,32 +21,25 @@ type pingResult struct {
 // loads in a Go host on go-plugin.
 func (h *host) ping() (*pingResult, error) {
 	r := &pingResult{}
-	key, value, found := strings.Cut(h.opts.cookie, "=")
-	if !found || key == "" {
-		return r, fmt.Errorf("-cookie wants KEY=VALUE, got %q", h.opts.cookie)
-	}
-	config := h.clientConfig(plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: key, MagicCookieValue: value},
-		echoplugin.PluginSet(nil))
-	client := plugin.NewClient(config)
-	s := &session{client: client}
-	h.mu.Lock()
-	h.current = s
-	h.mu.Unlock()
-	_, err := client.Start()
-	h.noteStarted(config)
+	handshake, err := h.cookieHandshake()
 	if err != nil {
-		return r, fmt.Errorf("starting %s: %v", h.opts.pluginPath, err)
+		return r, err
 	}
-	if rc := client.ReattachConfig(); rc != nil {
-		s.socket, s.pid = rc.Addr.String(), rc.Pid
-	}
-	r.Socket, r.Pid, r.NegotiatedVersion = s.socket, s.pid, client.NegotiatedVersion()
-	protocol, err := client.Client()
+	// The echo glue is never dispensed; go-plugin only needs a plugin set to send its version.
+	s, err := h.launch(handshake, echoplugin.PluginSet(nil))
+	r.Socket, r.Pid, r.NegotiatedVersion = s.socket, s.pid, s.client.NegotiatedVersion()
 	if err != nil {
-		return r, fmt.Errorf("connecting to the plugin: %v", err)
-	}
-	if err := h.healthCheck(protocol); err != nil {
-		return r, fmt.Errorf("health check (grpc.health.v1.Health/Check \"plugin\"): %v", err)
+		return r, err
 	}
 	return r, r.stopReport.record(h.kill(s))
+}
+
+// cookieHandshake is app protocol version 1 with -cookie KEY=VALUE as the magic cookie, for the
+// modes that load plugins other than echo plugins.
+func (h *host) cookieHandshake() (plugin.HandshakeConfig, error) {
+	key, value, found := strings.Cut(h.opts.cookie, "=")
+	if !found || key == "" {
+		return plugin.HandshakeConfig{}, fmt.Errorf("-cookie wants KEY=VALUE, got %q", h.opts.cookie)
+	}
+	return plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: key, MagicCookieValue: value}, nil
 }
