@@ -68,7 +68,7 @@ struct PluginErrorTests {
             .executableNotFound, .notExecutable, .wrongArchitecture, .launchFailed, .checksumMismatch,
             .cookieMismatch, .cookieNotConfigured, .exitedBeforeHandshake, .startTimeout, .connectionFailed,
             .exitedUnexpectedly, .shutdownTimeout, .stopped, .invalidClientCertificate, .plaintextServer,
-            .unexpectedServerCertificate, .tlsHandshakeFailed,
+            .unexpectedServerCertificate, .tlsHandshakeFailed, .invalidReattach, .processNotFound,
         ]
         #expect(Set(codes).count == codes.count)
         #expect(Set(codes.map(\.description)).count == codes.count)
