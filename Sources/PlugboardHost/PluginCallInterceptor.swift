@@ -43,16 +43,13 @@ struct PluginCallInterceptor: ClientInterceptor {
         // moment to see the exit. Other codes come from live plugins or from the caller (a handler
         // error, a cancellation), so they must not wait; an exit already seen still explains them.
         guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code), let process = self.process(context) else { return error }
-        let seen = process.child.termination
-        let termination = error.code == .unavailable && seen == nil ? await process.child.wait(timeout: .milliseconds(250)) : seen
-        guard let termination else { return error }
-        let ended = PluginError(
-            code: .exitedUnexpectedly,
-            message: "The plugin process ended during \(method). Its stderr usually says why; the call was not completed.",
-            pluginName: self.plugin, executablePath: self.path, pid: process.child.pid,
-            termination: termination, stderrTail: process.stderr.tail, cause: error
-        )
-        return RPCError(code: .unavailable, message: "\(ended)", cause: ended)
+        let seen = process.handle.hasEnded
+        let ended = error.code == .unavailable && !seen ? await process.handle.waitForEnd(timeout: .milliseconds(250)) : seen
+        guard ended else { return error }
+        var failure = process.handle.endedError(during: method).withContext(pluginName: self.plugin, executablePath: self.path, pid: process.handle.pid)
+        failure.stderrTail = process.stderr.tail
+        failure.cause = error
+        return RPCError(code: .unavailable, message: "\(failure)", cause: failure)
     }
 }
 

@@ -1,7 +1,7 @@
 public import PlugboardCore
 public import PlugboardTransport
 
-/// How to start one plugin.
+/// How to start one plugin, or, with ``reattach``, how to attach to one already running.
 public struct PluginSpec: Sendable, Hashable {
     /// The name used in logs and errors; defaults to the executable's file name.
     public var name: String
@@ -23,6 +23,12 @@ public struct PluginSpec: Sendable, Hashable {
     /// accept only each other's, so a process that can reach the socket but holds neither key
     /// cannot call the plugin. Needs the lean transport; Go plugins on go-plugin support it.
     public var autoMTLS: Bool
+    /// A plugin already running (started by hand with `--debug`, say) to attach to instead of
+    /// starting one: no spawn, no environment, no handshake line. The host checks that the
+    /// record's pid listens on its socket, never restarts the plugin, and leaves it running when
+    /// done unless the record says `killOnStop`. `arguments`, `environment`, `startTimeout` and
+    /// `sha256` do not apply (the binary is not started); AutoMTLS cannot be combined with it.
+    public var reattach: ReattachRecord?
 
     public init(
         path: String,
@@ -33,7 +39,8 @@ public struct PluginSpec: Sendable, Hashable {
         handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
         transport: TransportKind = .lean,
         sha256: String? = nil,
-        autoMTLS: Bool = false
+        autoMTLS: Bool = false,
+        reattach: ReattachRecord? = nil
     ) {
         self.path = path
         self.name = name ?? String(path.split(separator: "/").last ?? Substring(path))
@@ -44,5 +51,6 @@ public struct PluginSpec: Sendable, Hashable {
         self.transport = transport
         self.sha256 = sha256?.lowercased()
         self.autoMTLS = autoMTLS
+        self.reattach = reattach
     }
 }

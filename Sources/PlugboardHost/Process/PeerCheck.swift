@@ -9,23 +9,47 @@ import Glibc
 /// Makes sure the socket a plugin's handshake names is served by that plugin: the host connects,
 /// reads the listener's credentials (SO_PEERCRED) and closes without sending a byte. The listener
 /// must run as the host's user and be the plugin process, one of its descendants, or a process
-/// in the plugin's cgroup. Only then does the transport connect.
+/// in the plugin's cgroup; for a plugin the host attached to, exactly the record's pid. Only then
+/// does the transport connect.
 enum PeerCheck {
     /// How long a socket that does not accept connections yet is retried.
     static let connectPatience: Duration = .seconds(1)
 
-    static func verify(_ socketPath: String, child: ChildProcess) async throws(PluginError) {
-        let peer = try await Self.credentials(of: socketPath)
-        try Self.judge(pid: peer.pid, uid: peer.uid, socketPath: socketPath, child: child)
+    static func verify(_ socketPath: String, owner: ProcessHandle) async throws(PluginError) {
+        let peer: (pid: Int32, uid: uid_t)
+        switch owner {
+        case .started:
+            peer = try await Self.credentials(of: socketPath, patience: Self.connectPatience) { reason in
+                PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake, but the host could not connect to \(socketPath): \(reason). Check that the plugin listens on the socket it announces.")
+            }
+        case .attached(let process):
+            // A plugin that is already running listens already: no patience, and its own wording.
+            peer = try await Self.credentials(of: socketPath, patience: .zero) { reason in
+                .reattachSocketUnreachable(socketPath, pid: process.pid, reason: "the host could not connect to it: \(reason)")
+            }
+        }
+        try Self.judge(pid: peer.pid, uid: peer.uid, socketPath: socketPath, owner: owner)
     }
 
     /// Accepts the listener `pid` running as `uid` if it is the plugin's, or throws `socketNotOwned`.
     /// The lean transport calls it again on every connection it makes, reconnections included.
-    static func judge(pid: Int32, uid: uid_t, socketPath: String, child: ChildProcess) throws(PluginError) {
+    ///
+    /// A plugin the host started may listen through a child (or a process in its cgroup). An
+    /// attached plugin must listen itself: its pid is what the host watches and, with
+    /// `killOnStop`, signals, so a record naming the plugin's parent (a shell, the host) is refused.
+    static func judge(pid: Int32, uid: uid_t, socketPath: String, owner: ProcessHandle) throws(PluginError) {
+        let otherUser = "user \(uid), not the host's user \(getuid())"
+        let child: ChildProcess
+        switch owner {
+        case .attached(let process):
+            guard uid != getuid() || pid != process.pid else { return }
+            let listener = uid != getuid() ? "a process of \(otherUser)" : "pid \(pid) (\(Self.command(of: pid)))"
+            throw PluginError.reattachSocketNotOwned(socketPath, pid: process.pid, listener: listener)
+        case .started(let started):
+            child = started
+        }
         guard uid != getuid() || !Self.belongs(pid, to: child) else { return }
-        let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
-        let whose = uid != getuid() ? "user \(uid), not the host's user \(getuid())" : "pid \(pid) (\(command)), which is neither the plugin (pid \(child.pid)) nor one of its children"
+        let whose = uid != getuid() ? otherUser : "pid \(pid) (\(Self.command(of: pid))), which is neither the plugin (pid \(child.pid)) nor one of its children"
         throw PluginError(
             code: .socketNotOwned,
             message: "The plugin's handshake names the unix socket \(socketPath), but the process listening there is \(whose). The host talks only to the plugin it started and sent nothing to that socket. Fix the plugin's handshake, or find out why it points at another program's socket.",
@@ -34,7 +58,10 @@ enum PeerCheck {
     }
 
     /// The listener's pid and uid, read through a connection that sends nothing.
-    private static func credentials(of path: String) async throws(PluginError) -> (pid: Int32, uid: uid_t) {
+    /// `unreachable` makes the error for a socket that cannot be connected to, from the reason.
+    private static func credentials(
+        of path: String, patience: Duration, unreachable: (String) -> PluginError
+    ) async throws(PluginError) -> (pid: Int32, uid: uid_t) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -62,8 +89,8 @@ enum PeerCheck {
                 return (pid, uid)
             }
             // The plugin may announce its socket a moment before it accepts connections.
-            guard [ENOENT, ECONNREFUSED, EAGAIN, EINTR].contains(reason), ContinuousClock.now - start < Self.connectPatience else {
-                throw PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake, but the host could not connect to \(path): \(String(cString: strerror(reason))). Check that the plugin listens on the socket it announces.")
+            guard [ENOENT, ECONNREFUSED, EAGAIN, EINTR].contains(reason), ContinuousClock.now - start < patience else {
+                throw unreachable(String(cString: strerror(reason)))
             }
             try? await Task.sleep(for: .milliseconds(20))
             if Task.isCancelled { throw PluginError.stopped(reason: "the host while it was starting") }
@@ -82,6 +109,10 @@ enum PeerCheck {
             return cgroup.hasSuffix(peerCgroup)
         }
         return false
+    }
+
+    private static func command(of pid: Int32) -> String {
+        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
     }
 
     private static func parent(of pid: Int32) -> Int32? {

@@ -70,7 +70,7 @@ extension PluginSupervisor {
             if let (observedFailure, process) = observed.value {
                 var failure = observedFailure
                 // `withPlugin` has reaped the process and read its stderr to the end by now.
-                failure.termination = failure.termination ?? process.child.termination
+                failure.termination = failure.termination ?? process.handle.termination
                 if failure.stderrTail.isEmpty { failure.stderrTail = process.stderr.tail }
                 return .failed(failure)
             }
@@ -85,8 +85,8 @@ extension PluginSupervisor {
         let failure: PluginError? = await withTaskGroup(of: PluginError??.self) { group in
             group.addTask { await self.stopRequest.wait() == nil ? nil : .some(nil) }
             group.addTask {
-                guard let termination = await plugin.process.child.wait() else { return nil }
-                return .some(.exitedUnexpectedly(termination))
+                guard await plugin.process.handle.waitForEnd() else { return nil }
+                return .some(plugin.process.handle.endedError())
             }
             group.addTask { await self.checkHealth(plugin).map { .some($0) } }
             group.addTask {
@@ -100,12 +100,13 @@ extension PluginSupervisor {
             return nil
         }
         guard let failure else { return }
-        plugin.process.child.send(SIGKILL)  // so calls to a hung plugin fail now, not at their deadlines
+        plugin.process.handle.killIfOwned()  // so calls to a hung plugin fail now, not at their deadlines
         throw failure
     }
 
     /// Every `healthInterval`: the socket file must exist and the health service must answer.
-    /// Returns the failure that should restart the plugin; `nil` when cancelled.
+    /// Returns the failure that should restart the plugin; `nil` when cancelled. An attached plugin
+    /// that stops answering is only warned about: it is most likely stopped in a debugger.
     private func checkHealth(_ plugin: RunningPlugin) async -> PluginError? {
         let health = Grpc_Health_V1_Health.Client(wrapping: plugin.client)
         var failuresInARow = 0
@@ -129,7 +130,12 @@ extension PluginSupervisor {
                 if Task.isCancelled { return nil }
                 failuresInARow += 1
                 if failuresInARow >= self.policy.unhealthyThreshold {
-                    return .unhealthy(failures: failuresInARow, timeout: self.policy.healthTimeout, cause: error)
+                    guard self.spec.reattach != nil else {
+                        return .unhealthy(failures: failuresInARow, timeout: self.policy.healthTimeout, cause: error)
+                    }
+                    if failuresInARow == self.policy.unhealthyThreshold {
+                        self.logger.warning("the attached plugin does not answer its health checks (stopped in a debugger?); calls wait for it until their deadlines", metadata: ["plugin.pid": "\(plugin.pid)"])
+                    }
                 }
             }
         }

@@ -11,7 +11,7 @@ extension PluginSupervisor {
 
     /// Performs the state machine's actions until it says `finish`.
     func supervise() async {
-        var machine = StateMachine(policy: self.policy)
+        var machine = StateMachine(policy: self.policy, restarts: self.spec.reattach == nil)
         var action = machine.start()
         while true {
             switch action {

@@ -9,6 +9,8 @@ extension PluginSupervisor {
     ///                  └──────────ended──────────────┘    (too many failures in the window → quarantined)
     /// any ─stopRequested→ stopping ─instanceStopped→ stopped      (from idle, restarting, quarantined: stopped at once)
     /// ```
+    ///
+    /// Without `restarts` (an attached plugin), `ended` goes straight to quarantined.
     struct StateMachine: Sendable {
         enum State: Sendable, Equatable {
             case idle
@@ -37,11 +39,17 @@ extension PluginSupervisor {
         }
 
         let policy: SupervisionPolicy
+        /// False for a plugin the host attached to: it did not start it, so it cannot start it
+        /// again, and the first failure quarantines it.
+        let restarts: Bool
         private(set) var state: State = .idle
         /// When recent failures happened, oldest first; only those inside the window are kept.
         private(set) var failures: [ContinuousClock.Instant] = []
 
-        init(policy: SupervisionPolicy) { self.policy = policy }
+        init(policy: SupervisionPolicy, restarts: Bool = true) {
+            self.policy = policy
+            self.restarts = restarts
+        }
 
         mutating func start() -> Action {
             guard case .idle = self.state else { return .none }
@@ -66,6 +74,11 @@ extension PluginSupervisor {
                 return .finish
             case .idle, .restarting, .quarantined, .stopped:
                 return .none
+            }
+            guard self.restarts else {
+                let quarantine = PluginError.attachedNotRestarted(last: error)
+                self.state = .quarantined(quarantine)
+                return .quarantine(quarantine)
             }
             self.failures.append(now)
             self.failures.removeAll { now - $0 > self.policy.failureWindow }

@@ -22,6 +22,11 @@ public import ServiceLifecycle
 /// A call made while the plugin restarts waits for it until the call's deadline; a call in flight
 /// when the plugin dies fails at once with an error naming the plugin, how it ended and its last
 /// stderr lines.
+///
+/// With a reattach record in its spec, the supervisor attaches to the running plugin instead of
+/// starting it, and never restarts it: it did not start it. Its first failure (the process ends,
+/// its socket disappears) quarantines it; failed health checks are only logged, since an attached
+/// plugin is usually being debugged and may sit at a breakpoint.
 public final class PluginSupervisor: Service, Sendable {
     /// Runs after every start, before calls are let through; a thrown error counts as a failed start.
     public typealias Prepare = @Sendable (RunningPlugin) async throws -> Void

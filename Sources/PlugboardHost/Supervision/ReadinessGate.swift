@@ -119,7 +119,7 @@ final class ReadinessGate: Sendable {
 extension ReadinessGate.State {
     /// The current instance, if its process runs and it is not on the `excluded` socket.
     fileprivate func usable(excluding excluded: String?) -> RunningPlugin? {
-        guard let current, current.process.child.termination == nil, current.socketPath != excluded else { return nil }
+        guard let current, !current.process.handle.hasEnded, current.socketPath != excluded else { return nil }
         return current
     }
 }

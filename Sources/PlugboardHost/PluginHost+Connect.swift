@@ -1,0 +1,40 @@
+import GRPCCore
+import Logging
+import PlugboardBroker
+import PlugboardCore
+import PlugboardTransport
+
+extension PluginHost {
+    /// What follows a verified handshake, for a plugin the host started and one it attached to
+    /// alike: the transport (whose every connection, reconnections included, checks the socket's
+    /// peer again), the call interceptor, the broker (its sockets in `directory`), and the session
+    /// that runs `body`. The caller has run `PeerCheck.verify` before, so no byte went out yet.
+    static func connect<Result: Sendable>(
+        _ spec: PluginSpec,
+        process: PluginProcess,
+        handshake: Handshake,
+        tls: BrokerTLS?,
+        directory: PrivateDirectory,
+        logger: Logger,
+        isolation: isolated (any Actor)?,
+        _ body: (RunningPlugin) async throws -> Result
+    ) async throws -> Result {
+        let peerCheck: UnixSocketTransport.Client.PeerCheck = { [socket = handshake.socketPath, owner = process.handle] pid, uid in
+            try PeerCheck.judge(pid: pid, uid: uid, socketPath: socket, owner: owner)  // again on every reconnection
+        }
+        let transport = try tls.map {
+            try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck, tls: $0.client)
+        } ?? UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck)
+        let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]
+        let broker = PluginBroker(
+            peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
+            dialCheck: peerCheck, interceptors: interceptors
+        )
+        return try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) { client in
+            try await Self.session(
+                spec, process: process, handshake: handshake, transport: transport, client: client, broker: broker,
+                logger: logger, isolation: isolation, body
+            )
+        }
+    }
+}
