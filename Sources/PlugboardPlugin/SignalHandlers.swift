@@ -26,4 +26,16 @@ enum SignalHandlers {
         thread.name = "plugboard-sigterm"
         thread.start()
     }
+
+    /// In a debugging session (`--debug`) the plugin runs in its user's terminal, not under a
+    /// host: Ctrl-C (SIGINT) stops it gracefully too. Call after ``install(stop:)``.
+    static func stopOnInterrupt(_ stop: StopSignal) {
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { stop.trigger(.interrupted) }
+        source.resume()
+        Self.interrupts = source
+    }
+
+    /// Keeps the SIGINT source alive for the life of the process; set once, before serving.
+    nonisolated(unsafe) private static var interrupts: (any DispatchSourceSignal)?
 }

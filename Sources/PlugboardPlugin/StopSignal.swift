@@ -4,6 +4,7 @@ import PlugboardCore
 enum StopReason: String, Sendable {
     case shutdownRequested = "the host called GRPCController.Shutdown"
     case terminated = "SIGTERM"
+    case interrupted = "SIGINT in a debugging session"
     case hostExited = "the host process exited"
     case gracefulShutdown = "the service group shut down gracefully"
     case serverEnded = "the gRPC server ended"
