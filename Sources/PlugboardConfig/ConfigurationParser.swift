@@ -11,7 +11,7 @@ struct ConfigurationParser {
 
     private static let topLevelKeys = ["auto_mtls", "plugins"]
     private static let pluginKeys = [
-        "path", "arguments", "environment", "required", "start_timeout", "sha256", "auto_mtls", "supervision",
+        "path", "arguments", "environment", "required", "start_timeout", "sha256", "auto_mtls", "supervision", "reattach",
     ]
     private static let supervisionKeys = [
         "max_failures", "failure_window", "initial_backoff", "max_backoff", "health_interval", "health_timeout", "call_deadline",
@@ -77,6 +77,13 @@ struct ConfigurationParser {
                 }
             }
             let policy = try self.value(fields, "supervision").map { node throws(PluginError) in try self.policy(node, plugin: name) } ?? .standard
+            if let node = self.value(fields, "reattach") {
+                spec.reattach = try self.reattach(node, plugin: name)
+                if let autoMTLSNode = self.value(fields, "auto_mtls"), spec.autoMTLS {
+                    throw self.error(autoMTLSNode, "plugin \"\(name)\": `auto_mtls: true` cannot be combined with `reattach`: a host that attaches starts nothing, so it cannot give the plugin a certificate")
+                }
+                spec.autoMTLS = false  // the file's default does not apply to a plugin started by hand
+            }
             plugins.append(HostConfiguration.Plugin(spec: spec, required: required, policy: policy, line: self.line(key)))
         }
         return HostConfiguration(plugins: plugins, warnings: warnings)

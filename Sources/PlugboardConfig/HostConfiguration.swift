@@ -23,6 +23,12 @@ public import PlugboardHost
 ///       health_interval: 5
 ///       health_timeout: 2
 ///       call_deadline: 30              # for calls that set none
+///     reattach:                        # attach to the plugin started by hand with --debug
+///       pid: 4242                      # instead of starting it (as PLUGBOARD_REATTACH does)
+///       address: /tmp/plugboard-x1/plugin-4242.sock
+///       protocol: grpc
+///       version: 1
+///       kill_on_stop: false            # default; true: stop it when the host is done
 /// ```
 ///
 /// Every duration has a range (start_timeout 0.01–3600 s, failure_window 0.1–86400,
@@ -31,7 +37,9 @@ public import PlugboardHost
 /// naming the file and line, like every other mistake. So are a `path` that is a directory, a
 /// `sha256` the file does not have (checked again before every start), an argument or environment
 /// entry over 128 KiB or all of them over ARG_MAX (exec would fail with E2BIG), and a document
-/// whose aliases expand to over 100,000 nodes (an alias bomb, refused before it is expanded).
+/// whose aliases expand to over 100,000 nodes (an alias bomb, refused before it is expanded), and
+/// a `reattach` without pid, address, protocol or version, with a relative address, a protocol
+/// other than grpc, or next to the plugin's own `auto_mtls: true`.
 public struct HostConfiguration: Sendable {
     /// One configured plugin.
     public struct Plugin: Sendable {

@@ -31,7 +31,8 @@ struct DemoCommand: AsyncParsableCommand {
                     try await StreamDemo(plugin: sync, updates: self.updates).run()
                 }
             }
-            print("\nDemo finished; both plugins stopped gracefully.")
+            let leftRunning = [rateLimit, stream].filter { $0.spec.reattach.map { !$0.killOnStop } ?? false }.map(\.spec.name)
+            print(leftRunning.isEmpty ? "\nDemo finished; both plugins stopped gracefully." : "\nDemo finished; left \(leftRunning.joined(separator: " and ")) running (attached to, not started).")
         } catch {
             throw Console.fail(error)
         }

@@ -16,6 +16,9 @@ struct PluginOptions: ParsableArguments {
     @Flag(help: "Talk to every plugin over go-plugin's AutoMTLS (one-time certificates, each side trusting only the other's).")
     var autoMTLS = false
 
+    @Option(help: ArgumentHelp("Attach to plugins already running instead of starting them: a JSON object of plugin names to records, as a plugin run with --debug prints it. Also read from PLUGBOARD_REATTACH; this option wins.", valueName: "json"))
+    var reattach: String?
+
     @Option(help: "The lowest level of log line to print: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -30,8 +33,9 @@ struct PluginOptions: ParsableArguments {
             plugins = try PluginCatalog.executables(in: self.assets).map { HostConfiguration.Plugin(spec: $0, required: true, line: 0) }
         }
         if self.autoMTLS {
-            for index in plugins.indices { plugins[index].spec.autoMTLS = true }
+            for index in plugins.indices where plugins[index].spec.reattach == nil { plugins[index].spec.autoMTLS = true }
         }
+        try Reattachments.apply(Reattachments.records(option: self.reattach), to: &plugins)
         return plugins
     }
 

@@ -55,7 +55,12 @@ struct RunCommand: AsyncParsableCommand {
             tasks.cancelAll()
         }
         if let error = failure.value { throw Console.fail(error) }
-        print("stopped \(catalog.entries.count) plugins")
+        let leftRunning = catalog.entries.filter { $0.spec.reattach.map { !$0.killOnStop } ?? false }.map(\.spec.name)
+        if leftRunning.isEmpty {
+            print("stopped \(catalog.entries.count) plugins")
+        } else {
+            print("stopped \(catalog.entries.count - leftRunning.count) plugins; left \(leftRunning.joined(separator: ", ")) running (attached to, not started)")
+        }
     }
 
     /// Prints a supervisor's restarts and quarantine; the first start (or failure) settles its row.
@@ -71,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
             switch event {
             case .ready(let pid, let startedIn):
                 if !settled {
-                    board.ready(StatusBoard.Row(name: entry.spec.name, pid: pid, description: entry.description, readyIn: startedIn))
+                    board.ready(StatusBoard.Row(name: entry.spec.name, pid: pid, description: entry.description, readyIn: startedIn, attached: entry.spec.reattach != nil))
                 } else {
                     Console.say("\(entry.spec.name): restarted (pid \(pid), ready in \(startedIn.wholeMilliseconds) ms)")
                 }

@@ -9,6 +9,8 @@ final class StatusBoard: Sendable {
         var pid: Int32
         var description: PluginDescription
         var readyIn: Duration
+        /// Attached to (started by hand), not started by this host.
+        var attached = false
     }
 
     private let state: Mutex<(rows: [Row], settled: Int)>
@@ -32,7 +34,7 @@ final class StatusBoard: Sendable {
             table.rows.append([
                 row.name, row.description.version,
                 row.description.serviceSets.map { "\($0.name)@\($0.version)" }.joined(separator: ", "),
-                "\(row.pid)", "\(row.readyIn.wholeMilliseconds) ms",
+                row.attached ? "\(row.pid) (attached)" : "\(row.pid)", "\(row.readyIn.wholeMilliseconds) ms",
             ])
         }
         return table.rendered
