@@ -123,28 +123,34 @@ struct ReattachTests {
         #expect(plugin.isRunning)
     }
 
-    @Test("a plugin that dies while attached fails the calls typed: exitedUnexpectedly, naming the attached pid")
+    @Test("a plugin that dies while attached fails the call in flight typed: exitedUnexpectedly, naming the attached pid")
     func diesWhileAttached() async throws {
         let plugin = try await HandStartedPlugin.fixtureInDebugMode()
         defer { plugin.kill() }
         let record = try plugin.debugRecord().record
         let (logger, _) = TestEnvironment.capturingLogger()
         let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: record)
-        let failure = try await PluginHost.withPlugin(spec, logger: logger) { attached async throws -> PluginError? in
-            #expect(try await self.echo(attached, "before") == "before")
-            plugin.kill()
-            #expect(await plugin.waitForExit(within: .seconds(2)))
+        let pid = plugin.pid
+        let failure = try await PluginHost.withPlugin(spec, logger: logger) { attached async throws -> (any Error)? in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: attached.client)
             do {
-                _ = try await self.echo(attached, "after")
+                try await echo.update(request: StreamingClientRequest { writer in
+                    try await writer.write(.with { $0.text = "before" })
+                    try await Task.sleep(for: .seconds(20))  // the stream stays open
+                }) { response in
+                    for try await message in response.messages where message.text == "before" {
+                        kill(pid, SIGKILL)  // the stream is up: the plugin dies under it
+                    }
+                }
                 return nil
             } catch {
-                return error.pluginError
+                return error
             }
         }
-        let error = try #require(failure, "the call after the plugin's death failed with a PluginError")
+        let error = try #require(failure?.pluginError, "the stream failed with \(failure.map { "\($0)" } ?? "no error")")
         #expect(error.code == .exitedUnexpectedly)
         #expect(error.pid == plugin.pid && error.pluginName == "debugged")
-        #expect(error.message.contains("attached plugin process ended"), "\(error)")
+        #expect(error.message.contains("attached plugin process ended") && error.message.contains("Echo/Update"), "\(error)")
     }
 
     @Test("a supervisor attaches, never restarts what it did not start, and quarantines a plugin that dies")
