@@ -80,9 +80,13 @@ var targets: [Target] = [
     // MARK: Plugin SDK and host
     .target(name: "CPlugboardSystem"),
     .target(
+        name: "PlugboardBroker",
+        dependencies: ["PlugboardCore", "PlugboardTransport", "GoPluginProtos", grpcCore]
+    ),
+    .target(
         name: "PlugboardPlugin",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "GoPluginProtos", "CPlugboardSystem", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "GoPluginProtos", "CPlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -91,7 +95,7 @@ var targets: [Target] = [
     .target(
         name: "PlugboardHost",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "GoPluginProtos", "CPlugboardSystem", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "GoPluginProtos", "CPlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -209,7 +213,8 @@ var targets: [Target] = [
         name: "PlugboardHostTests",
         dependencies: [
             "PlugboardHost", "PlugboardCore", "PlugboardConfig", "PlugboardTestSupport", "PlugboardTestV1",
-            "PlugboardTesting", "PlugboardPlugin", "PlugboardTransport", "RateLimitServiceSet", grpcCore,
+            "PlugboardTesting", "PlugboardPlugin", "PlugboardTransport", "PlugboardBroker", "GoPluginProtos",
+            "RateLimitServiceSet", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -16,6 +16,10 @@ extension PluginError {
             case connectionFailed, socketNotOwned, protocolViolation, exitedUnexpectedly, shutdownTimeout, stopped
             // AutoMTLS (protocol §5).
             case invalidClientCertificate, plaintextServer, unexpectedServerCertificate, tlsHandshakeFailed
+            // Brokered connections (protocol §8).
+            case brokerTimeout, invalidBrokerAnnouncement, brokerClosed
+            // Reattaching to a running plugin (protocol §11).
+            case invalidReattach, processNotFound
             // Supervision (restarts, health, quarantine).
             case unhealthy, socketRemoved, quarantined, notReady
             // Discovery and configuration (`--describe`, the host's config file).
@@ -70,6 +74,13 @@ extension PluginError {
         /// The TLS handshake with the plugin failed: its certificate is not the one in its handshake
         /// line, it refused the host's, or it does not speak TLS.
         public static let tlsHandshakeFailed = Code(.tlsHandshakeFailed)
+        /// A brokered dial waited for an id the peer never announced (an unknown id, or a dial before
+        /// the peer serves it).
+        public static let brokerTimeout = Code(.brokerTimeout)
+        /// The peer announced a brokered connection Plugboard cannot dial (not an absolute unix socket).
+        public static let invalidBrokerAnnouncement = Code(.invalidBrokerAnnouncement)
+        /// The broker's plugin has stopped: nothing more can be served or dialled through it.
+        public static let brokerClosed = Code(.brokerClosed)
         /// Field 7 (broker multiplexing) is not a boolean.
         public static let invalidMultiplexField = Code(.invalidMultiplexField)
         /// The plugin executable does not exist.
@@ -108,9 +119,16 @@ extension PluginError {
         public static let unhealthy = Code(.unhealthy)
         /// The plugin's socket file disappeared while it ran; it was killed to be restarted.
         public static let socketRemoved = Code(.socketRemoved)
-        /// The plugin failed too often in a short time and is no longer restarted.
+        /// The plugin failed too often in a short time, or failed once after the host attached to it
+        /// (a host does not restart what it did not start), and is no longer restarted.
         public static let quarantined = Code(.quarantined)
         /// A call waited for a restarting plugin and its deadline passed first.
         public static let notReady = Code(.notReady)
+        /// A reattach record (`PLUGBOARD_REATTACH`, `reattach:` in the config, `PluginSpec.reattach`)
+        /// is malformed: not JSON, a key missing or of the wrong type, a pid below 1, a relative
+        /// address, or combined with AutoMTLS.
+        public static let invalidReattach = Code(.invalidReattach)
+        /// A reattach record names a pid that no process has: the plugin is gone.
+        public static let processNotFound = Code(.processNotFound)
     }
 }

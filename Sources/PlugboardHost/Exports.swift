@@ -9,5 +9,7 @@
 @_exported public import struct PlugboardCore.PluginDescription
 @_exported public import struct PlugboardCore.ServiceSetDescription
 @_exported public import struct PlugboardCore.PluginError
+@_exported public import struct PlugboardCore.ReattachRecord
+@_exported public import class PlugboardBroker.PluginBroker
 @_exported public import enum PlugboardTransport.TransportKind
 @_exported public import enum PlugboardTransport.UnixSocketTransport

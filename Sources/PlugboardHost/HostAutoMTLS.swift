@@ -1,3 +1,4 @@
+import PlugboardBroker
 import PlugboardCore
 import PlugboardTransport
 
@@ -34,9 +35,10 @@ struct HostAutoMTLS {
     /// The variable that turns AutoMTLS on in the plugin.
     var environment: [String: String] { [PluginEnvironment.clientCertificate: self.identity.certificatePEM] }
 
-    /// What the client transport speaks to a plugin that printed `handshake`: TLS trusting exactly
-    /// field 6's certificate, or plaintext. A mismatch either way is an error, never a downgrade.
-    static func clientTLS(_ autoMTLS: HostAutoMTLS?, for handshake: Handshake) throws(PluginError) -> MutualTLS? {
+    /// What the client transport speaks to a plugin that printed `handshake` (TLS trusting exactly
+    /// field 6's certificate, or plaintext), and what the broker's servers and dials speak. A
+    /// mismatch either way is an error, never a downgrade.
+    static func clientTLS(_ autoMTLS: HostAutoMTLS?, for handshake: Handshake) throws(PluginError) -> BrokerTLS? {
         switch (autoMTLS, handshake.serverCertificate) {
         case (nil, nil):
             return nil
@@ -52,7 +54,12 @@ struct HostAutoMTLS {
                 throw PluginError.unusableServerCertificate(reason: error.reason)
             }
             do {
-                return try MutualTLS(.client, identity: autoMTLS.identity, trusting: certificate)
+                // The broker's servers present the host's certificate and accept only the plugin's,
+                // as go-plugin hosts do from v1.4.4 on.
+                return BrokerTLS(
+                    server: try MutualTLS(.server, identity: autoMTLS.identity, trusting: certificate),
+                    client: try MutualTLS(.client, identity: autoMTLS.identity, trusting: certificate)
+                )
             } catch {
                 throw PluginError.unusableServerCertificate(reason: "TLS cannot be set up with it (\(error))")
             }

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GoPluginProtos
 public import Logging
+import PlugboardBroker
 import PlugboardCore
 import PlugboardTransport
 
@@ -15,6 +16,10 @@ public enum PluginHost {
     /// stops it (Shutdown, then SIGTERM, then SIGKILL) whether `body` returns or throws. The process
     /// is always reaped and its socket directory removed.
     ///
+    /// With a reattach record in `spec`, it attaches to that running plugin instead: nothing is
+    /// started, the record's pid must be the process listening on its socket, and the plugin is
+    /// left running at the end unless the record says `killOnStop` (see ``PluginSpec/reattach``).
+    ///
     /// ```swift
     /// try await PluginHost.withPlugin(PluginSpec(path: "assets/ratelimit-plugin"), logger: logger) { plugin in
     ///     let rateLimit = Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client)
@@ -22,8 +27,8 @@ public enum PluginHost {
     /// }
     /// ```
     ///
-    /// - Throws: `PluginError` naming the plugin and its path when it cannot be started, its
-    ///   handshake is invalid, or it does not answer; otherwise whatever `body` throws.
+    /// - Throws: `PluginError` naming the plugin and its path when it cannot be started (or
+    ///   attached to), its handshake is invalid, or it does not answer; otherwise whatever `body` throws.
     public static func withPlugin<Result: Sendable>(
         _ spec: PluginSpec,
         logger: Logger,
@@ -32,6 +37,9 @@ public enum PluginHost {
     ) async throws -> Result {
         var logger = logger
         logger[metadataKey: "plugin.name"] = "\(spec.name)"
+        if let record = spec.reattach {
+            return try await Self.withAttachedPlugin(spec, record: record, logger: logger, isolation: isolation, body)
+        }
         if let expected = spec.sha256 {
             try Checksum.verify(spec, expected: expected)
         }
@@ -71,21 +79,11 @@ public enum PluginHost {
             logger.debug("plugin started", metadata: ["plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)"])
             do {
                 let tls = try HostAutoMTLS.clientTLS(autoMTLS, for: handshake)
-                try await PeerCheck.verify(handshake.socketPath, child: child)  // before the transport sends a byte
-                let peerCheck: UnixSocketTransport.Client.PeerCheck = { [socket = handshake.socketPath] pid, uid in
-                    try PeerCheck.judge(pid: pid, uid: uid, socketPath: socket, child: child)  // again on every reconnection
-                }
-                let transport = try tls.map {
-                    try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck, tls: $0)
-                } ?? UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck)
-                let process = PluginProcess(child: child, stderr: stderr)
-                let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]
-                let result = try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) { client in
-                    try await Self.session(
-                        spec, process: process, handshake: handshake, transport: transport, client: client, logger: logger,
-                        isolation: isolation, body
-                    )
-                }
+                let process = PluginProcess(handle: .started(child), stderr: stderr)
+                try await PeerCheck.verify(handshake.socketPath, owner: process.handle)  // before the transport sends a byte
+                let result = try await Self.connect(
+                    spec, process: process, handshake: handshake, tls: tls, directory: directory, logger: logger, isolation: isolation, body
+                )
                 await Self.stop(child, spec: spec, logger: logger)
                 await child.killTree()  // what the plugin left behind, and its cgroup
                 try? await pipes.waitForAll()

@@ -1,6 +1,7 @@
 import GoPluginProtos
 import GRPCCore
 import Logging
+import PlugboardBroker
 import PlugboardCore
 import PlugboardTransport
 
@@ -16,6 +17,7 @@ extension PluginHost {
         handshake: Handshake,
         transport: UnixSocketTransport.AnyClient,
         client: GRPCClient<UnixSocketTransport.AnyClient>,
+        broker: PluginBroker,
         logger: Logger,
         isolation: isolated (any Actor)?,
         _ body: (RunningPlugin) async throws -> Result
@@ -32,14 +34,18 @@ extension PluginHost {
         }
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { streams in
             streams.addTask { await Self.drainStdio(client, logger: logger) }
-            streams.addTask { await Self.holdBroker(client) }
+            streams.addTask { await Self.brokerStream(client, broker: broker) }
+            streams.addTask { await broker.run() }
             let plugin = RunningPlugin(
-                name: spec.name, path: spec.path, pid: process.child.pid, negotiatedVersion: handshake.appProtocolVersion,
-                socketPath: handshake.socketPath, client: client, transport: transport, process: process
+                name: spec.name, path: spec.path, pid: process.handle.pid, negotiatedVersion: handshake.appProtocolVersion,
+                socketPath: handshake.socketPath, client: client, broker: broker, transport: transport, process: process
             )
-            defer { streams.cancelAll() }
+            defer {
+                broker.close()
+                streams.cancelAll()
+            }
             let result = try await body(plugin)
-            await Self.requestShutdown(client, logger: logger)
+            if process.handle.stopsWithHost { await Self.requestShutdown(client, logger: logger) }  // not to a plugin it only attached to
             return result
         }
     }
@@ -54,14 +60,15 @@ extension PluginHost {
         }
     }
 
-    /// `GRPCBroker/StartStream`, held open as go-plugin hosts do; brokered connections come later.
-    private static func holdBroker(_ client: GRPCClient<UnixSocketTransport.AnyClient>) async {
+    /// `GRPCBroker/StartStream`, opened as go-plugin hosts do: the host's announcements go out on
+    /// it, the plugin's come in, until the session ends.
+    private static func brokerStream(_ client: GRPCClient<UnixSocketTransport.AnyClient>, broker: PluginBroker) async {
         try? await Plugin_GRPCBroker.Client(wrapping: client).startStream(
-            request: StreamingClientRequest { _ in
-                while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+            request: StreamingClientRequest { writer in
+                for await info in broker.outgoing { try await writer.write(info) }
             }
         ) { response in
-            for try await _ in response.messages {}
+            for try await info in response.messages { broker.received(info) }
         }
     }
 

@@ -1,4 +1,5 @@
 public import GRPCCore
+public import PlugboardBroker
 public import PlugboardTransport
 
 /// A plugin that has completed its handshake and answered a health check.
@@ -15,14 +16,18 @@ public struct RunningPlugin: Sendable {
     public let socketPath: String
     /// The gRPC client connected to the plugin; wrap it in a service set's generated client.
     public let client: GRPCClient<UnixSocketTransport.AnyClient>
+    /// go-plugin's broker for this instance: serve services the plugin calls back, or dial ones it
+    /// serves. Its servers stop when the instance does.
+    public let broker: PluginBroker
     /// The transport under `client`, for a supervisor's calls.
     let transport: UnixSocketTransport.AnyClient
     /// The process and its stderr, for errors that explain a death.
     let process: PluginProcess
 }
 
-/// A started plugin process and what it wrote to stderr.
+/// A plugin's process (one the host started, or one it attached to) and what it wrote to stderr
+/// (nothing is read from an attached one).
 struct PluginProcess: Sendable {
-    let child: ChildProcess
+    let handle: ProcessHandle
     let stderr: StderrForwarder
 }

@@ -1,3 +1,4 @@
+import PlugboardBroker
 import PlugboardCore
 import PlugboardTransport
 
@@ -8,7 +9,7 @@ extension PluginServer {
     ///
     /// - Throws: `PluginError` with code `invalidClientCertificate` for a variable that is not one
     ///   PEM certificate, or when the stock transport is selected; never a silent plaintext fallback.
-    func autoMTLS() throws -> (tls: MutualTLS, certificate: [UInt8])? {
+    func autoMTLS() throws -> (tls: BrokerTLS, certificate: [UInt8])? {
         guard let pem = self.environment[PluginEnvironment.clientCertificate], !pem.isEmpty else { return nil }
         let hostCertificate: PeerCertificate
         do {
@@ -21,7 +22,13 @@ extension PluginServer {
         }
         do {
             let identity = try TLSIdentity.generate()
-            return (try MutualTLS(.server, identity: identity, trusting: hostCertificate), identity.certificateDER)
+            // The main server and brokered ones present the plugin's certificate and accept only the
+            // host's; dials to the host's brokered servers present it too, as go-plugin v1.4.4+ does.
+            let tls = BrokerTLS(
+                server: try MutualTLS(.server, identity: identity, trusting: hostCertificate),
+                client: try MutualTLS(.client, identity: identity, trusting: hostCertificate)
+            )
+            return (tls, identity.certificateDER)
         } catch {
             throw PluginError(code: .launchFailed, message: "The plugin could not make its AutoMTLS certificate: \(error).", cause: error)
         }

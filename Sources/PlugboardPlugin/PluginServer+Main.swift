@@ -22,6 +22,11 @@ extension PluginServer {
     /// its host dies. Run with `--describe`, it prints `description` as JSON on stdout and exits 0;
     /// without a description it describes what `services` serve for each app protocol version.
     ///
+    /// Run by hand with `--debug`, it serves a debugging session (see ``debug``): it prints a
+    /// `PLUGBOARD_REATTACH='…'` line that hosts attach with instead of starting the plugin, serves
+    /// any number of hosts one after another, and stops on Ctrl-C, SIGTERM, or a host's `Shutdown`
+    /// (which a Plugboard host sends only when the record says `kill_on_stop`).
+    ///
     /// - Parameters:
     ///   - description: what the plugin serves, printed for `--describe`; its app protocol
     ///     versions are the ones offered in the handshake.
@@ -39,6 +44,22 @@ extension PluginServer {
         logLevel: Logger.Level = .info,
         services: @escaping @Sendable (_ version: Int, _ logger: Logger) -> [any RegistrableRPCService]
     ) async -> Never {
+        await Self.serve(
+            description: description, handshake: handshake, transport: transport, transportConfig: transportConfig,
+            logLevel: logLevel
+        ) { version, logger, _ in services(version, logger) }
+    }
+
+    /// ``serve(description:handshake:transport:transportConfig:logLevel:services:)`` for services
+    /// that call the host back, or serve extra connections, through go-plugin's broker.
+    public static func serve(
+        description: PluginDescription? = nil,
+        handshake: HandshakeConfig? = nil,
+        transport: TransportKind = .lean,
+        transportConfig: UnixSocketTransport.Config = .defaults,
+        logLevel: Logger.Level = .info,
+        services: @escaping @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) -> [any RegistrableRPCService]
+    ) async -> Never {
         let handshake = handshake ?? .plugboard(appProtocolVersions: description?.appProtocolVersions ?? [1])
         let name = URL(fileURLWithPath: CommandLine.arguments.first ?? "plugin").lastPathComponent
         let logger = Logger(label: name) { label in
@@ -46,16 +67,23 @@ extension PluginServer {
         }
         if CommandLine.arguments.dropFirst().contains(PluginDescription.argument) {
             let described = description ?? PluginDescription(
-                name: name, handshake: handshake, logger: logger, services: services
-            )
+                name: name, handshake: handshake, logger: logger
+            ) { version, logger in services(version, logger, Self.describingBroker()) }
             Self.describe(described)
         }
-        let server = PluginServer(
+        var server = PluginServer(
             handshake: handshake, transport: transport, transportConfig: transportConfig, logger: logger,
             services: services
         )
-        ParentWatch.start { server.stop.trigger(.hostExited) }
+        server.debug = CommandLine.arguments.dropFirst().contains(ReattachRecord.debugArgument)
         SignalHandlers.install(stop: server.stop)
+        if server.debug {
+            // Run by a person, not a host: a shell script that starts it in the background and
+            // exits, or a debugger, does not end the session; Ctrl-C does.
+            SignalHandlers.stopOnInterrupt(server.stop)
+        } else {
+            ParentWatch.start { [stop = server.stop] in stop.trigger(.hostExited) }
+        }
         do {
             try await server.run()
         } catch let error as PluginError where error.code == .cookieMismatch {

@@ -34,9 +34,14 @@ public struct PluginServer: Service {
     let transportConfig: UnixSocketTransport.Config
     let environment: [String: String]
     let logger: Logger
-    let services: @Sendable (_ version: Int, _ logger: Logger) -> [any RegistrableRPCService]
+    let services: @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) -> [any RegistrableRPCService]
     /// Fires once: Shutdown, graceful shutdown, SIGTERM or the host's death (the last two from ``serve``).
     let stop = StopSignal()
+    /// Serve a debugging session, as `--debug` does under `PluginServer.serve`: no cookie check, no
+    /// AutoMTLS, the highest version unless `PLUGIN_PROTOCOL_VERSIONS` offers others, and instead of
+    /// the handshake line a `PLUGBOARD_REATTACH='…'` line (keyed by the logger's label) that hosts
+    /// attach with; stdout stays where it was. Set it before ``run()``.
+    public var debug = false
 
     /// - Parameters:
     ///   - handshake: the cookie and the app protocol versions this plugin speaks.
@@ -53,6 +58,22 @@ public struct PluginServer: Service {
         environment: [String: String]? = nil,
         logger: Logger,
         services: @escaping @Sendable (_ version: Int, _ logger: Logger) -> [any RegistrableRPCService]
+    ) {
+        self.init(
+            handshake: handshake, transport: transport, transportConfig: transportConfig, environment: environment,
+            logger: logger
+        ) { version, logger, _ in services(version, logger) }
+    }
+
+    /// A server whose services call the host back, or serve extra connections, through go-plugin's
+    /// broker: `services` gets the ``PluginBroker`` of the connection to the host.
+    public init(
+        handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
+        transport: TransportKind = .lean,
+        transportConfig: UnixSocketTransport.Config = .defaults,
+        environment: [String: String]? = nil,
+        logger: Logger,
+        services: @escaping @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) -> [any RegistrableRPCService]
     ) {
         self.handshake = handshake
         self.transport = transport
@@ -71,25 +92,28 @@ public struct PluginServer: Service {
     ///   (the process was not started by a host), `invalidClientCertificate` when `PLUGIN_CLIENT_CERT`
     ///   is not a PEM certificate, or `launchFailed`/`socketPathInvalid` when it cannot listen.
     public func run() async throws {
-        try self.handshake.checkCookie(in: self.environment)
+        if !self.debug { try self.handshake.checkCookie(in: self.environment) }
         let offer = VersionNegotiation.Offer(parsing: self.environment[PluginEnvironment.protocolVersions] ?? "")
         offer.diagnostics.forEach { self.logger.warning("\($0)") }
-        let version = self.handshake.negotiatedVersion(offered: offer) ?? self.handshake.appProtocolVersions.min() ?? 1
-        let autoMTLS = try self.autoMTLS()
+        let version = self.chosenVersion(offer)
+        let autoMTLS = self.debug ? nil : try self.autoMTLS()
         let directory = try SocketDirectory(environment: self.environment)
         defer { directory.remove() }
         let stdout = StdoutCapture()
         let serverTransport = try autoMTLS.map {
-            try UnixSocketTransport.AnyServer(kind: self.transport, path: directory.socketPath, config: self.transportConfig, tls: $0.tls)
+            try UnixSocketTransport.AnyServer(kind: self.transport, path: directory.socketPath, config: self.transportConfig, tls: $0.tls.server)
         } ?? UnixSocketTransport.AnyServer(kind: self.transport, path: directory.socketPath, config: self.transportConfig)
+        let broker = PluginBroker(
+            peer: .host, socketDirectory: directory.path, tls: autoMTLS?.tls, dialCheck: Self.sameUser
+        )
         let server = GRPCServer(
             transport: serverTransport,
-            services: self.services(version, self.logger) + CoreServices.all(stop: self.stop, stdout: stdout)
+            services: self.services(version, self.logger, broker) + CoreServices.all(stop: self.stop, stdout: stdout, broker: broker)
         )
         try await withGracefulShutdownHandler {
             try await self.serve(
                 server, on: serverTransport, at: directory.socketPath, version: version,
-                certificate: autoMTLS?.certificate, stdout: stdout
+                certificate: autoMTLS?.certificate, broker: broker, stdout: stdout
             )
         } onGracefulShutdown: {
             self.stop.trigger(.gracefulShutdown)
@@ -102,14 +126,21 @@ public struct PluginServer: Service {
         at socketPath: String,
         version: Int,
         certificate: [UInt8]?,
+        broker: PluginBroker,
         stdout: StdoutCapture
     ) async throws {
         let logger = self.logger
+        // Each task says whether its end ends the serving: the server's and the deadline's do, the
+        // broker's (which may end early, when it served nothing) does not.
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 do { try await server.serve() } catch { logger.error("gRPC server failed: \(error)") }
                 self.stop.trigger(.serverEnded)
                 return true
+            }
+            group.addTask {
+                await broker.run()  // the brokered servers, until the group is cancelled
+                return false
             }
             do {
                 try await transport.waitUntilListening()
@@ -127,21 +158,21 @@ public struct PluginServer: Service {
                 serverCertificate: certificate,
                 multiplexSupported: self.environment[PluginEnvironment.multiplexGRPC] != nil ? false : nil
             )
-            StandardStreams.writeOutput(line.description + "\n")
-            stdout.redirect()
+            self.announce(line, stdout: stdout)
             logger.debug("plugin serving", metadata: ["address": "\(socketPath)", "version": "\(version)"])
 
             let reason = await self.stop.wait()
             logger.debug("plugin stopping", metadata: ["reason": "\(reason?.rawValue ?? "cancelled")"])
             stdout.finish()
+            broker.close()
             server.beginGracefulShutdown()
             // In-flight calls get a moment to finish; then the server is cancelled outright. Either
             // way the other task is cancelled: the deadline once the server is done, or the server.
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(1500))
-                return false
+                return true
             }
-            _ = try await group.next()
+            while let ends = try await group.next(), !ends {}
             group.cancelAll()
         }
     }

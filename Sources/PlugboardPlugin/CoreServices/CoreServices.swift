@@ -1,11 +1,12 @@
 public import GRPCCore
+import PlugboardBroker
 
 /// go-plugin's core services, which every plugin serves next to its service sets.
 enum CoreServices {
-    /// Health ("plugin" is SERVING), controller (`Shutdown` fires `stop`), broker (held open) and
-    /// stdio (what the plugin writes to fd 1 after the handshake).
-    static func all(stop: StopSignal, stdout: StdoutCapture) -> [any RegistrableRPCService] {
-        [HealthService(), ControllerService(stop: stop), BrokerService(stop: stop), StdioService(stdout: stdout)]
+    /// Health ("plugin" is SERVING), controller (`Shutdown` fires `stop`), broker (the stream
+    /// `broker` announces on) and stdio (what the plugin writes to fd 1 after the handshake).
+    static func all(stop: StopSignal, stdout: StdoutCapture, broker: PluginBroker) -> [any RegistrableRPCService] {
+        [HealthService(), ControllerService(stop: stop), BrokerService(stop: stop, broker: broker), StdioService(stdout: stdout)]
     }
 
     /// The fully qualified names of the core services, which a plugin's description leaves out.
@@ -15,9 +16,10 @@ enum CoreServices {
 }
 
 extension PluginServer {
-    /// go-plugin's core services for an in-process test server (PlugboardTesting): `Shutdown` and
-    /// the broker stop nothing, and the process's stdout is not captured.
+    /// go-plugin's core services for an in-process test server (PlugboardTesting): `Shutdown`
+    /// stops nothing, the process's stdout is not captured, and the broker is closed (there is no
+    /// host to call back).
     package static func coreServicesForTesting() -> [any RegistrableRPCService] {
-        CoreServices.all(stop: StopSignal(), stdout: StdoutCapture())
+        CoreServices.all(stop: StopSignal(), stdout: StdoutCapture(), broker: Self.describingBroker())
     }
 }

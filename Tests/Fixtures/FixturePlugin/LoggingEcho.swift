@@ -1,5 +1,6 @@
 import GRPCCore
 import Logging
+import PlugboardPlugin
 import PlugboardTestSupport
 import PlugboardTestV1
 
@@ -8,14 +9,25 @@ import PlugboardTestV1
 ///   can check how plugin log lines are re-levelled;
 /// - `sleep:<ms>` answers after that many milliseconds;
 /// - `hang` never answers, even when the call is cancelled (a handler stuck for good);
-/// - `deadline` answers with the `grpc-timeout` the call arrived with (empty if none).
+/// - `deadline` answers with the `grpc-timeout` the call arrived with (empty if none);
+/// and Get texts that use go-plugin's broker, as the Go echo-plugin does:
+/// - `call-back:<id>` dials the host's broker id, calls its Echo `Get("from the plugin")`, and
+///   answers with that reply's text;
+/// - `serve-back` serves an Echo under a new broker id and answers with the id.
 struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
     let logger: Logger?
+    let broker: PluginBroker?
     private let echo = EchoService()
 
-    init(logger: Logger?) { self.logger = logger }
+    init(logger: Logger?, broker: PluginBroker? = nil) {
+        self.logger = logger
+        self.broker = broker
+    }
 
     func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
+        if let broker = self.broker, let answer = try await Self.brokered(request.text, broker: broker) {
+            return .with { $0.text = answer; $0.sequence = request.sequence }
+        }
         if request.text.hasPrefix("log:") {
             let parts = request.text.split(separator: ":", maxSplits: 2).map(String.init)
             guard parts.count == 3, let level = Self.levels[parts[1]] else {
@@ -49,6 +61,22 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
 
     func update(request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
         try await self.echo.update(request: request, response: response, context: context)
+    }
+
+    /// The broker texts' answers, or `nil` for any other text.
+    private static func brokered(_ text: String, broker: PluginBroker) async throws -> String? {
+        if text.hasPrefix("call-back:") {
+            guard let id = UInt32(text.dropFirst("call-back:".count)) else {
+                throw RPCError(code: .invalidArgument, message: "expected call-back:<broker id>, got \(text)")
+            }
+            return try await broker.withClient(id: id) { client in
+                try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(.with { $0.text = "from the plugin" }).text
+            }
+        }
+        guard text == "serve-back" else { return nil }
+        let id = broker.nextID()
+        try await broker.serve(id: id, services: [EchoService()])
+        return "\(id)"
     }
 
     private static let levels: [String: Logger.Level] = [

@@ -76,7 +76,9 @@ case "echo", PluginDescription.argument:
         ],
         appProtocolVersions: [1]
     )
-    await PluginServer.serve(description: description, logLevel: .trace) { _, logger in [LoggingEcho(logger: logger)] }
+    await PluginServer.serve(description: description, logLevel: .trace) { _, logger, broker in
+        [LoggingEcho(logger: logger, broker: broker)]
+    }
 case "no-cookie":
     await PluginServer.serve(handshake: HandshakeConfig(magicCookieKey: "OTHER_APP_PLUGIN", magicCookieValue: "x", appProtocolVersions: [1])) { _, _ in [] }
 case "garbage":
