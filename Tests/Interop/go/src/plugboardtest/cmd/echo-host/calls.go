@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	testv1 "plugboard/test/v1"
@@ -17,6 +18,15 @@ func checkEcho(req *testv1.EchoRequest, resp *testv1.EchoResponse) error {
 			req.Text, len(req.Payload), req.Sequence, resp.Text, len(resp.Payload), resp.Sequence)
 	}
 	return nil
+}
+
+// checkTaggedEcho verifies that resp carries req's fields, its text either unchanged or with a
+// "<who>: " tag in front, as brokered Echo servers answer (the Go echo-plugin's "go-plugin: ").
+func checkTaggedEcho(req *testv1.EchoRequest, resp *testv1.EchoResponse) error {
+	if resp.Text != req.Text && !strings.HasSuffix(resp.Text, ": "+req.Text) {
+		return fmt.Errorf("echo mismatch: sent text=%q, got text=%q (neither the same nor tagged \"<who>: \")", req.Text, resp.Text)
+	}
+	return checkEcho(req, &testv1.EchoResponse{Text: req.Text, Payload: resp.Payload, Sequence: resp.Sequence})
 }
 
 // get makes one Get and checks the answer.

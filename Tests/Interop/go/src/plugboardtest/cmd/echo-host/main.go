@@ -1,12 +1,12 @@
 // Command echo-host loads an echo plugin (Go or Swift) through the real go-plugin (Debian's
-// v1.0.1, grpc-go 1.33) and drives plugboard.test.v1.Echo; the ping and services modes load other
-// plugins by their cookie. It prints exactly one JSON object on stdout, logs hclog JSON on stderr,
-// and exits 0 only if every check passed. On a failure the object still appears (with whatever was
-// measured) plus "error"; the reason also goes to stderr.
+// v1.0.1, grpc-go 1.33) and drives plugboard.test.v1.Echo, also through go-plugin's broker; the
+// ping and services modes load other plugins by their cookie. It prints exactly one JSON object on
+// stdout, logs hclog JSON on stderr, and exits 0 only if every check passed. On a failure the
+// object still appears (with whatever was measured) plus "error"; the reason also goes to stderr.
 //
 // Usage:
 //
-//	echo-host -plugin PATH -mode smoke|load|bench|ping|services [-automtls] [mode flags] [-- plugin args...]
+//	echo-host -plugin PATH -mode smoke|load|bench|ping|services|broker [-automtls] [mode flags] [-- plugin args...]
 //
 // Keys of the JSON object, by mode:
 //
@@ -42,6 +42,26 @@
 //	events             int     stream: the plugin's own events (Status, route index), at least 2
 //	negotiatedVersion, socket, pid, stopMs, graceful, socketRemoved, pidGone, goAways, reconnects
 //	                           as in smoke
+//
+// broker (an echo plugin that answers the broker texts "call-back:<id>" and "serve-back", as Go's
+// echo-plugin and Plugboard's fixture do; both round trips through go-plugin's *plugin.GRPCBroker,
+// then Kill):
+//
+//	callback           object  the host serves an Echo answering "go-host: <text>" under NextId()
+//	                           (AcceptAndServe), sends "call-back:<id>"; the plugin must answer
+//	                           "go-host: from the plugin"
+//	dialled            object  the host sends "serve-back", Dial()s the id the plugin answers and
+//	                           makes a Get there; the answer must echo it, its text possibly
+//	                           tagged "<who>: " (the Go echo-plugin's brokered Echo says "go-plugin: ")
+//	  id               int     the broker id used
+//	  reply            string  the text that came back
+//	  ok               bool    the round trip worked and the reply checked out
+//	  error            string  what went wrong (omitted when ok)
+//	  tlsVersion       string  under -automtls, the brokered connection's TLS version (callback: as
+//	                           the host's brokered server saw it; omitted if no call arrived)
+//	  clientCertificate bool   callback under -automtls: the plugin presented a certificate to the
+//	                           host's brokered server (go-plugin v1.0.1's host never asks for one)
+//	negotiatedVersion, socket, pid, stopMs, graceful, socketRemoved, pidGone   as in smoke
 //
 // load (-calls sequential Gets, then -stream messages over one Update stream; one connection):
 //
@@ -79,9 +99,9 @@
 //	                           health check's grpc.Peer; anything but "h2" fails the run
 //	tlsVersion         string  the TLS version of that connection, e.g. "TLS 1.3"
 //
-// bench makes its calls without a deadline (the watchdog below still ends a hung run); smoke, load
-// and services bound every call by -timeout. Plugboard's Swift host, plugin-bench (Tests/Benchmarks),
-// measures the same figures under the same keys.
+// bench makes its calls without a deadline (the watchdog below still ends a hung run); smoke,
+// load, services and broker bound every call by -timeout. Plugboard's Swift host, plugin-bench
+// (Tests/Benchmarks), measures the same figures under the same keys.
 package main
 
 import (
@@ -115,7 +135,7 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.pluginPath, "plugin", "", "path of the plugin executable (required)")
-	flag.StringVar(&o.mode, "mode", "smoke", "smoke, load, bench, ping or services")
+	flag.StringVar(&o.mode, "mode", "smoke", "smoke, load, bench, ping, services or broker")
 	flag.IntVar(&o.calls, "calls", 20000, "load: sequential unary Gets")
 	flag.IntVar(&o.stream, "stream", 100000, "load: messages over one Update stream")
 	flag.Float64Var(&o.seconds, "seconds", 2, "bench: seconds per figure")
@@ -127,7 +147,7 @@ func main() {
 	flag.StringVar(&o.cookie, "cookie", "PLUGBOARD_PLUGIN=5b7c1d0e-plugboard", "ping, services: the plugin's magic cookie, KEY=VALUE")
 	flag.StringVar(&o.set, "set", "", "services: the service set to call, ratelimit or stream (default: the one the plugin's --describe names)")
 	flag.BoolVar(&o.autoMTLS, "automtls", false, "every mode: go-plugin's AutoMTLS (TLS with certificates made for this run)")
-	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "smoke, load, services: deadline for all RPCs; every mode gives up 10 s later")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "smoke, load, services, broker: deadline for all RPCs; every mode gives up 10 s later")
 	flag.Parse()
 	o.pluginArgs = flag.Args()
 	if o.pluginPath == "" {
@@ -163,8 +183,10 @@ func main() {
 		result, err = h.ping()
 	case "services":
 		result, err = h.services()
+	case "broker":
+		result, err = h.broker()
 	default:
-		fail(fmt.Sprintf("unknown -mode %q (want smoke, load, bench, ping or services)", o.mode))
+		fail(fmt.Sprintf("unknown -mode %q (want smoke, load, bench, ping, services or broker)", o.mode))
 	}
 	h.stop() // no-op unless a mode bailed out early
 

@@ -5,6 +5,14 @@
 // (level: trace, debug, info, warn or error) first logs <message> at that level, so a host can
 // check how plugin log lines are re-levelled. Any other level is answered with InvalidArgument.
 //
+// Two Get texts use go-plugin's broker (*plugin.GRPCBroker, classic mode), as Plugboard's Swift
+// fixture plugin does:
+//
+//	call-back:<id>  dials the host's broker id, calls the host's Echo Get("from the plugin") there
+//	                and answers with that reply's text; a failed dial or call keeps its gRPC code
+//	serve-back      serves an Echo under a new broker id (NextId, AcceptAndServe) whose Get answers
+//	                "go-plugin: <text>", and answers with the id
+//
 // Extra command-line arguments are ignored.
 package main
 
@@ -12,8 +20,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/ioutil"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -31,9 +42,22 @@ func main() {
 		Output:     os.Stderr, // go-plugin swaps os.Stderr later; this keeps the real fd 2
 		JSONFormat: true,
 	})
+	// go-plugin v1.0.1 makes each brokered listener's socket in $TMPDIR and never closes it (the
+	// process exits with it open), so every serve-back would leave a socket file behind. They go
+	// to a folder of this process's own instead, removed once Serve returns.
+	brokerDir, err := ioutil.TempDir("", "echo-plugin-broker-")
+	if err != nil {
+		logger.Error("no folder for brokered sockets; they stay in $TMPDIR", "error", err)
+	}
+	defer os.RemoveAll(brokerDir) // a no-op for ""
+
+	// go-plugin hands the plugin's broker to GRPCServer, which makes the service with it.
+	impl := func(broker *plugin.GRPCBroker) testv1.EchoServer {
+		return &echoServer{log: logger, broker: broker, brokerDir: brokerDir}
+	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: echoplugin.Handshake,
-		Plugins:         echoplugin.PluginSet(&echoServer{log: logger}),
+		Plugins:         echoplugin.PluginSet(impl),
 		GRPCServer:      plugin.DefaultGRPCServer,
 		Logger:          logger,
 	})
@@ -41,7 +65,10 @@ func main() {
 
 // echoServer implements the four Echo methods as echo.proto describes them.
 type echoServer struct {
-	log hclog.Logger
+	log       hclog.Logger
+	broker    *plugin.GRPCBroker
+	brokerDir string    // where brokered sockets go ("": $TMPDIR)
+	moveTemp  sync.Once // points $TMPDIR at brokerDir before the first AcceptAndServe
 }
 
 // logLevels are the levels a "log:<level>:<message>" request may name.
@@ -53,8 +80,15 @@ var logLevels = map[string]hclog.Level{
 	"error": hclog.Error,
 }
 
-// Get answers with the request's fields, after logging if the text asks for it.
-func (s *echoServer) Get(_ context.Context, req *testv1.EchoRequest) (*testv1.EchoResponse, error) {
+// Get answers with the request's fields, after logging if the text asks for it; the broker texts
+// get their own answers.
+func (s *echoServer) Get(ctx context.Context, req *testv1.EchoRequest) (*testv1.EchoResponse, error) {
+	if answer, brokered, err := s.brokered(ctx, req.Text); brokered {
+		if err != nil {
+			return nil, err
+		}
+		return &testv1.EchoResponse{Text: answer, Sequence: req.Sequence}, nil
+	}
 	if strings.HasPrefix(req.Text, "log:") {
 		parts := strings.SplitN(req.Text, ":", 3) // "log:" guarantees at least two parts
 		level, ok := logLevels[parts[1]]
@@ -65,6 +99,55 @@ func (s *echoServer) Get(_ context.Context, req *testv1.EchoRequest) (*testv1.Ec
 		s.log.Log(level, parts[2])
 	}
 	return echo(req), nil
+}
+
+// brokered answers the broker texts (call-back:<id>, serve-back); brokered is false for any
+// other text.
+func (s *echoServer) brokered(ctx context.Context, text string) (answer string, brokered bool, err error) {
+	switch {
+	case strings.HasPrefix(text, "call-back:"):
+		id, err := strconv.ParseUint(strings.TrimPrefix(text, "call-back:"), 10, 32)
+		if err != nil {
+			return "", true, status.Errorf(codes.InvalidArgument, "expected call-back:<broker id>, got %q", text)
+		}
+		answer, err := s.callBack(ctx, uint32(id))
+		return answer, true, err
+	case text == "serve-back":
+		return s.serveBack(), true, nil
+	}
+	return "", false, nil
+}
+
+// callBack dials the host's brokered server id and calls its Echo Get. The call carries the
+// caller's deadline. Errors keep the brokered call's gRPC code, so the host sees, for example,
+// Unavailable for a TLS handshake this plugin could not complete.
+func (s *echoServer) callBack(ctx context.Context, id uint32) (string, error) {
+	conn, err := s.broker.Dial(id) // waits up to 5 s for the host to announce id
+	if err != nil {
+		return "", status.Errorf(codes.Unavailable, "call-back: dialling the host's broker id %d: %v", id, err)
+	}
+	defer conn.Close()
+	resp, err := testv1.NewEchoClient(conn).Get(ctx, &testv1.EchoRequest{Text: "from the plugin"})
+	if err != nil {
+		st := status.Convert(err)
+		return "", status.Errorf(st.Code(), "call-back: the host's Echo Get on broker id %d: %s", id, st.Message())
+	}
+	return resp.Text, nil
+}
+
+// serveBack serves a tagging Echo under a new broker id and returns the id. AcceptAndServe
+// announces the id on the broker stream from its own goroutine, possibly after the answer reaches
+// the host; the host's Dial waits for the announcement.
+func (s *echoServer) serveBack() string {
+	// Only now: the main socket, made before any call, stays where the host expects it.
+	s.moveTemp.Do(func() {
+		if s.brokerDir != "" {
+			os.Setenv("TMPDIR", s.brokerDir)
+		}
+	})
+	id := s.broker.NextId()
+	go s.broker.AcceptAndServe(id, echoplugin.ServeTagging("go-plugin"))
+	return strconv.FormatUint(uint64(id), 10)
 }
 
 // Collect reads every request, then answers once: texts concatenated in order (no separator),
