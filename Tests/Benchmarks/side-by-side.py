@@ -5,7 +5,8 @@ Builds the Swift bench host and plugin and the protobuf benchmark in release, an
 Debian's go-plugin (Tests/Interop/go/build.sh); then runs the four host/plugin pairs one after the
 other, round after round (Go→Go, Swift→Swift, Swift→Go, Go→Swift, then again), each host measuring
 the same workloads over plugboard.test.v1.Echo (echo-host -mode bench and plugin-bench print the
-same JSON keys). It reports the median of the rounds for every figure, the Plugboard/go-plugin
+same JSON keys), on the main connection and, for the brokered unary figures, over a connection
+through go-plugin's broker (the plugin serves an Echo under a broker id, the host dials it). It reports the median of the rounds for every figure, the Plugboard/go-plugin
 ratio (Swift→Swift over Go→Go), binary sizes and the protobuf-c encode/decode cost per message,
 prints the table and writes it as markdown and JSON to Tests/Benchmarks/results/.
 
@@ -49,6 +50,10 @@ SWIFT_PRODUCTS = ["bench-echo-plugin", "plugin-bench", "protobuf-bench"]
 FIGURES = [
     ("unary_p50_us", "unary p50", "µs", True),
     ("unary_p99_us", "unary p99", "µs", True),
+    # The same sequential Gets over a brokered connection (go-plugin's broker): the plugin serves
+    # an Echo under a broker id ("serve-back"), the host dials it.
+    ("brokered_unary_p50_us", "brokered unary p50 (plugin serves, host dials)", "µs", True),
+    ("brokered_unary_p99_us", "brokered unary p99 (plugin serves, host dials)", "µs", True),
     ("unary_calls_per_s", "unary calls/s, sequential", "calls/s", False),
     ("unary_concurrent_calls_per_s", "unary calls/s, 16 callers, one connection", "calls/s", False),
     ("pingpong_msgs_per_s", "ping-pong (bidi, one in flight)", "msgs/s", False),
@@ -191,7 +196,8 @@ def measure_pairs(pairs, settings, rounds):
             if report is None:
                 log(f"round {round_number}/{rounds}  {pair.name}: FAILED ({took:.0f} s): {pair.failures[-1]}")
             else:
-                log(f"round {round_number}/{rounds}  {pair.name}: unary p50 {report['unary_p50_us']} µs, "
+                log(f"round {round_number}/{rounds}  {pair.name}: unary p50 {report['unary_p50_us']} µs "
+                    f"(brokered {report['brokered_unary_p50_us']} µs), "
                     f"{report['unary_calls_per_s']:.0f} calls/s, pipelined {report['pipelined_host_to_plugin_msgs_per_s']:.0f}"
                     f"/{report['pipelined_plugin_to_host_msgs_per_s']:.0f} msgs/s ({took:.0f} s)")
 
@@ -341,7 +347,10 @@ def markdown(result):
         f"Medians of {s['rounds']} rounds; in each round the four pairs run one after the other; each run "
         f"measures every figure for {s['seconds']:g} s after a warm-up, with {s['payload_bytes']}-byte payloads and "
         f"{s['starts']} start/stop cycles. Both hosts make the same calls over `plugboard.test.v1.Echo` "
-        "(`echo-host -mode bench` on go-plugin v1.0.1 and grpc-go 1.33; Plugboard's `plugin-bench` on `PluginHost`).",
+        "(`echo-host -mode bench` on go-plugin v1.0.1 and grpc-go 1.33; Plugboard's `plugin-bench` on `PluginHost`). "
+        "The brokered unary figures time the same sequential Gets as the unary ones, over a brokered connection: the "
+        "plugin serves an Echo under a broker id (`serve-back`), the host dials it (go-plugin's `GRPCBroker.Dial`, "
+        "Plugboard's `PluginBroker.withClient`).",
         "Ratio: Plugboard (Swift → Swift) over go-plugin (Go → Go); below 1 is better for times, sizes and memory, "
         "above 1 for rates.",
         "",

@@ -1,9 +1,64 @@
 // bench-echo-plugin: the Swift side of `make bench`. It serves plugboard.test.v1.Echo through the
 // plugin SDK exactly as the Go echo-plugin serves it through go-plugin, and does nothing else, so
-// the benchmark measures the SDK and the transport, not a fixture's extra modes.
+// the benchmark measures the SDK and the transport, not a fixture's extra modes. The one extra is
+// the broker text the brokered figure needs, answered as the Go echo-plugin answers it.
 
 import GRPCCore
 import PlugboardPlugin
 import PlugboardTestSupport
+import PlugboardTestV1
 
-await PluginServer.serve { _, _ in [EchoService()] }
+await PluginServer.serve { _, _, broker in [BenchEcho(broker: broker)] }
+
+/// The echo service, where Get `serve-back` serves a tagging Echo under a new broker id and answers
+/// with the id, as the Go echo-plugin does (its brokered Echo says "go-plugin: <text>").
+struct BenchEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
+    let broker: PluginBroker
+    private let echo = EchoService()
+
+    init(broker: PluginBroker) { self.broker = broker }
+
+    func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
+        guard request.text == "serve-back" else { return try await self.echo.get(request: request, context: context) }
+        let id = self.broker.nextID()
+        try await self.broker.serve(id: id, services: [TaggingEcho(tag: "swift-plugin")])
+        return .with { $0.text = "\(id)"; $0.sequence = request.sequence }
+    }
+
+    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {
+        try await self.echo.collect(request: request, context: context)
+    }
+
+    func expand(request: EchoRequest, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
+        try await self.echo.expand(request: request, response: response, context: context)
+    }
+
+    func update(request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
+        try await self.echo.update(request: request, response: response, context: context)
+    }
+}
+
+/// The brokered Echo: Get answers "<tag>: <text>" with the request's payload and sequence, as the
+/// Go echo-plugin's brokered Echo does, so both plugins do the same work per brokered call.
+struct TaggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
+    let tag: String
+    private let echo = EchoService()
+
+    init(tag: String) { self.tag = tag }
+
+    func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
+        .with { $0.text = "\(self.tag): \(request.text)"; $0.payload = request.payload; $0.sequence = request.sequence }
+    }
+
+    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {
+        try await self.echo.collect(request: request, context: context)
+    }
+
+    func expand(request: EchoRequest, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
+        try await self.echo.expand(request: request, response: response, context: context)
+    }
+
+    func update(request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
+        try await self.echo.update(request: request, response: response, context: context)
+    }
+}

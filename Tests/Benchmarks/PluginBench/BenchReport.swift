@@ -6,6 +6,8 @@ import Foundation
 struct BenchReport: Encodable, Sendable {
     var unaryP50Us = 0.0
     var unaryP99Us = 0.0
+    var brokeredUnaryP50Us = 0.0
+    var brokeredUnaryP99Us = 0.0
     var unaryCallsPerS = 0.0
     var unaryConcurrentCallsPerS = 0.0
     var concurrency = 0
@@ -26,6 +28,8 @@ struct BenchReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case unaryP50Us = "unary_p50_us"
         case unaryP99Us = "unary_p99_us"
+        case brokeredUnaryP50Us = "brokered_unary_p50_us"
+        case brokeredUnaryP99Us = "brokered_unary_p99_us"
         case unaryCallsPerS = "unary_calls_per_s"
         case unaryConcurrentCallsPerS = "unary_concurrent_calls_per_s"
         case concurrency

@@ -6,15 +6,23 @@ import ProtobufC
 /// The echo calls the workloads are made of, each checking its answers as echo-host does.
 struct EchoCalls<Transport: ClientTransport>: Sendable {
     let echo: Plugboard_Test_V1_Echo.Client<Transport>
+    /// Whether Get answers may carry a "<who>: " tag before the text, as brokered Echo servers
+    /// answer (the Go echo-plugin's "go-plugin: ", bench-echo-plugin's "swift-plugin: ").
+    let tagged: Bool
 
-    init(wrapping client: GRPCClient<Transport>) {
+    init(wrapping client: GRPCClient<Transport>, tagged: Bool = false) {
         self.echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
+        self.tagged = tagged
     }
 
     /// One Get, checked.
     func get(_ request: EchoRequest) async throws {
         let response = try await self.echo.get(request)
-        try checkEcho(request, response, "Get")
+        if self.tagged {
+            try checkTaggedEcho(request, response, "Get")
+        } else {
+            try checkEcho(request, response, "Get")
+        }
     }
 
     /// Sends `count` messages over one Update stream while the answers are received and checked in
@@ -62,6 +70,17 @@ func countNumbered(_ messages: RPCAsyncSequence<EchoResponse, any Error>, text: 
         received += 1
     }
     return received
+}
+
+/// Fails unless `response` carries `request`'s fields, its text either unchanged or with a
+/// "<who>: " tag in front (echo-host's checkTaggedEcho).
+func checkTaggedEcho(_ request: EchoRequest, _ response: EchoResponse, _ what: @autoclosure () -> String) throws(BenchError) {
+    guard response.text == request.text || response.text.hasSuffix(": " + request.text) else {
+        throw BenchError("\(what()): echo mismatch: sent text=\"\(request.text)\", got text=\"\(response.text)\" (neither the same nor tagged \"<who>: \")")
+    }
+    var untagged = response
+    untagged.text = request.text
+    try checkEcho(request, untagged, what())
 }
 
 /// Fails unless `response` carries `request`'s fields unchanged.

@@ -47,11 +47,9 @@ struct PluginBench {
             }
 
             let unaryBegan = self.clock.now
-            var latencies = try await step("sequential unary") { try await workloads.unarySequential(for: figure) }
+            let latencies = try await step("sequential unary") { try await workloads.unarySequential(for: figure) }
             report.unaryCallsPerS = rounded(Double(latencies.count) / (self.clock.now - unaryBegan).seconds)
-            latencies.sort()
-            report.unaryP50Us = rounded(latencies[latencies.count / 2].microseconds)
-            report.unaryP99Us = rounded(latencies[latencies.count * 99 / 100].microseconds)
+            (report.unaryP50Us, report.unaryP99Us) = percentiles(latencies)
 
             report.unaryConcurrentCallsPerS = rounded(try await step("concurrent unary") {
                 try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
@@ -67,11 +65,29 @@ struct PluginBench {
                     try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
                 }
             })
+            (report.brokeredUnaryP50Us, report.brokeredUnaryP99Us) = percentiles(try await step("brokered unary") {
+                try await self.brokeredUnary(plugin, warmup: .seconds(options.warmup), for: figure)
+            })
             report.pluginPeakRssKb = PeakMemory.peak(of: plugin.pid)
         }
         self.watchdog.track(0)
         if self.log.escalations != escalationsBefore {
             throw BenchError("the plugin did not exit after Shutdown; the host had to signal it")
+        }
+    }
+
+    /// Sequential Get latencies over a brokered connection, measured as the main-connection figure
+    /// is: the plugin serves an Echo under its broker ("serve-back"), the host dials it, warms it
+    /// up, then times Gets for `duration`. The brokered Echo may tag its answers.
+    private func brokeredUnary(_ plugin: RunningPlugin, warmup: Duration, for duration: Duration) async throws -> [Duration] {
+        let served = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = "serve-back" })
+        guard let id = UInt32(served.text) else {
+            throw BenchError("the plugin answered serve-back with \"\(served.text)\", not a broker id")
+        }
+        return try await plugin.broker.withClient(id: id) { client in
+            let workloads = Workloads(calls: EchoCalls(wrapping: client, tagged: true), payloadBytes: self.options.payload)
+            _ = try await workloads.unarySequential(for: warmup)
+            return try await workloads.unarySequential(for: duration)
         }
     }
 
@@ -104,6 +120,12 @@ struct PluginBench {
             report.gracefulStopMs = rounded(median(stop).milliseconds)
         }
     }
+}
+
+/// The median and 99th percentile of `latencies`, in µs.
+private func percentiles(_ latencies: [Duration]) -> (p50: Double, p99: Double) {
+    let sorted = latencies.sorted()
+    return (rounded(sorted[sorted.count / 2].microseconds), rounded(sorted[sorted.count * 99 / 100].microseconds))
 }
 
 /// Runs one step of the benchmark, naming it in any error it throws.

@@ -24,6 +24,8 @@ const batch = 10000
 type benchResult struct {
 	UnaryP50Us                    float64 `json:"unary_p50_us"`
 	UnaryP99Us                    float64 `json:"unary_p99_us"`
+	BrokeredUnaryP50Us            float64 `json:"brokered_unary_p50_us"`
+	BrokeredUnaryP99Us            float64 `json:"brokered_unary_p99_us"`
 	UnaryCallsPerS                float64 `json:"unary_calls_per_s"`
 	UnaryConcurrentCallsPerS      float64 `json:"unary_concurrent_calls_per_s"`
 	Concurrency                   int     `json:"concurrency"`
@@ -56,8 +58,11 @@ func (h *host) bench() (*benchResult, error) {
 	payload := make([]byte, o.payload)
 	figure := time.Duration(o.seconds * float64(time.Second))
 
+	warmup := time.Duration(o.warmup * float64(time.Second))
+	mainGet := func(req *testv1.EchoRequest) error { return get(ctx, s.echo, req) }
+
 	// Warm-up: every code path once, unary for -warmup seconds.
-	if _, err := h.unarySequential(ctx, s, payload, time.Duration(o.warmup*float64(time.Second))); err != nil {
+	if _, err := unarySequential(mainGet, payload, warmup); err != nil {
 		return r, err
 	}
 	if _, err := update(ctx, s.echo, 1000, payload); err != nil {
@@ -65,14 +70,12 @@ func (h *host) bench() (*benchResult, error) {
 	}
 
 	began := time.Now()
-	latencies, err := h.unarySequential(ctx, s, payload, figure)
+	latencies, err := unarySequential(mainGet, payload, figure)
 	if err != nil {
 		return r, err
 	}
 	r.UnaryCallsPerS = round(float64(len(latencies)) / time.Since(began).Seconds())
-	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
-	r.UnaryP50Us = round(micros(latencies[len(latencies)/2]))
-	r.UnaryP99Us = round(micros(latencies[len(latencies)*99/100]))
+	r.UnaryP50Us, r.UnaryP99Us = percentiles(latencies)
 
 	if r.UnaryConcurrentCallsPerS, err = h.unaryConcurrent(ctx, s, payload, figure); err != nil {
 		return r, err
@@ -89,6 +92,9 @@ func (h *host) bench() (*benchResult, error) {
 		return expand(ctx, s.echo, batch, payload)
 	}); err != nil {
 		return r, err
+	}
+	if r.BrokeredUnaryP50Us, r.BrokeredUnaryP99Us, err = brokeredUnary(ctx, s, payload, warmup, figure); err != nil {
+		return r, fmt.Errorf("brokered unary: %v", err)
 	}
 	r.GoAways, r.Reconnects = h.grpcLogs.goAways(), atomic.LoadInt64(&s.reconnects)
 	if err := h.checkClean(s); err != nil {
@@ -131,8 +137,9 @@ func peakRSS(pid string) int64 {
 	return 0
 }
 
-// unarySequential makes Gets one after another for d and returns each call's latency.
-func (h *host) unarySequential(ctx context.Context, s *session, payload []byte, d time.Duration) ([]time.Duration, error) {
+// unarySequential makes Gets with get (which checks the answer) one after another for d and
+// returns each call's latency.
+func unarySequential(get func(*testv1.EchoRequest) error, payload []byte, d time.Duration) ([]time.Duration, error) {
 	req := &testv1.EchoRequest{Text: "bench", Payload: payload}
 	latencies := make([]time.Duration, 0, 1<<16)
 	for end := time.Now().Add(d); ; {
@@ -141,11 +148,49 @@ func (h *host) unarySequential(ctx context.Context, s *session, payload []byte, 
 			return latencies, nil
 		}
 		req.Sequence = int64(len(latencies))
-		if err := get(ctx, s.echo, req); err != nil {
+		if err := get(req); err != nil {
 			return latencies, err
 		}
 		latencies = append(latencies, time.Since(began))
 	}
+}
+
+// percentiles sorts latencies and returns their median and 99th percentile in µs.
+func percentiles(latencies []time.Duration) (p50, p99 float64) {
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	return round(micros(latencies[len(latencies)/2])), round(micros(latencies[len(latencies)*99/100]))
+}
+
+// brokeredUnary measures sequential Get latency as the main-connection figure does, over a
+// brokered connection: the plugin serves an Echo under its broker ("serve-back"), the host
+// Dial()s it, warms it up, then times Gets for d. The brokered Echo may tag its answers.
+func brokeredUnary(ctx context.Context, s *session, payload []byte, warmup, d time.Duration) (p50, p99 float64, err error) {
+	id, err := askServeBack(ctx, s.echo)
+	if err != nil {
+		return 0, 0, err
+	}
+	conn, err := s.echo.Broker.Dial(id)
+	if err != nil {
+		return 0, 0, fmt.Errorf("Dial(%d): %v", id, err)
+	}
+	defer conn.Close()
+	brokered := testv1.NewEchoClient(conn)
+	brokeredGet := func(req *testv1.EchoRequest) error {
+		resp, err := brokered.Get(ctx, req)
+		if err != nil {
+			return fmt.Errorf("Get on broker id %d: %v", id, err)
+		}
+		return checkTaggedEcho(req, resp)
+	}
+	if _, err := unarySequential(brokeredGet, payload, warmup); err != nil {
+		return 0, 0, err
+	}
+	latencies, err := unarySequential(brokeredGet, payload, d)
+	if err != nil {
+		return 0, 0, err
+	}
+	p50, p99 = percentiles(latencies)
+	return p50, p99, nil
 }
 
 // unaryConcurrent makes Gets from -concurrency goroutines on the one connection for d.

@@ -74,6 +74,8 @@
 //
 //	unary_p50_us                          sequential Get latency, median, µs
 //	unary_p99_us                          sequential Get latency, 99th percentile, µs
+//	brokered_unary_p50_us                 the same over a brokered connection: the plugin serves
+//	brokered_unary_p99_us                 an Echo ("serve-back"), the host Dial()s it
 //	unary_calls_per_s                     sequential Gets per second
 //	unary_concurrent_calls_per_s          Gets per second from -concurrency goroutines, one connection
 //	concurrency                           that goroutine count
