@@ -16,7 +16,9 @@ extension ReattachRecord {
     /// let records = try ReattachRecord.records(json: #"{"kv":{"pid":42,"handshake":"1|1|unix|/tmp/plugin1|grpc|"}}"#)
     /// ```
     ///
-    /// - Parameter source: where the text came from, for messages (the variable's name, an option).
+    /// - Parameters:
+    ///   - json: the object's text.
+    ///   - source: where the text came from, for messages (the variable's name, an option).
     /// - Throws: `PluginError` with code `invalidReattach` naming `source`, the plugin and the key,
     ///   or `netRPCRefused`/`unsupportedProtocol` for a protocol other than `grpc`.
     public static func records(json: String, source: String = Self.environmentVariable) throws(PluginError) -> [String: ReattachRecord] {

@@ -50,7 +50,7 @@ extension PluginServer {
         ) { version, logger, _ in services(version, logger) }
     }
 
-    /// ``serve(description:handshake:transport:transportConfig:logLevel:services:)`` for services
+    /// The `serve` above, for services
     /// that call the host back, or serve extra connections, through go-plugin's broker.
     public static func serve(
         description: PluginDescription? = nil,

@@ -10,7 +10,7 @@ public import ServiceLifecycle
 /// serves until the host calls `GRPCController/Shutdown`, the service group shuts down gracefully,
 /// or its task is cancelled. Go hosts built on go-plugin load it as they load Go plugins.
 ///
-/// Most plugins call ``serve(description:handshake:transport:transportConfig:logLevel:services:)``
+/// Most plugins call `serve(description:handshake:transport:transportConfig:logLevel:services:)`
 /// from `main`, which also handles `--describe`, signals and the host's death, and exits. Run a
 /// `PluginServer` yourself to serve next to other services in one `ServiceGroup`:
 ///
@@ -66,7 +66,7 @@ public struct PluginServer: Service {
     }
 
     /// A server whose services call the host back, or serve extra connections, through go-plugin's
-    /// broker: `services` gets the ``PluginBroker`` of the connection to the host.
+    /// broker: `services` gets the `PluginBroker` of the connection to the host.
     public init(
         handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
         transport: TransportKind = .lean,
