@@ -84,7 +84,7 @@ extension Ratelimit_V1_RateLimiter {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Applies rule sets and answers checks against the active one.
+    /// > Applies rule sets and answers checks against the active one. Served by the plugin.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "ApplyRules" method.
         ///
@@ -153,7 +153,7 @@ extension Ratelimit_V1_RateLimiter {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Applies rule sets and answers checks against the active one.
+    /// > Applies rule sets and answers checks against the active one. Served by the plugin.
     public protocol ServiceProtocol: Ratelimit_V1_RateLimiter.StreamingServiceProtocol {
         /// Handle the "ApplyRules" method.
         ///
@@ -220,7 +220,7 @@ extension Ratelimit_V1_RateLimiter {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Applies rule sets and answers checks against the active one.
+    /// > Applies rule sets and answers checks against the active one. Served by the plugin.
     public protocol SimpleServiceProtocol: Ratelimit_V1_RateLimiter.ServiceProtocol {
         /// Handle the "ApplyRules" method.
         ///
@@ -411,7 +411,7 @@ extension Ratelimit_V1_RateLimiter {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Applies rule sets and answers checks against the active one.
+    /// > Applies rule sets and answers checks against the active one. Served by the plugin.
     public protocol ClientProtocol: Sendable {
         /// Call the "ApplyRules" method.
         ///
@@ -493,7 +493,7 @@ extension Ratelimit_V1_RateLimiter {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Applies rule sets and answers checks against the active one.
+    /// > Applies rule sets and answers checks against the active one. Served by the plugin.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
 
@@ -802,6 +802,376 @@ extension Ratelimit_V1_RateLimiter.ClientProtocol {
             metadata: metadata
         )
         return try await self.stats(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// MARK: - ratelimit.v1.TierDirectory
+
+/// Namespace containing generated types for the "ratelimit.v1.TierDirectory" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Ratelimit_V1_TierDirectory: Sendable {
+    /// Service descriptor for the "ratelimit.v1.TierDirectory" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "ratelimit.v1.TierDirectory")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "Lookup" metadata.
+        public enum Lookup: Sendable {
+            /// Request type for "Lookup".
+            public typealias Input = Ratelimit_V1_TierRequest
+            /// Response type for "Lookup".
+            public typealias Output = Ratelimit_V1_TierResponse
+            /// Descriptor for "Lookup".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "ratelimit.v1.TierDirectory"),
+                method: "Lookup",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "ratelimit.v1.TierDirectory" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            Lookup.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "ratelimit.v1.TierDirectory" service.
+    public static let ratelimit_v1_TierDirectory = GRPCCore.ServiceDescriptor(fullyQualifiedService: "ratelimit.v1.TierDirectory")
+}
+
+// MARK: ratelimit.v1.TierDirectory (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Ratelimit_V1_TierDirectory {
+    /// Streaming variant of the service protocol for the "ratelimit.v1.TierDirectory" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, called back by the plugin (a callback through go-plugin's broker): which tier
+    /// > a key belongs to, so that one rule set gives some keys more than others. The plugin asks once per
+    /// > key and remembers the answer for as long as the rule set that named the directory is active
+    /// > (bounded like the keys' budgets: the least recently used answers are forgotten first).
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "Lookup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The tier of one key. An error, or no answer within the plugin's short deadline, leaves the
+        /// > key's rule unscaled (CheckResponse.tier_unavailable) and never fails the check.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Ratelimit_V1_TierRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Ratelimit_V1_TierResponse` messages.
+        func lookup(
+            request: GRPCCore.StreamingServerRequest<Ratelimit_V1_TierRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Ratelimit_V1_TierResponse>
+    }
+
+    /// Service protocol for the "ratelimit.v1.TierDirectory" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, called back by the plugin (a callback through go-plugin's broker): which tier
+    /// > a key belongs to, so that one rule set gives some keys more than others. The plugin asks once per
+    /// > key and remembers the answer for as long as the rule set that named the directory is active
+    /// > (bounded like the keys' budgets: the least recently used answers are forgotten first).
+    public protocol ServiceProtocol: Ratelimit_V1_TierDirectory.StreamingServiceProtocol {
+        /// Handle the "Lookup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The tier of one key. An error, or no answer within the plugin's short deadline, leaves the
+        /// > key's rule unscaled (CheckResponse.tier_unavailable) and never fails the check.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Ratelimit_V1_TierRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Ratelimit_V1_TierResponse` message.
+        func lookup(
+            request: GRPCCore.ServerRequest<Ratelimit_V1_TierRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Ratelimit_V1_TierResponse>
+    }
+
+    /// Simple service protocol for the "ratelimit.v1.TierDirectory" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, called back by the plugin (a callback through go-plugin's broker): which tier
+    /// > a key belongs to, so that one rule set gives some keys more than others. The plugin asks once per
+    /// > key and remembers the answer for as long as the rule set that named the directory is active
+    /// > (bounded like the keys' budgets: the least recently used answers are forgotten first).
+    public protocol SimpleServiceProtocol: Ratelimit_V1_TierDirectory.ServiceProtocol {
+        /// Handle the "Lookup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The tier of one key. An error, or no answer within the plugin's short deadline, leaves the
+        /// > key's rule unscaled (CheckResponse.tier_unavailable) and never fails the check.
+        ///
+        /// - Parameters:
+        ///   - request: A `Ratelimit_V1_TierRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Ratelimit_V1_TierResponse` to respond with.
+        func lookup(
+            request: Ratelimit_V1_TierRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Ratelimit_V1_TierResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Ratelimit_V1_TierDirectory.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Ratelimit_V1_TierDirectory.Method.Lookup.descriptor,
+            deserializer: ProtobufC.ProtobufDeserializer<Ratelimit_V1_TierRequest>(),
+            serializer: ProtobufC.ProtobufSerializer<Ratelimit_V1_TierResponse>(),
+            handler: { request, context in
+                try await self.lookup(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Ratelimit_V1_TierDirectory.ServiceProtocol {
+    public func lookup(
+        request: GRPCCore.StreamingServerRequest<Ratelimit_V1_TierRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Ratelimit_V1_TierResponse> {
+        let response = try await self.lookup(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Ratelimit_V1_TierDirectory.SimpleServiceProtocol {
+    public func lookup(
+        request: GRPCCore.ServerRequest<Ratelimit_V1_TierRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Ratelimit_V1_TierResponse> {
+        return GRPCCore.ServerResponse<Ratelimit_V1_TierResponse>(
+            message: try await self.lookup(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: ratelimit.v1.TierDirectory (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Ratelimit_V1_TierDirectory {
+    /// Generated client protocol for the "ratelimit.v1.TierDirectory" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, called back by the plugin (a callback through go-plugin's broker): which tier
+    /// > a key belongs to, so that one rule set gives some keys more than others. The plugin asks once per
+    /// > key and remembers the answer for as long as the rule set that named the directory is active
+    /// > (bounded like the keys' budgets: the least recently used answers are forgotten first).
+    public protocol ClientProtocol: Sendable {
+        /// Call the "Lookup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The tier of one key. An error, or no answer within the plugin's short deadline, leaves the
+        /// > key's rule unscaled (CheckResponse.tier_unavailable) and never fails the check.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Ratelimit_V1_TierRequest` message.
+        ///   - serializer: A serializer for `Ratelimit_V1_TierRequest` messages.
+        ///   - deserializer: A deserializer for `Ratelimit_V1_TierResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func lookup<Result>(
+            request: GRPCCore.ClientRequest<Ratelimit_V1_TierRequest>,
+            serializer: some GRPCCore.MessageSerializer<Ratelimit_V1_TierRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Ratelimit_V1_TierResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Ratelimit_V1_TierResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "ratelimit.v1.TierDirectory" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, called back by the plugin (a callback through go-plugin's broker): which tier
+    /// > a key belongs to, so that one rule set gives some keys more than others. The plugin asks once per
+    /// > key and remembers the answer for as long as the rule set that named the directory is active
+    /// > (bounded like the keys' budgets: the least recently used answers are forgotten first).
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "Lookup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The tier of one key. An error, or no answer within the plugin's short deadline, leaves the
+        /// > key's rule unscaled (CheckResponse.tier_unavailable) and never fails the check.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Ratelimit_V1_TierRequest` message.
+        ///   - serializer: A serializer for `Ratelimit_V1_TierRequest` messages.
+        ///   - deserializer: A deserializer for `Ratelimit_V1_TierResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func lookup<Result>(
+            request: GRPCCore.ClientRequest<Ratelimit_V1_TierRequest>,
+            serializer: some GRPCCore.MessageSerializer<Ratelimit_V1_TierRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Ratelimit_V1_TierResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Ratelimit_V1_TierResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Ratelimit_V1_TierDirectory.Method.Lookup.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Ratelimit_V1_TierDirectory.ClientProtocol {
+    /// Call the "Lookup" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The tier of one key. An error, or no answer within the plugin's short deadline, leaves the
+    /// > key's rule unscaled (CheckResponse.tier_unavailable) and never fails the check.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Ratelimit_V1_TierRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func lookup<Result>(
+        request: GRPCCore.ClientRequest<Ratelimit_V1_TierRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Ratelimit_V1_TierResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.lookup(
+            request: request,
+            serializer: ProtobufC.ProtobufSerializer<Ratelimit_V1_TierRequest>(),
+            deserializer: ProtobufC.ProtobufDeserializer<Ratelimit_V1_TierResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Ratelimit_V1_TierDirectory.ClientProtocol {
+    /// Call the "Lookup" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The tier of one key. An error, or no answer within the plugin's short deadline, leaves the
+    /// > key's rule unscaled (CheckResponse.tier_unavailable) and never fails the check.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func lookup<Result>(
+        _ message: Ratelimit_V1_TierRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Ratelimit_V1_TierResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Ratelimit_V1_TierRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.lookup(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -122,6 +122,12 @@ extension Ratelimit_V1_RuleSet {
 
 public struct Ratelimit_V1_ApplyRulesRequest: ProtobufMessage {
     public var ruleSet: Ratelimit_V1_RuleSet? = nil
+    /// A TierDirectory the host serves through go-plugin's broker: the id it served it under
+    /// (`AcceptAndServe(id, …)` in go-plugin, `broker.serve(id:services:)` in Plugboard), which the
+    /// plugin dials once. 0: no directory, every key has multiplier 1. If the set is applied, the
+    /// directory replaces the active set's (whose connection the plugin closes); if the plugin
+    /// cannot dial it, the set is refused with a rejection for the set and nothing changes.
+    public var tierDirectory: UInt32 = 0
 
     public init() {}
 }
@@ -137,11 +143,13 @@ extension Ratelimit_V1_ApplyRulesRequest {
     @_spi(ProtobufCGenerated) public init(_protobufC message: UnsafeRawPointer) {
         let m = message.assumingMemoryBound(to: Ratelimit__V1__ApplyRulesRequest.self).pointee
         self.ruleSet = ProtobufCRuntime.message(m.rule_set, as: Ratelimit_V1_RuleSet.self)
+        self.tierDirectory = m.tier_directory
     }
 
     @_spi(ProtobufCGenerated) public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws {
         let c = message.assumingMemoryBound(to: Ratelimit__V1__ApplyRulesRequest.self)
         if let value = self.ruleSet { c.pointee.rule_set = try arena.message(value, as: Ratelimit__V1__RuleSet.self) }
+        c.pointee.tier_directory = self.tierDirectory
     }
 }
 
@@ -255,6 +263,13 @@ public struct Ratelimit_V1_CheckResponse: ProtobufMessage {
     public var matchedRuleId: String = ""
     /// The version of the rule set that decided.
     public var ruleSetVersion: UInt64 = 0
+    /// The key's tier, as the rule set's TierDirectory named it, when a rule matched and the
+    /// directory answered; empty without a directory, or when the directory gave no name.
+    public var tier: String = ""
+    /// True when a rule matched and the set has a TierDirectory, but it could not answer for this key
+    /// (an error, or no answer within the plugin's deadline): the rule applied unscaled. The plugin
+    /// asks again a second or so later.
+    public var tierUnavailable: Bool = false
 
     public init() {}
 }
@@ -274,6 +289,8 @@ extension Ratelimit_V1_CheckResponse {
         self.retryAfterMs = m.retry_after_ms
         self.matchedRuleId = ProtobufCRuntime.string(m.matched_rule_id)
         self.ruleSetVersion = m.rule_set_version
+        self.tier = ProtobufCRuntime.string(m.tier)
+        self.tierUnavailable = m.tier_unavailable != 0
     }
 
     @_spi(ProtobufCGenerated) public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws {
@@ -283,6 +300,8 @@ extension Ratelimit_V1_CheckResponse {
         c.pointee.retry_after_ms = self.retryAfterMs
         c.pointee.matched_rule_id = try arena.string(self.matchedRuleId, field: "matched_rule_id")
         c.pointee.rule_set_version = self.ruleSetVersion
+        c.pointee.tier = try arena.string(self.tier, field: "tier")
+        c.pointee.tier_unavailable = protobuf_c_boolean(self.tierUnavailable ? 1 : 0)
     }
 }
 
@@ -350,6 +369,10 @@ public struct Ratelimit_V1_StatsResponse: ProtobufMessage {
     /// Key states dropped after going idle, so memory stays bounded.
     public var evictedKeys: UInt64 = 0
     public var rules: [Ratelimit_V1_RuleStats] = []
+    /// Lookups the TierDirectories answered, and those that failed (each such check applied its
+    /// rule unscaled).
+    public var tierLookups: UInt64 = 0
+    public var tierLookupFailures: UInt64 = 0
 
     public init() {}
 }
@@ -370,6 +393,8 @@ extension Ratelimit_V1_StatsResponse {
         self.denied = m.denied
         self.evictedKeys = m.evicted_keys
         self.rules = ProtobufCRuntime.messages(m.rules, count: m.n_rules, as: Ratelimit_V1_RuleStats.self)
+        self.tierLookups = m.tier_lookups
+        self.tierLookupFailures = m.tier_lookup_failures
     }
 
     @_spi(ProtobufCGenerated) public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws {
@@ -380,5 +405,65 @@ extension Ratelimit_V1_StatsResponse {
         c.pointee.denied = self.denied
         c.pointee.evicted_keys = self.evictedKeys
         (c.pointee.n_rules, c.pointee.rules) = try arena.messages(self.rules, as: Ratelimit__V1__RuleStats.self)
+        c.pointee.tier_lookups = self.tierLookups
+        c.pointee.tier_lookup_failures = self.tierLookupFailures
+    }
+}
+
+public struct Ratelimit_V1_TierRequest: ProtobufMessage {
+    /// The key of the check, as the host sent it in CheckRequest.key.
+    public var key: String = ""
+
+    public init() {}
+}
+
+extension Ratelimit_V1_TierRequest {
+    public static let protoMessageName = "ratelimit.v1.TierRequest"
+    @_spi(ProtobufCGenerated) public nonisolated(unsafe) static let _protobufCDescriptor: UnsafeRawPointer = {
+        var message = Ratelimit__V1__TierRequest()
+        ratelimit__v1__tier_request__init(&message)
+        return UnsafeRawPointer(message.base.descriptor)
+    }()
+
+    @_spi(ProtobufCGenerated) public init(_protobufC message: UnsafeRawPointer) {
+        let m = message.assumingMemoryBound(to: Ratelimit__V1__TierRequest.self).pointee
+        self.key = ProtobufCRuntime.string(m.key)
+    }
+
+    @_spi(ProtobufCGenerated) public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws {
+        let c = message.assumingMemoryBound(to: Ratelimit__V1__TierRequest.self)
+        c.pointee.key = try arena.string(self.key, field: "key")
+    }
+}
+
+public struct Ratelimit_V1_TierResponse: ProtobufMessage {
+    /// The tier's name, reported in CheckResponse.tier ("premium", say); may be empty.
+    public var tier: String = ""
+    /// Scales the matched rule's threshold and burst for this key: 10 gives it ten times the units
+    /// per window. 0 and 1 leave the rule unchanged. A key whose multiplier changes (under a new
+    /// directory) starts with a fresh budget.
+    public var multiplier: UInt32 = 0
+
+    public init() {}
+}
+
+extension Ratelimit_V1_TierResponse {
+    public static let protoMessageName = "ratelimit.v1.TierResponse"
+    @_spi(ProtobufCGenerated) public nonisolated(unsafe) static let _protobufCDescriptor: UnsafeRawPointer = {
+        var message = Ratelimit__V1__TierResponse()
+        ratelimit__v1__tier_response__init(&message)
+        return UnsafeRawPointer(message.base.descriptor)
+    }()
+
+    @_spi(ProtobufCGenerated) public init(_protobufC message: UnsafeRawPointer) {
+        let m = message.assumingMemoryBound(to: Ratelimit__V1__TierResponse.self).pointee
+        self.tier = ProtobufCRuntime.string(m.tier)
+        self.multiplier = m.multiplier
+    }
+
+    @_spi(ProtobufCGenerated) public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws {
+        let c = message.assumingMemoryBound(to: Ratelimit__V1__TierResponse.self)
+        c.pointee.tier = try arena.string(self.tier, field: "tier")
+        c.pointee.multiplier = self.multiplier
     }
 }

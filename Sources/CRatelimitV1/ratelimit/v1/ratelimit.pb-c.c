@@ -457,6 +457,96 @@ void   ratelimit__v1__stats_response__free_unpacked
   assert(message->base.descriptor == &ratelimit__v1__stats_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ratelimit__v1__tier_request__init
+                     (Ratelimit__V1__TierRequest         *message)
+{
+  static const Ratelimit__V1__TierRequest init_value = RATELIMIT__V1__TIER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t ratelimit__v1__tier_request__get_packed_size
+                     (const Ratelimit__V1__TierRequest *message)
+{
+  assert(message->base.descriptor == &ratelimit__v1__tier_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ratelimit__v1__tier_request__pack
+                     (const Ratelimit__V1__TierRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ratelimit__v1__tier_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ratelimit__v1__tier_request__pack_to_buffer
+                     (const Ratelimit__V1__TierRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ratelimit__v1__tier_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ratelimit__V1__TierRequest *
+       ratelimit__v1__tier_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ratelimit__V1__TierRequest *)
+     protobuf_c_message_unpack (&ratelimit__v1__tier_request__descriptor,
+                                allocator, len, data);
+}
+void   ratelimit__v1__tier_request__free_unpacked
+                     (Ratelimit__V1__TierRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ratelimit__v1__tier_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ratelimit__v1__tier_response__init
+                     (Ratelimit__V1__TierResponse         *message)
+{
+  static const Ratelimit__V1__TierResponse init_value = RATELIMIT__V1__TIER_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t ratelimit__v1__tier_response__get_packed_size
+                     (const Ratelimit__V1__TierResponse *message)
+{
+  assert(message->base.descriptor == &ratelimit__v1__tier_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ratelimit__v1__tier_response__pack
+                     (const Ratelimit__V1__TierResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ratelimit__v1__tier_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ratelimit__v1__tier_response__pack_to_buffer
+                     (const Ratelimit__V1__TierResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ratelimit__v1__tier_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ratelimit__V1__TierResponse *
+       ratelimit__v1__tier_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ratelimit__V1__TierResponse *)
+     protobuf_c_message_unpack (&ratelimit__v1__tier_response__descriptor,
+                                allocator, len, data);
+}
+void   ratelimit__v1__tier_response__free_unpacked
+                     (Ratelimit__V1__TierResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ratelimit__v1__tier_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor ratelimit__v1__rule__field_descriptors[7] =
 {
   {
@@ -624,7 +714,7 @@ const ProtobufCMessageDescriptor ratelimit__v1__rule_set__descriptor =
   (ProtobufCMessageInit) ratelimit__v1__rule_set__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ratelimit__v1__apply_rules_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor ratelimit__v1__apply_rules_request__field_descriptors[2] =
 {
   {
     "rule_set",
@@ -638,14 +728,27 @@ static const ProtobufCFieldDescriptor ratelimit__v1__apply_rules_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tier_directory",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__ApplyRulesRequest, tier_directory),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ratelimit__v1__apply_rules_request__field_indices_by_name[] = {
   0,   /* field[0] = rule_set */
+  1,   /* field[1] = tier_directory */
 };
 static const ProtobufCIntRange ratelimit__v1__apply_rules_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor ratelimit__v1__apply_rules_request__descriptor =
 {
@@ -655,7 +758,7 @@ const ProtobufCMessageDescriptor ratelimit__v1__apply_rules_request__descriptor 
   "Ratelimit__V1__ApplyRulesRequest",
   "ratelimit.v1",
   sizeof(Ratelimit__V1__ApplyRulesRequest),
-  1,
+  2,
   ratelimit__v1__apply_rules_request__field_descriptors,
   ratelimit__v1__apply_rules_request__field_indices_by_name,
   1,  ratelimit__v1__apply_rules_request__number_ranges,
@@ -854,7 +957,7 @@ const ProtobufCMessageDescriptor ratelimit__v1__check_request__descriptor =
   (ProtobufCMessageInit) ratelimit__v1__check_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ratelimit__v1__check_response__field_descriptors[5] =
+static const ProtobufCFieldDescriptor ratelimit__v1__check_response__field_descriptors[7] =
 {
   {
     "allowed",
@@ -916,6 +1019,30 @@ static const ProtobufCFieldDescriptor ratelimit__v1__check_response__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tier",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__CheckResponse, tier),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tier_unavailable",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__CheckResponse, tier_unavailable),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ratelimit__v1__check_response__field_indices_by_name[] = {
   0,   /* field[0] = allowed */
@@ -923,11 +1050,13 @@ static const unsigned ratelimit__v1__check_response__field_indices_by_name[] = {
   1,   /* field[1] = remaining */
   2,   /* field[2] = retry_after_ms */
   4,   /* field[4] = rule_set_version */
+  5,   /* field[5] = tier */
+  6,   /* field[6] = tier_unavailable */
 };
 static const ProtobufCIntRange ratelimit__v1__check_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor ratelimit__v1__check_response__descriptor =
 {
@@ -937,7 +1066,7 @@ const ProtobufCMessageDescriptor ratelimit__v1__check_response__descriptor =
   "Ratelimit__V1__CheckResponse",
   "ratelimit.v1",
   sizeof(Ratelimit__V1__CheckResponse),
-  5,
+  7,
   ratelimit__v1__check_response__field_descriptors,
   ratelimit__v1__check_response__field_indices_by_name,
   1,  ratelimit__v1__check_response__number_ranges,
@@ -1039,7 +1168,7 @@ const ProtobufCMessageDescriptor ratelimit__v1__rule_stats__descriptor =
   (ProtobufCMessageInit) ratelimit__v1__rule_stats__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ratelimit__v1__stats_response__field_descriptors[6] =
+static const ProtobufCFieldDescriptor ratelimit__v1__stats_response__field_descriptors[8] =
 {
   {
     "active_version",
@@ -1113,6 +1242,30 @@ static const ProtobufCFieldDescriptor ratelimit__v1__stats_response__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tier_lookups",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__StatsResponse, tier_lookups),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tier_lookup_failures",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__StatsResponse, tier_lookup_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ratelimit__v1__stats_response__field_indices_by_name[] = {
   0,   /* field[0] = active_version */
@@ -1121,11 +1274,13 @@ static const unsigned ratelimit__v1__stats_response__field_indices_by_name[] = {
   3,   /* field[3] = denied */
   4,   /* field[4] = evicted_keys */
   5,   /* field[5] = rules */
+  7,   /* field[7] = tier_lookup_failures */
+  6,   /* field[6] = tier_lookups */
 };
 static const ProtobufCIntRange ratelimit__v1__stats_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor ratelimit__v1__stats_response__descriptor =
 {
@@ -1135,11 +1290,100 @@ const ProtobufCMessageDescriptor ratelimit__v1__stats_response__descriptor =
   "Ratelimit__V1__StatsResponse",
   "ratelimit.v1",
   sizeof(Ratelimit__V1__StatsResponse),
-  6,
+  8,
   ratelimit__v1__stats_response__field_descriptors,
   ratelimit__v1__stats_response__field_indices_by_name,
   1,  ratelimit__v1__stats_response__number_ranges,
   (ProtobufCMessageInit) ratelimit__v1__stats_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ratelimit__v1__tier_request__field_descriptors[1] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__TierRequest, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ratelimit__v1__tier_request__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+};
+static const ProtobufCIntRange ratelimit__v1__tier_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor ratelimit__v1__tier_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ratelimit.v1.TierRequest",
+  "TierRequest",
+  "Ratelimit__V1__TierRequest",
+  "ratelimit.v1",
+  sizeof(Ratelimit__V1__TierRequest),
+  1,
+  ratelimit__v1__tier_request__field_descriptors,
+  ratelimit__v1__tier_request__field_indices_by_name,
+  1,  ratelimit__v1__tier_request__number_ranges,
+  (ProtobufCMessageInit) ratelimit__v1__tier_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ratelimit__v1__tier_response__field_descriptors[2] =
+{
+  {
+    "tier",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__TierResponse, tier),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "multiplier",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ratelimit__V1__TierResponse, multiplier),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ratelimit__v1__tier_response__field_indices_by_name[] = {
+  1,   /* field[1] = multiplier */
+  0,   /* field[0] = tier */
+};
+static const ProtobufCIntRange ratelimit__v1__tier_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ratelimit__v1__tier_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ratelimit.v1.TierResponse",
+  "TierResponse",
+  "Ratelimit__V1__TierResponse",
+  "ratelimit.v1",
+  sizeof(Ratelimit__V1__TierResponse),
+  2,
+  ratelimit__v1__tier_response__field_descriptors,
+  ratelimit__v1__tier_response__field_indices_by_name,
+  1,  ratelimit__v1__tier_response__number_ranges,
+  (ProtobufCMessageInit) ratelimit__v1__tier_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue ratelimit__v1__strategy__enum_values_by_number[3] =
@@ -1223,5 +1467,38 @@ void ratelimit__v1__rate_limiter__init (Ratelimit__V1__RateLimiter_Service *serv
 {
   protobuf_c_service_generated_init (&service->base,
                                      &ratelimit__v1__rate_limiter__descriptor,
+                                     (ProtobufCServiceDestroy) destroy);
+}
+static const ProtobufCMethodDescriptor ratelimit__v1__tier_directory__method_descriptors[1] =
+{
+  { "Lookup", &ratelimit__v1__tier_request__descriptor, &ratelimit__v1__tier_response__descriptor },
+};
+const unsigned ratelimit__v1__tier_directory__method_indices_by_name[] = {
+  0         /* Lookup */
+};
+const ProtobufCServiceDescriptor ratelimit__v1__tier_directory__descriptor =
+{
+  PROTOBUF_C__SERVICE_DESCRIPTOR_MAGIC,
+  "ratelimit.v1.TierDirectory",
+  "TierDirectory",
+  "Ratelimit__V1__TierDirectory",
+  "ratelimit.v1",
+  1,
+  ratelimit__v1__tier_directory__method_descriptors,
+  ratelimit__v1__tier_directory__method_indices_by_name
+};
+void ratelimit__v1__tier_directory__lookup(ProtobufCService *service,
+                                           const Ratelimit__V1__TierRequest *input,
+                                           Ratelimit__V1__TierResponse_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &ratelimit__v1__tier_directory__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void ratelimit__v1__tier_directory__init (Ratelimit__V1__TierDirectory_Service *service,
+                                          Ratelimit__V1__TierDirectory_ServiceDestroy destroy)
+{
+  protobuf_c_service_generated_init (&service->base,
+                                     &ratelimit__v1__tier_directory__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }

@@ -25,6 +25,8 @@ typedef struct Ratelimit__V1__CheckResponse Ratelimit__V1__CheckResponse;
 typedef struct Ratelimit__V1__StatsRequest Ratelimit__V1__StatsRequest;
 typedef struct Ratelimit__V1__RuleStats Ratelimit__V1__RuleStats;
 typedef struct Ratelimit__V1__StatsResponse Ratelimit__V1__StatsResponse;
+typedef struct Ratelimit__V1__TierRequest Ratelimit__V1__TierRequest;
+typedef struct Ratelimit__V1__TierResponse Ratelimit__V1__TierResponse;
 
 
 /* --- enums --- */
@@ -110,10 +112,18 @@ struct  Ratelimit__V1__ApplyRulesRequest
 {
   ProtobufCMessage base;
   Ratelimit__V1__RuleSet *rule_set;
+  /*
+   * A TierDirectory the host serves through go-plugin's broker: the id it served it under
+   * (`AcceptAndServe(id, …)` in go-plugin, `broker.serve(id:services:)` in Plugboard), which the
+   * plugin dials once. 0: no directory, every key has multiplier 1. If the set is applied, the
+   * directory replaces the active set's (whose connection the plugin closes); if the plugin
+   * cannot dial it, the set is refused with a rejection for the set and nothing changes.
+   */
+  uint32_t tier_directory;
 };
 #define RATELIMIT__V1__APPLY_RULES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ratelimit__v1__apply_rules_request__descriptor) \
-    , NULL }
+    , NULL, 0 }
 
 
 /*
@@ -194,10 +204,21 @@ struct  Ratelimit__V1__CheckResponse
    * The version of the rule set that decided.
    */
   uint64_t rule_set_version;
+  /*
+   * The key's tier, as the rule set's TierDirectory named it, when a rule matched and the
+   * directory answered; empty without a directory, or when the directory gave no name.
+   */
+  char *tier;
+  /*
+   * True when a rule matched and the set has a TierDirectory, but it could not answer for this key
+   * (an error, or no answer within the plugin's deadline): the rule applied unscaled. The plugin
+   * asks again a second or so later.
+   */
+  protobuf_c_boolean tier_unavailable;
 };
 #define RATELIMIT__V1__CHECK_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ratelimit__v1__check_response__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Ratelimit__V1__StatsRequest
@@ -241,10 +262,48 @@ struct  Ratelimit__V1__StatsResponse
   uint64_t evicted_keys;
   size_t n_rules;
   Ratelimit__V1__RuleStats **rules;
+  /*
+   * Lookups the TierDirectories answered, and those that failed (each such check applied its
+   * rule unscaled).
+   */
+  uint64_t tier_lookups;
+  uint64_t tier_lookup_failures;
 };
 #define RATELIMIT__V1__STATS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ratelimit__v1__stats_response__descriptor) \
-    , 0, 0, 0, 0, 0, 0,NULL }
+    , 0, 0, 0, 0, 0, 0,NULL, 0, 0 }
+
+
+struct  Ratelimit__V1__TierRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The key of the check, as the host sent it in CheckRequest.key.
+   */
+  char *key;
+};
+#define RATELIMIT__V1__TIER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ratelimit__v1__tier_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Ratelimit__V1__TierResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The tier's name, reported in CheckResponse.tier ("premium", say); may be empty.
+   */
+  char *tier;
+  /*
+   * Scales the matched rule's threshold and burst for this key: 10 gives it ten times the units
+   * per window. 0 and 1 leave the rule unchanged. A key whose multiplier changes (under a new
+   * directory) starts with a fresh budget.
+   */
+  uint32_t multiplier;
+};
+#define RATELIMIT__V1__TIER_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ratelimit__v1__tier_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 /* Ratelimit__V1__Rule methods */
@@ -437,6 +496,44 @@ Ratelimit__V1__StatsResponse *
 void   ratelimit__v1__stats_response__free_unpacked
                      (Ratelimit__V1__StatsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Ratelimit__V1__TierRequest methods */
+void   ratelimit__v1__tier_request__init
+                     (Ratelimit__V1__TierRequest         *message);
+size_t ratelimit__v1__tier_request__get_packed_size
+                     (const Ratelimit__V1__TierRequest   *message);
+size_t ratelimit__v1__tier_request__pack
+                     (const Ratelimit__V1__TierRequest   *message,
+                      uint8_t             *out);
+size_t ratelimit__v1__tier_request__pack_to_buffer
+                     (const Ratelimit__V1__TierRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Ratelimit__V1__TierRequest *
+       ratelimit__v1__tier_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ratelimit__v1__tier_request__free_unpacked
+                     (Ratelimit__V1__TierRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Ratelimit__V1__TierResponse methods */
+void   ratelimit__v1__tier_response__init
+                     (Ratelimit__V1__TierResponse         *message);
+size_t ratelimit__v1__tier_response__get_packed_size
+                     (const Ratelimit__V1__TierResponse   *message);
+size_t ratelimit__v1__tier_response__pack
+                     (const Ratelimit__V1__TierResponse   *message,
+                      uint8_t             *out);
+size_t ratelimit__v1__tier_response__pack_to_buffer
+                     (const Ratelimit__V1__TierResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Ratelimit__V1__TierResponse *
+       ratelimit__v1__tier_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ratelimit__v1__tier_response__free_unpacked
+                     (Ratelimit__V1__TierResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Ratelimit__V1__Rule_Closure)
@@ -468,6 +565,12 @@ typedef void (*Ratelimit__V1__RuleStats_Closure)
                   void *closure_data);
 typedef void (*Ratelimit__V1__StatsResponse_Closure)
                  (const Ratelimit__V1__StatsResponse *message,
+                  void *closure_data);
+typedef void (*Ratelimit__V1__TierRequest_Closure)
+                 (const Ratelimit__V1__TierRequest *message,
+                  void *closure_data);
+typedef void (*Ratelimit__V1__TierResponse_Closure)
+                 (const Ratelimit__V1__TierResponse *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -511,6 +614,27 @@ void ratelimit__v1__rate_limiter__stats(ProtobufCService *service,
                                         const Ratelimit__V1__StatsRequest *input,
                                         Ratelimit__V1__StatsResponse_Closure closure,
                                         void *closure_data);
+typedef struct Ratelimit__V1__TierDirectory_Service Ratelimit__V1__TierDirectory_Service;
+struct Ratelimit__V1__TierDirectory_Service
+{
+  ProtobufCService base;
+  void (*lookup)(Ratelimit__V1__TierDirectory_Service *service,
+                 const Ratelimit__V1__TierRequest *input,
+                 Ratelimit__V1__TierResponse_Closure closure,
+                 void *closure_data);
+};
+typedef void (*Ratelimit__V1__TierDirectory_ServiceDestroy)(Ratelimit__V1__TierDirectory_Service *);
+void ratelimit__v1__tier_directory__init (Ratelimit__V1__TierDirectory_Service *service,
+                                          Ratelimit__V1__TierDirectory_ServiceDestroy destroy);
+#define RATELIMIT__V1__TIER_DIRECTORY__BASE_INIT \
+    { &ratelimit__v1__tier_directory__descriptor, protobuf_c_service_invoke_internal, NULL }
+#define RATELIMIT__V1__TIER_DIRECTORY__INIT(function_prefix__) \
+    { RATELIMIT__V1__TIER_DIRECTORY__BASE_INIT,\
+      function_prefix__ ## lookup  }
+void ratelimit__v1__tier_directory__lookup(ProtobufCService *service,
+                                           const Ratelimit__V1__TierRequest *input,
+                                           Ratelimit__V1__TierResponse_Closure closure,
+                                           void *closure_data);
 
 /* --- descriptors --- */
 
@@ -525,7 +649,10 @@ extern const ProtobufCMessageDescriptor ratelimit__v1__check_response__descripto
 extern const ProtobufCMessageDescriptor ratelimit__v1__stats_request__descriptor;
 extern const ProtobufCMessageDescriptor ratelimit__v1__rule_stats__descriptor;
 extern const ProtobufCMessageDescriptor ratelimit__v1__stats_response__descriptor;
+extern const ProtobufCMessageDescriptor ratelimit__v1__tier_request__descriptor;
+extern const ProtobufCMessageDescriptor ratelimit__v1__tier_response__descriptor;
 extern const ProtobufCServiceDescriptor ratelimit__v1__rate_limiter__descriptor;
+extern const ProtobufCServiceDescriptor ratelimit__v1__tier_directory__descriptor;
 
 PROTOBUF_C__END_DECLS
 
