@@ -56,3 +56,36 @@ extension Ratelimit_V1_RuleSet {
         }
     }
 }
+
+/// A tier source a test scripts: answers with `answer`, counts what it is asked and how often it
+/// is closed.
+final class StubTierSource: TierSource {
+    private let answer: @Sendable (String) async throws -> Tier
+    private let state = Mutex<(asked: [String], closed: Int)>(([], 0))
+
+    init(_ answer: @escaping @Sendable (_ key: String) async throws -> Tier) {
+        self.answer = answer
+    }
+
+    /// Keys starting with `premium-` are "premium" ×10, the rest "standard" ×1.
+    static func premium() -> StubTierSource {
+        StubTierSource { key in key.hasPrefix("premium-") ? Tier(name: "premium", multiplier: 10) : Tier(name: "standard", multiplier: 1) }
+    }
+
+    func tier(of key: String, deadline: Duration) async throws -> Tier {
+        self.state.withLock { $0.asked.append(key) }
+        return try await self.answer(key)
+    }
+
+    func close() {
+        self.state.withLock { $0.closed += 1 }
+    }
+
+    var asked: [String] { self.state.withLock { $0.asked } }
+    var closed: Int { self.state.withLock { $0.closed } }
+}
+
+/// What a tier source throws in tests.
+struct DirectoryDown: Error, CustomStringConvertible {
+    var description: String { "the directory is down" }
+}

@@ -12,9 +12,9 @@ struct CompiledRule: Sendable {
     let id: String
     let resource: Pattern
     let key: Pattern
-    let threshold: UInt64
+    private(set) var threshold: UInt64
     let windowNanoseconds: UInt64
-    let kind: Kind
+    private(set) var kind: Kind
     /// The rule as applied, to tell whether a new set changes it.
     let definition: Ratelimit_V1_Rule
 
@@ -35,6 +35,20 @@ struct CompiledRule: Sendable {
         self.threshold = rule.threshold
         self.windowNanoseconds = rule.windowMs * 1_000_000
         self.definition = rule
+    }
+
+    /// The rule for a key whose tier multiplies its threshold and burst by `multiplier` (at
+    /// least 1; saturating, which the budgets' 128-bit arithmetic holds).
+    func scaled(by multiplier: UInt32) -> CompiledRule {
+        guard multiplier > 1 else { return self }
+        func times(_ value: UInt64) -> UInt64 {
+            let (product, overflow) = value.multipliedReportingOverflow(by: UInt64(multiplier))
+            return overflow ? .max : product
+        }
+        var scaled = self
+        scaled.threshold = times(self.threshold)
+        if case .tokenBucket(let capacity) = self.kind { scaled.kind = .tokenBucket(capacity: times(capacity)) }
+        return scaled
     }
 
     func matches(resource: String, key: String) -> Bool {

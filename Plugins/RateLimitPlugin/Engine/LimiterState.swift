@@ -11,7 +11,7 @@ struct LimiterState: Sendable {
     private(set) var version: UInt64 = 0
     private var rules: [CompiledRule] = []
     private var counters: [RuleCounters] = []
-    private var table = KeyTable()
+    private var table = KeyTable<BudgetKey, HeldBudget>()
     private var checks: UInt64 = 0
     private var allowed: UInt64 = 0
     private var denied: UInt64 = 0
@@ -52,8 +52,10 @@ struct LimiterState: Sendable {
         }
     }
 
-    /// Spends `cost` (0 counts as 1) from the first rule matching (resource, key) at `now`.
-    mutating func check(resource: String, key: String, cost: UInt64, now: UInt64) -> Ratelimit_V1_CheckResponse {
+    /// Spends `cost` (0 counts as 1) from the first rule matching (resource, key) at `now`, that
+    /// rule's threshold and burst multiplied by the key's tier `multiplier`. A key whose
+    /// multiplier changed since its budget was made starts with a fresh one.
+    mutating func check(resource: String, key: String, cost: UInt64, multiplier: UInt32, now: UInt64) -> Ratelimit_V1_CheckResponse {
         self.checks += 1
         guard let ruleIndex = self.rules.firstIndex(where: { $0.matches(resource: resource, key: key) }) else {
             self.allowed += 1
@@ -64,19 +66,20 @@ struct LimiterState: Sendable {
             }
         }
         self.evictIdleLeastRecent(now: now, limit: 2)
-        let rule = self.rules[ruleIndex]
+        let multiplier = max(multiplier, 1)
+        let rule = self.rules[ruleIndex].scaled(by: multiplier)
         let budgetKey = BudgetKey(rule: ruleIndex, key: key)
-        let known = self.table.touch(budgetKey)
-        var budget = known ?? rule.freshBudget(now: now)
+        let held = self.table.touch(budgetKey)
+        var budget = held.flatMap { $0.multiplier == multiplier ? $0.budget : nil } ?? rule.freshBudget(now: now)
         let decision = budget.spend(max(cost, 1), rule: rule, now: now)
         if budget.isIdle(rule: rule, now: now) {
-            if known != nil {
+            if held != nil {
                 self.table.remove(budgetKey)
                 self.evicted += 1
             }
         } else {
-            if known == nil { self.makeRoom(now: now) }
-            self.table.set(budgetKey, budget)
+            if held == nil { self.makeRoom(now: now) }
+            self.table.set(budgetKey, HeldBudget(budget: budget, multiplier: multiplier))
         }
         if decision.allowed {
             self.allowed += 1
@@ -92,6 +95,11 @@ struct LimiterState: Sendable {
             $0.matchedRuleId = rule.id
             $0.ruleSetVersion = self.version
         }
+    }
+
+    /// Whether a check of (resource, key) would be decided by a rule (and so by the key's tier).
+    func hasRule(matching resource: String, key: String) -> Bool {
+        self.rules.contains { $0.matches(resource: resource, key: key) }
     }
 
     /// Counters, after dropping every idle budget so `tracked_keys` counts live ones.
@@ -120,15 +128,19 @@ struct LimiterState: Sendable {
     /// Drops up to `limit` least recently used budgets while they are idle.
     private mutating func evictIdleLeastRecent(now: UInt64, limit: Int) {
         for _ in 0..<limit {
-            guard let (key, budget) = self.table.leastRecent, budget.isIdle(rule: self.rules[key.rule], now: now) else { return }
+            guard let (key, held) = self.table.leastRecent, self.isIdle(key, held, now: now) else { return }
             self.table.remove(key)
             self.evicted += 1
         }
     }
 
+    private func isIdle(_ key: BudgetKey, _ held: HeldBudget, now: UInt64) -> Bool {
+        held.budget.isIdle(rule: self.rules[key.rule].scaled(by: held.multiplier), now: now)
+    }
+
     private mutating func evictAllIdle(now: UInt64) {
         let rules = self.rules
-        self.evicted += UInt64(self.table.removeAll { key, budget in budget.isIdle(rule: rules[key.rule], now: now) })
+        self.evicted += UInt64(self.table.removeAll { key, held in held.budget.isIdle(rule: rules[key.rule].scaled(by: held.multiplier), now: now) })
         self.insertsSinceSweep = 0
     }
 

@@ -17,6 +17,9 @@ internal import Synchronization
 ///   with a full budget. Both count as evictions.
 /// - **Rule changes:** a rule kept with the same id and definition keeps its keys' budgets and
 ///   counters; a changed rule keeps its counters and starts every key afresh.
+/// - **Tiers:** a check's `multiplier` (its key's tier, see ``TierDirectory``) multiplies the
+///   matched rule's threshold and burst for that key; a key checked with another multiplier than
+///   its budget was made for starts afresh.
 public final class RateLimiter: Sendable {
     /// `retry_after_ms` for a cost the rule can never allow.
     public static let retryNever = UInt64.max
@@ -25,7 +28,8 @@ public final class RateLimiter: Sendable {
     /// The default cap on budgets held at once.
     public static let defaultMaxTrackedKeys = 100_000
 
-    private let clock: any RateLimitClock
+    /// The limiter's time, which the service's tier directories share.
+    let clock: any RateLimitClock
     private let state: Mutex<LimiterState>
 
     /// - Parameters:
@@ -42,9 +46,15 @@ public final class RateLimiter: Sendable {
         self.state.withLock { $0.apply(ruleSet) }
     }
 
-    /// Spends `cost` units for (resource, key) under the first matching rule.
-    public func check(resource: String, key: String, cost: UInt64 = 1) -> Ratelimit_V1_CheckResponse {
-        self.state.withLock { $0.check(resource: resource, key: key, cost: cost, now: self.clock.now()) }
+    /// Spends `cost` units for (resource, key) under the first matching rule, whose threshold and
+    /// burst are multiplied by `multiplier`, the key's tier (0 counts as 1).
+    public func check(resource: String, key: String, cost: UInt64 = 1, multiplier: UInt32 = 1) -> Ratelimit_V1_CheckResponse {
+        self.state.withLock { $0.check(resource: resource, key: key, cost: cost, multiplier: multiplier, now: self.clock.now()) }
+    }
+
+    /// Whether a rule of the active set matches (resource, key): only then does a key's tier matter.
+    public func hasRule(matching resource: String, key: String) -> Bool {
+        self.state.withLock { $0.hasRule(matching: resource, key: key) }
     }
 
     /// Counters since this limiter was made, and the budgets held now (idle ones are dropped first).
