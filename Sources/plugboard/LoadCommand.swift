@@ -18,7 +18,9 @@ struct LoadCommand: AsyncParsableCommand {
         discussion: """
             Every call ends succeeded, failed with a typed error (the plugin died under it, or it \
             restarted too slowly for the call's deadline) or lost. Lost must be 0: the command exits 1 \
-            otherwise, or when a call was answered by a restarted plugin whose rules were not re-applied.
+            otherwise, or when a call was answered by a restarted plugin whose rules were not re-applied. \
+            Each instance gets the rules and a tier directory the host serves through its broker, \
+            which the plugin calls back once per key; the brokered connections die with the instance.
             """
     )
 
@@ -54,8 +56,16 @@ struct LoadCommand: AsyncParsableCommand {
             initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(40),
             maximumFailures: .max, healthInterval: .seconds(1), defaultDeadline: .milliseconds(self.deadlineMs)
         )
+        // Every instance calls the host back for its keys' tiers, through a directory served on
+        // its own broker, which dies with it.
+        let directory = PremiumTierDirectory()
         let supervisor = PluginSupervisor(spec: PluginSpec(path: path), policy: policy, logger: logger) { plugin in
-            let applied = try await Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client).applyRules(.with { $0.ruleSet = Self.rules })
+            let directoryID = plugin.broker.nextID()
+            try await plugin.broker.serve(id: directoryID, services: [directory])
+            let applied = try await Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client).applyRules(.with {
+                $0.ruleSet = Self.rules
+                $0.tierDirectory = directoryID
+            })
             guard applied.applied else { throw ValidationError("the plugin refused the load's rule set: \(applied.rejections.map(\.reason))") }
         }
         let group = ServiceGroup(services: [supervisor], logger: logger)
@@ -73,7 +83,8 @@ struct LoadCommand: AsyncParsableCommand {
             for try await result in tasks where result != nil { run = result }
             return run
         }
-        guard let run else { throw ValidationError("the load run did not finish") }
+        guard var run else { throw ValidationError("the load run did not finish") }
+        run.tierLookups = directory.lookupsServed
         let report = LoadReport(options: self, run: run, counts: tally.snapshot)
         Console.say(self.json ? report.json : report.text)
         if report.counts.lostCount > 0 || report.counts.unprepared > 0 { throw ExitCode.failure }
@@ -89,12 +100,18 @@ struct LoadCommand: AsyncParsableCommand {
         return try await withThrowingTaskGroup(of: LoadRun?.self) { tasks in
             for caller in 0..<self.callers {
                 tasks.addTask {
-                    let request = Ratelimit_V1_CheckRequest.with { $0.resource = "load"; $0.key = "caller-\(caller)"; $0.cost = 1 }
+                    // Every other caller's key is premium, the rest standard: both are looked up.
+                    let premium = caller.isMultiple(of: 2)
+                    let key = premium ? "\(PremiumTierDirectory.prefix)caller-\(caller)" : "caller-\(caller)"
+                    let request = Ratelimit_V1_CheckRequest.with { $0.resource = "load"; $0.key = key; $0.cost = 1 }
                     while stop.value == nil {
                         let started = ContinuousClock.now
                         do {
                             let response = try await limiter.check(request)
-                            tally.succeeded(after: .now - started, prepared: response.ruleSetVersion == Self.rules.version)
+                            tally.succeeded(
+                                after: .now - started, prepared: response.ruleSetVersion == Self.rules.version,
+                                tiered: response.tier == (premium ? "premium" : "standard")
+                            )
                         } catch {
                             tally.failed(error)
                         }
@@ -166,4 +183,6 @@ struct LoadRun: Sendable {
     var kills = 0
     var restarts = 0
     var duration: Duration = .zero
+    /// Tier lookups the host's directory served, over every instance.
+    var tierLookups = 0
 }

@@ -12,6 +12,9 @@ final class LoadTally: Sendable {
         var succeeded = 0
         /// Successes answered without the rule set that `prepare` applies: state lost on restart.
         var unprepared = 0
+        /// Successes answered without the key's tier from the host's directory (its lookup
+        /// failed or missed the plugin's deadline, and the rule applied unscaled).
+        var untiered = 0
         var typed: [String: Int] = [:]
         var lost: [String: Int] = [:]
         /// The first few lost calls' errors, to show what went wrong.
@@ -21,11 +24,12 @@ final class LoadTally: Sendable {
 
     private let counts = Mutex(Counts())
 
-    func succeeded(after latency: Duration, prepared: Bool) {
+    func succeeded(after latency: Duration, prepared: Bool, tiered: Bool) {
         self.counts.withLock {
             $0.made += 1
             $0.succeeded += 1
             if !prepared { $0.unprepared += 1 }
+            if !tiered { $0.untiered += 1 }
             $0.latenciesMicroseconds.append(Double(latency.components.attoseconds) / 1e12 + Double(latency.components.seconds) * 1e6)
         }
     }

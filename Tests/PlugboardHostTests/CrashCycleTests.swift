@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Resources must not leak across restarts. The check runs `plugboard load` as its own process,
-/// so the figures are the host's alone, not those of the tests running beside it.
+/// Resources must not leak across restarts, brokered connections included. The check runs
+/// `plugboard load` as its own process, so the figures are the host's alone, not those of the
+/// tests running beside it.
 @Suite("100 crash/restart cycles", .timeLimit(.minutes(3)))
 struct CrashCycleTests {
     @Test("leave the host's file descriptors, threads and memory flat, and lose no call")
@@ -21,6 +22,9 @@ struct CrashCycleTests {
         #expect(number("lost") == 0, "every call succeeded or failed with a typed error: \(report["lost_examples"] ?? "")")
         #expect(number("unprepared") == 0, "every restarted plugin had its rules re-applied before it served")
         #expect(number("succeeded") > 0 && number("failed_typed") > 0)
+        // Every instance dials the tier directory its host serves on that instance's broker; those
+        // connections and sockets die with the instance, inside the flat figures below.
+        #expect(number("tier_lookups") > 0, "the plugin called the host's tier directory back through the broker")
         #expect(number("fds_end") <= number("fds_start"), "file descriptors: \(number("fds_start")) → \(number("fds_end"))")
         // The last killed instance's reaper and pipe threads may still be finishing (250 ms at most)
         // when the end is measured; a leak would add threads on each of the 90 cycles.

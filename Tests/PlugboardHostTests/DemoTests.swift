@@ -19,6 +19,8 @@ struct DemoTests {
         #expect(output.contains("rule set v1: applied"))
         #expect(output.contains("rule set v2: refused"))
         #expect(output.contains(": allowed,") && output.contains(": denied, retry after"))
+        #expect(output.contains("← callback: plugin asked the host for key premium-7's tier → premium ×10"))
+        #expect(output.contains("check api/orders premium-7 #8: allowed"), "the premium tier's ×10 outlasts the burst that client-a runs out of")
         #expect(output.contains("← ack #1 "))
         #expect(output.contains("← rejected #6 "))
         #expect(output.contains("← event "))
