@@ -98,6 +98,7 @@ example: go-peers
 	"$$bin/inventory-host" "$$bin/inventory-plugin" | tee .build/example-host.out; \
 	grep -qx "unary: 3 apple left" .build/example-host.out; \
 	grep -qx "stream: 7 pear left" .build/example-host.out; \
+	grep -qx "callback: 12 plum left after the plugin reordered from the host" .build/example-host.out; \
 	"$$bin/inventory-supervisor" "$$bin/inventory-plugin" | tee .build/example-supervisor.out; \
 	grep -qx "supervised: 12 fig left, 0 restarts" .build/example-supervisor.out; \
 	.build/go/echo-host -plugin "$$bin/inventory-plugin" -mode ping -cookie INVENTORY_PLUGIN=7d9f3c2a-inventory \

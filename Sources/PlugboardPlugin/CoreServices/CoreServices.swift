@@ -1,4 +1,4 @@
-public import GRPCCore
+package import GRPCCore
 import PlugboardBroker
 
 /// go-plugin's core services, which every plugin serves next to its service sets.

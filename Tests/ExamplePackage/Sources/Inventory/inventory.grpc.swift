@@ -783,3 +783,356 @@ extension Inventory_V1_Inventory.ClientProtocol {
         )
     }
 }
+
+// MARK: - inventory.v1.Supplier
+
+/// Namespace containing generated types for the "inventory.v1.Supplier" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Inventory_V1_Supplier: Sendable {
+    /// Service descriptor for the "inventory.v1.Supplier" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.v1.Supplier")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "Reorder" metadata.
+        public enum Reorder: Sendable {
+            /// Request type for "Reorder".
+            public typealias Input = Inventory_V1_ReorderRequest
+            /// Response type for "Reorder".
+            public typealias Output = Inventory_V1_RestockRequest
+            /// Descriptor for "Reorder".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.v1.Supplier"),
+                method: "Reorder",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "inventory.v1.Supplier" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            Reorder.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "inventory.v1.Supplier" service.
+    public static let inventory_v1_Supplier = GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.v1.Supplier")
+}
+
+// MARK: inventory.v1.Supplier (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Inventory_V1_Supplier {
+    /// Streaming variant of the service protocol for the "inventory.v1.Supplier" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, through go-plugin's broker: where the plugin reorders an item it has run
+    /// > out of.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "Reorder" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the restock the supplier sends for an item.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_V1_ReorderRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_V1_RestockRequest` messages.
+        func reorder(
+            request: GRPCCore.StreamingServerRequest<Inventory_V1_ReorderRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_V1_RestockRequest>
+    }
+
+    /// Service protocol for the "inventory.v1.Supplier" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, through go-plugin's broker: where the plugin reorders an item it has run
+    /// > out of.
+    public protocol ServiceProtocol: Inventory_V1_Supplier.StreamingServiceProtocol {
+        /// Handle the "Reorder" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the restock the supplier sends for an item.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_V1_ReorderRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_V1_RestockRequest` message.
+        func reorder(
+            request: GRPCCore.ServerRequest<Inventory_V1_ReorderRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_V1_RestockRequest>
+    }
+
+    /// Simple service protocol for the "inventory.v1.Supplier" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, through go-plugin's broker: where the plugin reorders an item it has run
+    /// > out of.
+    public protocol SimpleServiceProtocol: Inventory_V1_Supplier.ServiceProtocol {
+        /// Handle the "Reorder" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the restock the supplier sends for an item.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_V1_ReorderRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_V1_RestockRequest` to respond with.
+        func reorder(
+            request: Inventory_V1_ReorderRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_V1_RestockRequest
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Inventory_V1_Supplier.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Inventory_V1_Supplier.Method.Reorder.descriptor,
+            deserializer: ProtobufC.ProtobufDeserializer<Inventory_V1_ReorderRequest>(),
+            serializer: ProtobufC.ProtobufSerializer<Inventory_V1_RestockRequest>(),
+            handler: { request, context in
+                try await self.reorder(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Inventory_V1_Supplier.ServiceProtocol {
+    public func reorder(
+        request: GRPCCore.StreamingServerRequest<Inventory_V1_ReorderRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_V1_RestockRequest> {
+        let response = try await self.reorder(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Inventory_V1_Supplier.SimpleServiceProtocol {
+    public func reorder(
+        request: GRPCCore.ServerRequest<Inventory_V1_ReorderRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_V1_RestockRequest> {
+        return GRPCCore.ServerResponse<Inventory_V1_RestockRequest>(
+            message: try await self.reorder(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: inventory.v1.Supplier (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Inventory_V1_Supplier {
+    /// Generated client protocol for the "inventory.v1.Supplier" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, through go-plugin's broker: where the plugin reorders an item it has run
+    /// > out of.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "Reorder" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the restock the supplier sends for an item.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_V1_ReorderRequest` message.
+        ///   - serializer: A serializer for `Inventory_V1_ReorderRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_V1_RestockRequest` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func reorder<Result>(
+            request: GRPCCore.ClientRequest<Inventory_V1_ReorderRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_V1_ReorderRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_V1_RestockRequest>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_V1_RestockRequest>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "inventory.v1.Supplier" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host, through go-plugin's broker: where the plugin reorders an item it has run
+    /// > out of.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "Reorder" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the restock the supplier sends for an item.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_V1_ReorderRequest` message.
+        ///   - serializer: A serializer for `Inventory_V1_ReorderRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_V1_RestockRequest` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func reorder<Result>(
+            request: GRPCCore.ClientRequest<Inventory_V1_ReorderRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_V1_ReorderRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_V1_RestockRequest>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_V1_RestockRequest>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_V1_Supplier.Method.Reorder.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Inventory_V1_Supplier.ClientProtocol {
+    /// Call the "Reorder" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the restock the supplier sends for an item.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_V1_ReorderRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reorder<Result>(
+        request: GRPCCore.ClientRequest<Inventory_V1_ReorderRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_V1_RestockRequest>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.reorder(
+            request: request,
+            serializer: ProtobufC.ProtobufSerializer<Inventory_V1_ReorderRequest>(),
+            deserializer: ProtobufC.ProtobufDeserializer<Inventory_V1_RestockRequest>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Inventory_V1_Supplier.ClientProtocol {
+    /// Call the "Reorder" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the restock the supplier sends for an item.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reorder<Result>(
+        _ message: Inventory_V1_ReorderRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_V1_RestockRequest>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_V1_ReorderRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.reorder(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

@@ -7,6 +7,31 @@
 internal import CProtobufC
 internal import CInventoryV1
 
+public struct Inventory_V1_ReorderRequest: ProtobufMessage {
+    public var sku: String = ""
+
+    public init() {}
+}
+
+extension Inventory_V1_ReorderRequest {
+    public static let protoMessageName = "inventory.v1.ReorderRequest"
+    @_spi(ProtobufCGenerated) public nonisolated(unsafe) static let _protobufCDescriptor: UnsafeRawPointer = {
+        var message = Inventory__V1__ReorderRequest()
+        inventory__v1__reorder_request__init(&message)
+        return UnsafeRawPointer(message.base.descriptor)
+    }()
+
+    @_spi(ProtobufCGenerated) public init(_protobufC message: UnsafeRawPointer) {
+        let m = message.assumingMemoryBound(to: Inventory__V1__ReorderRequest.self).pointee
+        self.sku = ProtobufCRuntime.string(m.sku)
+    }
+
+    @_spi(ProtobufCGenerated) public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws {
+        let c = message.assumingMemoryBound(to: Inventory__V1__ReorderRequest.self)
+        c.pointee.sku = try arena.string(self.sku, field: "sku")
+    }
+}
+
 public struct Inventory_V1_RestockRequest: ProtobufMessage {
     public var sku: String = ""
     public var quantity: Int64 = 0
@@ -37,6 +62,9 @@ extension Inventory_V1_RestockRequest {
 
 public struct Inventory_V1_CountRequest: ProtobufMessage {
     public var sku: String = ""
+    /// The broker id of a Supplier the host serves for this call (0: none). When the item has run
+    /// out, the plugin reorders it there before answering.
+    public var supplier: UInt32 = 0
 
     public init() {}
 }
@@ -52,11 +80,13 @@ extension Inventory_V1_CountRequest {
     @_spi(ProtobufCGenerated) public init(_protobufC message: UnsafeRawPointer) {
         let m = message.assumingMemoryBound(to: Inventory__V1__CountRequest.self).pointee
         self.sku = ProtobufCRuntime.string(m.sku)
+        self.supplier = m.supplier
     }
 
     @_spi(ProtobufCGenerated) public func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws {
         let c = message.assumingMemoryBound(to: Inventory__V1__CountRequest.self)
         c.pointee.sku = try arena.string(self.sku, field: "sku")
+        c.pointee.supplier = self.supplier
     }
 }
 

@@ -17,6 +17,18 @@ struct InventoryHost {
             } onResponse: { response in
                 for try await count in response.messages { print("stream: \(count.left) \(count.sku) left") }
             }
+            // A callback: the host serves a Supplier through the broker and sends its id with the call.
+            let supplier = plugin.broker.nextID()
+            try await plugin.broker.serve(id: supplier, services: [Orchard()])
+            let plums = try await inventory.count(.with { $0.sku = "plum"; $0.supplier = supplier })
+            print("callback: \(plums.left) \(plums.sku) left after the plugin reordered from the host")
         }
+    }
+}
+
+/// The host's supplier: every reorder brings a dozen.
+struct Orchard: Inventory_V1_Supplier.SimpleServiceProtocol {
+    func reorder(request: Inventory_V1_ReorderRequest, context: ServerContext) async throws -> Inventory_V1_RestockRequest {
+        .with { $0.sku = request.sku; $0.quantity = 12 }
     }
 }

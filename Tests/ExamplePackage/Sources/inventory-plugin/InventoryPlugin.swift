@@ -4,8 +4,8 @@ import PlugboardPlugin
 @main
 struct InventoryPlugin {
     static func main() async {
-        await PluginServer.serve(handshake: inventoryHandshake) { version, logger in
-            [InventoryService(stock: ["apple": 3])]
+        await PluginServer.serve(handshake: inventoryHandshake) { version, logger, broker in
+            [InventoryService(stock: ["apple": 3], broker: broker)]
         }
     }
 }

@@ -54,3 +54,25 @@ extension InventoryTests {
         }
     }
 }
+
+extension InventoryTests {
+    @Test("a count that finds an item gone reorders it from the host's Supplier, through the broker")
+    func callback() async throws {
+        let path = try #require(Self.builtPlugin(), "build inventory-plugin first: swift build --build-tests")
+        try await withTestHost(plugin: PluginSpec(path: path, handshake: inventoryHandshake)) { plugin, _ in
+            let inventory = Inventory_V1_Inventory.Client(wrapping: plugin.client)
+            let supplier = plugin.broker.nextID()
+            try await plugin.broker.serve(id: supplier, services: [DozenSupplier()])
+            #expect(try await inventory.count(.with { $0.sku = "plum" }).left == 0, "no supplier named: no callback")
+            #expect(try await inventory.count(.with { $0.sku = "plum"; $0.supplier = supplier }).left == 12)
+            #expect(try await inventory.count(.with { $0.sku = "plum" }).left == 12, "the reorder was stocked")
+        }
+    }
+}
+
+/// A supplier that sends a dozen of anything.
+struct DozenSupplier: Inventory_V1_Supplier.SimpleServiceProtocol {
+    func reorder(request: Inventory_V1_ReorderRequest, context: ServerContext) async throws -> Inventory_V1_RestockRequest {
+        .with { $0.sku = request.sku; $0.quantity = 12 }
+    }
+}

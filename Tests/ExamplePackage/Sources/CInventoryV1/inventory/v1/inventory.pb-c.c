@@ -7,6 +7,51 @@
 #endif
 
 #include "inventory/v1/inventory.pb-c.h"
+void   inventory__v1__reorder_request__init
+                     (Inventory__V1__ReorderRequest         *message)
+{
+  static const Inventory__V1__ReorderRequest init_value = INVENTORY__V1__REORDER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t inventory__v1__reorder_request__get_packed_size
+                     (const Inventory__V1__ReorderRequest *message)
+{
+  assert(message->base.descriptor == &inventory__v1__reorder_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t inventory__v1__reorder_request__pack
+                     (const Inventory__V1__ReorderRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &inventory__v1__reorder_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t inventory__v1__reorder_request__pack_to_buffer
+                     (const Inventory__V1__ReorderRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &inventory__v1__reorder_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Inventory__V1__ReorderRequest *
+       inventory__v1__reorder_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Inventory__V1__ReorderRequest *)
+     protobuf_c_message_unpack (&inventory__v1__reorder_request__descriptor,
+                                allocator, len, data);
+}
+void   inventory__v1__reorder_request__free_unpacked
+                     (Inventory__V1__ReorderRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &inventory__v1__reorder_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   inventory__v1__restock_request__init
                      (Inventory__V1__RestockRequest         *message)
 {
@@ -142,6 +187,44 @@ void   inventory__v1__count_response__free_unpacked
   assert(message->base.descriptor == &inventory__v1__count_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+static const ProtobufCFieldDescriptor inventory__v1__reorder_request__field_descriptors[1] =
+{
+  {
+    "sku",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Inventory__V1__ReorderRequest, sku),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned inventory__v1__reorder_request__field_indices_by_name[] = {
+  0,   /* field[0] = sku */
+};
+static const ProtobufCIntRange inventory__v1__reorder_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor inventory__v1__reorder_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "inventory.v1.ReorderRequest",
+  "ReorderRequest",
+  "Inventory__V1__ReorderRequest",
+  "inventory.v1",
+  sizeof(Inventory__V1__ReorderRequest),
+  1,
+  inventory__v1__reorder_request__field_descriptors,
+  inventory__v1__reorder_request__field_indices_by_name,
+  1,  inventory__v1__reorder_request__number_ranges,
+  (ProtobufCMessageInit) inventory__v1__reorder_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor inventory__v1__restock_request__field_descriptors[2] =
 {
   {
@@ -193,7 +276,7 @@ const ProtobufCMessageDescriptor inventory__v1__restock_request__descriptor =
   (ProtobufCMessageInit) inventory__v1__restock_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor inventory__v1__count_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor inventory__v1__count_request__field_descriptors[2] =
 {
   {
     "sku",
@@ -207,14 +290,27 @@ static const ProtobufCFieldDescriptor inventory__v1__count_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "supplier",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Inventory__V1__CountRequest, supplier),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned inventory__v1__count_request__field_indices_by_name[] = {
   0,   /* field[0] = sku */
+  1,   /* field[1] = supplier */
 };
 static const ProtobufCIntRange inventory__v1__count_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor inventory__v1__count_request__descriptor =
 {
@@ -224,7 +320,7 @@ const ProtobufCMessageDescriptor inventory__v1__count_request__descriptor =
   "Inventory__V1__CountRequest",
   "inventory.v1",
   sizeof(Inventory__V1__CountRequest),
-  1,
+  2,
   inventory__v1__count_request__field_descriptors,
   inventory__v1__count_request__field_indices_by_name,
   1,  inventory__v1__count_request__number_ranges,
@@ -333,5 +429,38 @@ void inventory__v1__inventory__init (Inventory__V1__Inventory_Service *service,
 {
   protobuf_c_service_generated_init (&service->base,
                                      &inventory__v1__inventory__descriptor,
+                                     (ProtobufCServiceDestroy) destroy);
+}
+static const ProtobufCMethodDescriptor inventory__v1__supplier__method_descriptors[1] =
+{
+  { "Reorder", &inventory__v1__reorder_request__descriptor, &inventory__v1__restock_request__descriptor },
+};
+const unsigned inventory__v1__supplier__method_indices_by_name[] = {
+  0         /* Reorder */
+};
+const ProtobufCServiceDescriptor inventory__v1__supplier__descriptor =
+{
+  PROTOBUF_C__SERVICE_DESCRIPTOR_MAGIC,
+  "inventory.v1.Supplier",
+  "Supplier",
+  "Inventory__V1__Supplier",
+  "inventory.v1",
+  1,
+  inventory__v1__supplier__method_descriptors,
+  inventory__v1__supplier__method_indices_by_name
+};
+void inventory__v1__supplier__reorder(ProtobufCService *service,
+                                      const Inventory__V1__ReorderRequest *input,
+                                      Inventory__V1__RestockRequest_Closure closure,
+                                      void *closure_data)
+{
+  assert(service->descriptor == &inventory__v1__supplier__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void inventory__v1__supplier__init (Inventory__V1__Supplier_Service *service,
+                                    Inventory__V1__Supplier_ServiceDestroy destroy)
+{
+  protobuf_c_service_generated_init (&service->base,
+                                     &inventory__v1__supplier__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }

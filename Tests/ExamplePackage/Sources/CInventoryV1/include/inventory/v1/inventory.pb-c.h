@@ -15,6 +15,7 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 
+typedef struct Inventory__V1__ReorderRequest Inventory__V1__ReorderRequest;
 typedef struct Inventory__V1__RestockRequest Inventory__V1__RestockRequest;
 typedef struct Inventory__V1__CountRequest Inventory__V1__CountRequest;
 typedef struct Inventory__V1__CountResponse Inventory__V1__CountResponse;
@@ -24,6 +25,16 @@ typedef struct Inventory__V1__CountResponse Inventory__V1__CountResponse;
 
 
 /* --- messages --- */
+
+struct  Inventory__V1__ReorderRequest
+{
+  ProtobufCMessage base;
+  char *sku;
+};
+#define INVENTORY__V1__REORDER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&inventory__v1__reorder_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
 
 struct  Inventory__V1__RestockRequest
 {
@@ -40,10 +51,15 @@ struct  Inventory__V1__CountRequest
 {
   ProtobufCMessage base;
   char *sku;
+  /*
+   * The broker id of a Supplier the host serves for this call (0: none). When the item has run
+   * out, the plugin reorders it there before answering.
+   */
+  uint32_t supplier;
 };
 #define INVENTORY__V1__COUNT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&inventory__v1__count_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Inventory__V1__CountResponse
@@ -57,6 +73,25 @@ struct  Inventory__V1__CountResponse
     , (char *)protobuf_c_empty_string, 0 }
 
 
+/* Inventory__V1__ReorderRequest methods */
+void   inventory__v1__reorder_request__init
+                     (Inventory__V1__ReorderRequest         *message);
+size_t inventory__v1__reorder_request__get_packed_size
+                     (const Inventory__V1__ReorderRequest   *message);
+size_t inventory__v1__reorder_request__pack
+                     (const Inventory__V1__ReorderRequest   *message,
+                      uint8_t             *out);
+size_t inventory__v1__reorder_request__pack_to_buffer
+                     (const Inventory__V1__ReorderRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Inventory__V1__ReorderRequest *
+       inventory__v1__reorder_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   inventory__v1__reorder_request__free_unpacked
+                     (Inventory__V1__ReorderRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Inventory__V1__RestockRequest methods */
 void   inventory__v1__restock_request__init
                      (Inventory__V1__RestockRequest         *message);
@@ -116,6 +151,9 @@ void   inventory__v1__count_response__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Inventory__V1__ReorderRequest_Closure)
+                 (const Inventory__V1__ReorderRequest *message,
+                  void *closure_data);
 typedef void (*Inventory__V1__RestockRequest_Closure)
                  (const Inventory__V1__RestockRequest *message,
                   void *closure_data);
@@ -167,13 +205,36 @@ void inventory__v1__inventory__count_each(ProtobufCService *service,
                                           const Inventory__V1__CountRequest *input,
                                           Inventory__V1__CountResponse_Closure closure,
                                           void *closure_data);
+typedef struct Inventory__V1__Supplier_Service Inventory__V1__Supplier_Service;
+struct Inventory__V1__Supplier_Service
+{
+  ProtobufCService base;
+  void (*reorder)(Inventory__V1__Supplier_Service *service,
+                  const Inventory__V1__ReorderRequest *input,
+                  Inventory__V1__RestockRequest_Closure closure,
+                  void *closure_data);
+};
+typedef void (*Inventory__V1__Supplier_ServiceDestroy)(Inventory__V1__Supplier_Service *);
+void inventory__v1__supplier__init (Inventory__V1__Supplier_Service *service,
+                                    Inventory__V1__Supplier_ServiceDestroy destroy);
+#define INVENTORY__V1__SUPPLIER__BASE_INIT \
+    { &inventory__v1__supplier__descriptor, protobuf_c_service_invoke_internal, NULL }
+#define INVENTORY__V1__SUPPLIER__INIT(function_prefix__) \
+    { INVENTORY__V1__SUPPLIER__BASE_INIT,\
+      function_prefix__ ## reorder  }
+void inventory__v1__supplier__reorder(ProtobufCService *service,
+                                      const Inventory__V1__ReorderRequest *input,
+                                      Inventory__V1__RestockRequest_Closure closure,
+                                      void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCMessageDescriptor inventory__v1__reorder_request__descriptor;
 extern const ProtobufCMessageDescriptor inventory__v1__restock_request__descriptor;
 extern const ProtobufCMessageDescriptor inventory__v1__count_request__descriptor;
 extern const ProtobufCMessageDescriptor inventory__v1__count_response__descriptor;
 extern const ProtobufCServiceDescriptor inventory__v1__inventory__descriptor;
+extern const ProtobufCServiceDescriptor inventory__v1__supplier__descriptor;
 
 PROTOBUF_C__END_DECLS
 
