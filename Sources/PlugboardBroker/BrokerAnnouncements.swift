@@ -44,6 +44,12 @@ package struct BrokerAnnouncements<Info, Waiter> {
         return .wait(token)
     }
 
+    /// The announcement for `id` if it is here, claimed; `nil` otherwise (and nothing waits).
+    package mutating func take(_ id: UInt32, at now: ContinuousClock.Instant) -> Info? {
+        self.forgetExpired(now: now)
+        return self.unclaimed.removeValue(forKey: id)?.info
+    }
+
     /// A dial gave up (deadline or cancellation): returns its waiter unless it was resumed already.
     package mutating func abandon(_ id: UInt32, token: Int) -> Waiter? {
         guard let waiter = self.waiters[id]?.removeValue(forKey: token) else { return nil }

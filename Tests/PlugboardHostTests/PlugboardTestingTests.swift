@@ -37,9 +37,16 @@ struct PlugboardTestingTests {
         let pid = try await withTestHost(plugin: spec) { plugin, logs in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
             _ = try await echo.get(.with { $0.text = "log:warn:running low" })
-            let relayed = try #require(logs.entries.first { $0.message == "running low" })
-            #expect(relayed.level == .warning)
-            #expect(relayed.metadata["plugin.name"] == spec.name)
+            // The line travels on the plugin's stderr, which the host reads on its own thread: it
+            // may arrive a moment after the reply.
+            var relayed = logs.entries.first { $0.message == "running low" }
+            for _ in 0..<100 where relayed == nil {
+                try await Task.sleep(for: .milliseconds(50))
+                relayed = logs.entries.first { $0.message == "running low" }
+            }
+            let entry = try #require(relayed, "the plugin's stderr line was relayed within 5 s")
+            #expect(entry.level == .warning)
+            #expect(entry.metadata["plugin.name"] == spec.name)
             return plugin.pid
         }
         #expect(!TestEnvironment.processExists(pid))
