@@ -22,7 +22,7 @@ struct BrokerTests {
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
             let hostID = plugin.broker.nextID()
-            try await plugin.broker.serve(id: hostID, services: [TaggingEcho(tag: "host")])
+            try await plugin.broker.serve(id: hostID, services: [EchoService(tag: "host")])
             let callback = try await echo.get(.with { $0.text = "call-back:\(hostID)" })
             #expect(callback.text == "host: from the plugin", "the plugin reached the host's brokered Echo")
 
@@ -89,27 +89,5 @@ struct BrokerTests {
             #expect(cause?.termination == .signaled(SIGKILL) && cause?.pluginName == spec.name)
         }
         #expect(TestEnvironment.leftoverDirectories(for: spec.name).isEmpty)
-    }
-}
-
-/// Echo's Get with a tag in front of the text, so a test sees which side answered.
-struct TaggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
-    let tag: String
-    private let echo = EchoService()
-
-    func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
-        .with { $0.text = "\(self.tag): \(request.text)"; $0.sequence = request.sequence }
-    }
-
-    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {
-        try await self.echo.collect(request: request, context: context)
-    }
-
-    func expand(request: EchoRequest, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
-        try await self.echo.expand(request: request, response: response, context: context)
-    }
-
-    func update(request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
-        try await self.echo.update(request: request, response: response, context: context)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import PlugboardCore
 import PlugboardHost
+import PlugboardTestSupport
 import PlugboardTestV1
 import Testing
 
@@ -68,7 +69,7 @@ extension GoInteropTests {
         let (logger, _) = TestEnvironment.capturingLogger()
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let id = plugin.broker.nextID()
-            try await plugin.broker.serve(id: id, services: [TaggingEcho(tag: "host")])
+            try await plugin.broker.serve(id: id, services: [EchoService(tag: "host")])
             let callback = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = "call-back:\(id)" })
             #expect(callback.text == "host: from the plugin", "the Go plugin reached the host's brokered Echo")
         }
@@ -82,7 +83,7 @@ extension GoInteropTests {
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
             let id = plugin.broker.nextID()
-            try await plugin.broker.serve(id: id, services: [TaggingEcho(tag: "host")])
+            try await plugin.broker.serve(id: id, services: [EchoService(tag: "host")])
 
             // The plugin's TLS configuration (v1.0.1 server.go) has neither RootCAs nor ServerName:
             // grpc-go checks the host's certificate for the name "unused" (the dial target) against

@@ -7,10 +7,19 @@ public typealias EchoResponse = Plugboard_Test_V1_EchoResponse
 
 /// The echo service as `echo.proto` describes it; tests, fixture plugins and benchmarks serve it.
 public struct EchoService: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
-    public init() {}
+    /// Put in front of Get's text as "<tag>: ", so a test sees which side answered (a brokered
+    /// Echo, say); `nil` echoes the text as it came.
+    let tag: String?
+
+    public init(tag: String? = nil) {
+        self.tag = tag
+    }
 
     public func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
-        .echoing(request)
+        guard let tag = self.tag else { return .echoing(request) }
+        var response = EchoResponse.echoing(request)
+        response.text = "\(tag): \(request.text)"
+        return response
     }
 
     public func collect(

@@ -21,33 +21,9 @@ struct BenchEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
     func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
         guard request.text == "serve-back" else { return try await self.echo.get(request: request, context: context) }
         let id = self.broker.nextID()
-        try await self.broker.serve(id: id, services: [TaggingEcho(tag: "swift-plugin")])
+        // Tagged as the Go echo-plugin's brokered Echo answers, so both do the same work per call.
+        try await self.broker.serve(id: id, services: [EchoService(tag: "swift-plugin")])
         return .with { $0.text = "\(id)"; $0.sequence = request.sequence }
-    }
-
-    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {
-        try await self.echo.collect(request: request, context: context)
-    }
-
-    func expand(request: EchoRequest, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
-        try await self.echo.expand(request: request, response: response, context: context)
-    }
-
-    func update(request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
-        try await self.echo.update(request: request, response: response, context: context)
-    }
-}
-
-/// The brokered Echo: Get answers "<tag>: <text>" with the request's payload and sequence, as the
-/// Go echo-plugin's brokered Echo does, so both plugins do the same work per brokered call.
-struct TaggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
-    let tag: String
-    private let echo = EchoService()
-
-    init(tag: String) { self.tag = tag }
-
-    func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
-        .with { $0.text = "\(self.tag): \(request.text)"; $0.payload = request.payload; $0.sequence = request.sequence }
     }
 
     func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {
