@@ -44,10 +44,12 @@ package struct BrokerAnnouncements<Info, Waiter> {
         return .wait(token)
     }
 
-    /// The announcement for `id` if it is here, claimed; `nil` otherwise (and nothing waits).
-    package mutating func take(_ id: UInt32, at now: ContinuousClock.Instant) -> Info? {
+    /// The announcement for `id` if it is here (claimed), `.closed`, or `nil` when a dial would
+    /// have to wait (nothing is registered).
+    package mutating func take(_ id: UInt32, at now: ContinuousClock.Instant) -> Claim? {
+        guard !self.isClosed else { return .closed }
         self.forgetExpired(now: now)
-        return self.unclaimed.removeValue(forKey: id)?.info
+        return self.unclaimed.removeValue(forKey: id).map { .use($0.info) }
     }
 
     /// A dial gave up (deadline or cancellation): returns its waiter unless it was resumed already.

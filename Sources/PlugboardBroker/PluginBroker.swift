@@ -179,9 +179,13 @@ public final class PluginBroker: Sendable {
     }
 
     private func announcement(_ id: UInt32, timeout: Duration) async throws -> Plugin_ConnInfo {
-        // One already here is used at once, before the race below: a busy machine may start the
-        // deadline's task before the waiting one.
-        if let info = self.announcements.withLock({ $0.take(id, at: .now) }) { return info }
+        // One already here is used at once, and a closed broker refuses at once, before the race
+        // below: a busy machine may start the deadline's task long before the waiting one.
+        switch self.announcements.withLock({ $0.take(id, at: .now) }) {
+        case .use(let info): return info
+        case .closed: throw self.peer.closed()
+        case .wait, nil: break
+        }
         let token = WaitToken()
         return try await withThrowingTaskGroup(of: Plugin_ConnInfo?.self) { group in
             group.addTask {

@@ -18,9 +18,10 @@ int CPlugboardSystem_pipeCloexec(int fds[2]);
 /// registers asynchronously). One signal per process.
 int CPlugboardSystem_signalPipe(int signal);
 
-/// Starts a plugin: fork, then in the child (async-signal-safe calls only) default signal
-/// dispositions, its own process group, the cgroup whose `cgroup.procs` is open as `cgroupProcsFd`
-/// (-1 for none), PR_SET_PDEATHSIG(SIGKILL) checked against `hostPid`, /dev/null on stdin,
+/// Starts a plugin: fork, born in the cgroup whose directory is open as `cgroupDirFd` where the
+/// kernel can (clone3, Linux 5.7), then in the child (async-signal-safe calls only) default signal
+/// dispositions, its own process group, otherwise that cgroup through its `cgroup.procs` open as
+/// `cgroupProcsFd` (both -1 for none), PR_SET_PDEATHSIG(SIGKILL) checked against `hostPid`, /dev/null on stdin,
 /// `stdoutFd` and `stderrFd` on 1 and 2, every other descriptor close-on-exec, an empty signal
 /// mask, and execve. Call it from a thread that lives as long as the host: the kernel sends the
 /// death signal when the forking thread ends.
@@ -30,7 +31,7 @@ int CPlugboardSystem_signalPipe(int signal);
 /// worked; the plugin runs either way.
 pid_t CPlugboardSystem_spawn(
     const char *path, char *const argv[], char *const envp[],
-    int stdoutFd, int stderrFd, int cgroupProcsFd, pid_t hostPid, int *cgroupError
+    int stdoutFd, int stderrFd, int cgroupDirFd, int cgroupProcsFd, pid_t hostPid, int *cgroupError
 );
 
 /// The pid and uid of the process at the other end of the unix socket `fd` (SO_PEERCRED: for a

@@ -22,13 +22,19 @@ enum Spawn {
     ) throws(PluginError) -> (pid: Int32, joinedCgroup: Bool) {
         let argv = CStrings([path] + arguments)
         let envp = CStrings(environment)
+        let directory = cgroup.map { open($0.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) } ?? -1
         let procs = cgroup.map { open("\($0.path)/cgroup.procs", O_WRONLY | O_CLOEXEC) } ?? -1
-        defer { if procs >= 0 { close(procs) } }
+        defer {
+            if directory >= 0 { close(directory) }
+            if procs >= 0 { close(procs) }
+        }
         let host = getpid()
         let spawnOnce = { () -> (pid: Int32, errno: Int32, cgroupError: Int32) in
             SpawnThread.shared.run {
                 var cgroupError: Int32 = 0
-                let pid = CPlugboardSystem_spawn(path, argv.pointers, envp.pointers, stdout, stderr, procs, host, &cgroupError)
+                let pid = CPlugboardSystem_spawn(
+                    path, argv.pointers, envp.pointers, stdout, stderr, directory, procs, host, &cgroupError
+                )
                 return (pid, pid < 0 ? errno : 0, cgroupError)
             }
         }
