@@ -59,7 +59,8 @@ struct AutoMTLSTests {
         arguments: [
             ("tls-plaintext", true, PluginError.Code.plaintextServer, "field 6"),
             ("tls-garbled-certificate", true, .invalidServerCertificate, "not a usable certificate"),
-            ("tls-other-certificate", true, .tlsHandshakeFailed, "certificate"),
+            ("tls-other-certificate", true, .tlsHandshakeFailed, "not the one it announced"),
+            ("tls-certificate-over-plaintext", true, .tlsHandshakeFailed, "handshake"),
             ("tls-unasked", false, .unexpectedServerCertificate, "did not ask"),
         ]
     )

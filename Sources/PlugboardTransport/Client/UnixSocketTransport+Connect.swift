@@ -84,7 +84,12 @@ extension UnixSocketTransport.Client {
         let handshake = try self.tls.map { try self.addTLS($0, to: channel) }
         return (try self.addHandlers(to: channel), handshake)
       }.get()
-      try await channel.setOption(.autoRead, value: true).get()
+      do {
+        try await channel.setOption(.autoRead, value: true).get()
+      } catch {
+        try await handshake?.get()  // a TLS failure closed the channel: say that, not "closed channel"
+        throw error
+      }
       try await handshake?.get()
       return connection
     } catch {

@@ -63,6 +63,9 @@ final class TLSHandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
     if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") {
       return "the peer does not speak TLS (\(text))"
     }
+    if text.contains("EOF during handshake") {
+      return "the peer closed the connection during the handshake; it may not speak TLS (\(text))"
+    }
     return text
   }
 }

@@ -26,8 +26,12 @@ enum TLSMisbehaviour {
             // A certificate although the host sent none.
             Self.announce(socketPath: "\(socketDirectory)/never.sock", certificate: try! TLSIdentity.generate().certificateDER)
             sleep(30)
+        case "tls-certificate-over-plaintext":
+            await Self.serve(socketDirectory: socketDirectory, tls: nil, announcing: try! TLSIdentity.generate())
         default:  // "tls-other-certificate": serves TLS with one certificate and announces another
-            await Self.serveWithOtherCertificate(socketDirectory: socketDirectory)
+            let host = try! PeerCertificate(pem: ProcessInfo.processInfo.environment[PluginEnvironment.clientCertificate] ?? "")
+            let tls = try! MutualTLS(.server, identity: try! TLSIdentity.generate(), trusting: host)
+            await Self.serve(socketDirectory: socketDirectory, tls: tls, announcing: try! TLSIdentity.generate())
         }
     }
 
@@ -36,13 +40,12 @@ enum TLSMisbehaviour {
         fflush(nil)
     }
 
-    private static func serveWithOtherCertificate(socketDirectory: String) async {
-        let host = try! PeerCertificate(pem: ProcessInfo.processInfo.environment[PluginEnvironment.clientCertificate] ?? "")
-        let served = try! TLSIdentity.generate()
-        let announced = try! TLSIdentity.generate()
-        let path = "\(socketDirectory)/other-certificate.sock"
-        let tls = try! MutualTLS(.server, identity: served, trusting: host)
-        let transport = try! UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: tls)
+    /// Serves Echo with `tls` (plaintext when `nil`) and announces `announced`'s certificate.
+    private static func serve(socketDirectory: String, tls: MutualTLS?, announcing announced: TLSIdentity) async {
+        let path = "\(socketDirectory)/misbehaving-tls.sock"
+        let transport = try! tls.map {
+            try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0)
+        } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
         let server = GRPCServer(transport: transport, services: [LoggingEcho(logger: nil)])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await server.serve() }

@@ -23,6 +23,7 @@
 //   tls-plaintext           ignores PLUGIN_CLIENT_CERT and serves plaintext (field 6 empty)
 //   tls-garbled-certificate field 6 starts like DER but is no certificate
 //   tls-other-certificate   serves TLS with one certificate and announces another in field 6
+//   tls-certificate-over-plaintext  announces a certificate in field 6 but serves plaintext
 //   tls-unasked             announces a certificate although the host did not ask for AutoMTLS
 //
 // These answer --describe like a real plugin, then misbehave when started (FIXTURE_PID_FILE, if
@@ -149,7 +150,7 @@ case "foreign-socket":
 case "http2-garbage", "http2-flood":
     Misbehaviour.describeIfAsked(mode)
     HTTP2Attack.run(mode, socketDirectory: socketDirectory)
-case "tls-plaintext", "tls-garbled-certificate", "tls-other-certificate", "tls-unasked":
+case "tls-plaintext", "tls-garbled-certificate", "tls-other-certificate", "tls-certificate-over-plaintext", "tls-unasked":
     await TLSMisbehaviour.run(mode, socketDirectory: socketDirectory)
 case "describe-flood", "describe-fork", "describe-hang":
     DescribeAttack.run(mode)
