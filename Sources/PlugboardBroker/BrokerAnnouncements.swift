@@ -35,9 +35,7 @@ package struct BrokerAnnouncements<Info, Waiter> {
 
     /// A dial for `id`: the announcement if it is here, or a token to wait under.
     package mutating func claim(_ id: UInt32, waiter: Waiter, at now: ContinuousClock.Instant) -> Claim {
-        guard !self.isClosed else { return .closed }
-        self.forgetExpired(now: now)
-        if let entry = self.unclaimed.removeValue(forKey: id) { return .use(entry.info) }
+        if let claim = self.take(id, at: now) { return claim }
         let token = self.nextWaiter
         self.nextWaiter += 1
         self.waiters[id, default: [:]][token] = waiter

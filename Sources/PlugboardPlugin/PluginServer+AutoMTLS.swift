@@ -8,7 +8,8 @@ extension PluginServer {
     /// return what to print as handshake field 6. `nil` when the host did not ask.
     ///
     /// - Throws: `PluginError` with code `invalidClientCertificate` for a variable that is not one
-    ///   PEM certificate, or when the stock transport is selected; never a silent plaintext fallback.
+    ///   PEM certificate; never a silent plaintext fallback. (The stock transport refuses the TLS
+    ///   this returns when the server transport is made.)
     func autoMTLS() throws -> (tls: BrokerTLS, certificate: [UInt8])? {
         guard let pem = self.environment[PluginEnvironment.clientCertificate], !pem.isEmpty else { return nil }
         let hostCertificate: PeerCertificate
@@ -16,9 +17,6 @@ extension PluginServer {
             hostCertificate = try PeerCertificate(pem: pem)
         } catch {
             throw PluginError.invalidClientCertificate(reason: error.reason)
-        }
-        guard self.transport == .lean else {
-            throw PluginError.invalidClientCertificate(reason: "this plugin serves the stock transport, which has no AutoMTLS; use `.lean`")
         }
         do {
             let identity = try TLSIdentity.generate()
