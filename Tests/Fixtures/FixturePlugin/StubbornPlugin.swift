@@ -15,14 +15,10 @@ enum StubbornPlugin {
         signal(SIGINT, SIG_IGN)
         let path = "\(socketDirectory)/stubborn-\(getpid()).sock"
         let transport = UnixSocketTransport.AnyServer(kind: .lean, path: path)
-        let server = GRPCServer(transport: transport, services: [Health(), IgnoringController(), EchoService()])
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await server.serve() }
-            try? await transport.waitUntilListening()
-            print(Handshake(appProtocolVersion: 1, socketPath: path).description)
-            fflush(nil)
-            await group.waitForAll()
-        }
+        await HandMadeServer.serve(
+            transport, services: [Health(), IgnoringController(), EchoService()],
+            handshake: Handshake(appProtocolVersion: 1, socketPath: path)
+        )
     }
 
     struct Health: Grpc_Health_V1_Health.SimpleServiceProtocol {

@@ -35,6 +35,7 @@ enum TLSMisbehaviour {
         }
     }
 
+    /// Prints a handshake with `certificate` for a socket nobody serves.
     private static func announce(socketPath: String, certificate: [UInt8]) {
         print(Handshake(appProtocolVersion: 1, socketPath: socketPath, serverCertificate: certificate).description)
         fflush(nil)
@@ -46,12 +47,9 @@ enum TLSMisbehaviour {
         let transport = try! tls.map {
             try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0)
         } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
-        let server = GRPCServer(transport: transport, services: [LoggingEcho(logger: nil)])
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await server.serve() }
-            try? await transport.waitUntilListening()
-            Self.announce(socketPath: path, certificate: announced.certificateDER)
-            await group.waitForAll()
-        }
+        await HandMadeServer.serve(
+            transport, services: [LoggingEcho(logger: nil)],
+            handshake: Handshake(appProtocolVersion: 1, socketPath: path, serverCertificate: announced.certificateDER)
+        )
     }
 }
