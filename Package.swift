@@ -77,6 +77,17 @@ var targets: [Target] = [
         ]
     ),
 
+    // MARK: Observability: metrics, spans and request ids per plugin and method
+    .target(
+        name: "PlugboardObservability",
+        dependencies: [
+            "PlugboardCore", grpcCore,
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+        ]
+    ),
+
     // MARK: Plugin SDK and host
     .target(name: "CPlugboardSystem"),
     .target(
@@ -86,7 +97,8 @@ var targets: [Target] = [
     .target(
         name: "PlugboardPlugin",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "GoPluginProtos", "CPlugboardSystem", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "PlugboardObservability", "GoPluginProtos",
+            "CPlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -95,7 +107,8 @@ var targets: [Target] = [
     .target(
         name: "PlugboardHost",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "GoPluginProtos", "CPlugboardSystem", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "PlugboardObservability", "GoPluginProtos",
+            "CPlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,6 +145,11 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]
     ),
 
@@ -198,6 +216,8 @@ var targets: [Target] = [
         dependencies: [
             "PlugboardHost", "PlugboardTestSupport", "PlugboardTestV1", "ProtobufC", grpcCore,
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ],
         path: "Tests/Benchmarks/PluginBench"
     ),
@@ -206,6 +226,8 @@ var targets: [Target] = [
         dependencies: [
             "PlugboardPlugin", "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1",
             "GoPluginProtos", grpcCore, .product(name: "Logging", package: "swift-log"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
         ],
         path: "Tests/Fixtures/FixturePlugin"
     ),
@@ -218,6 +240,8 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
         ]
     ),
     .testTarget(
@@ -263,6 +287,7 @@ let package = Package(
         .library(name: "PlugboardPlugin", targets: ["PlugboardPlugin"]),
         .library(name: "PlugboardHost", targets: ["PlugboardHost"]),
         .library(name: "PlugboardConfig", targets: ["PlugboardConfig"]),
+        .library(name: "PlugboardObservability", targets: ["PlugboardObservability"]),
         .library(name: "PlugboardTesting", targets: ["PlugboardTesting"]),
         .library(name: "ProtobufC", targets: ["ProtobufC"]),
         .library(name: "RateLimitServiceSet", targets: ["RateLimitServiceSet"]),
@@ -284,6 +309,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: targets

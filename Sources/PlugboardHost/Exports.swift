@@ -1,6 +1,7 @@
 // What a host author needs comes with `import PlugboardHost`: GRPCCore (clients, `CallOptions`,
 // `RPCError`), swift-log's `Logger`, swift-service-lifecycle (supervisors are `Service`s run in a
-// `ServiceGroup`), and the handshake, description, error and transport types.
+// `ServiceGroup`), the handshake, description, error and transport types, and what observability
+// needs (`PluginObservability`, `MetricName`, `CallSummary`).
 @_exported public import GRPCCore
 @_exported public import Logging
 @_exported public import ServiceLifecycle
@@ -13,3 +14,7 @@
 @_exported public import class PlugboardBroker.PluginBroker
 @_exported public import enum PlugboardTransport.TransportKind
 @_exported public import enum PlugboardTransport.UnixSocketTransport
+@_exported public import struct PlugboardObservability.PluginObservability
+@_exported public import enum PlugboardObservability.TracedMethods
+@_exported public import struct PlugboardObservability.CallSummary
+@_exported public import enum PlugboardObservability.MetricName

@@ -7,7 +7,7 @@ import PlugboardTransport
 extension PluginHost {
     /// What follows a verified handshake, for a plugin the host started and one it attached to
     /// alike: the transport (whose every connection, reconnections included, checks the socket's
-    /// peer again), the call interceptor, the broker (its sockets in `directory`), and the session
+    /// peer again), the call interceptors, the broker (its sockets in `directory`), and the session
     /// that runs `body`. The caller has run `PeerCheck.verify` before, so no byte went out yet.
     static func connect<Result: Sendable>(
         _ spec: PluginSpec,
@@ -15,6 +15,7 @@ extension PluginHost {
         handshake: Handshake,
         tls: BrokerTLS?,
         directory: PrivateDirectory,
+        instrumentation: HostInstrumentation,
         logger: Logger,
         isolation: isolated (any Actor)?,
         _ body: (RunningPlugin) async throws -> Result
@@ -25,7 +26,9 @@ extension PluginHost {
         let transport = try tls.map {
             try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck, tls: $0.client)
         } ?? UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck)
-        let interceptors = [PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }]
+        let interceptors: [any ClientInterceptor] = [
+            instrumentation.calls, PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process },
+        ]
         let broker = PluginBroker(
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
             dialCheck: peerCheck, interceptors: interceptors

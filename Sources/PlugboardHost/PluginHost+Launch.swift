@@ -4,6 +4,7 @@ import GoPluginProtos
 public import Logging
 import PlugboardBroker
 import PlugboardCore
+public import PlugboardObservability
 import PlugboardTransport
 
 #if canImport(Glibc)
@@ -27,18 +28,36 @@ public enum PluginHost {
     /// }
     /// ```
     ///
+    /// Every call through the plugin's client is counted, timed and traced through
+    /// `observability` (see ``PluginObservability``), and carries a request id.
+    ///
     /// - Throws: `PluginError` naming the plugin and its path when it cannot be started (or
     ///   attached to), its handshake is invalid, or it does not answer; otherwise whatever `body` throws.
     public static func withPlugin<Result: Sendable>(
         _ spec: PluginSpec,
+        observability: PluginObservability = .system(),
         logger: Logger,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (RunningPlugin) async throws -> Result
     ) async throws -> Result {
         var logger = logger
         logger[metadataKey: "plugin.name"] = "\(spec.name)"
+        let instrumentation = HostInstrumentation(plugin: spec.name, observability: observability, logger: logger, supervised: false)
+        return try await Self.withPlugin(spec, instrumentation: instrumentation, logger: logger, isolation: isolation, body)
+    }
+
+    /// `withPlugin` reporting to `instrumentation` (a supervisor's, across its restarts).
+    static func withPlugin<Result: Sendable>(
+        _ spec: PluginSpec,
+        instrumentation: HostInstrumentation,
+        logger: Logger,
+        isolation: isolated (any Actor)?,
+        _ body: (RunningPlugin) async throws -> Result
+    ) async throws -> Result {
+        var logger = logger
+        logger[metadataKey: "plugin.name"] = "\(spec.name)"
         if let record = spec.reattach {
-            return try await Self.withAttachedPlugin(spec, record: record, logger: logger, isolation: isolation, body)
+            return try await Self.withAttachedPlugin(spec, record: record, instrumentation: instrumentation, logger: logger, isolation: isolation, body)
         }
         if let expected = spec.sha256 {
             try Checksum.verify(spec, expected: expected)
@@ -55,7 +74,7 @@ public enum PluginHost {
         }
         logger[metadataKey: "plugin.pid"] = "\(child.pid)"
         child.logPlacement(logger)
-        let stdout = StdoutReader()
+        let stdout = StdoutReader(metrics: instrumentation.lifecycle)
         let stderr = StderrForwarder(logger: logger)
         func context(_ error: PluginError) -> PluginError {
             var error = error.withContext(pluginName: spec.name, executablePath: spec.path, pid: child.pid)
@@ -82,7 +101,8 @@ public enum PluginHost {
                 let process = PluginProcess(handle: .started(child), stderr: stderr)
                 try await PeerCheck.verify(handshake.socketPath, owner: process.handle)  // before the transport sends a byte
                 let result = try await Self.connect(
-                    spec, process: process, handshake: handshake, tls: tls, directory: directory, logger: logger, isolation: isolation, body
+                    spec, process: process, handshake: handshake, tls: tls, directory: directory, instrumentation: instrumentation,
+                    logger: logger, isolation: isolation, body
                 )
                 await Self.stop(child, spec: spec, logger: logger)
                 await child.killTree()  // what the plugin left behind, and its cgroup

@@ -16,6 +16,7 @@ extension PluginHost {
     static func withAttachedPlugin<Result: Sendable>(
         _ spec: PluginSpec,
         record: ReattachRecord,
+        instrumentation: HostInstrumentation,
         logger: Logger,
         isolation: isolated (any Actor)?,
         _ body: (RunningPlugin) async throws -> Result
@@ -42,7 +43,8 @@ extension PluginHost {
             defer { directory.remove() }
             logger.info("attached to a running plugin", metadata: ["plugin.socket": "\(record.socketPath)", "plugin.version": "\(record.appProtocolVersion)"])
             let result = try await Self.connect(
-                spec, process: process, handshake: handshake, tls: nil, directory: directory, logger: logger, isolation: isolation, body
+                spec, process: process, handshake: handshake, tls: nil, directory: directory, instrumentation: instrumentation,
+                logger: logger, isolation: isolation, body
             )
             await Self.release(attached, afterShutdown: true, logger: logger)
             return result

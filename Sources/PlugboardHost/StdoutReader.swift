@@ -1,4 +1,5 @@
 import PlugboardCore
+import PlugboardObservability
 
 /// Reads the plugin's stdout: the first line is the handshake; everything after it is read and
 /// dropped, so a chatty plugin never blocks on a full pipe.
@@ -7,17 +8,24 @@ final class StdoutReader: Sendable {
     static let maximumLineLength = 64 * 1024
 
     private let firstLine = OnceValue<Result<String, PluginError>>()
+    private let metrics: PluginMetrics
+
+    init(metrics: PluginMetrics) { self.metrics = metrics }
 
     /// Consumes `stdout` until it closes; call in a task that lives as long as the plugin.
     func run(_ stdout: AsyncStream<[UInt8]>) async {
         var buffer: [UInt8] = []
         var delivered = false
         for await chunk in stdout {
-            guard !delivered else { continue }
+            guard !delivered else {
+                self.metrics.droppedStdout(bytes: chunk.count)
+                continue
+            }
             buffer += chunk
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 self.deliver(.success(String(decoding: buffer[..<newline], as: UTF8.self)))
                 delivered = true
+                self.metrics.droppedStdout(bytes: buffer.count - newline - 1)
                 buffer = []
             } else if buffer.count > Self.maximumLineLength {
                 self.deliver(.failure(.handshakeTooLong(limit: Self.maximumLineLength)))

@@ -12,3 +12,4 @@
 @_exported public import class PlugboardBroker.PluginBroker
 @_exported public import enum PlugboardTransport.TransportKind
 @_exported public import enum PlugboardTransport.UnixSocketTransport
+@_exported public import enum PlugboardObservability.PluginCall

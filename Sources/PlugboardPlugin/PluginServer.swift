@@ -2,6 +2,7 @@ import Foundation
 public import GRPCCore
 public import Logging
 public import PlugboardCore
+import PlugboardObservability
 public import PlugboardTransport
 public import ServiceLifecycle
 
@@ -108,7 +109,8 @@ public struct PluginServer: Service {
         )
         let server = GRPCServer(
             transport: serverTransport,
-            services: self.services(version, self.logger, broker) + CoreServices.all(stop: self.stop, stdout: stdout, broker: broker)
+            services: self.services(version, self.logger, broker) + CoreServices.all(stop: self.stop, stdout: stdout, broker: broker),
+            interceptors: [CallContinuation(logger: self.logger)]
         )
         try await withGracefulShutdownHandler {
             try await self.serve(

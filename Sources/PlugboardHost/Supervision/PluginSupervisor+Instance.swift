@@ -47,7 +47,7 @@ extension PluginSupervisor {
         // `withPlugin` rethrows may be the transport's; this one says what happened.
         let observed = OnceValue<(PluginError, PluginProcess)>()
         do {
-            try await PluginHost.withPlugin(self.spec, logger: self.logger) { plugin in
+            try await PluginHost.withPlugin(self.spec, instrumentation: self.instrumentation, logger: self.logger, isolation: nil) { plugin in
                 do {
                     try await self.prepare(plugin)
                 } catch {
@@ -121,7 +121,9 @@ extension PluginSupervisor {
                 return .socketRemoved(path: plugin.socketPath)
             }
             do {
+                let asked = ContinuousClock.now
                 _ = try await health.check(.with { $0.service = "plugin" }, options: .deadline(self.policy.healthTimeout))
+                self.instrumentation.lifecycle.healthChecked(in: .now - asked)
                 failuresInARow = 0
             } catch let error as RPCError where error.cause is HTTP2ProtocolViolation {
                 // Not a slow plugin: a broken one, whose connection the transport already closed.

@@ -1,6 +1,7 @@
 public import GRPCCore
 public import Logging
 import PlugboardCore
+public import PlugboardObservability
 public import ServiceLifecycle
 
 /// Keeps one plugin running: starts it, health-checks it, restarts it with backoff when it
@@ -42,6 +43,7 @@ public final class PluginSupervisor: Service, Sendable {
     public let client: GRPCClient<SupervisedTransport>
 
     let logger: Logger
+    let instrumentation: HostInstrumentation
     let prepare: Prepare
     let whileReady: WhileReady
     let gate = ReadinessGate()
@@ -51,6 +53,7 @@ public final class PluginSupervisor: Service, Sendable {
     /// - Parameters:
     ///   - spec: how the plugin is started.
     ///   - policy: how it is restarted, health-checked and timed out.
+    ///   - observability: where calls and the plugin's life are reported (see ``PluginObservability``).
     ///   - logger: where the supervisor logs the plugin's events, with its `plugin.name`.
     ///   - prepare: re-applies the caller's state (rule sets, subscriptions) after each start; a
     ///     trailing closure is this one.
@@ -59,6 +62,7 @@ public final class PluginSupervisor: Service, Sendable {
     public init(
         spec: PluginSpec,
         policy: SupervisionPolicy = .standard,
+        observability: PluginObservability = .system(),
         logger: Logger,
         prepare: @escaping Prepare = { _ in },
         whileReady: @escaping WhileReady = { _ in }
@@ -68,12 +72,13 @@ public final class PluginSupervisor: Service, Sendable {
         var logger = logger
         logger[metadataKey: "plugin.name"] = "\(spec.name)"
         self.logger = logger
+        self.instrumentation = HostInstrumentation(plugin: spec.name, observability: observability, logger: logger, supervised: true)
         self.prepare = prepare
         self.whileReady = whileReady
         let transport = SupervisedTransport(gate: self.gate, defaultDeadline: policy.defaultDeadline)
         let gate = self.gate
         let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) { gate.process(serving: $0.remotePeer) }
-        self.client = GRPCClient(transport: transport, interceptors: [interceptor])
+        self.client = GRPCClient(transport: transport, interceptors: [self.instrumentation.calls, interceptor])
     }
 
     /// The state as of the last event.
@@ -84,6 +89,9 @@ public final class PluginSupervisor: Service, Sendable {
 
     /// How many times the plugin was restarted and became ready again.
     public var restarts: Int { max(self.gate.readies - 1, 0) }
+
+    /// The calls made through ``client`` so far: counts, errors and latencies.
+    public var calls: CallSummary { self.instrumentation.calls.summary }
 
     /// Every event from now on, ending with `.stopped`. Subscribe before ``run()`` to see them all.
     public var events: AsyncStream<SupervisorEvent> { self.broadcaster.subscribe() }
@@ -108,6 +116,7 @@ public final class PluginSupervisor: Service, Sendable {
 
     func emit(_ event: SupervisorEvent) {
         self.gate.record(event.state)
+        self.record(event)
         switch event {
         case .failed(let error), .quarantined(let error):
             self.logger.warning("plugin \(event)", metadata: error.logMetadata)
@@ -117,6 +126,20 @@ public final class PluginSupervisor: Service, Sendable {
             self.logger.debug("plugin \(event)")
         }
         self.broadcaster.yield(event)
+    }
+}
+
+extension PluginSupervisor {
+    /// Reports `event` to the plugin's lifecycle metrics (after `gate` has recorded it).
+    private func record(_ event: SupervisorEvent) {
+        let metrics = self.instrumentation.lifecycle
+        metrics.state(event.state.rawValue)
+        switch event {
+        case .ready(_, let startedIn): metrics.ready(after: startedIn, restart: self.gate.readies > 1)
+        case .failed: metrics.failed()
+        case .quarantined: metrics.quarantined()
+        case .starting, .restarting, .stopping, .stopped: break
+        }
     }
 }
 

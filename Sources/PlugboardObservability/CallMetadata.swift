@@ -1,0 +1,34 @@
+public import GRPCCore
+public import Tracing
+
+/// The metadata a host adds to every call it makes to a plugin.
+public enum CallMetadata {
+    /// The call's request id, the same in the host's and the plugin's log lines.
+    public static let requestIDKey = "plugboard-request-id"
+
+    /// A new request id: 16 lower-case hex digits, random.
+    public static func newRequestID() -> String {
+        let value = UInt64.random(in: .min ... .max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// Writes a span context into a call's metadata (whatever keys the tracer uses: `traceparent`
+/// for OpenTelemetry).
+public struct MetadataInjector: Injector {
+    public init() {}
+
+    public func inject(_ value: String, forKey key: String, into metadata: inout Metadata) {
+        metadata.replaceOrAddString(value, forKey: key)
+    }
+}
+
+/// Reads a span context from a call's metadata.
+public struct MetadataExtractor: Extractor {
+    public init() {}
+
+    public func extract(key: String, from metadata: Metadata) -> String? {
+        metadata[stringValues: key].first(where: { _ in true })
+    }
+}

@@ -1,0 +1,55 @@
+import CoreMetrics
+import Synchronization
+
+/// One plugin's per-method metrics, made on a method's first call and kept (the set of methods is
+/// the plugin's, so it stays bounded).
+final class MethodMetrics: Sendable {
+    let inFlight: Meter
+    let duration: Timer
+    let sent: Counter
+    let received: Counter
+    private let dimensions: [(String, String)]
+    private let factory: any MetricsFactory
+    private let callsByCode = Mutex<[String: Counter]>([:])
+
+    init(plugin: String, method: String, factory: any MetricsFactory) {
+        let dimensions = [("plugin", plugin), ("method", method)]
+        self.dimensions = dimensions
+        self.factory = factory
+        self.inFlight = Meter(label: MetricName.callsInFlight, dimensions: dimensions, factory: factory)
+        self.duration = Timer(label: MetricName.callDuration, dimensions: dimensions, factory: factory)
+        self.sent = Counter(label: MetricName.streamMessages, dimensions: dimensions + [("direction", "sent")], factory: factory)
+        self.received = Counter(label: MetricName.streamMessages, dimensions: dimensions + [("direction", "received")], factory: factory)
+    }
+
+    /// The finished-calls counter for `code` (a gRPC status code's name).
+    func calls(code: String) -> Counter {
+        self.callsByCode.withLock { counters in
+            if let counter = counters[code] { return counter }
+            let counter = Counter(label: MetricName.calls, dimensions: self.dimensions + [("code", code)], factory: self.factory)
+            counters[code] = counter
+            return counter
+        }
+    }
+}
+
+/// A plugin's ``MethodMetrics`` by method.
+final class MethodMetricsTable: Sendable {
+    private let plugin: String
+    private let factory: any MetricsFactory
+    private let table = Mutex<[String: MethodMetrics]>([:])
+
+    init(plugin: String, factory: any MetricsFactory) {
+        self.plugin = plugin
+        self.factory = factory
+    }
+
+    subscript(method: String) -> MethodMetrics {
+        self.table.withLock { table in
+            if let metrics = table[method] { return metrics }
+            let metrics = MethodMetrics(plugin: self.plugin, method: method, factory: self.factory)
+            table[method] = metrics
+            return metrics
+        }
+    }
+}
