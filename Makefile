@@ -11,7 +11,7 @@ PLUGINS := ratelimit-plugin stream-plugin
 BUILD_PACKAGES := libprotobuf-c-dev pkg-config
 PROTO_PACKAGES := protobuf-c-compiler protobuf-compiler libprotoc-dev
 GO_PACKAGES := golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev golang-goprotobuf-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) $(PROTO_PACKAGES) $(GO_PACKAGES) valgrind binutils git
+TEST_PACKAGES := $(BUILD_PACKAGES) $(PROTO_PACKAGES) $(GO_PACKAGES) valgrind binutils git python3 python3-prometheus-client
 
 # Installs the named Debian packages that are not installed yet (apt-get update once, first).
 define install_packages

@@ -1,4 +1,6 @@
 import GRPCCore
+import InMemoryTracing
+import Tracing
 import Logging
 import PlugboardPlugin
 import PlugboardTestSupport
@@ -13,7 +15,11 @@ import PlugboardTestV1
 /// and Get texts that use go-plugin's broker, as the Go echo-plugin does:
 /// - `call-back:<id>` dials the host's broker id, calls its Echo `Get("from the plugin")`, and
 ///   answers with that reply's text;
-/// - `serve-back` serves an Echo under a new broker id and answers with the id.
+/// - `serve-back` serves an Echo under a new broker id and answers with the id;
+/// and Get texts that show what the SDK made of the host's call metadata:
+/// - `request-id` answers with the call's request id (`PluginCall.requestID`);
+/// - `trace` answers `<trace id> <span id> <parent span id>` of the span the handler runs in
+///   (with `PLUGBOARD_FIXTURE_TRACING=1`, which bootstraps an in-memory tracer), or `untraced`.
 struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
     let logger: Logger?
     let broker: PluginBroker?
@@ -27,6 +33,14 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
     func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
         if let broker = self.broker, let answer = try await Self.brokered(request.text, broker: broker) {
             return .with { $0.text = answer; $0.sequence = request.sequence }
+        }
+        if request.text == "request-id" {
+            return .with { $0.text = PluginCall.requestID ?? "none"; $0.sequence = request.sequence }
+        }
+        if request.text == "trace" {
+            let span = InstrumentationContext.current?.inMemorySpanContext
+            let text = span.map { "\($0.traceID) \($0.spanID) \($0.parentSpanID ?? "none")" } ?? "untraced"
+            return .with { $0.text = text; $0.sequence = request.sequence }
         }
         if request.text.hasPrefix("log:") {
             let parts = request.text.split(separator: ":", maxSplits: 2).map(String.init)

@@ -1,7 +1,8 @@
 // plugboard-fixture: one plugin binary whose first argument picks how it behaves, for the host's
 // process tests and the go-plugin interop tests (go-plugin's own tests use one helper the same way).
 //
-//   echo (default)   a correct plugin serving plugboard.test.v1.Echo through the SDK
+//   echo (default)   a correct plugin serving plugboard.test.v1.Echo through the SDK (with
+//                    PLUGBOARD_FIXTURE_TRACING=1, tracing into an in-memory tracer)
 //   no-cookie        expects a different magic cookie, so it prints go-plugin's text and exits 1
 //   garbage          prints a line of text instead of the handshake
 //   extra-line       prints a line of text, then a valid handshake
@@ -48,6 +49,8 @@
 // In echo mode, some Get texts misbehave on purpose (hang, sleep:<ms>, deadline): see LoggingEcho.
 
 import Foundation
+import InMemoryTracing
+import Tracing
 import Logging
 import PlugboardCore
 import PlugboardPlugin
@@ -58,6 +61,9 @@ import Glibc
 #endif
 
 let mode = CommandLine.arguments.dropFirst().first ?? "echo"
+if ProcessInfo.processInfo.environment["PLUGBOARD_FIXTURE_TRACING"] == "1" {
+    InstrumentationSystem.bootstrap(InMemoryTracer())
+}
 let socketDirectory = ProcessInfo.processInfo.environment[PluginEnvironment.unixSocketDirectory] ?? "/tmp"
 
 func say(_ line: String) {
