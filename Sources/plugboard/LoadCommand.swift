@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRPCCore
+import NIOCore
 import Logging
 import PlugboardCore
 import PlugboardHost
@@ -48,7 +49,11 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "The lowest level of log line to print: trace, debug, info, notice, warning, error.")
     var logLevel = "error"
 
+    @OptionGroup var observability: ObservabilityOptions
+
     func run() async throws {
+        let metricsEndpoint = try await self.observability.start()
+        defer { metricsEndpoint?.close(promise: nil) }
         var logger = Logger(label: "plugboard") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .error
         let path = self.plugin.hasPrefix("/") ? self.plugin : FileManager.default.currentDirectoryPath + "/" + self.plugin
@@ -136,7 +141,7 @@ struct LoadCommand: AsyncParsableCommand {
         // Resources are compared from after the warm-up kills (the first tenth, at most 10), when
         // the allocator and the thread pool have reached their working size.
         let warmUp = self.kills.map { min(10, $0 / 10) } ?? 1
-        var run = LoadRun(startedIn: startedIn, start: ProcessResources.sample())
+        var run = LoadRun(startedIn: startedIn, start: try await ProcessResources.settledSample())
         func done() -> Bool {
             if let kills = self.kills { return run.kills >= kills }
             return ContinuousClock.now - began >= .seconds(self.seconds)
@@ -149,10 +154,10 @@ struct LoadCommand: AsyncParsableCommand {
             Glibc.kill(pid, SIGKILL)
             run.kills += 1
             try await Self.waitUntilReady(supervisor, after: pid, timeout: .seconds(30))
-            if run.kills == warmUp { run.start = ProcessResources.sample() }
+            if run.kills == warmUp { run.start = try await ProcessResources.settledSample() }
         }
         run.duration = ContinuousClock.now - began
-        run.end = ProcessResources.sample()
+        run.end = try await ProcessResources.settledSample()
         run.restarts = supervisor.restarts
         return run
     }

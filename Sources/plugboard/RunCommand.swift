@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import NIOCore
 import PlugboardConfig
 import PlugboardCore
 import PlugboardHost
@@ -13,9 +15,15 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: PluginOptions
+    @OptionGroup var observability: ObservabilityOptions
+
+    @Option(help: "Seconds between status reports (calls/s, errors, p99, restarts per plugin), redrawn in place on a terminal; 0 for none. Default: 2 on a terminal, 10 otherwise.")
+    var statusEvery: Double?
 
     func run() async throws {
         let logger = self.options.makeLogger()
+        let metricsEndpoint = try await self.observability.start()
+        defer { metricsEndpoint?.close(promise: nil) }
         let catalog: PluginCatalog
         let configured: [String: HostConfiguration.Plugin]
         do {
@@ -48,6 +56,10 @@ struct RunCommand: AsyncParsableCommand {
                 guard !Task.isCancelled else { return }  // stopped before every plugin settled
                 Console.say(board.table)
                 Console.say("serving; press Ctrl-C (SIGINT) or send SIGTERM to stop")
+                let terminal = isatty(STDOUT_FILENO) == 1
+                let every = self.statusEvery ?? (terminal ? 2 : 10)
+                guard every > 0 else { return }
+                await LiveStatus(supervisors: supervisors, interval: .milliseconds(Int(every * 1000)), terminal: terminal).run()
             }
             try await group.run()
             // Every supervisor has stopped its plugin; a plugin that never became ready never
