@@ -14,6 +14,11 @@ Then the same four pairs run again with AutoMTLS on both sides (echo-host and pl
 -automtls: go-plugin's ClientConfig.AutoMTLS and PluginSpec.autoMTLS), for BENCH_TLS_ROUNDS rounds,
 in a second table, "AutoMTLS", whose baseline is Go→Go with AutoMTLS: each other pair's ratio over it.
 
+Then the Swift→Swift pair alone, with the host's instrumentation off (`plugin-bench -metrics off`:
+no metrics, spans or request ids) and into a Prometheus registry (`-metrics prometheus`, as
+`plugboard run --metrics` does), alternating for BENCH_METRICS_ROUNDS rounds, in a third table,
+"Instrumentation cost": the ratio of the two is what observing every call costs.
+
 Timings never fail the run; it exits non-zero only when a build fails or a host reports a failed
 check (a wrong echo, a plugin that had to be killed), after writing the report.
 
@@ -21,6 +26,7 @@ Environment:
   BENCH_ROUNDS        rounds of the four pairs (default 5; 0 skips the plaintext table)
   BENCH_TLS_ROUNDS    rounds of the four pairs with AutoMTLS (default 3, fewer than the plaintext
                       table's to keep the run short; 0 skips the AutoMTLS table)
+  BENCH_METRICS_ROUNDS  rounds of the instrumentation pair (default 3; 0 skips that table)
   BENCH_SECONDS       seconds per figure in each run (default 2)
   BENCH_STARTS        start/stop cycles per run for start-to-ready and stop time (default 10)
   BENCH_PAYLOAD       payload bytes per message (default 0)
@@ -89,6 +95,7 @@ class Settings:
     def __init__(self):
         self.rounds = env_number("BENCH_ROUNDS", 5, zero_allowed=True)
         self.tls_rounds = env_number("BENCH_TLS_ROUNDS", 3, zero_allowed=True)
+        self.metrics_rounds = env_number("BENCH_METRICS_ROUNDS", 3, zero_allowed=True)
         self.seconds = env_number("BENCH_SECONDS", 2.0, float)
         self.starts = env_number("BENCH_STARTS", 10)
         self.payload = int(os.environ.get("BENCH_PAYLOAD", "0") or 0)
@@ -133,8 +140,9 @@ def build(settings):
 class Pair:
     """One host/plugin combination, plaintext or with AutoMTLS."""
 
-    def __init__(self, key, label, host, plugin, auto_mtls):
+    def __init__(self, key, label, host, plugin, auto_mtls, extra=()):
         self.key, self.label, self.host, self.plugin, self.auto_mtls = key, label, host, plugin, auto_mtls
+        self.extra = list(extra)  # further host flags
         self.runs = []  # each run's JSON report
         self.failures = []  # each failed run's reason
 
@@ -159,7 +167,7 @@ def bench_command(pair, settings):
     """The host's command line; both hosts take the same flags (plugin-bench also spells -automtls)."""
     command = [pair.host, "-plugin", pair.plugin, "-mode", "bench", "-seconds", str(settings.seconds),
                "-starts", str(settings.starts), "-payload", str(settings.payload)]
-    return command + ["-automtls"] if pair.auto_mtls else command
+    return command + (["-automtls"] if pair.auto_mtls else []) + pair.extra
 
 
 def bench_once(pair, settings):
@@ -374,6 +382,7 @@ def markdown(result):
     lines.append(passed_row(pairs, keys, 1))
     lines += failure_lines(pairs, keys)
     lines += automtls_markdown(result)
+    lines += metrics_markdown(result)
     lines += [
         "",
         "## Binary sizes",
@@ -454,6 +463,51 @@ def automtls_markdown(result):
     return lines
 
 
+# The figures the instrumentation table shows (calls are what the host observes).
+METRICS_FIGURES = ["unary_p50_us", "unary_p99_us", "unary_calls_per_s", "unary_concurrent_calls_per_s",
+                   "pingpong_msgs_per_s", "pipelined_host_to_plugin_msgs_per_s", "host_peak_rss_kb"]
+
+
+def metrics_pairs(binaries):
+    host, plugin = binaries["plugin-bench"], binaries["bench-echo-plugin"]
+    return [Pair("off", "instrumentation off", host, plugin, False, ["-metrics", "off"]),
+            Pair("prometheus", "metrics into Prometheus", host, plugin, False, ["-metrics", "prometheus"])]
+
+
+def metrics_results(pairs, rounds):
+    results = pair_results(pairs)
+    off, on = results["off"]["median"], results["prometheus"]["median"]
+    return {"rounds": rounds, "pairs": results, "ratios": {key: ratio(on[key], off[key]) for key in METRICS_FIGURES}}
+
+
+def metrics_markdown(result):
+    """The instrumentation table: Swift→Swift with metrics into Prometheus over instrumentation off."""
+    section = result.get("metrics")
+    if not section:
+        return []
+    pairs = section["pairs"]
+    labels = {key: (label, unit, lower) for key, label, unit, lower in FIGURES}
+    lines = [
+        "",
+        f"## Instrumentation cost ({section['rounds']} rounds)",
+        "",
+        "Plugboard Swift host → Swift plugin, the host's call instrumentation off (`plugin-bench -metrics off`) "
+        "and on, into a Prometheus registry (`-metrics prometheus`: per-method counters, latency histogram, "
+        "in-flight gauge, message counters, a request id per call). Medians of the rounds, the two alternating; "
+        "ratio on/off (below 1 is better for times and memory, above 1 for rates).",
+        "",
+        "| figure | instrumentation off | metrics into Prometheus | on/off |",
+        "|---|---:|---:|---:|",
+    ]
+    for key in METRICS_FIGURES:
+        label, unit, lower = labels[key]
+        better = "lower is better" if lower else "higher is better"
+        r = section["ratios"].get(key)
+        lines.append(f"| {label}, {unit} ({better}) | {number(pairs['off']['median'][key], unit)} | "
+                     f"{number(pairs['prometheus']['median'][key], unit)} | {'—' if r is None else f'{r:.2f}×'} |")
+    return lines + failure_lines(pairs, ["off", "prometheus"])
+
+
 def pair_results(pairs):
     """Each pair's label, binaries, medians, runs and failures, by key (for the JSON and the tables)."""
     return {pair.key: {
@@ -485,18 +539,23 @@ def main():
     result = {"machine": machine(), "settings": {
         "rounds": settings.rounds, "seconds": settings.seconds, "starts": settings.starts,
         "payload_bytes": settings.payload, "concurrency": 16, "automtls_rounds": settings.tls_rounds,
+        "metrics_rounds": settings.metrics_rounds,
     }}
     result["protobuf"] = protobuf_costs(binaries)
     pairs = pairs_for(binaries)
     measure_pairs(pairs, settings, settings.rounds)
     tls_pairs = pairs_for(binaries, auto_mtls=True)
     measure_pairs(tls_pairs, settings, settings.tls_rounds)
+    instrumented = metrics_pairs(binaries)
+    measure_pairs(instrumented, settings, settings.metrics_rounds)
     result["machine"]["load_average_after"] = load_average()
     result["pairs"] = pair_results(pairs)
     baseline, plugboard = result["pairs"]["go_go"]["median"], result["pairs"]["swift_swift"]["median"]
     result["ratios"] = {key: ratio(plugboard[key], baseline[key]) for key, _, _, _ in FIGURES}
     if settings.tls_rounds:
         result["automtls"] = automtls_results(tls_pairs, settings.tls_rounds)
+    if settings.metrics_rounds:
+        result["metrics"] = metrics_results(instrumented, settings.metrics_rounds)
     result["binary_sizes"] = binary_sizes(binaries)
     result["seconds_taken"] = time.monotonic() - began
 
@@ -509,7 +568,7 @@ def main():
         out.write("\n")
     print(table)
     print(f"written: {os.path.relpath(settings.results, ROOT)}/side-by-side.md and side-by-side.json")
-    if any(pair.failures for pair in pairs + tls_pairs):
+    if any(pair.failures for pair in pairs + tls_pairs + instrumented):
         sys.exit("side-by-side: some runs failed their checks (see 'Failed runs' above)")
 
 

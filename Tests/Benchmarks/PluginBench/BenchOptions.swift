@@ -21,10 +21,13 @@ struct BenchOptions: Sendable {
     var logLevel = Logger.Level.warning
     /// Whether the host turns on AutoMTLS (`PluginSpec.autoMTLS`), as `echo-host -automtls` does.
     var autoMTLS = false
+    /// The host's metrics backend: `off` (no instrumentation at all), `noop` (instrumented, no
+    /// backend: what a host gets without bootstrapping one) or `prometheus` (a Prometheus registry).
+    var metrics = "noop"
     /// Seconds the whole run may take (plus 10) before the watchdog kills the plugin and exits with 3.
     var timeout = 300.0
 
-    static let usage = "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-starts N] [-payload BYTES] [--auto-mtls] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
+    static let usage = "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-starts N] [-payload BYTES] [--auto-mtls] [-metrics off|noop|prometheus] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
 
     /// Flags without a value (Go's boolean flags): `-flag` alone sets them, `-flag=false` clears them.
     /// `--auto-mtls` is also spelled `-automtls`, as echo-host spells it.
@@ -70,6 +73,9 @@ struct BenchOptions: Sendable {
             guard let level = Logger.Level(rawValue: value) else { throw BenchError("-log-level needs trace, debug, info, notice, warning, error or critical, not \(value)") }
             self.logLevel = level
         case "auto-mtls", "automtls": self.autoMTLS = try Self.switchValue(value, for: name)
+        case "metrics":
+            guard ["off", "noop", "prometheus"].contains(value) else { throw BenchError("-metrics needs off, noop or prometheus, not \(value)") }
+            self.metrics = value
         case "concurrency": self.concurrency = try Self.count(value, for: name, minimum: 1)
         case "starts": self.starts = try Self.count(value, for: name, minimum: 0)
         case "payload": self.payload = try Self.count(value, for: name, minimum: 0)

@@ -23,6 +23,8 @@ struct BenchReport: Encodable, Sendable {
     var pluginPeakRssKb = 0
     /// `true` under `--auto-mtls` (echo-host's `autoMTLS`), absent otherwise.
     var autoMTLS: Bool?
+    /// `-metrics` (off, noop or prometheus); echo-host reports none.
+    var metrics: String?
     var error: String?
 
     enum CodingKeys: String, CodingKey {
@@ -44,6 +46,7 @@ struct BenchReport: Encodable, Sendable {
         case hostPeakRssKb = "host_peak_rss_kb"
         case pluginPeakRssKb = "plugin_peak_rss_kb"
         case autoMTLS
+        case metrics
         case error
     }
 

@@ -17,6 +17,7 @@ struct PluginBench {
         report.secondsPerFigure = self.options.seconds
         report.payloadBytes = self.options.payload
         report.autoMTLS = self.options.autoMTLS ? true : nil
+        report.metrics = self.options.metrics
         do {
             try await self.measureCalls(into: &report)
             try await self.measureStartStop(into: &report)
@@ -25,6 +26,12 @@ struct PluginBench {
         }
         report.hostPeakRssKb = PeakMemory.host
         return report
+    }
+
+    /// `-metrics`: off, instrumented without a backend, or into a Prometheus registry (bootstrapped
+    /// once, in `main`).
+    private var observability: PluginObservability {
+        self.options.metrics == "off" ? .off : .system()
     }
 
     private var spec: PluginSpec {
@@ -36,7 +43,7 @@ struct PluginBench {
         let options = self.options
         let figure = Duration.seconds(options.seconds)
         let escalationsBefore = self.log.escalations
-        try await PluginHost.withPlugin(self.spec, logger: self.log.logger()) { plugin in
+        try await PluginHost.withPlugin(self.spec, observability: self.observability, logger: self.log.logger()) { plugin in
             self.watchdog.track(plugin.pid)
             let workloads = Workloads(calls: EchoCalls(wrapping: plugin.client), payloadBytes: options.payload)
 
@@ -99,7 +106,7 @@ struct PluginBench {
         for cycle in stride(from: 1, through: self.options.starts, by: 1) {
             let escalationsBefore = self.log.escalations
             let began = self.clock.now
-            let (readyAfter, bodyEnded) = try await PluginHost.withPlugin(self.spec, logger: logger) { plugin in
+            let (readyAfter, bodyEnded) = try await PluginHost.withPlugin(self.spec, observability: self.observability, logger: logger) { plugin in
                 self.watchdog.track(plugin.pid)
                 try await EchoCalls(wrapping: plugin.client).get(.with { $0.text = "ready" })
                 let now = self.clock.now

@@ -10,6 +10,9 @@
 // Neither host puts a deadline on its calls in bench mode (a per-call deadline is a timer per
 // call on both sides); a watchdog kills the plugin and exits with status 3 after -timeout + 10 s.
 
+import Metrics
+import Prometheus
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +23,10 @@ do {
 } catch {
     writeStandardError("plugin-bench: \(error)\n")
     exit(2)
+}
+
+if options.metrics == "prometheus" {
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
 }
 
 let watchdog = Watchdog()
