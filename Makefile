@@ -154,6 +154,6 @@ clean-assets:
 
 # DocC archives (swift-docc-plugin) for the library products' modules, into
 # .build/plugins/Swift-DocC/outputs/; any DocC warning fails it.
-DOC_TARGETS := PlugboardCore PlugboardBroker PlugboardPlugin PlugboardHost PlugboardConfig PlugboardTesting ProtobufC RateLimitServiceSet StreamServiceSet
+DOC_TARGETS := PlugboardCore PlugboardBroker PlugboardObservability PlugboardPlugin PlugboardHost PlugboardConfig PlugboardTesting ProtobufC RateLimitServiceSet StreamServiceSet
 docs: deps
 	$(SWIFT) package generate-documentation $(addprefix --target ,$(DOC_TARGETS)) --warnings-as-errors

@@ -7,12 +7,14 @@ struct LiveStatus {
     let supervisors: [PluginSupervisor]
     let interval: Duration
     let terminal: Bool
+    /// Checked before each report; the reports stop once it says false.
+    var keepGoing: @Sendable () -> Bool = { true }
 
-    /// Reports every `interval` until cancelled.
+    /// Reports every `interval` until cancelled or `keepGoing` says false.
     func run() async {
         var previous = self.supervisors.map(\.calls)
         var since = ContinuousClock.now
-        while (try? await Task.sleep(for: self.interval)) != nil {
+        while (try? await Task.sleep(for: self.interval)) != nil, self.keepGoing() {
             let now = ContinuousClock.now
             let current = self.supervisors.map(\.calls)
             let seconds = Double((now - since) / .milliseconds(1)) / 1000

@@ -51,6 +51,9 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var observability: ObservabilityOptions
 
+    @Option(help: "Seconds between live status reports (calls/s, errors, p99, restarts), redrawn in place; only on a terminal and without --json. Default 1; 0 for none.")
+    var statusEvery = 1.0
+
     func run() async throws {
         let metricsEndpoint = try await self.observability.start()
         defer { metricsEndpoint?.close(promise: nil) }
@@ -127,6 +130,16 @@ struct LoadCommand: AsyncParsableCommand {
             tasks.addTask {
                 defer { stop.set(()) }
                 return try await self.kill(supervisor, startedIn: startedIn)
+            }
+            if !self.json, self.statusEvery > 0, isatty(STDOUT_FILENO) == 1 {
+                tasks.addTask {
+                    let status = LiveStatus(
+                        supervisors: [supervisor], interval: .milliseconds(Int(self.statusEvery * 1000)), terminal: true,
+                        keepGoing: { stop.value == nil }
+                    )
+                    await status.run()
+                    return nil
+                }
             }
             var run: LoadRun?
             for try await result in tasks where result != nil { run = result }
