@@ -50,9 +50,7 @@ struct ObservabilityTests {
             #expect(echoed == 10)
 
             var samples = try await PrometheusSample.parse(registry)
-            func value(_ name: String, _ labels: [String: String]) -> Double? {
-                samples.first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?.value
-            }
+            func value(_ name: String, _ labels: [String: String]) -> Double? { samples.value(name, labels) }
             let get = ["plugin": plugin, "method": "plugboard.test.v1.Echo/Get"]
             let update = ["plugin": plugin, "method": "plugboard.test.v1.Echo/Update"]
             #expect(value("plugboard_calls_total", get.merging(["code": "ok"]) { $1 }) == 200)
@@ -139,6 +137,13 @@ struct ObservabilityTests {
     }
 }
 
+extension [PrometheusSample] {
+    /// The value of the first sample named `name` whose labels include `labels`.
+    func value(_ name: String, _ labels: [String: String]) -> Double? {
+        self.first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?.value
+    }
+}
+
 /// One sample of a Prometheus text exposition, as the Python Prometheus client parses it.
 struct PrometheusSample: Decodable, Sendable {
     var name: String
@@ -156,22 +161,37 @@ struct PrometheusSample: Decodable, Sendable {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("scrape-\(UUID()).txt")
         try text.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
+        return try await self.python(file.path)
+    }
+
+    /// Fetches `url` (Python's urllib) and parses the answer.
+    static func scrape(_ url: String) async throws -> [PrometheusSample] {
+        try await self.python(url)
+    }
+
+    private static func python(_ source: String) async throws -> [PrometheusSample] {
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")  // Debian's, with python3-prometheus-client
-        python.arguments = ["-c", Self.parser, file.path]
+        python.arguments = ["-c", Self.parser, source]
         let (stdout, stderr) = try await python.outputs()
         guard python.terminationStatus == 0 else {
-            throw ParseFailure(description: "prometheus_client could not parse the scrape: \(String(decoding: stderr, as: UTF8.self))\n\(String(decoding: text, as: UTF8.self))")
+            throw ParseFailure(description: "prometheus_client could not parse the scrape of \(source): \(String(decoding: stderr, as: UTF8.self))")
         }
         return try JSONDecoder().decode([PrometheusSample].self, from: stdout)
     }
 
     private static let parser = """
-        import json, sys
+        import json, sys, urllib.request
         from prometheus_client.parser import text_string_to_metric_families
+        source = sys.argv[1]
+        if source.startswith("http://"):
+            with urllib.request.urlopen(source, timeout=10) as answer:
+                text = answer.read().decode()
+        else:
+            text = open(source).read()
         samples = [
             {"name": s.name, "labels": s.labels, "value": s.value}
-            for family in text_string_to_metric_families(open(sys.argv[1]).read())
+            for family in text_string_to_metric_families(text)
             for s in family.samples
         ]
         json.dump(samples, sys.stdout)
