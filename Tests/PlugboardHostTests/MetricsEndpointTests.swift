@@ -11,17 +11,10 @@ import Glibc
 struct MetricsEndpointTests {
     @Test("a scrape during `plugboard load` parses, and counts the checks, restarts and failures the load's own report counts")
     func duringLoad() async throws {
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
-        host.arguments = [
+        let (host, stdout, stderr) = try Self.start([
             "load", "--plugin", "\(TestEnvironment.binDirectory)/ratelimit-plugin", "--callers", "2", "--seconds", "4",
             "--kill-every", "1", "--json", "--metrics", "127.0.0.1:0",
-        ]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        host.standardOutput = stdout
-        host.standardError = stderr
-        try host.run()
+        ])
         let url = try await Self.endpoint(stderr, of: host)
         try await Task.sleep(for: .seconds(2))
         let during = try await PrometheusSample.scrape(url)
@@ -48,14 +41,7 @@ struct MetricsEndpointTests {
         defer { withExtendedLifetime(scratch) {} }
         let config = scratch.url.appendingPathComponent("plugboard.yaml").path
         try "plugins:\n  limiter: { path: \(TestEnvironment.binDirectory)/ratelimit-plugin }\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
-        host.arguments = ["run", "--config", config, "--metrics", "127.0.0.1:0", "--status-every", "0.2"]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        host.standardOutput = stdout
-        host.standardError = stderr
-        try host.run()
+        let (host, stdout, stderr) = try Self.start(["run", "--config", config, "--metrics", "127.0.0.1:0", "--status-every", "0.2"])
         let url = try await Self.endpoint(stderr, of: host)
         let output = try await TestEnvironment.offThePool {
             ProcessTable.read(stdout, until: { $0.contains("status: limiter") }, from: host)
@@ -68,6 +54,19 @@ struct MetricsEndpointTests {
         kill(host.processIdentifier, SIGTERM)
         try await TestEnvironment.offThePool { host.waitUntilExit() }
         #expect(host.terminationStatus == 0)
+    }
+
+    /// Starts `plugboard` with `arguments`, its stdout and stderr piped.
+    private static func start(_ arguments: [String]) throws -> (Process, stdout: Pipe, stderr: Pipe) {
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
+        host.arguments = arguments
+        let stdout = Pipe()
+        let stderr = Pipe()
+        host.standardOutput = stdout
+        host.standardError = stderr
+        try host.run()
+        return (host, stdout, stderr)
     }
 
     /// The `metrics: http://…/metrics` line the host prints on stderr once it listens.
