@@ -18,7 +18,8 @@ extension PluginBroker {
             self.context(
                 PluginError(
                     code: .brokerClosed,
-                    message: "The broker to \(self.description) is closed: the plugin stopped, so nothing more can be served or dialled through it."
+                    message:
+                        "The broker to \(self.description) is closed: the plugin stopped, so nothing more can be served or dialled through it."
                 )
             )
         }

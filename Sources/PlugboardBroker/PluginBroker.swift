@@ -1,7 +1,7 @@
 public import GRPCCore
-public import PlugboardTransport
 package import GoPluginProtos
 internal import PlugboardCore
+public import PlugboardTransport
 internal import Synchronization
 
 /// go-plugin's `GRPCBroker` in classic mode (protocol §8.1): extra gRPC connections between a host
@@ -69,9 +69,10 @@ public final class PluginBroker: Sendable {
     ///   `launchFailed` when the socket cannot be made.
     public func serve(id: UInt32, services: [any RegistrableRPCService]) async throws {
         let path = "\(self.socketDirectory)/broker-\(id)-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let transport = try self.tls.map {
-            try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0.server)
-        } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
+        let transport =
+            try self.tls.map {
+                try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0.server)
+            } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
         let server = GRPCServer(transport: transport, services: services)
         guard case .enqueued = self.jobsContinuation.yield(.serve(server)) else {
             throw self.peer.closed()
@@ -79,13 +80,16 @@ public final class PluginBroker: Sendable {
         do {
             try await transport.waitUntilListening()
         } catch {
-            throw PluginError(code: .launchFailed, message: "The broker could not listen for id \(id) on \(path): \(error).", cause: error)
+            throw PluginError(
+                code: .launchFailed, message: "The broker could not listen for id \(id) on \(path): \(error).",
+                cause: error)
         }
-        self.outboxContinuation.yield(.with {
-            $0.serviceId = id
-            $0.network = Handshake.network
-            $0.address = path
-        })
+        self.outboxContinuation.yield(
+            .with {
+                $0.serviceId = id
+                $0.network = Handshake.network
+                $0.address = path
+            })
     }
 
     /// Waits up to `timeout` for the peer to announce `id`, connects to it, and runs `body` with a
@@ -105,7 +109,8 @@ public final class PluginBroker: Sendable {
         _ body: (GRPCClient<UnixSocketTransport.AnyClient>) async throws -> Result
     ) async throws -> Result {
         let transport = try await self.transport(for: id, timeout: timeout)
-        return try await withGRPCClient(transport: transport, interceptors: self.interceptors, isolation: isolation) { client in
+        return try await withGRPCClient(transport: transport, interceptors: self.interceptors, isolation: isolation) {
+            client in
             try await body(client)
         }
     }
@@ -142,7 +147,8 @@ public final class PluginBroker: Sendable {
             throw self.peer.invalidAnnouncement(id: id, network: info.network, address: info.address)
         }
         return try self.tls.map {
-            try UnixSocketTransport.AnyClient(kind: .lean, path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: $0.client)
+            try UnixSocketTransport.AnyClient(
+                kind: .lean, path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: $0.client)
         } ?? UnixSocketTransport.AnyClient(kind: .lean, path: info.address, peerCheck: self.dialCheck)
     }
 

@@ -12,11 +12,14 @@ extension ConfigurationParser {
     func line(_ node: Node?) -> Int { node?.mark?.line ?? 1 }
 
     func error(_ node: Node?, _ problem: String) -> PluginError {
-        PluginError(code: .invalidConfiguration, message: "\(self.file):\(self.line(node)): \(problem). Nothing was started.")
+        PluginError(
+            code: .invalidConfiguration, message: "\(self.file):\(self.line(node)): \(problem). Nothing was started.")
     }
 
     func mapping(_ node: Node, what: String) throws(PluginError) -> [(Node, Node)] {
-        guard case .mapping(let mapping) = node else { throw self.error(node, "\(what) must be a mapping of keys to values") }
+        guard case .mapping(let mapping) = node else {
+            throw self.error(node, "\(what) must be a mapping of keys to values")
+        }
         return mapping.map { ($0.key, $0.value) }
     }
 
@@ -28,8 +31,13 @@ extension ConfigurationParser {
         for (key, _) in mapping {
             let name = key.scalar?.string ?? "?"
             guard allowed.contains(name) else {
-                let suggestion = allowed.min { Self.distance($0, name) < Self.distance($1, name) }.map { " (did you mean `\($0)`?)" } ?? ""
-                throw self.error(key, "unknown key `\(name)` in \(place)\(suggestion); expected one of \(allowed.map { "`\($0)`" }.joined(separator: ", "))")
+                let suggestion =
+                    allowed.min { Self.distance($0, name) < Self.distance($1, name) }.map { " (did you mean `\($0)`?)" }
+                    ?? ""
+                throw self.error(
+                    key,
+                    "unknown key `\(name)` in \(place)\(suggestion); expected one of \(allowed.map { "`\($0)`" }.joined(separator: ", "))"
+                )
             }
         }
     }
@@ -40,7 +48,9 @@ extension ConfigurationParser {
     }
 
     func bool(_ node: Node, what: String) throws(PluginError) -> Bool {
-        guard let value = node.bool else { throw self.error(node, "\(what) must be true or false, not \"\(node.scalar?.string ?? "a collection")\"") }
+        guard let value = node.bool else {
+            throw self.error(node, "\(what) must be true or false, not \"\(node.scalar?.string ?? "a collection")\"")
+        }
         return value
     }
 
@@ -61,10 +71,12 @@ extension ConfigurationParser {
         let range = Self.secondsRanges[key] ?? 0.001...86_400
         let given = node.scalar?.string ?? "a collection"
         guard let value = node.float ?? node.int.map(Double.init), value > 0 else {
-            throw self.error(node, "`\(key)` must be a positive number of seconds (\(Self.format(range))), not \"\(given)\"")
+            throw self.error(
+                node, "`\(key)` must be a positive number of seconds (\(Self.format(range))), not \"\(given)\"")
         }
         guard range.contains(value) else {  // false for NaN and infinities too
-            throw self.error(node, "`\(key)` must be a positive number of seconds from \(Self.format(range)), not \"\(given)\"")
+            throw self.error(
+                node, "`\(key)` must be a positive number of seconds from \(Self.format(range)), not \"\(given)\"")
         }
         return .milliseconds(Int64((value * 1000).rounded()))
     }
@@ -76,7 +88,8 @@ extension ConfigurationParser {
 
     func positiveInteger(_ node: Node, key: String) throws(PluginError) -> Int {
         guard let value = node.int, value > 0 else {
-            throw self.error(node, "`\(key)` must be a whole number above 0, not \"\(node.scalar?.string ?? "a collection")\"")
+            throw self.error(
+                node, "`\(key)` must be a whole number above 0, not \"\(node.scalar?.string ?? "a collection")\"")
         }
         return value
     }
@@ -91,7 +104,8 @@ extension ConfigurationParser {
     func stringMap(_ node: Node, what: String) throws(PluginError) -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in try self.mapping(node, what: what) {
-            result[try self.string(key, what: "a key of \(what)")] = try self.string(value, what: "each value of \(what)")
+            result[try self.string(key, what: "a key of \(what)")] = try self.string(
+                value, what: "each value of \(what)")
         }
         return result
     }
@@ -133,7 +147,10 @@ extension ConfigurationParser {
             for (index, item) in items.enumerated() {
                 let bytes = (item.scalar?.string.utf8.count ?? 0) + 1
                 guard bytes <= Self.maximumExecString else {
-                    throw self.error(item, "plugin \"\(name)\": argument \(index + 1) is \(bytes - 1) bytes; the kernel refuses to start a program with an argument or environment entry over 128 KiB (E2BIG), so every start would fail")
+                    throw self.error(
+                        item,
+                        "plugin \"\(name)\": argument \(index + 1) is \(bytes - 1) bytes; the kernel refuses to start a program with an argument or environment entry over 128 KiB (E2BIG), so every start would fail"
+                    )
                 }
             }
         }
@@ -141,7 +158,10 @@ extension ConfigurationParser {
             for (key, value) in pairs {
                 let bytes = (key.scalar?.string.utf8.count ?? 0) + 1 + (value.scalar?.string.utf8.count ?? 0) + 1
                 guard bytes <= Self.maximumExecString else {
-                    throw self.error(value, "plugin \"\(name)\": the environment entry \(key.scalar?.string ?? "?")=… is \(bytes - 1) bytes; the kernel refuses to start a program with an argument or environment entry over 128 KiB (E2BIG), so every start would fail")
+                    throw self.error(
+                        value,
+                        "plugin \"\(name)\": the environment entry \(key.scalar?.string ?? "?")=… is \(bytes - 1) bytes; the kernel refuses to start a program with an argument or environment entry over 128 KiB (E2BIG), so every start would fail"
+                    )
                 }
             }
         }
@@ -152,7 +172,10 @@ extension ConfigurationParser {
         let entries = environment.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 + pointer }
         guard arguments + entries <= Self.maximumExecTotal else {
             let node = entries > arguments ? environmentNode : argumentsNode
-            throw self.error(node ?? fields.first?.0, "plugin \"\(name)\": its arguments and environment (with the host's own, which plugins inherit) take \(arguments + entries) bytes, over the \(Self.maximumExecTotal) the kernel allows a program to start with (ARG_MAX, less what the host adds), so every start would fail with E2BIG")
+            throw self.error(
+                node ?? fields.first?.0,
+                "plugin \"\(name)\": its arguments and environment (with the host's own, which plugins inherit) take \(arguments + entries) bytes, over the \(Self.maximumExecTotal) the kernel allows a program to start with (ARG_MAX, less what the host adds), so every start would fail with E2BIG"
+            )
         }
     }
 }

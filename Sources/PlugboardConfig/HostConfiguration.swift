@@ -70,9 +70,12 @@ public struct HostConfiguration: Sendable {
     ///   binaries and checksum mismatches; nothing is started.
     public static func load(path: String) throws(PluginError) -> HostConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PluginError(code: .invalidConfiguration, message: "Cannot read the configuration file \(path). Check the path given to --config.")
+            throw PluginError(
+                code: .invalidConfiguration,
+                message: "Cannot read the configuration file \(path). Check the path given to --config.")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try ConfigurationParser(file: path, text: String(decoding: data, as: UTF8.self), directory: directory).parse()
+        return try ConfigurationParser(file: path, text: String(decoding: data, as: UTF8.self), directory: directory)
+            .parse()
     }
 }

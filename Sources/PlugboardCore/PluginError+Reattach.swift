@@ -15,7 +15,8 @@ extension PluginError {
     package static func invalidReattachJSON(_ text: String, source: String) -> Self {
         PluginError(
             code: .invalidReattach,
-            message: "\(source): expected a JSON object mapping plugin names to reattach records, but it is \(Quoting.quote(text)). \(Self.copyTheRecord)"
+            message:
+                "\(source): expected a JSON object mapping plugin names to reattach records, but it is \(Quoting.quote(text)). \(Self.copyTheRecord)"
         )
     }
 
@@ -32,12 +33,14 @@ extension PluginError {
         if transportProtocol == "netrpc" {
             return PluginError(
                 code: .netRPCRefused,
-                message: "The reattach record says the plugin speaks netrpc; Plugboard speaks gRPC only. Serve the plugin with a gRPC server (go-plugin: `GRPCServer: plugin.DefaultGRPCServer`)."
+                message:
+                    "The reattach record says the plugin speaks netrpc; Plugboard speaks gRPC only. Serve the plugin with a gRPC server (go-plugin: `GRPCServer: plugin.DefaultGRPCServer`)."
             )
         }
         return PluginError(
             code: .unsupportedProtocol,
-            message: "Expected protocol \"grpc\" in the reattach record, but it is \(Quoting.quote(transportProtocol)). go-plugin only knows \"grpc\" and \"netrpc\", and Plugboard speaks gRPC only. \(Self.copyTheRecord)"
+            message:
+                "Expected protocol \"grpc\" in the reattach record, but it is \(Quoting.quote(transportProtocol)). go-plugin only knows \"grpc\" and \"netrpc\", and Plugboard speaks gRPC only. \(Self.copyTheRecord)"
         )
     }
 
@@ -45,7 +48,8 @@ extension PluginError {
     package static func reattachVersionUnsupported(_ version: Int, accepted: [Int]) -> Self {
         PluginError(
             code: .appVersionUnsupported,
-            message: "The reattach record says the plugin serves app protocol version \(version), but this host accepts \(accepted.sorted()). Start the plugin again with PLUGIN_PROTOCOL_VERSIONS=\(accepted.sorted().map(String.init).joined(separator: ",")) in its environment, or rebuild one side so that they share a version."
+            message:
+                "The reattach record says the plugin serves app protocol version \(version), but this host accepts \(accepted.sorted()). Start the plugin again with PLUGIN_PROTOCOL_VERSIONS=\(accepted.sorted().map(String.init).joined(separator: ",")) in its environment, or rebuild one side so that they share a version."
         )
     }
 
@@ -53,7 +57,8 @@ extension PluginError {
     package static func reattachProcessNotFound(pid: Int32) -> Self {
         PluginError(
             code: .processNotFound,
-            message: "The reattach record names pid \(pid), but no such process runs: the plugin has stopped, or the record is from an earlier run. Start the plugin again with \(ReattachRecord.debugArgument) and use the line it prints.",
+            message:
+                "The reattach record names pid \(pid), but no such process runs: the plugin has stopped, or the record is from an earlier run. Start the plugin again with \(ReattachRecord.debugArgument) and use the line it prints.",
             pid: pid
         )
     }
@@ -63,7 +68,8 @@ extension PluginError {
     package static func reattachSocketUnreachable(_ socketPath: String, pid: Int32, reason: String) -> Self {
         PluginError(
             code: .connectionFailed,
-            message: "The reattach record names the unix socket \(socketPath), but \(reason). The plugin (pid \(pid)) no longer serves there, or the record is from an earlier run; the host attached to nothing. \(Self.copyTheRecord)",
+            message:
+                "The reattach record names the unix socket \(socketPath), but \(reason). The plugin (pid \(pid)) no longer serves there, or the record is from an earlier run; the host attached to nothing. \(Self.copyTheRecord)",
             pid: pid
         )
     }
@@ -72,7 +78,8 @@ extension PluginError {
     package static func reattachSocketNotOwned(_ socketPath: String, pid: Int32, listener: String) -> Self {
         PluginError(
             code: .socketNotOwned,
-            message: "The reattach record says pid \(pid) serves the unix socket \(socketPath), but the process listening there is \(listener). The host attached to nothing, sent nothing to that socket, and signalled no process. Check the record's pid: a plugin run with \(ReattachRecord.debugArgument) prints its own.",
+            message:
+                "The reattach record says pid \(pid) serves the unix socket \(socketPath), but the process listening there is \(listener). The host attached to nothing, sent nothing to that socket, and signalled no process. Check the record's pid: a plugin run with \(ReattachRecord.debugArgument) prints its own.",
             pid: pid
         )
     }
@@ -81,7 +88,8 @@ extension PluginError {
     package static func attachedProcessEnded(during method: String? = nil) -> Self {
         PluginError(
             code: .exitedUnexpectedly,
-            message: "The attached plugin process ended while the host was using it\(method.map { " (during \($0); the call was not completed)" } ?? ""). The host did not start it, so it cannot tell its exit status: look where it was started. Start it again with \(ReattachRecord.debugArgument) and attach with the new line."
+            message:
+                "The attached plugin process ended while the host was using it\(method.map { " (during \($0); the call was not completed)" } ?? ""). The host did not start it, so it cannot tell its exit status: look where it was started. Start it again with \(ReattachRecord.debugArgument) and attach with the new line."
         )
     }
 
@@ -89,7 +97,8 @@ extension PluginError {
     package static func attachedNotRestarted(last: PluginError) -> Self {
         var error = PluginError(
             code: .quarantined,
-            message: "The host attached to this plugin instead of starting it, so it does not restart it after a failure; it stays down. Last failure: \(last.code): \(last.message)",
+            message:
+                "The host attached to this plugin instead of starting it, so it does not restart it after a failure; it stays down. Last failure: \(last.code): \(last.message)",
             cause: last
         )
         error.pluginName = last.pluginName

@@ -21,7 +21,9 @@ extension ReattachRecord {
     ///   - source: where the text came from, for messages (the variable's name, an option).
     /// - Throws: `PluginError` with code `invalidReattach` naming `source`, the plugin and the key,
     ///   or `netRPCRefused`/`unsupportedProtocol` for a protocol other than `grpc`.
-    public static func records(json: String, source: String = Self.environmentVariable) throws(PluginError) -> [String: ReattachRecord] {
+    public static func records(json: String, source: String = Self.environmentVariable) throws(PluginError) -> [String:
+        ReattachRecord]
+    {
         let object: [String: JSONValue]
         do {
             object = try JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
@@ -44,7 +46,8 @@ extension ReattachRecord {
             throw .invalidReattach("is not a JSON object with pid, address, protocol and version")
         }
         if let unknown = fields.keys.sorted().first(where: { !Self.jsonKeys.contains($0) }) {
-            throw .invalidReattach("has the unknown key `\(unknown)`; expected \(Self.jsonKeys.map { "`\($0)`" }.joined(separator: ", "))")
+            throw .invalidReattach(
+                "has the unknown key `\(unknown)`; expected \(Self.jsonKeys.map { "`\($0)`" }.joined(separator: ", "))")
         }
         let pid = try Self.integer(fields, "pid")
         let killOnStop: Bool
@@ -53,23 +56,34 @@ extension ReattachRecord {
         case .bool(let value)?: killOnStop = value
         case _?: throw .invalidReattach("has a `kill_on_stop` that is not true or false")
         }
-        guard pid > 0, pid <= Int(Int32.max) else { throw .invalidReattach("has the pid \(pid); a pid is a number above 0") }
+        guard pid > 0, pid <= Int(Int32.max) else {
+            throw .invalidReattach("has the pid \(pid); a pid is a number above 0")
+        }
         if let handshake = fields["handshake"] {
             guard fields["address"] == nil, fields["protocol"] == nil, fields["version"] == nil else {
-                throw .invalidReattach("has both `handshake` and `address`, `protocol` or `version`; give one or the other")
+                throw .invalidReattach(
+                    "has both `handshake` and `address`, `protocol` or `version`; give one or the other")
             }
-            guard case .string(let line) = handshake else { throw .invalidReattach("has a `handshake` that is not a string") }
+            guard case .string(let line) = handshake else {
+                throw .invalidReattach("has a `handshake` that is not a string")
+            }
             return try ReattachRecord(pid: Int32(pid), handshakeLine: line, killOnStop: killOnStop)
         }
         guard case .string(let address)? = fields["address"] else {
-            throw .invalidReattach(fields["address"] == nil ? "has no `address`" : "has an `address` that is not a string")
+            throw .invalidReattach(
+                fields["address"] == nil ? "has no `address`" : "has an `address` that is not a string")
         }
         guard case .string(let transportProtocol)? = fields["protocol"] else {
-            throw .invalidReattach(fields["protocol"] == nil ? "has no `protocol`" : "has a `protocol` that is not a string")
+            throw .invalidReattach(
+                fields["protocol"] == nil ? "has no `protocol`" : "has a `protocol` that is not a string")
         }
         let version = try Self.integer(fields, "version")
-        guard version > 0, version <= Int(Int32.max) else { throw .invalidReattach("has the version \(version); app protocol versions are numbers above 0") }
-        let record = ReattachRecord(pid: Int32(pid), socketPath: address, transportProtocol: transportProtocol, appProtocolVersion: version, killOnStop: killOnStop)
+        guard version > 0, version <= Int(Int32.max) else {
+            throw .invalidReattach("has the version \(version); app protocol versions are numbers above 0")
+        }
+        let record = ReattachRecord(
+            pid: Int32(pid), socketPath: address, transportProtocol: transportProtocol, appProtocolVersion: version,
+            killOnStop: killOnStop)
         try record.validate()
         return record
     }
@@ -101,12 +115,16 @@ extension ReattachRecord {
         }
         try problem.checkCoreVersion(fields[0])
         guard let version = Int(fields[1]), version > 0 else {
-            throw problem.error(.invalidHandshake, expected: "field 2 (app protocol version) to be a number above 0", came: "it is \(Quoting.quote(fields[1])) in", fix: "Copy the first line the plugin printed on stdout.")
+            throw problem.error(
+                .invalidHandshake, expected: "field 2 (app protocol version) to be a number above 0",
+                came: "it is \(Quoting.quote(fields[1])) in", fix: "Copy the first line the plugin printed on stdout.")
         }
         try problem.checkNetwork(fields[2])
         try problem.checkSocketPath(fields[3])
         if fields.count > 5, fields[5].count > 50 {
-            throw .invalidReattach("comes from a plugin that serves AutoMTLS (its handshake carries a certificate), and a host that attaches has no certificate the plugin trusts; start the plugin without PLUGIN_CLIENT_CERT")
+            throw .invalidReattach(
+                "comes from a plugin that serves AutoMTLS (its handshake carries a certificate), and a host that attaches has no certificate the plugin trusts; start the plugin without PLUGIN_CLIENT_CERT"
+            )
         }
         self.init(
             pid: pid, socketPath: String(fields[3]), transportProtocol: fields.count > 4 ? String(fields[4]) : "netrpc",
@@ -120,7 +138,8 @@ extension ReattachRecord {
     package func debugLine(name: String) -> String {
         var json = "{\(Self.jsonString(name)):{\"pid\":\(self.pid),\"address\":\(Self.jsonString(self.socketPath))"
         json += ",\"protocol\":\(Self.jsonString(self.transportProtocol)),\"version\":\(self.appProtocolVersion)}}"
-        let quoted = json.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''")  // for a POSIX shell
+        // Quoted for a POSIX shell.
+        let quoted = json.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''")
         return "\(Self.environmentVariable)='\(quoted)'"
     }
 
@@ -130,7 +149,10 @@ extension ReattachRecord {
             switch scalar {
             case "\"": escaped += "\\\""
             case "\\": escaped += "\\\\"
-            case _ where scalar.value < 0x20: escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            case _ where scalar.value < 0x20:
+                escaped +=
+                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
             default: escaped.unicodeScalars.append(scalar)
             }
         }

@@ -27,7 +27,10 @@ public struct ReattachRecord: Codable, Hashable, Sendable {
     public var killOnStop: Bool
 
     /// A record from its fields; a host checks them, then the process and its socket, when it attaches.
-    public init(pid: Int32, socketPath: String, transportProtocol: String = "grpc", appProtocolVersion: Int, killOnStop: Bool = false) {
+    public init(
+        pid: Int32, socketPath: String, transportProtocol: String = "grpc", appProtocolVersion: Int,
+        killOnStop: Bool = false
+    ) {
         self.pid = pid
         self.socketPath = socketPath
         self.transportProtocol = transportProtocol
@@ -43,7 +46,8 @@ public struct ReattachRecord: Codable, Hashable, Sendable {
     public static let debugArgument = "--debug"
 
     enum CodingKeys: String, CodingKey {
-        case pid, socketPath = "address", transportProtocol = "protocol", appProtocolVersion = "version", killOnStop = "kill_on_stop"
+        case pid, socketPath = "address", transportProtocol = "protocol", appProtocolVersion = "version", killOnStop =
+            "kill_on_stop"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,16 +81,20 @@ extension ReattachRecord {
             throw .invalidReattach("has the pid \(self.pid); a pid is a number above 0 (the plugin prints its own)")
         }
         guard self.socketPath.hasPrefix("/"), !self.socketPath.utf8.contains(0) else {
-            throw .invalidReattach("has the address \(Quoting.quote(self.socketPath)), which is not an absolute unix socket path")
+            throw .invalidReattach(
+                "has the address \(Quoting.quote(self.socketPath)), which is not an absolute unix socket path")
         }
         guard self.socketPath.utf8.count <= HandshakeProblem.maximumSocketPathBytes else {
-            throw .invalidReattach("has an address of \(self.socketPath.utf8.count) bytes, more than a unix socket address holds (\(HandshakeProblem.maximumSocketPathBytes))")
+            throw .invalidReattach(
+                "has an address of \(self.socketPath.utf8.count) bytes, more than a unix socket address holds (\(HandshakeProblem.maximumSocketPathBytes))"
+            )
         }
         guard self.transportProtocol == Handshake.transportProtocol else {
             throw .reattachProtocolRefused(self.transportProtocol)
         }
         guard self.appProtocolVersion > 0 else {
-            throw .invalidReattach("has the version \(self.appProtocolVersion); app protocol versions are numbers above 0")
+            throw .invalidReattach(
+                "has the version \(self.appProtocolVersion); app protocol versions are numbers above 0")
         }
     }
 }

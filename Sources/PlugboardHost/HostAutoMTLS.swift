@@ -14,7 +14,8 @@ struct HostAutoMTLS {
         guard spec.transport == .lean else {
             throw PluginError(
                 code: .invalidConfiguration,
-                message: "AutoMTLS needs the lean transport, but this plugin is configured with the stock one. Remove `transport: .stock` or turn AutoMTLS off.",
+                message:
+                    "AutoMTLS needs the lean transport, but this plugin is configured with the stock one. Remove `transport: .stock` or turn AutoMTLS off.",
                 pluginName: spec.name,
                 executablePath: spec.path
             )

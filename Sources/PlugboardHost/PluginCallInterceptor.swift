@@ -25,10 +25,11 @@ struct PluginCallInterceptor: ClientInterceptor {
             response.accepted = .failure(await self.explain(error, method: method, context: context))
         case .success(var contents):
             let parts = contents.bodyParts
-            contents.bodyParts = RPCAsyncSequence(wrapping: ErrorMappingSequence(base: parts) { error in
-                guard let error = error as? RPCError else { return error }
-                return await self.explain(error, method: method, context: context)
-            })
+            contents.bodyParts = RPCAsyncSequence(
+                wrapping: ErrorMappingSequence(base: parts) { error in
+                    guard let error = error as? RPCError else { return error }
+                    return await self.explain(error, method: method, context: context)
+                })
             response.accepted = .success(contents)
         }
         return response
@@ -37,16 +38,24 @@ struct PluginCallInterceptor: ClientInterceptor {
     /// Looks the process up only for a failed call, so successful calls pay nothing for it.
     private func explain(_ error: RPCError, method: String, context: ClientContext) async -> RPCError {
         if error.code == .unimplemented {
-            return RPCError(code: .unimplemented, message: "plugin \"\(self.plugin)\" (\(self.path)) does not implement \(method): \(error.message). Check that the plugin serves the service sets its --describe output claims, and rebuild it.", cause: error)
+            return RPCError(
+                code: .unimplemented,
+                message:
+                    "plugin \"\(self.plugin)\" (\(self.path)) does not implement \(method): \(error.message). Check that the plugin serves the service sets its --describe output claims, and rebuild it.",
+                cause: error)
         }
         // A lost connection (UNAVAILABLE) is how a dying plugin usually shows: give the reaper a
         // moment to see the exit. Other codes come from live plugins or from the caller (a handler
         // error, a cancellation), so they must not wait; an exit already seen still explains them.
-        guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code), let process = self.process(context) else { return error }
+        guard [.unavailable, .unknown, .internalError, .cancelled].contains(error.code),
+            let process = self.process(context)
+        else { return error }
         let seen = process.handle.hasEnded
-        let ended = error.code == .unavailable && !seen ? await process.handle.waitForEnd(timeout: .milliseconds(250)) : seen
+        let ended =
+            error.code == .unavailable && !seen ? await process.handle.waitForEnd(timeout: .milliseconds(250)) : seen
         guard ended else { return error }
-        var failure = process.handle.endedError(during: method).withContext(pluginName: self.plugin, executablePath: self.path, pid: process.handle.pid)
+        var failure = process.handle.endedError(during: method).withContext(
+            pluginName: self.plugin, executablePath: self.path, pid: process.handle.pid)
         failure.stderrTail = process.stderr.tail
         failure.cause = error
         return RPCError(code: .unavailable, message: "\(failure)", cause: failure)
@@ -68,5 +77,7 @@ struct ErrorMappingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Send
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), transform: self.transform) }
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: self.base.makeAsyncIterator(), transform: self.transform)
+    }
 }

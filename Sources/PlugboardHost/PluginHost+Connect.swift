@@ -20,12 +20,16 @@ extension PluginHost {
         isolation: isolated (any Actor)?,
         _ body: (RunningPlugin) async throws -> Result
     ) async throws -> Result {
-        let peerCheck: UnixSocketTransport.Client.PeerCheck = { [socket = handshake.socketPath, owner = process.handle] pid, uid in
+        let peerCheck: UnixSocketTransport.Client.PeerCheck = {
+            [socket = handshake.socketPath, owner = process.handle] pid, uid in
             try PeerCheck.judge(pid: pid, uid: uid, socketPath: socket, owner: owner)  // again on every reconnection
         }
-        let transport = try tls.map {
-            try UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck, tls: $0.client)
-        } ?? UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck)
+        let transport =
+            try tls.map {
+                try UnixSocketTransport.AnyClient(
+                    kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck,
+                    tls: $0.client)
+            } ?? UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck)
         let interceptors: [any ClientInterceptor] = [
             instrumentation.calls, PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process },
         ]
@@ -33,7 +37,8 @@ extension PluginHost {
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
             dialCheck: peerCheck, interceptors: interceptors
         )
-        return try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) { client in
+        return try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) {
+            client in
             try await Self.session(
                 spec, process: process, handshake: handshake, transport: transport, client: client, broker: broker,
                 logger: logger, isolation: isolation, body

@@ -7,7 +7,9 @@ extension PluginHost {
     }
 
     /// Waits for the first stdout line, up to the start timeout, and validates it.
-    static func awaitHandshake(_ spec: PluginSpec, child: ChildProcess, stdout: StdoutReader) async throws(PluginError) -> Handshake {
+    static func awaitHandshake(_ spec: PluginSpec, child: ChildProcess, stdout: StdoutReader) async throws(PluginError)
+        -> Handshake
+    {
         let outcome = await withTaskGroup(of: StartOutcome?.self) { group in
             group.addTask { await stdout.handshakeLine().map(StartOutcome.line) }
             group.addTask {

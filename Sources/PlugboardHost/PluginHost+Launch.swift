@@ -42,8 +42,10 @@ public enum PluginHost {
     ) async throws -> Result {
         var logger = logger
         logger[metadataKey: "plugin.name"] = "\(spec.name)"
-        let instrumentation = HostInstrumentation(plugin: spec.name, observability: observability, logger: logger, supervised: false)
-        return try await Self.withPlugin(spec, instrumentation: instrumentation, logger: logger, isolation: isolation, body)
+        let instrumentation = HostInstrumentation(
+            plugin: spec.name, observability: observability, logger: logger, supervised: false)
+        return try await Self.withPlugin(
+            spec, instrumentation: instrumentation, logger: logger, isolation: isolation, body)
     }
 
     /// `withPlugin` reporting to `instrumentation` (a supervisor's, across its restarts).
@@ -57,7 +59,8 @@ public enum PluginHost {
         var logger = logger
         logger[metadataKey: "plugin.name"] = "\(spec.name)"
         if let record = spec.reattach {
-            return try await Self.withAttachedPlugin(spec, record: record, instrumentation: instrumentation, logger: logger, isolation: isolation, body)
+            return try await Self.withAttachedPlugin(
+                spec, record: record, instrumentation: instrumentation, logger: logger, isolation: isolation, body)
         }
         if let expected = spec.sha256 {
             try Checksum.verify(spec, expected: expected)
@@ -95,13 +98,19 @@ public enum PluginHost {
                 try? await pipes.waitForAll()  // stderr fully read, so the error carries its last lines
                 throw context(error)
             }
-            logger.debug("plugin started", metadata: ["plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)"])
+            logger.debug(
+                "plugin started",
+                metadata: [
+                    "plugin.version": "\(handshake.appProtocolVersion)", "plugin.socket": "\(handshake.socketPath)",
+                ])
             do {
                 let tls = try HostAutoMTLS.clientTLS(autoMTLS, for: handshake)
                 let process = PluginProcess(handle: .started(child), stderr: stderr)
-                try await PeerCheck.verify(handshake.socketPath, owner: process.handle)  // before the transport sends a byte
+                // Before the transport sends a byte.
+                try await PeerCheck.verify(handshake.socketPath, owner: process.handle)
                 let result = try await Self.connect(
-                    spec, process: process, handshake: handshake, tls: tls, directory: directory, instrumentation: instrumentation,
+                    spec, process: process, handshake: handshake, tls: tls, directory: directory,
+                    instrumentation: instrumentation,
                     logger: logger, isolation: isolation, body
                 )
                 await Self.stop(child, spec: spec, logger: logger)
@@ -120,7 +129,9 @@ public enum PluginHost {
     /// The host's environment, then the handshake variables, the socket directory, the spec's own,
     /// the host's AutoMTLS certificate if asked for, and the host's pid (so a plugin behind a wrapper
     /// such as `sh -c` can watch the host itself).
-    private static func environment(for spec: PluginSpec, directory: PrivateDirectory, autoMTLS: HostAutoMTLS?) -> [String: String] {
+    private static func environment(for spec: PluginSpec, directory: PrivateDirectory, autoMTLS: HostAutoMTLS?)
+        -> [String: String]
+    {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: PluginEnvironment.multiplexGRPC)  // never offered
         environment.removeValue(forKey: PluginEnvironment.clientCertificate)  // only this host's own

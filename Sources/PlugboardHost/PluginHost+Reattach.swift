@@ -41,9 +41,12 @@ extension PluginHost {
             verified = true
             let directory = try PrivateDirectory(for: spec.name)  // for the broker's sockets
             defer { directory.remove() }
-            logger.info("attached to a running plugin", metadata: ["plugin.socket": "\(record.socketPath)", "plugin.version": "\(record.appProtocolVersion)"])
+            logger.info(
+                "attached to a running plugin",
+                metadata: ["plugin.socket": "\(record.socketPath)", "plugin.version": "\(record.appProtocolVersion)"])
             let result = try await Self.connect(
-                spec, process: process, handshake: handshake, tls: nil, directory: directory, instrumentation: instrumentation,
+                spec, process: process, handshake: handshake, tls: nil, directory: directory,
+                instrumentation: instrumentation,
                 logger: logger, isolation: isolation, body
             )
             await Self.release(attached, afterShutdown: true, logger: logger)
@@ -60,7 +63,9 @@ extension PluginHost {
     private static func attach(_ spec: PluginSpec, record: ReattachRecord) throws(PluginError) -> AttachedProcess {
         try record.validate()
         guard !spec.autoMTLS else {
-            throw .invalidReattach("is combined with AutoMTLS (`autoMTLS: true`), but a host that attaches starts nothing, so it cannot give the plugin its certificate; turn AutoMTLS off for this plugin while you debug it")
+            throw .invalidReattach(
+                "is combined with AutoMTLS (`autoMTLS: true`), but a host that attaches starts nothing, so it cannot give the plugin its certificate; turn AutoMTLS off for this plugin while you debug it"
+            )
         }
         guard spec.handshake.appProtocolVersions.contains(record.appProtocolVersion) else {
             throw .reattachVersionUnsupported(record.appProtocolVersion, accepted: spec.handshake.appProtocolVersions)
@@ -69,7 +74,9 @@ extension PluginHost {
         var status = stat()
         if stat(record.socketPath, &status) != 0 {
             process.stopWatching()
-            throw .reattachSocketUnreachable(record.socketPath, pid: record.pid, reason: "there is no such file (\(String(cString: strerror(errno))))")
+            throw .reattachSocketUnreachable(
+                record.socketPath, pid: record.pid,
+                reason: "there is no such file (\(String(cString: strerror(errno))))")
         }
         if status.st_mode & S_IFMT != S_IFSOCK {
             process.stopWatching()

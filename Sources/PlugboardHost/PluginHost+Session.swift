@@ -1,5 +1,5 @@
-import GoPluginProtos
 import GRPCCore
+import GoPluginProtos
 import Logging
 import PlugboardBroker
 import PlugboardCore
@@ -23,21 +23,29 @@ extension PluginHost {
         _ body: (RunningPlugin) async throws -> Result
     ) async throws -> Result {
         do {
-            _ = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "plugin" }, options: .deadline(.seconds(10)))
+            _ = try await Grpc_Health_V1_Health.Client(wrapping: client).check(
+                .with { $0.service = "plugin" }, options: .deadline(.seconds(10)))
         } catch let error as RPCError where error.cause is HTTP2ProtocolViolation {
-            throw PluginError.protocolViolation(error.cause as! HTTP2ProtocolViolation, socketPath: handshake.socketPath)
+            throw PluginError.protocolViolation(
+                error.cause as! HTTP2ProtocolViolation, socketPath: handshake.socketPath)
         } catch let error as RPCError where error.cause is TLSHandshakeFailure {
             let failure = error.cause as! TLSHandshakeFailure
-            throw PluginError.tlsHandshakeFailed(socketPath: handshake.socketPath, reason: failure.reason, cause: failure)
+            throw PluginError.tlsHandshakeFailed(
+                socketPath: handshake.socketPath, reason: failure.reason, cause: failure)
         } catch {
-            throw PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake but its health check on \(handshake.socketPath) failed: \(error). Check the plugin's log above.", cause: error)
+            throw PluginError(
+                code: .connectionFailed,
+                message:
+                    "The plugin printed a valid handshake but its health check on \(handshake.socketPath) failed: \(error). Check the plugin's log above.",
+                cause: error)
         }
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { streams in
             streams.addTask { await Self.drainStdio(client, logger: logger) }
             streams.addTask { await Self.brokerStream(client, broker: broker) }
             streams.addTask { await broker.run() }
             let plugin = RunningPlugin(
-                name: spec.name, path: spec.path, pid: process.handle.pid, negotiatedVersion: handshake.appProtocolVersion,
+                name: spec.name, path: spec.path, pid: process.handle.pid,
+                negotiatedVersion: handshake.appProtocolVersion,
                 socketPath: handshake.socketPath, client: client, broker: broker, transport: transport, process: process
             )
             defer {
@@ -45,7 +53,8 @@ extension PluginHost {
                 streams.cancelAll()
             }
             let result = try await body(plugin)
-            if process.handle.stopsWithHost { await Self.requestShutdown(client, logger: logger) }  // not to a plugin it only attached to
+            // Not to a plugin it only attached to.
+            if process.handle.stopsWithHost { await Self.requestShutdown(client, logger: logger) }
             return result
         }
     }
@@ -55,7 +64,8 @@ extension PluginHost {
     private static func drainStdio(_ client: GRPCClient<UnixSocketTransport.AnyClient>, logger: Logger) async {
         try? await Plugin_GRPCStdio.Client(wrapping: client).streamStdio(Google_Protobuf_Empty()) { response in
             for try await chunk in response.messages {
-                logger.debug("plugin stdout", metadata: ["plugin.output": "\(String(decoding: chunk.data, as: UTF8.self))"])
+                logger.debug(
+                    "plugin stdout", metadata: ["plugin.output": "\(String(decoding: chunk.data, as: UTF8.self))"])
             }
         }
     }
@@ -76,7 +86,8 @@ extension PluginHost {
     /// close the connection before the reply arrives, as Go plugins do).
     private static func requestShutdown(_ client: GRPCClient<UnixSocketTransport.AnyClient>, logger: Logger) async {
         do {
-            _ = try await Plugin_GRPCController.Client(wrapping: client).shutdown(Plugin_Empty(), options: .deadline(.seconds(1)))
+            _ = try await Plugin_GRPCController.Client(wrapping: client).shutdown(
+                Plugin_Empty(), options: .deadline(.seconds(1)))
         } catch let error as RPCError where error.code == .unavailable {
         } catch {
             logger.debug("Shutdown call failed; the plugin will be signalled", metadata: ["error": "\(error)"])
@@ -102,7 +113,8 @@ extension PluginError {
     static func protocolViolation(_ violation: HTTP2ProtocolViolation, socketPath: String) -> PluginError {
         PluginError(
             code: .protocolViolation,
-            message: "the plugin broke the HTTP/2 protocol: \(violation.reason); the host closed its connection on \(socketPath) (GOAWAY \(violation.goAwayCode)).",
+            message:
+                "the plugin broke the HTTP/2 protocol: \(violation.reason); the host closed its connection on \(socketPath) (GOAWAY \(violation.goAwayCode)).",
             cause: violation
         )
     }

@@ -16,7 +16,11 @@ struct PrivateDirectory: Sendable {
         let safeName = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.prefix(24))
         var template = Array("\(base)/\(Self.prefix)\(getpid())-\(safeName)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw PluginError(code: .launchFailed, message: "Could not create a socket directory in \(base): \(String(cString: strerror(errno))). Set TMPDIR to a writable directory.", pluginName: name)
+            throw PluginError(
+                code: .launchFailed,
+                message:
+                    "Could not create a socket directory in \(base): \(String(cString: strerror(errno))). Set TMPDIR to a writable directory.",
+                pluginName: name)
         }
         self.path = String(cString: made)
     }
@@ -33,10 +37,13 @@ struct PrivateDirectory: Sendable {
         for entry in entries where entry.hasPrefix(self.prefix) {
             let fields = entry.dropFirst(self.prefix.count).split(separator: "-", maxSplits: 1)
             guard let owner = fields.first.flatMap({ Int32($0) }), owner > 0, owner != getpid() else { continue }
-            guard kill(owner, 0) != 0, errno == ESRCH else { continue }  // the owner still runs (or isn't ours to judge)
+            // The owner still runs (or isn't ours to judge).
+            guard kill(owner, 0) != 0, errno == ESRCH else { continue }
             let path = "\(self.base)/\(entry)"
             var status = stat()
-            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() else { continue }
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() else {
+                continue
+            }
             if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
         }
         return removed

@@ -35,7 +35,10 @@ final class StdoutReader: Sendable {
         }
         if !delivered {
             // stdout closed without a newline: a final partial line still counts as what came.
-            self.deliver(buffer.isEmpty ? .failure(PluginError(code: .exitedBeforeHandshake, message: "stdout closed")) : .success(String(decoding: buffer, as: UTF8.self)))
+            self.deliver(
+                buffer.isEmpty
+                    ? .failure(PluginError(code: .exitedBeforeHandshake, message: "stdout closed"))
+                    : .success(String(decoding: buffer, as: UTF8.self)))
         }
     }
 

@@ -42,10 +42,12 @@ public struct CallContinuation: ServerInterceptor {
             }
             span.end()
             let code = error.map { "\(($0 as? RPCError)?.code ?? .unknown)" } ?? "ok"
-            logger.debug("call served", metadata: [
-                "rpc.method": "\(method)", "rpc.request_id": "\(requestID ?? "none")", "rpc.code": "\(code)",
-                "rpc.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
-            ])
+            logger.debug(
+                "call served",
+                metadata: [
+                    "rpc.method": "\(method)", "rpc.request_id": "\(requestID ?? "none")", "rpc.code": "\(code)",
+                    "rpc.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+                ])
         }
         // Unary handlers run inside `next`; streaming ones in the response's producer, later.
         func inCall<T>(_ body: () async throws -> T) async throws -> T {

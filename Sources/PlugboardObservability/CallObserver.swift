@@ -1,6 +1,6 @@
+import CoreMetrics
 public import GRPCCore
 public import Logging
-import CoreMetrics
 import Synchronization
 import Tracing
 
@@ -48,7 +48,8 @@ public struct CallObserver: ClientInterceptor {
         request.metadata.replaceOrAddString(requestID, forKey: CallMetadata.requestIDKey)
         var span: (any Span)?
         if self.observability.tracedMethods.contains(method) {
-            let started = self.observability.tracer.startSpan(method, context: InstrumentationContext.current ?? .topLevel, ofKind: .client)
+            let started = self.observability.tracer.startSpan(
+                method, context: InstrumentationContext.current ?? .topLevel, ofKind: .client)
             started.attributes["rpc.system"] = "grpc"
             started.attributes["plugboard.plugin"] = self.plugin
             started.attributes["plugboard.request_id"] = requestID
@@ -60,7 +61,9 @@ public struct CallObserver: ClientInterceptor {
         logger[metadataKey: "rpc.request_id"] = "\(requestID)"
         let call = ObservedCall(metrics: metrics, recorder: self.recorder, span: span, logger: logger)
         let producer = request.producer
-        request.producer = { writer in try await producer(RPCWriter(wrapping: CountingWriter<Input>(base: writer, counter: metrics.sent))) }
+        request.producer = { writer in
+            try await producer(RPCWriter(wrapping: CountingWriter<Input>(base: writer, counter: metrics.sent)))
+        }
         do {
             var response = try await next(request, context)
             switch response.accepted {
@@ -118,7 +121,8 @@ final class ObservedCall: Sendable {
             }
             span.end()
         }
-        self.logger.debug("call finished", metadata: ["rpc.code": "\(codeName)", "rpc.duration_ms": "\(duration.milliseconds)"])
+        self.logger.debug(
+            "call finished", metadata: ["rpc.code": "\(codeName)", "rpc.duration_ms": "\(duration.milliseconds)"])
     }
 }
 

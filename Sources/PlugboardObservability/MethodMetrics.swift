@@ -18,15 +18,18 @@ final class MethodMetrics: Sendable {
         self.factory = factory
         self.inFlight = Meter(label: MetricName.callsInFlight, dimensions: dimensions, factory: factory)
         self.duration = Timer(label: MetricName.callDuration, dimensions: dimensions, factory: factory)
-        self.sent = Counter(label: MetricName.streamMessages, dimensions: dimensions + [("direction", "sent")], factory: factory)
-        self.received = Counter(label: MetricName.streamMessages, dimensions: dimensions + [("direction", "received")], factory: factory)
+        self.sent = Counter(
+            label: MetricName.streamMessages, dimensions: dimensions + [("direction", "sent")], factory: factory)
+        self.received = Counter(
+            label: MetricName.streamMessages, dimensions: dimensions + [("direction", "received")], factory: factory)
     }
 
     /// The finished-calls counter for `code` (a gRPC status code's name).
     func calls(code: String) -> Counter {
         self.callsByCode.withLock { counters in
             if let counter = counters[code] { return counter }
-            let counter = Counter(label: MetricName.calls, dimensions: self.dimensions + [("code", code)], factory: self.factory)
+            let counter = Counter(
+                label: MetricName.calls, dimensions: self.dimensions + [("code", code)], factory: self.factory)
             counters[code] = counter
             return counter
         }

@@ -17,15 +17,20 @@ public final class PluginMetrics: Sendable {
     ///   one run by `PluginHost.withPlugin` alone has none, and reports no state gauges).
     public init(plugin: String, factory: any MetricsFactory, tracksState: Bool) {
         let dimensions = [("plugin", plugin)]
-        self.stateGauges = !tracksState ? [:] : Dictionary(uniqueKeysWithValues: Self.states.map {
-            ($0, Gauge(label: MetricName.state, dimensions: dimensions + [("state", $0)], factory: factory))
-        })
+        self.stateGauges =
+            !tracksState
+            ? [:]
+            : Dictionary(
+                uniqueKeysWithValues: Self.states.map {
+                    ($0, Gauge(label: MetricName.state, dimensions: dimensions + [("state", $0)], factory: factory))
+                })
         self.restartCounter = Counter(label: MetricName.restarts, dimensions: dimensions, factory: factory)
         self.failureCounter = Counter(label: MetricName.failures, dimensions: dimensions, factory: factory)
         self.quarantineCounter = Counter(label: MetricName.quarantines, dimensions: dimensions, factory: factory)
         self.startTimer = Timer(label: MetricName.startDuration, dimensions: dimensions, factory: factory)
         self.healthTimer = Timer(label: MetricName.healthCheckDuration, dimensions: dimensions, factory: factory)
-        self.droppedStdout = Counter(label: MetricName.droppedOutput, dimensions: dimensions + [("stream", "stdout")], factory: factory)
+        self.droppedStdout = Counter(
+            label: MetricName.droppedOutput, dimensions: dimensions + [("stream", "stdout")], factory: factory)
         if tracksState { self.state("idle") }
     }
 

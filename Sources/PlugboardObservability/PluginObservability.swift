@@ -34,7 +34,8 @@ public struct PluginObservability: Sendable {
     /// The process-wide backends: `MetricsSystem.factory` and `InstrumentationSystem.tracer`, as
     /// bootstrapped when the host is made (no-op until something is bootstrapped).
     public static func system(tracedMethods: TracedMethods = .all) -> PluginObservability {
-        PluginObservability(metrics: MetricsSystem.factory, tracer: InstrumentationSystem.tracer, tracedMethods: tracedMethods)
+        PluginObservability(
+            metrics: MetricsSystem.factory, tracer: InstrumentationSystem.tracer, tracedMethods: tracedMethods)
     }
 }
 

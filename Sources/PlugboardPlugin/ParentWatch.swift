@@ -49,7 +49,7 @@ enum ParentWatch {
     /// inherited from elsewhere, or a lie, names some other process: it is ignored).
     static func namedHost(_ environment: [String: String]) -> Int32? {
         guard let text = environment[PluginEnvironment.hostPID], let pid = Int32(text), pid > 1, pid != getpid(),
-              Self.isAncestor(pid)
+            Self.isAncestor(pid)
         else { return nil }
         return pid
     }
@@ -96,7 +96,7 @@ enum ParentWatch {
 
     private static func parent(of pid: Int32) -> Int32? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1
+            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1
         else { return nil }
         return Int32(fields[1])
     }

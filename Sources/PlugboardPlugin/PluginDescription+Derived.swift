@@ -21,7 +21,8 @@ extension PluginDescription {
         for version in handshake.appProtocolVersions {
             var router = RPCRouter<UnixSocketTransport.AnyServer>()
             for service in services(version, logger) { service.registerMethods(with: &router) }
-            for method in router.methods where !CoreServices.serviceNames.contains(method.service.fullyQualifiedService) {
+            for method in router.methods where !CoreServices.serviceNames.contains(method.service.fullyQualifiedService)
+            {
                 packages[method.service.package, default: []].insert(method.service.fullyQualifiedService)
             }
         }

@@ -28,7 +28,9 @@ extension PluginServer {
             )
             return (tls, identity.certificateDER)
         } catch {
-            throw PluginError(code: .launchFailed, message: "The plugin could not make its AutoMTLS certificate: \(error).", cause: error)
+            throw PluginError(
+                code: .launchFailed, message: "The plugin could not make its AutoMTLS certificate: \(error).",
+                cause: error)
         }
     }
 }

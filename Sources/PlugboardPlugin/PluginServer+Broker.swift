@@ -12,7 +12,8 @@ extension PluginServer {
         guard uid == getuid() else {
             throw RPCError(
                 code: .permissionDenied,
-                message: "The brokered socket is served by pid \(pid) of user \(uid), not by the host's user \(getuid()); nothing was sent to it."
+                message:
+                    "The brokered socket is served by pid \(pid) of user \(uid), not by the host's user \(getuid()); nothing was sent to it."
             )
         }
     }

@@ -23,10 +23,13 @@ extension PluginServer {
             return
         }
         if self.environment[PluginEnvironment.clientCertificate] != nil {
-            self.logger.warning("PLUGIN_CLIENT_CERT is ignored in a debugging session: a host that attaches passes no certificate, so the plugin serves plaintext")
+            self.logger.warning(
+                "PLUGIN_CLIENT_CERT is ignored in a debugging session: a host that attaches passes no certificate, so the plugin serves plaintext"
+            )
         }
         let name = self.logger.label
-        let record = ReattachRecord(pid: getpid(), socketPath: handshake.socketPath, appProtocolVersion: handshake.appProtocolVersion)
+        let record = ReattachRecord(
+            pid: getpid(), socketPath: handshake.socketPath, appProtocolVersion: handshake.appProtocolVersion)
         StandardStreams.writeOutput(record.debugLine(name: name) + "\n")
         StandardStreams.writeOutput(
             "\(name) is serving for debugging (pid \(getpid()), app protocol version \(handshake.appProtocolVersion)): put the line above before a host command, or export it, and the host attaches to this process instead of starting one, and leaves it running; Ctrl-C or SIGTERM stops it.\n"

@@ -58,7 +58,9 @@ extension PluginServer {
         transport: TransportKind = .lean,
         transportConfig: UnixSocketTransport.Config = .defaults,
         logLevel: Logger.Level = .info,
-        services: @escaping @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) -> [any RegistrableRPCService]
+        services:
+            @escaping @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) ->
+            [any RegistrableRPCService]
     ) async -> Never {
         let handshake = handshake ?? .plugboard(appProtocolVersions: description?.appProtocolVersions ?? [1])
         let name = URL(fileURLWithPath: CommandLine.arguments.first ?? "plugin").lastPathComponent
@@ -66,9 +68,11 @@ extension PluginServer {
             HCLogHandler(label: label, logLevel: logLevel) { line in StandardStreams.writeError(line) }
         }
         if CommandLine.arguments.dropFirst().contains(PluginDescription.argument) {
-            let described = description ?? PluginDescription(
-                name: name, handshake: handshake, logger: logger
-            ) { version, logger in services(version, logger, Self.describingBroker()) }
+            let described =
+                description
+                ?? PluginDescription(
+                    name: name, handshake: handshake, logger: logger
+                ) { version, logger in services(version, logger, Self.describingBroker()) }
             Self.describe(described)
         }
         var server = PluginServer(

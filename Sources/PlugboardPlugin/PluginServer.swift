@@ -74,7 +74,9 @@ public struct PluginServer: Service {
         transportConfig: UnixSocketTransport.Config = .defaults,
         environment: [String: String]? = nil,
         logger: Logger,
-        services: @escaping @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) -> [any RegistrableRPCService]
+        services:
+            @escaping @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) ->
+            [any RegistrableRPCService]
     ) {
         self.handshake = handshake
         self.transport = transport
@@ -101,15 +103,20 @@ public struct PluginServer: Service {
         let directory = try SocketDirectory(environment: self.environment)
         defer { directory.remove() }
         let stdout = StdoutCapture()
-        let serverTransport = try autoMTLS.map {
-            try UnixSocketTransport.AnyServer(kind: self.transport, path: directory.socketPath, config: self.transportConfig, tls: $0.tls.server)
-        } ?? UnixSocketTransport.AnyServer(kind: self.transport, path: directory.socketPath, config: self.transportConfig)
+        let serverTransport =
+            try autoMTLS.map {
+                try UnixSocketTransport.AnyServer(
+                    kind: self.transport, path: directory.socketPath, config: self.transportConfig, tls: $0.tls.server)
+            }
+            ?? UnixSocketTransport.AnyServer(
+                kind: self.transport, path: directory.socketPath, config: self.transportConfig)
         let broker = PluginBroker(
             peer: .host, socketDirectory: directory.path, tls: autoMTLS?.tls, dialCheck: Self.sameUser
         )
         let server = GRPCServer(
             transport: serverTransport,
-            services: self.services(version, self.logger, broker) + CoreServices.all(stop: self.stop, stdout: stdout, broker: broker),
+            services: self.services(version, self.logger, broker)
+                + CoreServices.all(stop: self.stop, stdout: stdout, broker: broker),
             interceptors: [CallContinuation(logger: self.logger)]
         )
         try await withGracefulShutdownHandler {
@@ -150,7 +157,8 @@ public struct PluginServer: Service {
                 group.cancelAll()
                 throw PluginError(
                     code: .launchFailed,
-                    message: "The plugin cannot listen on \(socketPath): \(error). Check that the directory is writable.",
+                    message:
+                        "The plugin cannot listen on \(socketPath): \(error). Check that the directory is writable.",
                     cause: error
                 )
             }

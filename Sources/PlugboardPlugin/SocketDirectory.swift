@@ -23,14 +23,22 @@ struct SocketDirectory {
             let base = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
             var template = Array("\(base)/plugboard-XXXXXX".utf8CString)
             guard let made = mkdtemp(&template) else {
-                throw PluginError(code: .launchFailed, message: "Could not create a private socket directory in \(base): \(String(cString: strerror(errno))). Set TMPDIR or PLUGIN_UNIX_SOCKET_DIR to a writable directory.")
+                throw PluginError(
+                    code: .launchFailed,
+                    message:
+                        "Could not create a private socket directory in \(base): \(String(cString: strerror(errno))). Set TMPDIR or PLUGIN_UNIX_SOCKET_DIR to a writable directory."
+                )
             }
             self.path = String(cString: made)
             self.createdHere = true
         }
         self.socketPath = "\(self.path)/plugin-\(getpid()).sock"
         guard self.socketPath.utf8.count <= Self.maximumSocketPathLength else {
-            throw PluginError(code: .socketPathInvalid, message: "The socket path \(self.socketPath) is longer than the \(Self.maximumSocketPathLength) bytes a unix socket address holds; use a shorter PLUGIN_UNIX_SOCKET_DIR or TMPDIR.")
+            throw PluginError(
+                code: .socketPathInvalid,
+                message:
+                    "The socket path \(self.socketPath) is longer than the \(Self.maximumSocketPathLength) bytes a unix socket address holds; use a shorter PLUGIN_UNIX_SOCKET_DIR or TMPDIR."
+            )
         }
     }
 

@@ -45,7 +45,8 @@ public func withInProcessPlugin<Result: Sendable>(
             server.beginGracefulShutdown()
         }
         try await serverTransport.waitUntilListening()
-        let clientTransport = try UnixSocketTransport.AnyClient(kind: transport, path: socketPath, config: transportConfig)
+        let clientTransport = try UnixSocketTransport.AnyClient(
+            kind: transport, path: socketPath, config: transportConfig)
         let result = try await withGRPCClient(transport: clientTransport, isolation: isolation) { client in
             try await body(client)
         }
@@ -65,7 +66,8 @@ struct TemporaryDirectory {
         guard let made = mkdtemp(&template) else {
             throw PluginError(
                 code: .launchFailed,
-                message: "Could not create a temporary socket directory in \(base): \(String(cString: strerror(errno))). Set TMPDIR to a writable directory."
+                message:
+                    "Could not create a temporary socket directory in \(base): \(String(cString: strerror(errno))). Set TMPDIR to a writable directory."
             )
         }
         self.path = String(cString: made)

@@ -11,88 +11,88 @@
 public enum UnixSocketTransport {}
 
 extension UnixSocketTransport {
-  /// Settings shared by the lean server and client.
-  public struct Config: Sendable, Hashable {
-    /// The largest message accepted from the peer, in bytes (prefix excluded). Larger messages
-    /// fail the RPC with `RESOURCE_EXHAUSTED`. Defaults to 4 MiB, like grpc-go.
-    public var maxReceiveMessageSize: Int
+    /// Settings shared by the lean server and client.
+    public struct Config: Sendable, Hashable {
+        /// The largest message accepted from the peer, in bytes (prefix excluded). Larger messages
+        /// fail the RPC with `RESOURCE_EXHAUSTED`. Defaults to 4 MiB, like grpc-go.
+        public var maxReceiveMessageSize: Int
 
-    /// The HTTP/2 flow-control window each stream grants the peer, in bytes. Defaults to 4 MiB.
-    public var streamWindowSize: Int
+        /// The HTTP/2 flow-control window each stream grants the peer, in bytes. Defaults to 4 MiB.
+        public var streamWindowSize: Int
 
-    /// The HTTP/2 flow-control window the whole connection grants the peer. Defaults to 16 MiB.
-    public var connectionWindowSize: Int
+        /// The HTTP/2 flow-control window the whole connection grants the peer. Defaults to 16 MiB.
+        public var connectionWindowSize: Int
 
-    /// Server only: how many streams a client may open at once. Defaults to 1,024.
-    public var maxConcurrentStreams: Int
+        /// Server only: how many streams a client may open at once. Defaults to 1,024.
+        public var maxConcurrentStreams: Int
 
-    /// How many PING, SETTINGS and other control frames the peer may send per second before the
-    /// connection is closed as a flood. grpc-go pings after each DATA frame it receives, so this
-    /// must be far above its normal pattern: at 10,000 a Go host's ping-pong stream tripped it.
-    /// Defaults to 100,000.
-    public var maxControlFramesPerSecond: Int
+        /// How many PING, SETTINGS and other control frames the peer may send per second before the
+        /// connection is closed as a flood. grpc-go pings after each DATA frame it receives, so this
+        /// must be far above its normal pattern: at 10,000 a Go host's ping-pong stream tripped it.
+        /// Defaults to 100,000.
+        public var maxControlFramesPerSecond: Int
 
-    /// Message bytes a stream may queue for the socket before its writer waits. Defaults to 1 MiB.
-    public var outboundHighWatermark: Int
+        /// Message bytes a stream may queue for the socket before its writer waits. Defaults to 1 MiB.
+        public var outboundHighWatermark: Int
 
-    /// Server only: run RPC handlers on the connection's event loop thread instead of the global
-    /// concurrent executor. Saves thread hops per call; a handler that blocks its thread (rather
-    /// than awaiting) holds up that connection's I/O, health checks included. Defaults to `true`.
-    public var runHandlersOnEventLoop: Bool
+        /// Server only: run RPC handlers on the connection's event loop thread instead of the global
+        /// concurrent executor. Saves thread hops per call; a handler that blocks its thread (rather
+        /// than awaiting) holds up that connection's I/O, health checks included. Defaults to `true`.
+        public var runHandlersOnEventLoop: Bool
 
-    /// Client only: run each call's transport work (the part of GRPCCore's call machinery inside
-    /// `withStream`) on the connection's event loop. Saves thread hops per message: with both
-    /// options on, Swift host → Swift plugin unary p50 was about 20% lower and ping-pong about 50%
-    /// higher, pipelined streams about 20% slower (alternating release runs of `plugin-bench`).
-    /// Defaults to `true`.
-    public var runCallsOnEventLoop: Bool
+        /// Client only: run each call's transport work (the part of GRPCCore's call machinery inside
+        /// `withStream`) on the connection's event loop. Saves thread hops per message: with both
+        /// options on, Swift host → Swift plugin unary p50 was about 20% lower and ping-pong about 50%
+        /// higher, pipelined streams about 20% slower (alternating release runs of `plugin-bench`).
+        /// Defaults to `true`.
+        public var runCallsOnEventLoop: Bool
 
-    /// Server only: remove a stale socket file at the path before binding. Defaults to `true`.
-    public var removeExistingSocketFile: Bool
+        /// Server only: remove a stale socket file at the path before binding. Defaults to `true`.
+        public var removeExistingSocketFile: Bool
 
-    /// Defaults that match grpc-go where it matters (4 MiB messages).
-    public static var defaults: Self {
-      Self(
-        maxReceiveMessageSize: 4 * 1024 * 1024,
-        streamWindowSize: 4 * 1024 * 1024,
-        connectionWindowSize: 16 * 1024 * 1024,
-        maxConcurrentStreams: 1024,
-        maxControlFramesPerSecond: 100_000,
-        outboundHighWatermark: 1024 * 1024,
-        runHandlersOnEventLoop: true,
-        runCallsOnEventLoop: true,
-        removeExistingSocketFile: true
-      )
+        /// Defaults that match grpc-go where it matters (4 MiB messages).
+        public static var defaults: Self {
+            Self(
+                maxReceiveMessageSize: 4 * 1024 * 1024,
+                streamWindowSize: 4 * 1024 * 1024,
+                connectionWindowSize: 16 * 1024 * 1024,
+                maxConcurrentStreams: 1024,
+                maxControlFramesPerSecond: 100_000,
+                outboundHighWatermark: 1024 * 1024,
+                runHandlersOnEventLoop: true,
+                runCallsOnEventLoop: true,
+                removeExistingSocketFile: true
+            )
+        }
+
+        /// Creates a config; start from ``defaults`` and change what you need.
+        public init(
+            maxReceiveMessageSize: Int,
+            streamWindowSize: Int,
+            connectionWindowSize: Int,
+            maxConcurrentStreams: Int,
+            maxControlFramesPerSecond: Int,
+            outboundHighWatermark: Int,
+            runHandlersOnEventLoop: Bool,
+            runCallsOnEventLoop: Bool,
+            removeExistingSocketFile: Bool
+        ) {
+            self.maxReceiveMessageSize = maxReceiveMessageSize
+            self.streamWindowSize = min(max(streamWindowSize, 65_535), Int(Int32.max))
+            self.connectionWindowSize = min(max(connectionWindowSize, 65_535), Int(Int32.max))
+            self.maxConcurrentStreams = maxConcurrentStreams
+            self.maxControlFramesPerSecond = maxControlFramesPerSecond
+            self.outboundHighWatermark = outboundHighWatermark
+            self.runHandlersOnEventLoop = runHandlersOnEventLoop
+            self.runCallsOnEventLoop = runCallsOnEventLoop
+            self.removeExistingSocketFile = removeExistingSocketFile
+        }
+
+        /// Returns a copy with `body` applied, for one-line tweaks: `.defaults.with { ... }`.
+        public func with(_ body: (inout Self) -> Void) -> Self {
+            var copy = self
+            body(&copy)
+            return copy
+        }
     }
-
-    /// Creates a config; start from ``defaults`` and change what you need.
-    public init(
-      maxReceiveMessageSize: Int,
-      streamWindowSize: Int,
-      connectionWindowSize: Int,
-      maxConcurrentStreams: Int,
-      maxControlFramesPerSecond: Int,
-      outboundHighWatermark: Int,
-      runHandlersOnEventLoop: Bool,
-      runCallsOnEventLoop: Bool,
-      removeExistingSocketFile: Bool
-    ) {
-      self.maxReceiveMessageSize = maxReceiveMessageSize
-      self.streamWindowSize = min(max(streamWindowSize, 65_535), Int(Int32.max))
-      self.connectionWindowSize = min(max(connectionWindowSize, 65_535), Int(Int32.max))
-      self.maxConcurrentStreams = maxConcurrentStreams
-      self.maxControlFramesPerSecond = maxControlFramesPerSecond
-      self.outboundHighWatermark = outboundHighWatermark
-      self.runHandlersOnEventLoop = runHandlersOnEventLoop
-      self.runCallsOnEventLoop = runCallsOnEventLoop
-      self.removeExistingSocketFile = removeExistingSocketFile
-    }
-
-    /// Returns a copy with `body` applied, for one-line tweaks: `.defaults.with { ... }`.
-    public func with(_ body: (inout Self) -> Void) -> Self {
-      var copy = self
-      body(&copy)
-      return copy
-    }
-  }
 }

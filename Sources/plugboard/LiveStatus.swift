@@ -27,7 +27,9 @@ struct LiveStatus {
                 Console.redraw(table.rendered)
             } else {
                 for row in rows {
-                    Console.say("status: \(row[0]) \(row[1]), \(row[2]) calls/s, \(row[3]) errors, p99 \(row[4]), \(row[5]) restarts")
+                    Console.say(
+                        "status: \(row[0]) \(row[1]), \(row[2]) calls/s, \(row[3]) errors, p99 \(row[4]), \(row[5]) restarts"
+                    )
                 }
             }
             previous = current

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import GRPCCore
-import NIOCore
 import Logging
+import NIOCore
 import PlugboardCore
 import PlugboardHost
 import RateLimitServiceSet
@@ -15,7 +15,8 @@ import Glibc
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Call the rate-limit plugin from many callers while killing it with SIGKILL every few seconds; count what happened to every call.",
+        abstract:
+            "Call the rate-limit plugin from many callers while killing it with SIGKILL every few seconds; count what happened to every call.",
         discussion: """
             Every call ends succeeded, failed with a typed error (the plugin died under it, or it \
             restarted too slowly for the call's deadline) or lost. Lost must be 0: the command exits 1 \
@@ -51,7 +52,10 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var observability: ObservabilityOptions
 
-    @Option(help: "Seconds between live status reports (calls/s, errors, p99, restarts), redrawn in place; only on a terminal and without --json. Default 1; 0 for none.")
+    @Option(
+        help:
+            "Seconds between live status reports (calls/s, errors, p99, restarts), redrawn in place; only on a terminal and without --json. Default 1; 0 for none."
+    )
     var statusEvery = 1.0
 
     func run() async throws {
@@ -59,7 +63,8 @@ struct LoadCommand: AsyncParsableCommand {
         defer { metricsEndpoint?.close(promise: nil) }
         var logger = Logger(label: "plugboard") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .error
-        let path = self.plugin.hasPrefix("/") ? self.plugin : FileManager.default.currentDirectoryPath + "/" + self.plugin
+        let path =
+            self.plugin.hasPrefix("/") ? self.plugin : FileManager.default.currentDirectoryPath + "/" + self.plugin
         let policy = SupervisionPolicy(
             initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(40),
             maximumFailures: .max, healthInterval: .seconds(1), defaultDeadline: .milliseconds(self.deadlineMs)
@@ -70,11 +75,14 @@ struct LoadCommand: AsyncParsableCommand {
         let supervisor = PluginSupervisor(spec: PluginSpec(path: path), policy: policy, logger: logger) { plugin in
             let directoryID = plugin.broker.nextID()
             try await plugin.broker.serve(id: directoryID, services: [directory])
-            let applied = try await Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client).applyRules(.with {
-                $0.ruleSet = Self.rules
-                $0.tierDirectory = directoryID
-            })
-            guard applied.applied else { throw ValidationError("the plugin refused the load's rule set: \(applied.rejections.map(\.reason))") }
+            let applied = try await Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client).applyRules(
+                .with {
+                    $0.ruleSet = Self.rules
+                    $0.tierDirectory = directoryID
+                })
+            guard applied.applied else {
+                throw ValidationError("the plugin refused the load's rule set: \(applied.rejections.map(\.reason))")
+            }
         }
         let group = ServiceGroup(services: [supervisor], logger: logger)
         let tally = LoadTally()
@@ -111,7 +119,9 @@ struct LoadCommand: AsyncParsableCommand {
                     // Every other caller's key is premium, the rest standard: both are looked up.
                     let premium = caller.isMultiple(of: 2)
                     let key = premium ? "\(PremiumTierDirectory.prefix)caller-\(caller)" : "caller-\(caller)"
-                    let request = Ratelimit_V1_CheckRequest.with { $0.resource = "load"; $0.key = key; $0.cost = 1 }
+                    let request = Ratelimit_V1_CheckRequest.with {
+                        $0.resource = "load"; $0.key = key; $0.cost = 1
+                    }
                     while stop.value == nil {
                         let started = ContinuousClock.now
                         do {
@@ -134,7 +144,8 @@ struct LoadCommand: AsyncParsableCommand {
             if !self.json, self.statusEvery > 0, isatty(STDOUT_FILENO) == 1 {
                 tasks.addTask {
                     let status = LiveStatus(
-                        supervisors: [supervisor], interval: .milliseconds(Int(self.statusEvery * 1000)), terminal: true,
+                        supervisors: [supervisor], interval: .milliseconds(Int(self.statusEvery * 1000)),
+                        terminal: true,
                         keepGoing: { stop.value == nil }
                     )
                     await status.run()
@@ -176,7 +187,9 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     /// Waits until a plugin other than `previous` is ready.
-    private static func waitUntilReady(_ supervisor: PluginSupervisor, after previous: Int32? = nil, timeout: Duration) async throws {
+    private static func waitUntilReady(_ supervisor: PluginSupervisor, after previous: Int32? = nil, timeout: Duration)
+        async throws
+    {
         let deadline = ContinuousClock.now + timeout
         while supervisor.current == nil || supervisor.current?.pid == previous {
             guard ContinuousClock.now < deadline else {
@@ -189,7 +202,12 @@ struct LoadCommand: AsyncParsableCommand {
     /// One rule the load never reaches, so every check is allowed and names rule set 1.
     static let rules = Ratelimit_V1_RuleSet.with {
         $0.version = 1
-        $0.rules = [.with { $0.id = "load"; $0.resource = "load"; $0.key = "*"; $0.threshold = 1_000_000_000; $0.windowMs = 1000; $0.burst = 1_000_000_000; $0.strategy = .tokenBucket }]
+        $0.rules = [
+            .with {
+                $0.id = "load"; $0.resource = "load"; $0.key = "*"; $0.threshold = 1_000_000_000; $0.windowMs = 1000;
+                $0.burst = 1_000_000_000; $0.strategy = .tokenBucket
+            }
+        ]
     }
 }
 

@@ -15,9 +15,13 @@ struct LoadReport {
 
     var text: String {
         func breakdown(_ codes: [String: Int]) -> String {
-            codes.isEmpty ? "" : "  (" + codes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            codes.isEmpty
+                ? ""
+                : "  (" + codes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
         }
-        func micros(_ value: Double) -> String { value >= 1000 ? String(format: "%.1f ms", value / 1000) : String(format: "%.0f µs", value) }
+        func micros(_ value: Double) -> String {
+            value >= 1000 ? String(format: "%.1f ms", value / 1000) : String(format: "%.0f µs", value)
+        }
         let seconds = Double(self.run.duration.wholeMilliseconds) / 1000
         var table = TextTable(header: ["", ""])
         table.rows = [
@@ -32,11 +36,16 @@ struct LoadReport {
             ["kills / restarts", "\(self.run.kills) / \(self.run.restarts)"],
             ["host fds", "\(self.run.start.fileDescriptors) → \(self.run.end.fileDescriptors)"],
             ["host threads", "\(self.run.start.threads) → \(self.run.end.threads)"],
-            ["host RSS", "\(self.run.start.residentKilobytes / 1024) MB → \(self.run.end.residentKilobytes / 1024) MB"],
+            [
+                "host RSS",
+                "\(self.run.start.residentKilobytes / 1024) MB → \(self.run.end.residentKilobytes / 1024) MB",
+            ],
         ]
         let killing = self.options.killEvery > 0 ? ", SIGKILL every \(self.options.killEvery) s after it is ready" : ""
         let examples = self.counts.lostExamples.map { "\nlost: \($0)" }.joined()
-        return "\(self.options.callers) callers for \(String(format: "%.1f", seconds)) s against \(self.options.plugin)\(killing)\n" + table.rendered + examples
+        return
+            "\(self.options.callers) callers for \(String(format: "%.1f", seconds)) s against \(self.options.plugin)\(killing)\n"
+            + table.rendered + examples
     }
 
     var json: String {

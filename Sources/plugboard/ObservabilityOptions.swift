@@ -5,7 +5,10 @@ import Prometheus
 
 /// `--metrics ADDRESS`: report through swift-metrics to a Prometheus registry served over HTTP.
 struct ObservabilityOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://ADDRESS/metrics (host:port; port 0 picks one, printed on stderr).", valueName: "address"))
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics at http://ADDRESS/metrics (host:port; port 0 picks one, printed on stderr).",
+            valueName: "address"))
     var metrics: String?
 
     /// Bootstraps the metrics backend and starts the endpoint, before any supervisor is made;
@@ -21,7 +24,8 @@ struct ObservabilityOptions: ParsableArguments {
         do {
             channel = try await MetricsEndpoint.start(host: host, port: port, registry: registry)
         } catch {
-            throw ValidationError("--metrics \(address): cannot listen there (\(error)); pick a free port, or 0 for any")
+            throw ValidationError(
+                "--metrics \(address): cannot listen there (\(error)); pick a free port, or 0 for any")
         }
         let bound = channel.localAddress?.port ?? port
         Console.note("metrics: http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/metrics")

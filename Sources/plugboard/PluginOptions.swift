@@ -11,13 +11,22 @@ struct PluginOptions: ParsableArguments {
     @Option(help: "The folder of plugin executables that `make` builds.")
     var assets = "assets"
 
-    @Option(help: "A YAML file naming the plugins to load (path, arguments, environment, required, start_timeout, sha256, auto_mtls).")
+    @Option(
+        help:
+            "A YAML file naming the plugins to load (path, arguments, environment, required, start_timeout, sha256, auto_mtls)."
+    )
     var config: String?
 
-    @Flag(help: "Talk to every plugin over go-plugin's AutoMTLS (one-time certificates, each side trusting only the other's).")
+    @Flag(
+        help:
+            "Talk to every plugin over go-plugin's AutoMTLS (one-time certificates, each side trusting only the other's)."
+    )
     var autoMTLS = false
 
-    @Option(help: ArgumentHelp("Attach to plugins already running instead of starting them: a JSON object of plugin names to records, as a plugin run with --debug prints it. Also read from PLUGBOARD_REATTACH; this option wins.", valueName: "json"))
+    @Option(
+        help: ArgumentHelp(
+            "Attach to plugins already running instead of starting them: a JSON object of plugin names to records, as a plugin run with --debug prints it. Also read from PLUGBOARD_REATTACH; this option wins.",
+            valueName: "json"))
     var reattach: String?
 
     @Option(help: "The lowest level of log line to print: trace, debug, info, notice, warning, error.")
@@ -31,10 +40,14 @@ struct PluginOptions: ParsableArguments {
             configuration.warnings.forEach { Console.warn($0) }
             plugins = configuration.plugins
         } else {
-            plugins = try PluginCatalog.executables(in: self.assets).map { HostConfiguration.Plugin(spec: $0, required: true, line: 0) }
+            plugins = try PluginCatalog.executables(in: self.assets).map {
+                HostConfiguration.Plugin(spec: $0, required: true, line: 0)
+            }
         }
         if self.autoMTLS {
-            for index in plugins.indices where plugins[index].spec.reattach == nil { plugins[index].spec.autoMTLS = true }
+            for index in plugins.indices where plugins[index].spec.reattach == nil {
+                plugins[index].spec.autoMTLS = true
+            }
         }
         try Reattachments.apply(Reattachments.records(option: self.reattach), to: &plugins)
         return plugins
@@ -47,7 +60,9 @@ struct PluginOptions: ParsableArguments {
     }
 
     func makeLogger() -> Logger {
-        var logger = Logger(label: "plugboard") { label in ConsoleLogHandler(base: StreamLogHandler.standardError(label: label)) }
+        var logger = Logger(label: "plugboard") { label in
+            ConsoleLogHandler(base: StreamLogHandler.standardError(label: label))
+        }
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         return logger
     }

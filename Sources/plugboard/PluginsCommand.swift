@@ -12,7 +12,8 @@ struct PluginsCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every plugin with what it serves (runs each with --describe).")
+        static let configuration = CommandConfiguration(
+            abstract: "List every plugin with what it serves (runs each with --describe).")
 
         @OptionGroup var options: PluginOptions
 
@@ -44,7 +45,11 @@ struct PluginsCommand: AsyncParsableCommand {
             do {
                 let plugins = try self.options.plugins()
                 guard let plugin = plugins.first(where: { $0.spec.name == self.name }) else {
-                    throw PluginError(code: .executableNotFound, message: "No plugin named \"\(self.name)\"; known: \(plugins.map(\.spec.name).joined(separator: ", ")). Run `plugboard plugins list`.")
+                    throw PluginError(
+                        code: .executableNotFound,
+                        message:
+                            "No plugin named \"\(self.name)\"; known: \(plugins.map(\.spec.name).joined(separator: ", ")). Run `plugboard plugins list`."
+                    )
                 }
                 let description = try await PluginDescriber.describe(plugin.spec)
                 let encoder = JSONEncoder()

@@ -11,13 +11,17 @@ import UnixSignals
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Start and supervise every plugin (restarting any that crash, quarantining crash loops), print their status, serve until SIGINT or SIGTERM, then stop them gracefully."
+        abstract:
+            "Start and supervise every plugin (restarting any that crash, quarantining crash loops), print their status, serve until SIGINT or SIGTERM, then stop them gracefully."
     )
 
     @OptionGroup var options: PluginOptions
     @OptionGroup var observability: ObservabilityOptions
 
-    @Option(help: "Seconds between status reports (calls/s, errors, p99, restarts per plugin), redrawn in place on a terminal; 0 for none. Default: 2 on a terminal, 10 otherwise.")
+    @Option(
+        help:
+            "Seconds between status reports (calls/s, errors, p99, restarts per plugin), redrawn in place on a terminal; 0 for none. Default: 2 on a terminal, 10 otherwise."
+    )
     var statusEvery: Double?
 
     func run() async throws {
@@ -37,7 +41,9 @@ struct RunCommand: AsyncParsableCommand {
             PluginSupervisor(spec: $0.spec, policy: configured[$0.spec.name]?.policy ?? .standard, logger: logger)
         }
         let group = ServiceGroup(
-            configuration: .init(services: supervisors.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: supervisors.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger)
         )
         let board = StatusBoard(expected: catalog.entries.count)
         let failure = OnceValue<PluginError>()
@@ -45,7 +51,9 @@ struct RunCommand: AsyncParsableCommand {
             for (entry, supervisor) in zip(catalog.entries, supervisors) {
                 let events = supervisor.events
                 tasks.addTask {
-                    await Self.follow(events, entry: entry, required: configured[entry.spec.name]?.required ?? true, board: board) { error in
+                    await Self.follow(
+                        events, entry: entry, required: configured[entry.spec.name]?.required ?? true, board: board
+                    ) { error in
                         failure.set(error)
                         await group.triggerGracefulShutdown()
                     }
@@ -59,7 +67,9 @@ struct RunCommand: AsyncParsableCommand {
                 let terminal = isatty(STDOUT_FILENO) == 1
                 let every = self.statusEvery ?? (terminal ? 2 : 10)
                 guard every > 0 else { return }
-                await LiveStatus(supervisors: supervisors, interval: .milliseconds(Int(every * 1000)), terminal: terminal).run()
+                await LiveStatus(
+                    supervisors: supervisors, interval: .milliseconds(Int(every * 1000)), terminal: terminal
+                ).run()
             }
             try await group.run()
             // Every supervisor has stopped its plugin; a plugin that never became ready never
@@ -71,7 +81,9 @@ struct RunCommand: AsyncParsableCommand {
         if leftRunning.isEmpty {
             print("stopped \(catalog.entries.count) plugins")
         } else {
-            print("stopped \(catalog.entries.count - leftRunning.count) plugins; left \(leftRunning.joined(separator: ", ")) running (attached to, not started)")
+            print(
+                "stopped \(catalog.entries.count - leftRunning.count) plugins; left \(leftRunning.joined(separator: ", ")) running (attached to, not started)"
+            )
         }
     }
 
@@ -88,9 +100,13 @@ struct RunCommand: AsyncParsableCommand {
             switch event {
             case .ready(let pid, let startedIn):
                 if !settled {
-                    board.ready(StatusBoard.Row(name: entry.spec.name, pid: pid, description: entry.description, readyIn: startedIn, attached: entry.spec.reattach != nil))
+                    board.ready(
+                        StatusBoard.Row(
+                            name: entry.spec.name, pid: pid, description: entry.description, readyIn: startedIn,
+                            attached: entry.spec.reattach != nil))
                 } else {
-                    Console.say("\(entry.spec.name): restarted (pid \(pid), ready in \(startedIn.wholeMilliseconds) ms)")
+                    Console.say(
+                        "\(entry.spec.name): restarted (pid \(pid), ready in \(startedIn.wholeMilliseconds) ms)")
                 }
                 settled = true
             case .quarantined(let error):

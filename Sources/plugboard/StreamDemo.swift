@@ -13,13 +13,17 @@ struct StreamDemo {
         print("\n== stream: \(self.updates) updates out (→), acks and the plugin's own events back (←) ==")
         let sync = Stream_V1_ControlStream.Client(wrapping: self.plugin.client)
         let planned = self.plan()
-        try await sync.sync(request: StreamingClientRequest { writer in
-            for update in planned {
-                print("→ #\(update.sequence) \(update.kind)/\(update.name) v\(update.version)\(update.delete ? " (delete)" : "")")
-                try await writer.write(.with { $0.message = .update(update) })
-                try await Task.sleep(for: .milliseconds(60))
+        try await sync.sync(
+            request: StreamingClientRequest { writer in
+                for update in planned {
+                    print(
+                        "→ #\(update.sequence) \(update.kind)/\(update.name) v\(update.version)\(update.delete ? " (delete)" : "")"
+                    )
+                    try await writer.write(.with { $0.message = .update(update) })
+                    try await Task.sleep(for: .milliseconds(60))
+                }
             }
-        }) { response in
+        ) { response in
             var answered = 0
             for try await message in response.messages {
                 switch message.message {
@@ -28,7 +32,9 @@ struct StreamDemo {
                     print("    ← ack #\(ack.sequence) \(ack.kind)/\(ack.name) v\(ack.version)")
                 case .rejection(let rejection)?:
                     answered += 1
-                    print("    ← rejected #\(rejection.sequence) \(rejection.kind)/\(rejection.name) v\(rejection.version): \(rejection.reason)")
+                    print(
+                        "    ← rejected #\(rejection.sequence) \(rejection.kind)/\(rejection.name) v\(rejection.version): \(rejection.reason)"
+                    )
                 case .event(let event)?:
                     print("    ← event \(event.sequence): \(Self.describe(event))")
                 case nil:
@@ -66,10 +72,13 @@ struct StreamDemo {
     private static func describe(_ event: Stream_V1_Event) -> String {
         switch event.event {
         case .status(let status)?:
-            let held = status.resources.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            return "status [\(held)] received \(status.updatesReceived), rejected \(status.updatesRejected)\(status.message.isEmpty ? "" : ": \(status.message)")"
+            let held = status.resources.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: " ")
+            return
+                "status [\(held)] received \(status.updatesReceived), rejected \(status.updatesRejected)\(status.message.isEmpty ? "" : ": \(status.message)")"
         case .derived(let derived)?:
-            return "derived \(derived.kind)/\(derived.name) v\(derived.version) from #\(derived.sourceSequence) (\(derived.payload.count) bytes)"
+            return
+                "derived \(derived.kind)/\(derived.name) v\(derived.version) from #\(derived.sourceSequence) (\(derived.payload.count) bytes)"
         case nil:
             return "(empty)"
         }

@@ -4,7 +4,9 @@ enum EnumEmitter {
         var seen: Set<Int32> = []
         let cases = e.values.filter { seen.insert($0.number).inserted }
         let aliases = e.values.filter { value in !cases.contains { $0.name == value.name } }
-        func caseName(_ value: ProtoEnum.Value) -> String { Naming.escaped(Naming.enumCase(value.name, enumName: e.name)) }
+        func caseName(_ value: ProtoEnum.Value) -> String {
+            Naming.escaped(Naming.enumCase(value.name, enumName: e.name))
+        }
 
         w.docComment(e.comments)
         w.block("public enum \(name): Sendable, Hashable, CaseIterable") { w in

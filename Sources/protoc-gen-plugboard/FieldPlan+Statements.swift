@@ -17,7 +17,8 @@ extension FieldPlan {
         if self.field.label == .repeated {
             if self.isPlainScalar { return "self.\(self.name) = ProtobufCRuntime.array(\(value), count: \(count))" }
             if self.field.kind == .message {
-                return "self.\(self.name) = ProtobufCRuntime.messages(\(value), count: \(count), as: \(self.valueType).self)"
+                return
+                    "self.\(self.name) = ProtobufCRuntime.messages(\(value), count: \(count), as: \(self.valueType).self)"
             }
             return "self.\(self.name) = ProtobufCRuntime.array(\(value), count: \(count)) { \(self.toSwift("$0")) }"
         }
@@ -63,7 +64,10 @@ extension FieldPlan {
         if self.field.kind == .message || self.field.kind == .string {
             return ["if let value = \(value) { \(target) = \(self.toC("value")) }"]
         }
-        return ["if let value = \(value) {", "    c.pointee.has_\(self.cName) = 1", "    \(target) = \(self.toC("value"))", "}"]
+        return [
+            "if let value = \(value) {", "    c.pointee.has_\(self.cName) = 1", "    \(target) = \(self.toC("value"))",
+            "}",
+        ]
     }
 
     /// The key and value of a map field's entry message.

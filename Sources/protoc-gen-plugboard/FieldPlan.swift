@@ -33,8 +33,10 @@ struct FieldPlan {
     var swiftType: String {
         if self.isMap {
             let entry = self.registry.message(self.field.typeName)
-            let key = FieldPlan(field: entry.fields[0], registry: self.registry, syntax: .proto3, container: entry.fullName)
-            let value = FieldPlan(field: entry.fields[1], registry: self.registry, syntax: .proto3, container: entry.fullName)
+            let key = FieldPlan(
+                field: entry.fields[0], registry: self.registry, syntax: .proto3, container: entry.fullName)
+            let value = FieldPlan(
+                field: entry.fields[1], registry: self.registry, syntax: .proto3, container: entry.fullName)
             return "[\(key.valueType): \(value.valueType)]"
         }
         if self.field.label == .repeated { return "[\(self.valueType)]" }

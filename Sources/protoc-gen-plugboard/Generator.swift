@@ -21,7 +21,8 @@ struct Generator {
                 )
             }
             let stem = String(file.name.split(separator: "/").last!.dropLast(".proto".count))
-            output.append(GenerationResult.File(name: "\(stem).pb.swift", content: try self.messagesFile(file, options)))
+            output.append(
+                GenerationResult.File(name: "\(stem).pb.swift", content: try self.messagesFile(file, options)))
             if !file.services.isEmpty {
                 let emitter = ServiceEmitter(registry: self.registry, file: file, header: self.header(file))
                 output.append(GenerationResult.File(name: "\(stem).grpc.swift", content: try emitter.emit()))

@@ -19,8 +19,10 @@ struct MessageEmitter {
             for plan in plans where plan.field.oneofIndex == nil {
                 self.declareField(plan, into: &w)
             }
-            for (index, oneof) in message.oneofs.enumerated() where plans.contains(where: { $0.field.oneofIndex == index }) {
-                w.line("public var \(Naming.escaped(Naming.lowerCamel(oneof))): OneOf_\(Naming.upperCamel(oneof))? = nil")
+            for (index, oneof) in message.oneofs.enumerated()
+            where plans.contains(where: { $0.field.oneofIndex == index }) {
+                w.line(
+                    "public var \(Naming.escaped(Naming.lowerCamel(oneof))): OneOf_\(Naming.upperCamel(oneof))? = nil")
             }
             for plan in plans where plan.isBoxed {
                 w.line("private var \(plan.boxName): ProtobufBox<\(plan.valueType)>? = nil")
@@ -63,7 +65,9 @@ struct MessageEmitter {
         if plan.hasPresence, let text = plan.field.defaultValue, plan.field.kind != .message {
             let literal = DefaultValue.literal(text, for: plan)
             w.line("/// `\(Naming.lowerCamel(plan.field.name))`, or its declared default when it is absent.")
-            w.line("public var \(Naming.lowerCamel(plan.field.name))OrDefault: \(plan.valueType) { self.\(plan.name) ?? \(literal) }")
+            w.line(
+                "public var \(Naming.lowerCamel(plan.field.name))OrDefault: \(plan.valueType) { self.\(plan.name) ?? \(literal) }"
+            )
         }
     }
 
@@ -93,7 +97,8 @@ struct MessageEmitter {
                 }
             }
             w.line()
-            w.block("\(spi) func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws") { w in
+            w.block("\(spi) func _protobufCFill(_ message: UnsafeMutableRawPointer, arena: ProtobufCArena) throws") {
+                w in
                 guard !plans.isEmpty else { return }
                 w.line("let c = message.assumingMemoryBound(to: \(entry.cTypeName).self)")
                 for plan in plans where plan.field.oneofIndex == nil {
@@ -114,7 +119,9 @@ struct MessageEmitter {
         let property = "self." + Naming.escaped(Naming.lowerCamel(oneof))
         w.switchBlock("switch m.\(Naming.camelToLower(oneof))_case.rawValue") { w in
             for member in members {
-                w.line("case \(member.field.number): \(property) = .\(member.name)(\(member.toSwift("m.\(member.cName)")))")
+                w.line(
+                    "case \(member.field.number): \(property) = .\(member.name)(\(member.toSwift("m.\(member.cName)")))"
+                )
             }
             w.line("default: \(property) = nil")
         }
@@ -161,7 +168,8 @@ struct MessageEmitter {
                 )
             }
             if plan.isBoxed, plan.field.label == .required {
-                throw failure(" is a required field that makes \(message.fullName) contain itself forever; make it optional.")
+                throw failure(
+                    " is a required field that makes \(message.fullName) contain itself forever; make it optional.")
             }
         }
     }

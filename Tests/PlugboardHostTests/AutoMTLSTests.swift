@@ -18,15 +18,21 @@ struct AutoMTLSTests {
         spec.autoMTLS = true
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
-            let reply = try await echo.get(.with { $0.text = "over tls"; $0.sequence = 3 })
+            let reply = try await echo.get(
+                .with {
+                    $0.text = "over tls"; $0.sequence = 3
+                })
             #expect(reply.text == "over tls" && reply.sequence == 3)
 
             let plaintext = try await Self.intrude(plugin.socketPath, tls: nil)
             #expect(plaintext.code == .unavailable, "a plaintext caller is refused: \(plaintext)")
             let stranger = try TLSIdentity.generate()
-            let strangerTLS = try MutualTLS(.client, identity: stranger, trusting: PeerCertificate(der: stranger.certificateDER))
+            let strangerTLS = try MutualTLS(
+                .client, identity: stranger, trusting: PeerCertificate(der: stranger.certificateDER))
             let impostor = try await Self.intrude(plugin.socketPath, tls: strangerTLS)
-            #expect(impostor.cause is TLSHandshakeFailure, "a caller with its own certificate fails the TLS handshake: \(impostor)")
+            #expect(
+                impostor.cause is TLSHandshakeFailure,
+                "a caller with its own certificate fails the TLS handshake: \(impostor)")
 
             let again = try await echo.get(.with { $0.text = "still here" })
             #expect(again.text == "still here", "the host's own connection is untouched")
@@ -37,12 +43,21 @@ struct AutoMTLSTests {
     @Test("a Go plugin on go-plugin serves unary and streaming calls over mTLS (P-521 certificate)")
     func goPlugin() async throws {
         let (logger, logs) = TestEnvironment.capturingLogger()
-        let spec = PluginSpec(path: try TestEnvironment.goPeer("echo-plugin"), name: "go-mtls-\(UInt32.random(in: 0...UInt32.max))", autoMTLS: true)
+        let spec = PluginSpec(
+            path: try TestEnvironment.goPeer("echo-plugin"), name: "go-mtls-\(UInt32.random(in: 0...UInt32.max))",
+            autoMTLS: true)
         let pid = try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
-            let reply = try await echo.get(.with { $0.text = "to go"; $0.payload = [7, 8] })
+            let reply = try await echo.get(
+                .with {
+                    $0.text = "to go"; $0.payload = [7, 8]
+                })
             #expect(reply.text == "to go" && reply.payload == [7, 8])
-            let echoed = try await echo.update(request: StreamingClientRequest { w in for i in 0..<100 { try await w.write(.with { $0.sequence = Int64(i) }) } }) {
+            let echoed = try await echo.update(
+                request: StreamingClientRequest { w in
+                    for i in 0..<100 { try await w.write(.with { $0.sequence = Int64(i) }) }
+                }
+            ) {
                 try await $0.messages.reduce(into: [Int64]()) { $0.append($1.sequence) }
             }
             #expect(echoed == Array(0..<100))
@@ -90,13 +105,17 @@ struct AutoMTLSTests {
     func garbageClientCertificate() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()
         var spec = TestEnvironment.fixture("echo")
-        spec.environment[PluginEnvironment.clientCertificate] = "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n"
+        spec.environment[PluginEnvironment.clientCertificate] =
+            "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n"
         let error = await #expect(throws: PluginError.self) {
             try await PluginHost.withPlugin(spec, logger: logger) { _ in }
         }
         #expect(error?.code == .exitedBeforeHandshake, "\(error.map { "\($0)" } ?? "no error")")
         #expect(error?.termination == .exited(1))
-        #expect(error?.stderrTail.contains { $0.contains("PLUGIN_CLIENT_CERT") && $0.contains("not fall back to plaintext") } == true, "\(error?.stderrTail ?? [])")
+        #expect(
+            error?.stderrTail.contains {
+                $0.contains("PLUGIN_CLIENT_CERT") && $0.contains("not fall back to plaintext")
+            } == true, "\(error?.stderrTail ?? [])")
     }
 
     @Test("AutoMTLS with the stock transport is refused before anything starts")
@@ -115,14 +134,17 @@ struct AutoMTLSTests {
     /// Calls the plugin's echo over a connection of its own, as a process that found the socket
     /// would, and returns how the call failed.
     private static func intrude(_ socketPath: String, tls: MutualTLS?) async throws -> RPCError {
-        let transport = try tls.map {
-            try UnixSocketTransport.AnyClient(kind: .lean, path: socketPath, config: .defaults, peerCheck: nil, tls: $0)
-        } ?? UnixSocketTransport.AnyClient(kind: .lean, path: socketPath)
+        let transport =
+            try tls.map {
+                try UnixSocketTransport.AnyClient(
+                    kind: .lean, path: socketPath, config: .defaults, peerCheck: nil, tls: $0)
+            } ?? UnixSocketTransport.AnyClient(kind: .lean, path: socketPath)
         var options = CallOptions.defaults
         options.timeout = .seconds(3)
         return try await withGRPCClient(transport: transport) { client in
             do {
-                _ = try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(.with { $0.text = "let me in" }, options: options)
+                _ = try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(
+                    .with { $0.text = "let me in" }, options: options)
                 Issue.record("a call without the host's key was answered")
                 return RPCError(code: .unknown, message: "answered")
             } catch let error as RPCError {

@@ -108,7 +108,8 @@ struct BadPluginTests {
         }
         #expect(notExecutable?.code == .notExecutable)
         let foreign = directory.appendingPathComponent("foreign").path
-        try TestEnvironment.writeFile(foreign, Data([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56)))
+        try TestEnvironment.writeFile(
+            foreign, Data([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56)))
         let wrongFormat = await #expect(throws: PluginError.self) {
             try await PluginHost.withPlugin(PluginSpec(path: foreign), logger: logger) { _ in }
         }

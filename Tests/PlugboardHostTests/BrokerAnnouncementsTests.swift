@@ -27,7 +27,7 @@ struct BrokerAnnouncementsTests {
     func waiting() {
         var table = Table()
         guard case .wait(let first) = table.claim(7, waiter: "first", at: self.now),
-              case .wait(let second) = table.claim(7, waiter: "second", at: self.now)
+            case .wait(let second) = table.claim(7, waiter: "second", at: self.now)
         else {
             Issue.record("no announcement yet: both dials wait")
             return
@@ -64,17 +64,26 @@ struct BrokerAnnouncementsTests {
 
     @Test(
         "a peer's announcement Plugboard cannot dial is a clear error naming it, and nothing is dialled",
-        arguments: [("tcp", "127.0.0.1:4321"), ("unix", "relative/plugin.sock"), ("unix", "/" + String(repeating: "d", count: 120))]
+        arguments: [
+            ("tcp", "127.0.0.1:4321"), ("unix", "relative/plugin.sock"),
+            ("unix", "/" + String(repeating: "d", count: 120)),
+        ]
     )
     func malformed(network: String, address: String) async throws {
-        let broker = PluginBroker(peer: .plugin(name: "kv", path: "/bin/kv"), socketDirectory: "/tmp", tls: nil, dialCheck: nil)
-        broker.received(.with { $0.serviceId = 5; $0.network = network; $0.address = address })
+        let broker = PluginBroker(
+            peer: .plugin(name: "kv", path: "/bin/kv"), socketDirectory: "/tmp", tls: nil, dialCheck: nil)
+        broker.received(
+            .with {
+                $0.serviceId = 5; $0.network = network; $0.address = address
+            })
         let error = await #expect(throws: PluginError.self) {
             try await broker.withClient(id: 5, timeout: .seconds(1)) { _ in }
         }
         #expect(error?.code == .invalidBrokerAnnouncement)
         #expect(error?.pluginName == "kv" && error?.executablePath == "/bin/kv")
-        #expect(error?.message.contains(network) == true && error?.message.contains("broker id 5") == true, "\(error?.message ?? "")")
+        #expect(
+            error?.message.contains(network) == true && error?.message.contains("broker id 5") == true,
+            "\(error?.message ?? "")")
         broker.close()
     }
 

@@ -29,14 +29,18 @@ struct BrokerTests {
             let served = try await echo.get(.with { $0.text = "serve-back" })
             let pluginID = try #require(UInt32(served.text), "the plugin answers with the id it serves under")
             let reply = try await plugin.broker.withClient(id: pluginID) { client in
-                try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(.with { $0.text = "to the plugin's server"; $0.sequence = 4 })
+                try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(
+                    .with {
+                        $0.text = "to the plugin's server"; $0.sequence = 4
+                    })
             }
             #expect(reply.text == "to the plugin's server" && reply.sequence == 4)
         }
         #expect(TestEnvironment.leftoverDirectories(for: spec.name).isEmpty, "brokered sockets went with the directory")
     }
 
-    @Test("a dial before the plugin serves waits within its timeout; an unknown id is a clear error and the host goes on")
+    @Test(
+        "a dial before the plugin serves waits within its timeout; an unknown id is a clear error and the host goes on")
     func waitingAndUnknown() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()
         let spec = TestEnvironment.fixture("echo")
@@ -55,7 +59,9 @@ struct BrokerTests {
                 try await plugin.broker.withClient(id: 999, timeout: .milliseconds(300)) { _ in }
             }
             #expect(unknown?.code == .brokerTimeout)
-            #expect(unknown?.pluginName == spec.name && unknown?.message.contains("999") == true, "\(unknown.map { "\($0)" } ?? "")")
+            #expect(
+                unknown?.pluginName == spec.name && unknown?.message.contains("999") == true,
+                "\(unknown.map { "\($0)" } ?? "")")
             #expect(ContinuousClock.now - started < .seconds(3))
             #expect(try await echo.get(.with { $0.text = "still fine" }).text == "still fine")
         }
@@ -66,20 +72,23 @@ struct BrokerTests {
         let (logger, _) = TestEnvironment.capturingLogger()
         let spec = TestEnvironment.fixture("echo")
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
-            let served = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = "serve-back" })
+            let served = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(
+                .with { $0.text = "serve-back" })
             let id = try #require(UInt32(served.text))
             let failure = await #expect(throws: RPCError.self) {
                 try await plugin.broker.withClient(id: id) { client in
                     let echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
-                    try await echo.update(request: StreamingClientRequest { writer in
-                        try await writer.write(.with { $0.sequence = 1 })
-                        try await Task.sleep(for: .milliseconds(200))
-                        kill(plugin.pid, SIGKILL)
-                        while true {
-                            try await writer.write(.with { $0.sequence = 2 })
-                            try await Task.sleep(for: .milliseconds(50))
+                    try await echo.update(
+                        request: StreamingClientRequest { writer in
+                            try await writer.write(.with { $0.sequence = 1 })
+                            try await Task.sleep(for: .milliseconds(200))
+                            kill(plugin.pid, SIGKILL)
+                            while true {
+                                try await writer.write(.with { $0.sequence = 2 })
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
                         }
-                    }) { response in
+                    ) { response in
                         for try await _ in response.messages {}
                     }
                 }

@@ -22,8 +22,10 @@ struct CatalogTests {
     }
 
     func description(_ sets: [String], versions: [Int] = [1]) -> String {
-        let list = sets.map { "{\"name\": \"\($0)\", \"version\": \"1.0.0\", \"services\": [\"\($0).v1.S\"]}" }.joined(separator: ", ")
-        return "{\"name\": \"p\", \"version\": \"1.0.0\", \"serviceSets\": [\(list)], \"appProtocolVersions\": \(versions)}"
+        let list = sets.map { "{\"name\": \"\($0)\", \"version\": \"1.0.0\", \"services\": [\"\($0).v1.S\"]}" }.joined(
+            separator: ", ")
+        return
+            "{\"name\": \"p\", \"version\": \"1.0.0\", \"serviceSets\": [\(list)], \"appProtocolVersions\": \(versions)}"
     }
 
     @Test("the fixture plugin describes itself through the SDK")
@@ -45,11 +47,17 @@ struct CatalogTests {
 
     @Test("a plugin with no service set, or only versions the host cannot speak, is refused")
     func unusable() async throws {
-        let none = await #expect(throws: PluginError.self) { try await PluginCatalog.load([try self.describing(self.description([]), name: "none")]) }
+        let none = await #expect(throws: PluginError.self) {
+            try await PluginCatalog.load([try self.describing(self.description([]), name: "none")])
+        }
         #expect(none?.code == .noServiceSets)
-        let future = await #expect(throws: PluginError.self) { try await PluginCatalog.load([try self.describing(self.description(["x"], versions: [7]), name: "future")]) }
+        let future = await #expect(throws: PluginError.self) {
+            try await PluginCatalog.load([try self.describing(self.description(["x"], versions: [7]), name: "future")])
+        }
         #expect(future?.code == .appVersionUnsupported)
-        let garbage = await #expect(throws: PluginError.self) { try await PluginCatalog.load([try self.describing("not json", name: "garbage")]) }
+        let garbage = await #expect(throws: PluginError.self) {
+            try await PluginCatalog.load([try self.describing("not json", name: "garbage")])
+        }
         #expect(garbage?.code == .invalidDescription)
         #expect(garbage?.message.contains("not json") == true)
     }
@@ -67,18 +75,25 @@ struct CatalogTests {
     func describeFlood() async throws {
         let spec = TestEnvironment.fixture("describe-flood")
         let started = ContinuousClock.now
-        let error = await #expect(throws: PluginError.self) { try await PluginDescriber.describe(spec, timeout: .seconds(20)) }
+        let error = await #expect(throws: PluginError.self) {
+            try await PluginDescriber.describe(spec, timeout: .seconds(20))
+        }
         #expect(ContinuousClock.now - started < .seconds(5), "killed at the cap, not at the timeout")
         #expect(error?.code == .invalidDescription)
-        #expect(error?.message.contains("at most \(PluginDescriber.outputLimit) bytes, but it printed more") == true, "\(error.map { "\($0)" } ?? "")")
+        #expect(
+            error?.message.contains("at most \(PluginDescriber.outputLimit) bytes, but it printed more") == true,
+            "\(error.map { "\($0)" } ?? "")")
         #expect(error?.pluginName == spec.name && error?.executablePath == spec.path)
         #expect(error?.termination == .signaled(SIGKILL))
     }
 
-    @Test("a --describe whose daemon holds stdout: the description is read once the plugin exits, not when the daemon lets go")
+    @Test(
+        "a --describe whose daemon holds stdout: the description is read once the plugin exits, not when the daemon lets go"
+    )
     func describeForkHoldingStdout() async throws {
         let pids = try self.scratch.folder().appendingPathComponent("pids").path
-        let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "describe-fork", arguments: ["describe-fork", pids])
+        let spec = PluginSpec(
+            path: TestEnvironment.fixturePath, name: "describe-fork", arguments: ["describe-fork", pids])
         let started = ContinuousClock.now
         let description = try await PluginDescriber.describe(spec, timeout: .seconds(20))
         #expect(ContinuousClock.now - started < .seconds(10), "the daemon holds the pipe for 60 s; the timeout is 20 s")
@@ -89,12 +104,20 @@ struct CatalogTests {
     @Test("a --describe that never answers while its daemon holds stdout fails at the timeout, tree killed")
     func describeHang() async throws {
         let pids = try self.scratch.folder().appendingPathComponent("pids").path
-        let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "describe-hang", arguments: ["describe-hang", pids])
+        let spec = PluginSpec(
+            path: TestEnvironment.fixturePath, name: "describe-hang", arguments: ["describe-hang", pids])
         let started = ContinuousClock.now
-        let error = await #expect(throws: PluginError.self) { try await PluginDescriber.describe(spec, timeout: .seconds(1)) }
-        #expect(ContinuousClock.now - started < .seconds(6), "a 1 s timeout, then the kill and 250 ms for the pipes; the daemon holds them for 60 s")
+        let error = await #expect(throws: PluginError.self) {
+            try await PluginDescriber.describe(spec, timeout: .seconds(1))
+        }
+        #expect(
+            ContinuousClock.now - started < .seconds(6),
+            "a 1 s timeout, then the kill and 250 ms for the pipes; the daemon holds them for 60 s")
         #expect(error?.code == .invalidDescription)
-        #expect(error?.message.contains("within 1.0 seconds, but it was still running, so it was killed with its process tree") == true, "\(error.map { "\($0)" } ?? "")")
+        #expect(
+            error?.message.contains(
+                "within 1.0 seconds, but it was still running, so it was killed with its process tree") == true,
+            "\(error.map { "\($0)" } ?? "")")
         #expect(error?.pluginName == "describe-hang" && error?.executablePath == TestEnvironment.fixturePath)
         try await Self.expectGone(daemonIn: pids)
     }
@@ -105,7 +128,9 @@ struct CatalogTests {
         let text = try String(contentsOfFile: pids, encoding: .utf8)
         let daemon = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         let deadline = ContinuousClock.now + .seconds(1)
-        while ProcessTable.isRunning(daemon), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while ProcessTable.isRunning(daemon), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         guard ProcessTable.isRunning(daemon) else { return }
         let cgroup = (try? String(contentsOfFile: "/proc/\(daemon)/cgroup", encoding: .utf8)) ?? ""
         kill(daemon, SIGKILL)

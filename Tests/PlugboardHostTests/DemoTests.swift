@@ -9,8 +9,11 @@ struct DemoTests {
         let root = TestEnvironment.packageRoot
         let host = "\(root)/.build/release/plugboard"
         let assets = "\(root)/assets"
-        try #require(FileManager.default.isExecutableFile(atPath: host), "run `make` (or `make test`) first: it builds \(host)")
-        try #require(FileManager.default.isExecutableFile(atPath: "\(assets)/ratelimit-plugin"), "run `make` first: it builds the plugins into \(assets)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: host), "run `make` (or `make test`) first: it builds \(host)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "\(assets)/ratelimit-plugin"),
+            "run `make` first: it builds the plugins into \(assets)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: host)
         process.arguments = ["demo", "--assets", assets, "--log-level", "warning"]
@@ -20,7 +23,9 @@ struct DemoTests {
         #expect(output.contains("rule set v2: refused"))
         #expect(output.contains(": allowed,") && output.contains(": denied, retry after"))
         #expect(output.contains("← callback: plugin asked the host for key premium-7's tier → premium ×10"))
-        #expect(output.contains("check api/orders premium-7 #8: allowed"), "the premium tier's ×10 outlasts the burst that client-a runs out of")
+        #expect(
+            output.contains("check api/orders premium-7 #8: allowed"),
+            "the premium tier's ×10 outlasts the burst that client-a runs out of")
         #expect(output.contains("← ack #1 "))
         #expect(output.contains("← rejected #6 "))
         #expect(output.contains("← event "))

@@ -8,7 +8,9 @@ import Testing
 /// A plugin flooding its stdout or stderr can't block the host or grow its memory without bound.
 @Suite("A plugin flooding its output", .serialized, .timeLimit(.minutes(2)))
 struct FloodTests {
-    @Test("100 MB on stdout, stdio or stderr: the host keeps serving calls and reads it all", arguments: ["flood-stdout", "flood-stdio", "flood-stderr"])
+    @Test(
+        "100 MB on stdout, stdio or stderr: the host keeps serving calls and reads it all",
+        arguments: ["flood-stdout", "flood-stdio", "flood-stderr"])
     func flood(mode: String) async throws {
         // Flood lines are plain text, re-logged at debug; at info only the hclog "flood finished"
         // line is kept, which shows the host read to the end without blocking the plugin.
@@ -16,7 +18,8 @@ struct FloodTests {
         var logger = Logger(label: "plugboard.test") { _ in handler }
         logger.logLevel = .info
         let before = Self.residentKilobytes()
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture(mode), policy: SupervisionHarness.policy(), logger: logger)
+        let supervisor = PluginSupervisor(
+            spec: TestEnvironment.fixture(mode), policy: SupervisionHarness.policy(), logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)

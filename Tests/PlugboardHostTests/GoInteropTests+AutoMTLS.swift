@@ -17,7 +17,9 @@ extension GoInteropTests {
         var testDescription: String { "\(self.rawValue)-plugin" }
     }
 
-    @Test("a go-plugin host with AutoMTLS loads a Plugboard plugin, calls it over mTLS (ALPN h2), and stops it gracefully")
+    @Test(
+        "a go-plugin host with AutoMTLS loads a Plugboard plugin, calls it over mTLS (ALPN h2), and stops it gracefully"
+    )
     func goHostLoadsSwiftPluginWithAutoMTLS() async throws {
         let report = try await self.runGoHost(["-plugin", TestEnvironment.fixturePath, "-mode", "smoke", "-automtls"])
         self.expectAutoMTLS(report)
@@ -27,7 +29,9 @@ extension GoInteropTests {
         self.expectCleanStop(report)
     }
 
-    @Test("a go-plugin host with AutoMTLS makes real calls to a Plugboard plugin and stops it gracefully", arguments: ServicePlugin.allCases)
+    @Test(
+        "a go-plugin host with AutoMTLS makes real calls to a Plugboard plugin and stops it gracefully",
+        arguments: ServicePlugin.allCases)
     func goHostCallsPluginWithAutoMTLS(_ plugin: ServicePlugin) async throws {
         // No -set: echo-host picks the set from the plugin's --describe, which the report names.
         let report = try await self.runGoHost(["-plugin", plugin.path, "-mode", "services", "-automtls"])
@@ -70,7 +74,9 @@ extension GoInteropTests {
             #expect(report["rejections"] as? Int == 2, "a stale version and an empty name")
             let events = report["events"] as? Int ?? 0
             #expect(events >= 2, "at least a route index and the final Status")
-            #expect(report["streamMessages"] as? Int == 7 + 2 + events, "every message on the stream is an answer or an event")
+            #expect(
+                report["streamMessages"] as? Int == 7 + 2 + events,
+                "every message on the stream is an answer or an event")
         }
     }
 

@@ -25,20 +25,27 @@ extension GoInteropTests {
         arguments: [false, true]
     )
     func goHostBrokersWithSwiftPlugin(autoMTLS: Bool) async throws {
-        let report = try await self.runGoHost(["-plugin", TestEnvironment.fixturePath, "-mode", "broker"] + (autoMTLS ? ["-automtls"] : []))
+        let report = try await self.runGoHost(
+            ["-plugin", TestEnvironment.fixturePath, "-mode", "broker"] + (autoMTLS ? ["-automtls"] : []))
         let callback = try #require(report["callback"] as? [String: Any])
         let dialled = try #require(report["dialled"] as? [String: Any])
-        #expect(callback["ok"] as? Bool == true && callback["reply"] as? String == "go-host: from the plugin", "\(callback)")
+        #expect(
+            callback["ok"] as? Bool == true && callback["reply"] as? String == "go-host: from the plugin", "\(callback)"
+        )
         // The fixture's brokered Echo is a plain echo.
         #expect(dialled["ok"] as? Bool == true && dialled["reply"] as? String == "to the plugin's server", "\(dialled)")
         if autoMTLS {
             self.expectAutoMTLS(report)
-            #expect(callback["tlsVersion"] as? String == "TLS 1.3", "the plugin dialled the host's brokered server over TLS")
+            #expect(
+                callback["tlsVersion"] as? String == "TLS 1.3", "the plugin dialled the host's brokered server over TLS"
+            )
             // v1.0.1's host serves brokered connections with its client TLS configuration, whose
             // ClientAuth is NoClientCert: it never asks for the plugin's certificate. The plugin
             // still checked the host's (exactly the one in PLUGIN_CLIENT_CERT). v1.4.4+ asks.
             #expect(callback["clientCertificate"] as? Bool == false, "go-plugin v1.0.1's host does not ask for one")
-            #expect(dialled["tlsVersion"] as? String == "TLS 1.3", "the host dialled the plugin's brokered server over mTLS")
+            #expect(
+                dialled["tlsVersion"] as? String == "TLS 1.3", "the host dialled the plugin's brokered server over mTLS"
+            )
         } else {
             #expect(report["autoMTLS"] == nil && callback["tlsVersion"] == nil && dialled["tlsVersion"] == nil)
         }
@@ -54,9 +61,13 @@ extension GoInteropTests {
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
             let served = try await echo.get(.with { $0.text = "serve-back" })
-            let id = try #require(UInt32(served.text), "the plugin answers with the id it serves under, not \(served.text)")
+            let id = try #require(
+                UInt32(served.text), "the plugin answers with the id it serves under, not \(served.text)")
             let reply = try await plugin.broker.withClient(id: id) { client in
-                try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(.with { $0.text = "to go"; $0.payload = [4, 2]; $0.sequence = 4 })
+                try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(
+                    .with {
+                        $0.text = "to go"; $0.payload = [4, 2]; $0.sequence = 4
+                    })
             }
             #expect(reply.text == "go-plugin: to go" && reply.payload == [4, 2] && reply.sequence == 4)
         }
@@ -70,13 +81,18 @@ extension GoInteropTests {
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let id = plugin.broker.nextID()
             try await plugin.broker.serve(id: id, services: [EchoService(tag: "host")])
-            let callback = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = "call-back:\(id)" })
+            let callback = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(
+                .with { $0.text = "call-back:\(id)" })
             #expect(callback.text == "host: from the plugin", "the Go plugin reached the host's brokered Echo")
         }
-        #expect(TestEnvironment.leftoverDirectories(for: spec.name).isEmpty, "the host's brokered socket went with its directory")
+        #expect(
+            TestEnvironment.leftoverDirectories(for: spec.name).isEmpty,
+            "the host's brokered socket went with its directory")
     }
 
-    @Test("under AutoMTLS a go-plugin v1.0.1 plugin cannot verify the host's brokered server: a typed error at once, and the host carries on")
+    @Test(
+        "under AutoMTLS a go-plugin v1.0.1 plugin cannot verify the host's brokered server: a typed error at once, and the host carries on"
+    )
     func goPluginCallBackFailsUnderAutoMTLS() async throws {
         let spec = try self.goEchoPlugin(autoMTLS: true)
         let (logger, _) = TestEnvironment.capturingLogger()
@@ -114,7 +130,9 @@ extension GoInteropTests {
     /// (the plugin exits with it open); the echo-plugin keeps those sockets in a folder of its own
     /// and removes it when it stops.
     func goEchoPlugin(autoMTLS: Bool) throws -> PluginSpec {
-        PluginSpec(path: try TestEnvironment.goPeer("echo-plugin"), name: "go-broker-\(UInt32.random(in: 0...UInt32.max))", autoMTLS: autoMTLS)
+        PluginSpec(
+            path: try TestEnvironment.goPeer("echo-plugin"), name: "go-broker-\(UInt32.random(in: 0...UInt32.max))",
+            autoMTLS: autoMTLS)
     }
 
     /// Kill() ended the plugin with Shutdown, and it left neither its socket nor its process.

@@ -17,7 +17,9 @@ struct GoInteropTests {
         process.executableURL = URL(fileURLWithPath: try TestEnvironment.goPeer("echo-host"))
         process.arguments = arguments
         let output = try await process.outputs().stdout
-        let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any], "echo-host printed: \(String(decoding: output, as: UTF8.self))")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: output) as? [String: Any],
+            "echo-host printed: \(String(decoding: output, as: UTF8.self))")
         #expect(process.terminationStatus == 0, "echo-host failed: \(report["error"] ?? "no error key")")
         return report
     }
@@ -36,7 +38,9 @@ struct GoInteropTests {
 
     @Test("a go-plugin host makes 20,000 sequential calls and streams 100,000 messages without losing the connection")
     func goHostSustainedLoad() async throws {
-        let report = try await self.runGoHost(["-plugin", TestEnvironment.fixturePath, "-mode", "load", "-calls", "20000", "-stream", "100000"])
+        let report = try await self.runGoHost([
+            "-plugin", TestEnvironment.fixturePath, "-mode", "load", "-calls", "20000", "-stream", "100000",
+        ])
         #expect(report["calls"] as? Int == 20000)
         #expect(report["callErrors"] as? Int == 0)
         #expect(report["streamMessages"] as? Int == 100_000)
@@ -48,13 +52,21 @@ struct GoInteropTests {
     @Test("a Plugboard host loads a go-plugin plugin, calls it, re-levels its hclog lines, and stops it gracefully")
     func swiftHostLoadsGoPlugin() async throws {
         let (logger, logs) = TestEnvironment.capturingLogger()
-        let spec = PluginSpec(path: try TestEnvironment.goPeer("echo-plugin"), name: "go-echo-\(UInt32.random(in: 0...UInt32.max))")
+        let spec = PluginSpec(
+            path: try TestEnvironment.goPeer("echo-plugin"), name: "go-echo-\(UInt32.random(in: 0...UInt32.max))")
         let pid = try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             #expect(plugin.negotiatedVersion == 1)
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
-            let response = try await echo.get(.with { $0.text = "from swift"; $0.payload = [1, 2, 3]; $0.sequence = 9 })
+            let response = try await echo.get(
+                .with {
+                    $0.text = "from swift"; $0.payload = [1, 2, 3]; $0.sequence = 9
+                })
             #expect(response.text == "from swift" && response.payload == [1, 2, 3] && response.sequence == 9)
-            let echoed = try await echo.update(request: StreamingClientRequest { w in for i in 0..<1000 { try await w.write(.with { $0.sequence = Int64(i) }) } }) {
+            let echoed = try await echo.update(
+                request: StreamingClientRequest { w in
+                    for i in 0..<1000 { try await w.write(.with { $0.sequence = Int64(i) }) }
+                }
+            ) {
                 try await $0.messages.reduce(into: [Int64]()) { $0.append($1.sequence) }
             }
             #expect(echoed == Array(0..<1000))
@@ -63,7 +75,9 @@ struct GoInteropTests {
             }
             return plugin.pid
         }
-        let expected: [(String, Logger.Level)] = [("trace", .trace), ("debug", .debug), ("info", .info), ("warn", .warning), ("error", .error)]
+        let expected: [(String, Logger.Level)] = [
+            ("trace", .trace), ("debug", .debug), ("info", .info), ("warn", .warning), ("error", .error),
+        ]
         for (name, level) in expected {
             let entry = logs.entries.first { $0.message.description == "go says \(name)" }
             #expect(entry?.level == level, "go-plugin's \(name) line")

@@ -12,7 +12,9 @@ struct HTTP2AttackTests {
     /// 512 MiB for 512 MiB of garbage, 3 GiB within 12 s of a DATA flood).
     static let growthBound = 64 * 1024  // KiB
 
-    @Test("random bytes or a DATA flood ignoring flow control: closed at once, bounded memory, a clear error", arguments: ["http2-garbage", "http2-flood"])
+    @Test(
+        "random bytes or a DATA flood ignoring flow control: closed at once, bounded memory, a clear error",
+        arguments: ["http2-garbage", "http2-flood"])
     func attack(mode: String) async throws {
         let scratch = ScratchFolder("plugboard-h2")
         let sentFile = scratch.url.appendingPathComponent("sent").path
@@ -39,7 +41,9 @@ struct HTTP2AttackTests {
         let growth = peak.load(ordering: .relaxed) - baseline
         let sent = ((try? String(contentsOfFile: sentFile, encoding: .utf8)) ?? "")
             .split(separator: "\n").compactMap { Int($0) }.reduce(0, +)
-        print("\(mode): failed after \(elapsed), host RSS peak +\(growth / 1024) MiB (baseline \(baseline / 1024) MiB), plugin sent \(sent / 1024) KiB: \(error.map { "\($0)" } ?? "no error")")
+        print(
+            "\(mode): failed after \(elapsed), host RSS peak +\(growth / 1024) MiB (baseline \(baseline / 1024) MiB), plugin sent \(sent / 1024) KiB: \(error.map { "\($0)" } ?? "no error")"
+        )
 
         #expect(error?.code == .protocolViolation, "\(error.map { "\($0)" } ?? "no error")")
         #expect(error?.pluginName == spec.name)

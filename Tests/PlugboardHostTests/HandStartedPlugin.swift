@@ -19,7 +19,9 @@ struct HandStartedPlugin {
 
     /// Starts `path` with `arguments` and exactly `environment` (plus PATH and TMPDIR) and reads
     /// `lineCount` lines from its stdout.
-    static func start(_ path: String, arguments: [String], environment: [String: String] = [:], lineCount: Int) async throws -> HandStartedPlugin {
+    static func start(_ path: String, arguments: [String], environment: [String: String] = [:], lineCount: Int)
+        async throws -> HandStartedPlugin
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -44,8 +46,12 @@ struct HandStartedPlugin {
     }
 
     /// Starts the fixture plugin with `--debug` and reads its reattach line and sentence.
-    static func fixtureInDebugMode(_ mode: String = "echo", environment: [String: String] = [:]) async throws -> HandStartedPlugin {
-        try await Self.start(TestEnvironment.fixturePath, arguments: [mode, ReattachRecord.debugArgument], environment: environment, lineCount: 2)
+    static func fixtureInDebugMode(_ mode: String = "echo", environment: [String: String] = [:]) async throws
+        -> HandStartedPlugin
+    {
+        try await Self.start(
+            TestEnvironment.fixturePath, arguments: [mode, ReattachRecord.debugArgument], environment: environment,
+            lineCount: 2)
     }
 
     /// The record a `--debug` plugin printed, read as a host reads `PLUGBOARD_REATTACH`.
@@ -80,6 +86,8 @@ struct HandStartedPlugin {
 
     struct Ended: Error, CustomStringConvertible {
         var output: String
-        var description: String { "the plugin did not print what was expected; its stdout: \(self.output.debugDescription)" }
+        var description: String {
+            "the plugin did not print what was expected; its stdout: \(self.output.debugDescription)"
+        }
     }
 }

@@ -22,7 +22,9 @@ struct HostDeathTests {
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: [pid]) }
         #expect(left.isEmpty, "the plugin still runs 1 s after its host was killed")
         let removed = ContinuousClock.now
-        while FileManager.default.fileExists(atPath: socketPath), ContinuousClock.now - removed < .seconds(1) { try await Task.sleep(for: .milliseconds(10)) }
+        while FileManager.default.fileExists(atPath: socketPath), ContinuousClock.now - removed < .seconds(1) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(!FileManager.default.fileExists(atPath: socketPath), "the plugin removed its socket on the way out")
     }
 
@@ -57,13 +59,16 @@ struct HostDeathTests {
         let arguments = ["-c", #"/bin/sh -c '"$0" echo "$@"; true' "$0" "$@"; true"#, TestEnvironment.fixturePath]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
-        let yaml = "plugins:\n  wrapped:\n    path: /bin/sh\n    arguments: \(String(decoding: try encoder.encode(arguments), as: UTF8.self))\n"
+        let yaml =
+            "plugins:\n  wrapped:\n    path: /bin/sh\n    arguments: \(String(decoding: try encoder.encode(arguments), as: UTF8.self))\n"
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         let (host, _) = try await Self.runHost(config: config)
         let outer = ProcessTable.children(of: host.processIdentifier)
         let inner = outer.flatMap(ProcessTable.children(of:))
         let plugins = inner.flatMap(ProcessTable.children(of:))
-        try #require(outer.count == 1 && inner.count == 1 && plugins.count == 1, "host → sh → sh → plugin: \(outer) \(inner) \(plugins)")
+        try #require(
+            outer.count == 1 && inner.count == 1 && plugins.count == 1,
+            "host → sh → sh → plugin: \(outer) \(inner) \(plugins)")
 
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins + inner) }
         #expect(left.isEmpty, "the plugin (or its wrapper) still runs 1 s after the host's SIGKILL: \(left)")
@@ -86,12 +91,15 @@ struct HostDeathTests {
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         let (host, _) = try await Self.runHost(config: config)
         let plugins = ProcessTable.children(of: host.processIdentifier)
-        let children = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+        let children = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap
+        { Int32($0) }
         try #require(plugins.count == 1 && children.count == 1, "host → plugin → sleep: \(plugins) \(children)")
         #expect(ProcessTable.isRunning(children[0]))
 
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins + children) }
-        #expect(left.isEmpty, "still running 1 s after the host's SIGKILL: \(left) (plugin \(plugins), its child \(children))")
+        #expect(
+            left.isEmpty,
+            "still running 1 s after the host's SIGKILL: \(left) (plugin \(plugins), its child \(children))")
     }
 
     @Test("a PLUGBOARD_HOST_PID that is not an ancestor is ignored")
@@ -117,7 +125,9 @@ struct HostDeathTests {
         host.standardOutput = stdout
         host.standardError = FileHandle.nullDevice
         try host.run()
-        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("serving;") }, from: host) }
+        let output = try await TestEnvironment.offThePool {
+            ProcessTable.read(stdout, until: { $0.contains("serving;") }, from: host)
+        }
         try #require(output.contains("serving;"), "plugboard run stopped before serving: \(output)")
         return (host, output)
     }
@@ -128,12 +138,16 @@ struct HostDeathTests {
         let host = Process()
         host.executableURL = URL(fileURLWithPath: "/bin/sh")
         host.arguments = ["-c", script, TestEnvironment.fixturePath]
-        host.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+        host.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging([
+            "PATH": "/usr/bin:/bin"
+        ]) { $1 }
         let stdout = Pipe()
         host.standardOutput = stdout
         host.standardError = FileHandle.nullDevice
         try host.run()
-        let output = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.filter { $0 == "\n" }.count >= 2 }, from: host) }
+        let output = try await TestEnvironment.offThePool {
+            ProcessTable.read(stdout, until: { $0.filter { $0 == "\n" }.count >= 2 }, from: host)
+        }
         let lines = output.split(separator: "\n").map(String.init)
         try #require(lines.count >= 2, "the plugin stopped before its handshake: \(output)")
         return (host, lines)
@@ -156,8 +170,8 @@ enum ProcessTable {
 
     private static func stat(_ pid: Int32) -> (state: Substring, parent: Int32)? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1,
-              let parent = Int32(fields[1])
+            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1,
+            let parent = Int32(fields[1])
         else { return nil }
         return (fields[0], parent)
     }

@@ -9,7 +9,9 @@ import Glibc
 /// parsed by the Python Prometheus client while the host runs.
 @Suite("The --metrics endpoint", .timeLimit(.minutes(2)))
 struct MetricsEndpointTests {
-    @Test("a scrape during `plugboard load` parses, and counts the checks, restarts and failures the load's own report counts")
+    @Test(
+        "a scrape during `plugboard load` parses, and counts the checks, restarts and failures the load's own report counts"
+    )
     func duringLoad() async throws {
         let (host, stdout, stderr) = try Self.start([
             "load", "--plugin", "\(TestEnvironment.binDirectory)/ratelimit-plugin", "--callers", "2", "--seconds", "4",
@@ -24,24 +26,38 @@ struct MetricsEndpointTests {
             return data
         }
         #expect(host.terminationStatus == 0)
-        let json = try #require(try JSONSerialization.jsonObject(with: report) as? [String: Any], "\(String(decoding: report, as: UTF8.self))")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: report) as? [String: Any],
+            "\(String(decoding: report, as: UTF8.self))")
         let check = ["plugin": "ratelimit-plugin", "method": "ratelimit.v1.RateLimiter/Check"]
-        let ok = try #require(during.value("plugboard_calls_total", check.merging(["code": "ok"]) { $1 }), "no Check calls in the scrape")
-        #expect(ok > 0 && ok <= Double((json["succeeded"] as? Int) ?? 0), "the scrape came during the load, before its last calls")
-        #expect(during.value("plugboard_calls_in_flight", check).map { $0 >= 0 && $0 <= 2 } == true, "at most one call per caller in flight")
+        let ok = try #require(
+            during.value("plugboard_calls_total", check.merging(["code": "ok"]) { $1 }), "no Check calls in the scrape")
+        #expect(
+            ok > 0 && ok <= Double((json["succeeded"] as? Int) ?? 0),
+            "the scrape came during the load, before its last calls")
+        #expect(
+            during.value("plugboard_calls_in_flight", check).map { $0 >= 0 && $0 <= 2 } == true,
+            "at most one call per caller in flight")
         let restarts = try #require(during.value("plugboard_plugin_restarts_total", ["plugin": "ratelimit-plugin"]))
-        #expect(restarts >= 1 && restarts <= Double((json["restarts"] as? Int) ?? 0), "a SIGKILL every second: restarts by 2 s")
+        #expect(
+            restarts >= 1 && restarts <= Double((json["restarts"] as? Int) ?? 0),
+            "a SIGKILL every second: restarts by 2 s")
         #expect(during.value("plugboard_plugin_failures_total", ["plugin": "ratelimit-plugin"]) == restarts)
         #expect(during.contains { $0.name == "plugboard_plugin_start_seconds_bucket" })
     }
 
-    @Test("`plugboard run --metrics` serves each plugin's state and start time, and prints status lines when stdout is no terminal")
+    @Test(
+        "`plugboard run --metrics` serves each plugin's state and start time, and prints status lines when stdout is no terminal"
+    )
     func duringRun() async throws {
         let scratch = ScratchFolder("plugboard-metrics")
         defer { withExtendedLifetime(scratch) {} }
         let config = scratch.url.appendingPathComponent("plugboard.yaml").path
-        try "plugins:\n  limiter: { path: \(TestEnvironment.binDirectory)/ratelimit-plugin }\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let (host, stdout, stderr) = try Self.start(["run", "--config", config, "--metrics", "127.0.0.1:0", "--status-every", "0.2"])
+        try "plugins:\n  limiter: { path: \(TestEnvironment.binDirectory)/ratelimit-plugin }\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let (host, stdout, stderr) = try Self.start([
+            "run", "--config", config, "--metrics", "127.0.0.1:0", "--status-every", "0.2",
+        ])
         let url = try await Self.endpoint(stderr, of: host)
         let output = try await TestEnvironment.offThePool {
             ProcessTable.read(stdout, until: { $0.contains("status: limiter") }, from: host)
@@ -74,7 +90,9 @@ struct MetricsEndpointTests {
         let text = try await TestEnvironment.offThePool {
             ProcessTable.read(stderr, until: { $0.contains("/metrics\n") }, from: host)
         }
-        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("metrics: http://") }, "no endpoint line on stderr: \(text)")
+        let line = try #require(
+            text.split(separator: "\n").first { $0.hasPrefix("metrics: http://") },
+            "no endpoint line on stderr: \(text)")
         return String(line.dropFirst("metrics: ".count))
     }
 }

@@ -15,13 +15,17 @@ import Glibc
 /// client, not by a regular expression here), spans continued by the plugin, and request ids.
 @Suite("Observability", .timeLimit(.minutes(2)))
 struct ObservabilityTests {
-    @Test("a scrape during calls parses, its counters match the calls made, and a killed plugin shows in restarts and failures")
+    @Test(
+        "a scrape during calls parses, its counters match the calls made, and a killed plugin shows in restarts and failures"
+    )
     func metrics() async throws {
         let registry = PrometheusCollectorRegistry()
-        let observability = PluginObservability(metrics: PrometheusMetricsFactory(registry: registry), tracer: NoOpTracer())
+        let observability = PluginObservability(
+            metrics: PrometheusMetricsFactory(registry: registry), tracer: NoOpTracer())
         let (logger, _) = TestEnvironment.capturingLogger()
         let spec = TestEnvironment.fixture("echo")
-        let supervisor = PluginSupervisor(spec: spec, policy: SupervisionHarness.policy(), observability: observability, logger: logger)
+        let supervisor = PluginSupervisor(
+            spec: spec, policy: SupervisionHarness.policy(), observability: observability, logger: logger)
         let plugin = spec.name
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
@@ -42,11 +46,16 @@ struct ObservabilityTests {
                 for try await samples in callers { midway += samples ?? [] }
                 return midway
             }
-            #expect(midway.contains { $0.name == "plugboard_plugin_state" && $0.labels["state"] == "ready" && $0.value == 1 })
+            #expect(
+                midway.contains {
+                    $0.name == "plugboard_plugin_state" && $0.labels["state"] == "ready" && $0.value == 1
+                })
             // A bidirectional stream of 10 messages each way.
-            let echoed = try await echo.update(request: StreamingClientRequest { writer in
-                for index in 0..<10 { try await writer.write(.with { $0.text = "\(index)" }) }
-            }) { response in try await response.messages.reduce(0) { count, _ in count + 1 } }
+            let echoed = try await echo.update(
+                request: StreamingClientRequest { writer in
+                    for index in 0..<10 { try await writer.write(.with { $0.text = "\(index)" }) }
+                }
+            ) { response in try await response.messages.reduce(0) { count, _ in count + 1 } }
             #expect(echoed == 10)
 
             var samples = try await PrometheusSample.parse(registry)
@@ -100,7 +109,8 @@ struct ObservabilityTests {
     func tracing() async throws {
         let tracer = InMemoryTracer()
         let observability = PluginObservability(
-            metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), tracer: tracer, tracedMethods: .allExcept(["plugboard.test.v1.Echo/Collect"])
+            metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), tracer: tracer,
+            tracedMethods: .allExcept(["plugboard.test.v1.Echo/Collect"])
         )
         let (logger, _) = TestEnvironment.capturingLogger()
         var spec = TestEnvironment.fixture("echo")
@@ -114,21 +124,28 @@ struct ObservabilityTests {
             #expect(answer.first == host.traceID, "the plugin continues the host's trace")
             #expect(answer.last == host.spanID, "the plugin's span's parent is the host's call span")
 
-            _ = try await echo.collect(request: StreamingClientRequest { writer in try await writer.write(.with { $0.text = "x" }) })
+            _ = try await echo.collect(
+                request: StreamingClientRequest { writer in try await writer.write(.with { $0.text = "x" }) })
             #expect(!tracer.finishedSpans.contains { $0.operationName == "plugboard.test.v1.Echo/Collect" })
         }
     }
 
-    @Test("the host's call log line, the plugin's handler and the plugin's own log line share the request id; the lines have the duration")
+    @Test(
+        "the host's call log line, the plugin's handler and the plugin's own log line share the request id; the lines have the duration"
+    )
     func requestIDs() async throws {
         let (logger, log) = TestEnvironment.capturingLogger()
         try await PluginHost.withPlugin(TestEnvironment.fixture("echo"), logger: logger) { plugin in
-            let id = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = "request-id" }).text
+            let id = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(
+                .with { $0.text = "request-id" }
+            ).text
             #expect(id.count == 16 && id.allSatisfy(\.isHexDigit))
             let lines = log.entries.filter { $0.metadata["rpc.request_id"].map { "\($0)" } == id }
             // The host's own line, and the plugin's, which its stderr carried to the host's logger.
             for message in ["call finished", "call served"] {
-                let line = try #require(lines.first { $0.message.description == message }, "no '\(message)' line with request id \(id): \(log.entries.map(\.message))")
+                let line = try #require(
+                    lines.first { $0.message.description == message },
+                    "no '\(message)' line with request id \(id): \(log.entries.map(\.message))")
                 #expect(line.metadata["rpc.method"].map { "\($0)" } == "plugboard.test.v1.Echo/Get")
                 #expect(line.metadata["rpc.duration_ms"].flatMap { Double("\($0)") } != nil)
                 #expect(line.metadata["rpc.code"].map { "\($0)" } == "ok")
@@ -175,7 +192,10 @@ struct PrometheusSample: Decodable, Sendable {
         python.arguments = ["-c", Self.parser, source]
         let (stdout, stderr) = try await python.outputs()
         guard python.terminationStatus == 0 else {
-            throw ParseFailure(description: "prometheus_client could not parse the scrape of \(source): \(String(decoding: stderr, as: UTF8.self))")
+            throw ParseFailure(
+                description:
+                    "prometheus_client could not parse the scrape of \(source): \(String(decoding: stderr, as: UTF8.self))"
+            )
         }
         return try JSONDecoder().decode([PrometheusSample].self, from: stdout)
     }

@@ -19,10 +19,17 @@ struct PlugboardTestingTests {
     func inProcess() async throws {
         try await withInProcessPlugin(serving: [EchoService()]) { client in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
-            #expect(try await echo.get(.with { $0.text = "hi"; $0.sequence = 3 }).sequence == 3)
-            let echoed = try await echo.update(request: StreamingClientRequest { writer in
-                for i in 0..<100 { try await writer.write(.with { $0.sequence = Int64(i) }) }
-            }) { try await $0.messages.reduce(into: [Int64]()) { $0.append($1.sequence) } }
+            #expect(
+                try await echo.get(
+                    .with {
+                        $0.text = "hi"; $0.sequence = 3
+                    }
+                ).sequence == 3)
+            let echoed = try await echo.update(
+                request: StreamingClientRequest { writer in
+                    for i in 0..<100 { try await writer.write(.with { $0.sequence = Int64(i) }) }
+                }
+            ) { try await $0.messages.reduce(into: [Int64]()) { $0.append($1.sequence) } }
             #expect(echoed == Array(0..<100))
             let unserved = await #expect(throws: RPCError.self) {
                 try await Ratelimit_V1_RateLimiter.Client(wrapping: client).check(.init())
@@ -67,14 +74,18 @@ struct PlugboardTestingTests {
 
     @Test("a plugin served without a description describes what it serves")
     func derivedDescription() async throws {
-        let description = try await PluginDescriber.describe(PluginSpec(path: "\(TestEnvironment.binDirectory)/bench-echo-plugin"))
+        let description = try await PluginDescriber.describe(
+            PluginSpec(path: "\(TestEnvironment.binDirectory)/bench-echo-plugin"))
         #expect(description.name == "bench-echo-plugin")
         #expect(description.version == "0.0.0")
         #expect(description.appProtocolVersions == [1])
-        #expect(description.serviceSets == [
-            ServiceSetDescription(name: "plugboard.test", version: "1.0.0", services: ["plugboard.test.v1.Echo"]),
+        #expect(
+            description.serviceSets == [
+                ServiceSetDescription(name: "plugboard.test", version: "1.0.0", services: ["plugboard.test.v1.Echo"])
+            ])
+        let catalog = try await PluginCatalog.load([
+            PluginSpec(path: "\(TestEnvironment.binDirectory)/bench-echo-plugin")
         ])
-        let catalog = try await PluginCatalog.load([PluginSpec(path: "\(TestEnvironment.binDirectory)/bench-echo-plugin")])
         #expect(catalog.entries.count == 1, "plugboard run would load it")
     }
 }

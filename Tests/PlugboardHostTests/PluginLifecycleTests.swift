@@ -22,13 +22,25 @@ struct PluginLifecycleTests {
             #expect(plugin.negotiatedVersion == 1)
             #expect(plugin.socketPath.hasSuffix(".sock"))
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
-            let response = try await echo.get(.with { $0.text = "hi"; $0.sequence = 7 })
+            let response = try await echo.get(
+                .with {
+                    $0.text = "hi"; $0.sequence = 7
+                })
             #expect(response.text == "hi" && response.sequence == 7)
-            let count = try await echo.expand(.with { $0.sequence = 500 }) { try await $0.messages.reduce(0) { n, _ in n + 1 } }
+            let count = try await echo.expand(.with { $0.sequence = 500 }) {
+                try await $0.messages.reduce(0) { n, _ in n + 1 }
+            }
             #expect(count == 500)
-            let collected = try await echo.collect(request: StreamingClientRequest { w in for i in 1...10 { try await w.write(.with { $0.sequence = Int64(i) }) } })
+            let collected = try await echo.collect(
+                request: StreamingClientRequest { w in
+                    for i in 1...10 { try await w.write(.with { $0.sequence = Int64(i) }) }
+                })
             #expect(collected.sequence == 55)
-            let echoed = try await echo.update(request: StreamingClientRequest { w in for i in 0..<2000 { try await w.write(.with { $0.sequence = Int64(i) }) } }) {
+            let echoed = try await echo.update(
+                request: StreamingClientRequest { w in
+                    for i in 0..<2000 { try await w.write(.with { $0.sequence = Int64(i) }) }
+                }
+            ) {
                 try await $0.messages.reduce(into: [Int64]()) { $0.append($1.sequence) }
             }
             #expect(echoed == Array(0..<2000))
@@ -38,8 +50,12 @@ struct PluginLifecycleTests {
         #expect(!TestEnvironment.processExists(pid), "the plugin process is gone and reaped")
         #expect(TestEnvironment.leftoverDirectories(for: spec.name).isEmpty, "the socket directory is removed")
         let exits = logs.entries.filter { $0.message.description == "plugin exited" }
-        #expect(exits.first?.metadata["plugin.exit"]?.description == "exit status 0", "a graceful exit, no signal needed")
-        #expect(!logs.entries.contains { $0.message.description.contains("SIGTERM") || $0.message.description.contains("SIGKILL") })
+        #expect(
+            exits.first?.metadata["plugin.exit"]?.description == "exit status 0", "a graceful exit, no signal needed")
+        #expect(
+            !logs.entries.contains {
+                $0.message.description.contains("SIGTERM") || $0.message.description.contains("SIGKILL")
+            })
     }
 
     @Test("the plugin's hclog lines arrive at their own levels, with plugin.name and plugin.pid")
@@ -51,7 +67,9 @@ struct PluginLifecycleTests {
                 _ = try await echo.get(.with { $0.text = "log:\(level):message at \(level)" })
             }
         }
-        let expected: [(String, Logger.Level)] = [("trace", .trace), ("debug", .debug), ("info", .info), ("warn", .warning), ("error", .error)]
+        let expected: [(String, Logger.Level)] = [
+            ("trace", .trace), ("debug", .debug), ("info", .info), ("warn", .warning), ("error", .error),
+        ]
         for (name, level) in expected {
             let entry = logs.entries.first { $0.message.description == "message at \(name)" }
             #expect(entry?.level == level, "\(name)")
@@ -78,9 +96,11 @@ struct PluginLifecycleTests {
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
             let error = await #expect(throws: RPCError.self) {
-                try await echo.update(request: StreamingClientRequest { writer in
-                    for index in 0..<1_000_000 { try await writer.write(.with { $0.sequence = Int64(index) }) }
-                }) { response in
+                try await echo.update(
+                    request: StreamingClientRequest { writer in
+                        for index in 0..<1_000_000 { try await writer.write(.with { $0.sequence = Int64(index) }) }
+                    }
+                ) { response in
                     var received = 0
                     for try await _ in response.messages {
                         received += 1
@@ -100,12 +120,16 @@ struct PluginLifecycleTests {
         for _ in 0..<20 {
             let plugin = Process()
             plugin.executableURL = URL(fileURLWithPath: TestEnvironment.fixturePath)
-            plugin.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+            plugin.environment = HandshakeConfig.plugboard(appProtocolVersions: [1]).hostEnvironment.merging([
+                "PATH": "/usr/bin:/bin"
+            ]) { $1 }
             let stdout = Pipe()
             plugin.standardOutput = stdout
             plugin.standardError = FileHandle.nullDevice
             try plugin.run()
-            let line = try await TestEnvironment.offThePool { ProcessTable.read(stdout, until: { $0.contains("\n") }, from: plugin) }
+            let line = try await TestEnvironment.offThePool {
+                ProcessTable.read(stdout, until: { $0.contains("\n") }, from: plugin)
+            }
             #expect(line.hasPrefix("1|1|unix|"))
             kill(plugin.processIdentifier, SIGTERM)
             let exited = try await TestEnvironment.offThePool { () -> Bool in
@@ -115,7 +139,9 @@ struct PluginLifecycleTests {
             }
             if !exited { kill(plugin.processIdentifier, SIGKILL) }
             try #require(exited, "the plugin ignored a SIGTERM sent right after its handshake")
-            #expect(plugin.terminationReason == .exit && plugin.terminationStatus == 0, "a graceful exit, not death by the signal")
+            #expect(
+                plugin.terminationReason == .exit && plugin.terminationStatus == 0,
+                "a graceful exit, not death by the signal")
         }
     }
 }

@@ -17,12 +17,17 @@ struct ProcessTreeTests {
     /// `plugboard run`'s stop: Shutdown (1 s), 2 s for the exit, SIGTERM and 1 s, then SIGKILL.
     static let grace: Duration = .seconds(4)
 
-    @Test("SIGTERM or SIGINT while a plugin is still starting ends `plugboard run` within its grace period", arguments: [SIGTERM, SIGINT])
+    @Test(
+        "SIGTERM or SIGINT while a plugin is still starting ends `plugboard run` within its grace period",
+        arguments: [SIGTERM, SIGINT])
     func stopWhileStarting(signal: Int32) async throws {
         let config = try self.config(["slow": "{ path: \(TestEnvironment.fixturePath), arguments: [slow-start] }"])
         let host = try Self.startHost(config)
         defer { Self.cleanUp(host) }
-        let plugin = try #require(await Self.waitForChild(of: host.processIdentifier) { !$0.contains(PluginDescription.argument) && $0.contains("slow-start") }, "the plugin was never started")
+        let plugin = try #require(
+            await Self.waitForChild(of: host.processIdentifier) {
+                !$0.contains(PluginDescription.argument) && $0.contains("slow-start")
+            }, "the plugin was never started")
         try await Task.sleep(for: .milliseconds(300))
 
         let sent = ContinuousClock.now
@@ -78,7 +83,8 @@ struct ProcessTreeTests {
         let stopping = Locked<ContinuousClock.Instant?>(nil)
         let (daemon, inCgroup) = try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let daemon = try #require(Self.recorded(pids).first)
-            try #require(await Self.waitUntil { Self.sessionID(daemon) == daemon }, "the daemon left the plugin's session")
+            try #require(
+                await Self.waitUntil { Self.sessionID(daemon) == daemon }, "the daemon left the plugin's session")
             let cgroup = (try? String(contentsOfFile: "/proc/\(daemon)/cgroup", encoding: .utf8)) ?? ""
             stopping.withLock { $0 = .now }
             return (daemon, cgroup.contains("/plugboard-"))
@@ -99,17 +105,23 @@ struct ProcessTreeTests {
     func scriptDiesWithHost() async throws {
         let folder = try self.scratch.folder()
         let script = folder.appendingPathComponent("sleeper.sh").path
-        let description = #"{"name":"sleeper","version":"0.1.0","serviceSets":[{"name":"sleeper","version":"1.0.0","services":["sleeper.v1.Sleeper"]}],"appProtocolVersions":[1]}"#
-        try TestEnvironment.writeFile(script, Data("""
-            #!/bin/sh
-            if [ "$1" = "\(PluginDescription.argument)" ]; then echo '\(description)'; exit 0; fi
-            exec sleep 60
+        let description =
+            #"{"name":"sleeper","version":"0.1.0","serviceSets":[{"name":"sleeper","version":"1.0.0","services":["sleeper.v1.Sleeper"]}],"appProtocolVersions":[1]}"#
+        try TestEnvironment.writeFile(
+            script,
+            Data(
+                """
+                #!/bin/sh
+                if [ "$1" = "\(PluginDescription.argument)" ]; then echo '\(description)'; exit 0; fi
+                exec sleep 60
 
-            """.utf8))
+                """.utf8))
         let config = try self.config(["sleeper": "{ path: \(script) }"])
         let host = try Self.startHost(config)
         defer { Self.cleanUp(host) }
-        let sleeper = try #require(await Self.waitForChild(of: host.processIdentifier) { $0.hasPrefix("sleep\u{0}60") }, "the script never exec'd sleep")
+        let sleeper = try #require(
+            await Self.waitForChild(of: host.processIdentifier) { $0.hasPrefix("sleep\u{0}60") },
+            "the script never exec'd sleep")
 
         kill(host.processIdentifier, SIGKILL)
         #expect(await Self.waitForExit(host, within: .seconds(1)))
@@ -178,7 +190,9 @@ struct ProcessTreeTests {
     /// Plugin cgroups the host `pid` made that still exist.
     private static func cgroups(of pid: Int32) -> [String] {
         ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].flatMap { folder in
-            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("plugboard-\(pid)-") }
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+                $0.hasPrefix("plugboard-\(pid)-")
+            }
         }
     }
 
@@ -188,7 +202,7 @@ struct ProcessTreeTests {
 
     private static func sessionID(_ pid: Int32) -> Int32? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 3
+            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 3
         else { return nil }
         return Int32(fields[3])
     }

@@ -26,14 +26,19 @@ struct ReattachTests {
         defer { plugin.kill() }
         let (name, record) = try plugin.debugRecord()
         #expect(name == "plugboard-fixture")
-        #expect(record.pid == plugin.pid && record.transportProtocol == "grpc" && record.appProtocolVersion == 1 && !record.killOnStop)
-        #expect(plugin.lines[1].contains("pid \(plugin.pid)") && plugin.lines[1].contains("Ctrl-C"), "\(plugin.lines[1])")
+        #expect(
+            record.pid == plugin.pid && record.transportProtocol == "grpc" && record.appProtocolVersion == 1
+                && !record.killOnStop)
+        #expect(
+            plugin.lines[1].contains("pid \(plugin.pid)") && plugin.lines[1].contains("Ctrl-C"), "\(plugin.lines[1])")
 
         let (logger, logs) = TestEnvironment.capturingLogger()
         let spec = PluginSpec(path: TestEnvironment.fixturePath, name: name, reattach: record)
         for round in 1...2 {
             let answered = try await PluginHost.withPlugin(spec, logger: logger) { attached in
-                #expect(attached.pid == plugin.pid && attached.socketPath == record.socketPath && attached.negotiatedVersion == 1)
+                #expect(
+                    attached.pid == plugin.pid && attached.socketPath == record.socketPath
+                        && attached.negotiatedVersion == 1)
                 return try await self.echo(attached, "round \(round)")
             }
             #expect(answered == "round \(round)")
@@ -66,18 +71,23 @@ struct ReattachTests {
         )
         defer { plugin.kill() }
         let record = try ReattachRecord(pid: plugin.pid, handshakeLine: plugin.lines[0])
-        let fromJSON = try ReattachRecord.records(json: #"{"go-echo":{"pid":\#(plugin.pid),"handshake":"\#(plugin.lines[0])"}}"#)
+        let fromJSON = try ReattachRecord.records(
+            json: #"{"go-echo":{"pid":\#(plugin.pid),"handshake":"\#(plugin.lines[0])"}}"#)
         #expect(fromJSON["go-echo"] == record)
         let (logger, _) = TestEnvironment.capturingLogger()
         let spec = PluginSpec(path: try TestEnvironment.goPeer("echo-plugin"), name: "go-echo", reattach: record)
         for round in 1...2 {
-            let answered = try await PluginHost.withPlugin(spec, logger: logger) { try await self.echo($0, "go \(round)") }
+            let answered = try await PluginHost.withPlugin(spec, logger: logger) {
+                try await self.echo($0, "go \(round)")
+            }
             #expect(answered == "go \(round)")
             #expect(plugin.isRunning)
         }
     }
 
-    @Test("a wrong pid, a missing or foreign address, another protocol or version: each a clear error, nothing signalled, and the next good record attaches")
+    @Test(
+        "a wrong pid, a missing or foreign address, another protocol or version: each a clear error, nothing signalled, and the next good record attaches"
+    )
     func badRecords() async throws {
         let plugin = try await HandStartedPlugin.fixtureInDebugMode()
         defer { plugin.kill() }
@@ -91,9 +101,15 @@ struct ReattachTests {
             return record
         }
         let cases: [(ReattachRecord, PluginError.Code, [String])] = [
-            (with { $0.pid = getpid() }, .socketNotOwned, ["says pid \(getpid())", "listening there is pid \(plugin.pid)", good.socketPath]),
+            (
+                with { $0.pid = getpid() }, .socketNotOwned,
+                ["says pid \(getpid())", "listening there is pid \(plugin.pid)", good.socketPath]
+            ),
             (with { $0.pid = Int32.max - 1 }, .processNotFound, ["pid \(Int32.max - 1)", "no such process"]),
-            (with { $0.socketPath = self.scratch.url.appendingPathComponent("none.sock").path }, .connectionFailed, ["none.sock", "no such file"]),
+            (
+                with { $0.socketPath = self.scratch.url.appendingPathComponent("none.sock").path }, .connectionFailed,
+                ["none.sock", "no such file"]
+            ),
             (with { $0.socketPath = notASocket }, .connectionFailed, ["plain-file", "not a unix socket"]),
             (with { $0.socketPath = "relative.sock" }, .invalidReattach, ["\"relative.sock\"", "not an absolute"]),
             (with { $0.transportProtocol = "netrpc" }, .netRPCRefused, ["netrpc", "gRPC only"]),
@@ -109,21 +125,27 @@ struct ReattachTests {
             #expect(error?.code == code, "\(record): \(error.map { "\($0)" } ?? "no error")")
             #expect(error?.pluginName == "debugged" && error?.pid == record.pid)
             for phrase in phrases {
-                #expect(error?.message.contains(phrase) == true, "\(phrase.debugDescription) in \(error?.message ?? "")")
+                #expect(
+                    error?.message.contains(phrase) == true, "\(phrase.debugDescription) in \(error?.message ?? "")")
             }
             #expect(plugin.isRunning, "\(code): the plugin was not signalled")
         }
         var autoMTLS = PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: good)
         autoMTLS.autoMTLS = true
-        let refused = await #expect(throws: PluginError.self) { try await PluginHost.withPlugin(autoMTLS, logger: logger) { _ in } }
+        let refused = await #expect(throws: PluginError.self) {
+            try await PluginHost.withPlugin(autoMTLS, logger: logger) { _ in }
+        }
         #expect(refused?.code == .invalidReattach && refused?.message.contains("AutoMTLS") == true)
 
         let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: good)
-        #expect(try await PluginHost.withPlugin(spec, logger: logger) { try await self.echo($0, "still fine") } == "still fine")
+        #expect(
+            try await PluginHost.withPlugin(spec, logger: logger) { try await self.echo($0, "still fine") }
+                == "still fine")
         #expect(plugin.isRunning)
     }
 
-    @Test("a plugin that dies while attached fails the call in flight typed: exitedUnexpectedly, naming the attached pid")
+    @Test(
+        "a plugin that dies while attached fails the call in flight typed: exitedUnexpectedly, naming the attached pid")
     func diesWhileAttached() async throws {
         let plugin = try await HandStartedPlugin.fixtureInDebugMode()
         defer { plugin.kill() }
@@ -134,10 +156,12 @@ struct ReattachTests {
         let failure = try await PluginHost.withPlugin(spec, logger: logger) { attached async throws -> (any Error)? in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: attached.client)
             do {
-                try await echo.update(request: StreamingClientRequest { writer in
-                    try await writer.write(.with { $0.text = "before" })
-                    try await Task.sleep(for: .seconds(20))  // the stream stays open
-                }) { response in
+                try await echo.update(
+                    request: StreamingClientRequest { writer in
+                        try await writer.write(.with { $0.text = "before" })
+                        try await Task.sleep(for: .seconds(20))  // the stream stays open
+                    }
+                ) { response in
                     for try await message in response.messages where message.text == "before" {
                         kill(pid, SIGKILL)  // the stream is up: the plugin dies under it
                     }
@@ -147,10 +171,13 @@ struct ReattachTests {
                 return error
             }
         }
-        let error = try #require(failure?.pluginError, "the stream failed with \(failure.map { "\($0)" } ?? "no error")")
+        let error = try #require(
+            failure?.pluginError, "the stream failed with \(failure.map { "\($0)" } ?? "no error")")
         #expect(error.code == .exitedUnexpectedly)
         #expect(error.pid == plugin.pid && error.pluginName == "debugged")
-        #expect(error.message.contains("attached plugin process ended") && error.message.contains("Echo/Update"), "\(error)")
+        #expect(
+            error.message.contains("attached plugin process ended") && error.message.contains("Echo/Update"), "\(error)"
+        )
     }
 
     @Test("a supervisor attaches, never restarts what it did not start, and quarantines a plugin that dies")
@@ -169,7 +196,8 @@ struct ReattachTests {
             plugin.kill()
             let quarantine = try await events.wait { $0.isQuarantined }
             guard case .quarantined(let error)? = quarantine.first else { return }
-            #expect(error.code == .quarantined && (error.cause as? PluginError)?.code == .exitedUnexpectedly, "\(error)")
+            #expect(
+                error.code == .quarantined && (error.cause as? PluginError)?.code == .exitedUnexpectedly, "\(error)")
             #expect(!events.events.contains { if case .restarting = $0 { return true } else { return false } })
             let gone = await #expect(throws: (any Error).self) { _ = try await echo.get(.with { $0.text = "gone" }) }
             #expect(gone?.pluginError?.code == .quarantined, "\(gone.map { "\($0)" } ?? "no error")")
@@ -191,18 +219,24 @@ struct ReattachTests {
         #expect(plugin.isRunning)
     }
 
-    @Test("`plugboard run` with PLUGBOARD_REATTACH attaches instead of starting, marks it attached, and leaves it running")
+    @Test(
+        "`plugboard run` with PLUGBOARD_REATTACH attaches instead of starting, marks it attached, and leaves it running"
+    )
     func runCommand() async throws {
         let plugin = try await HandStartedPlugin.fixtureInDebugMode()
         defer { plugin.kill() }
         let assets = try self.scratch.folder()
-        try FileManager.default.createSymbolicLink(atPath: assets.appendingPathComponent("plugboard-fixture").path, withDestinationPath: TestEnvironment.fixturePath)
+        try FileManager.default.createSymbolicLink(
+            atPath: assets.appendingPathComponent("plugboard-fixture").path,
+            withDestinationPath: TestEnvironment.fixturePath)
         let line = plugin.lines[0]
         let value = String(line.dropFirst("\(ReattachRecord.environmentVariable)='".count).dropLast())
         let host = Process()
         host.executableURL = URL(fileURLWithPath: "\(TestEnvironment.binDirectory)/plugboard")
         host.arguments = ["run", "--assets", assets.path, "--log-level", "error"]
-        host.environment = ProcessInfo.processInfo.environment.merging([ReattachRecord.environmentVariable: value]) { $1 }
+        host.environment = ProcessInfo.processInfo.environment.merging([ReattachRecord.environmentVariable: value]) {
+            $1
+        }
         let output = Pipe()
         host.standardOutput = output
         host.standardError = FileHandle.nullDevice

@@ -15,7 +15,8 @@ enum SupervisionHarness {
         defaultDeadline: Duration = .seconds(20)
     ) -> SupervisionPolicy {
         SupervisionPolicy(
-            initialBackoff: initialBackoff, maximumBackoff: max(initialBackoff, .milliseconds(500)), maximumFailures: maximumFailures,
+            initialBackoff: initialBackoff, maximumBackoff: max(initialBackoff, .milliseconds(500)),
+            maximumFailures: maximumFailures,
             healthInterval: healthInterval, healthTimeout: .milliseconds(500), defaultDeadline: defaultDeadline
         )
     }
@@ -85,14 +86,17 @@ final class EventLog: Sendable {
 
     /// Waits until `count` events from index `after` on satisfy `matches`, up to `timeout`.
     func wait(
-        for count: Int = 1, after mark: Int = 0, timeout: Duration = .seconds(20), _ matches: @escaping @Sendable (SupervisorEvent) -> Bool
+        for count: Int = 1, after mark: Int = 0, timeout: Duration = .seconds(20),
+        _ matches: @escaping @Sendable (SupervisorEvent) -> Bool
     ) async throws -> [SupervisorEvent] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let found = self.events.dropFirst(mark).filter(matches)
             if found.count >= count { return found }
             guard ContinuousClock.now < deadline else {
-                throw WaitTimedOut(description: "waited \(timeout) for \(count) matching events; saw: \(self.events.map(\.description))")
+                throw WaitTimedOut(
+                    description:
+                        "waited \(timeout) for \(count) matching events; saw: \(self.events.map(\.description))")
             }
             try await Task.sleep(for: .milliseconds(5))
         }

@@ -19,7 +19,9 @@ struct SupervisionTests {
     func killDuringUnaryLoad() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()
         let prepared = Locked<[Int32]>([])
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger) { plugin in
+        let supervisor = PluginSupervisor(
+            spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger
+        ) { plugin in
             prepared.withLock { $0.append(plugin.pid) }
         }
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
@@ -63,19 +65,27 @@ struct SupervisionTests {
                 killed.set(())
                 try await callers.waitForAll()
                 let failures = long.withLock { $0 }
-                #expect(failures.count == 2 && failures.allSatisfy { $0.pluginError?.code == .exitedUnexpectedly }, "\(failures)")
+                #expect(
+                    failures.count == 2 && failures.allSatisfy { $0.pluginError?.code == .exitedUnexpectedly },
+                    "\(failures)")
             }
             let result = outcomes.withLock { $0 }
             #expect(result.other.isEmpty, "every failure is the typed plugin-died error: \(result.other)")
             for error in result.typed {
-                #expect(error.termination == .signaled(SIGKILL) && error.pid == first && error.pluginName == supervisor.spec.name)
+                #expect(
+                    error.termination == .signaled(SIGKILL) && error.pid == first
+                        && error.pluginName == supervisor.spec.name)
             }
             #expect(result.succeeded >= 8 * 20, "the calls after the kill succeeded on the restarted plugin")
             let pids = events.readyPIDs
             #expect(pids.last != first, "restarted: \(pids)")
             #expect(prepared.withLock { $0 } == pids, "prepare ran for every instance before it served")
-            let restarts = events.events.dropFirst(beforeKill).compactMap { if case .restarting(let delay, _) = $0 { return delay } else { return nil } }
-            #expect(restarts.count == 1 && restarts[0] <= .milliseconds(30), "one restart after the policy's backoff: \(events.events)")
+            let restarts = events.events.dropFirst(beforeKill).compactMap {
+                if case .restarting(let delay, _) = $0 { return delay } else { return nil }
+            }
+            #expect(
+                restarts.count == 1 && restarts[0] <= .milliseconds(30),
+                "one restart after the policy's backoff: \(events.events)")
         }
     }
 
@@ -99,15 +109,21 @@ struct SupervisionTests {
                     options: options
                 ) { response in
                     for try await _ in response.messages {
-                        if received.withLock({ $0 += 1; return $0 }) == 50 { kill(pid, SIGKILL) }
+                        if received.withLock({
+                            $0 += 1; return $0
+                        }) == 50 {
+                            kill(pid, SIGKILL)
+                        }
                     }
                 }
             }
             #expect(failure?.pluginError?.code == .exitedUnexpectedly)
             #expect(failure?.pluginError?.termination == .signaled(SIGKILL))
-            let echoed = try await echo.update(request: StreamingClientRequest { writer in
-                for index in 0..<100 { try await writer.write(.with { $0.sequence = Int64(index) }) }
-            }) { try await $0.messages.reduce(0) { count, _ in count + 1 } }
+            let echoed = try await echo.update(
+                request: StreamingClientRequest { writer in
+                    for index in 0..<100 { try await writer.write(.with { $0.sequence = Int64(index) }) }
+                }
+            ) { try await $0.messages.reduce(0) { count, _ in count + 1 } }
             #expect(echoed == 100)
             #expect(try await events.wait(after: beforeKill) { $0.isReady }.count == 1)
         }
@@ -117,7 +133,9 @@ struct SupervisionTests {
     func streamReopenedAfterRestart() async throws {
         let (logger, _) = TestEnvironment.capturingLogger()
         let opened = Locked<[Int32]>([])
-        let supervisor = PluginSupervisor(spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger) { _ in
+        let supervisor = PluginSupervisor(
+            spec: TestEnvironment.fixture("echo"), policy: SupervisionHarness.policy(), logger: logger
+        ) { _ in
         } whileReady: { plugin in
             var options = CallOptions.defaults
             options.timeout = .seconds(3600)
@@ -140,20 +158,27 @@ struct SupervisionTests {
             _ = try await events.wait(after: beforeKill) { $0.isReady }
             let second = try #require(events.readyPIDs.last)
             let deadline = ContinuousClock.now + .seconds(10)
-            while !opened.withLock({ $0.contains(second) }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-            #expect(opened.withLock { $0.suffix(2) } == [first, second], "one stream per instance, opened by whileReady")
+            while !opened.withLock({ $0.contains(second) }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(
+                opened.withLock { $0.suffix(2) } == [first, second], "one stream per instance, opened by whileReady")
         }
     }
 
     @Test("a crash loop ends in quarantine after N failures, with an event and an error that says so")
     func crashLoopQuarantine() async throws {
         let policy = SupervisionHarness.policy(maximumFailures: 3)
-        try await SupervisionHarness.withFixture("crash-after-ready", policy: policy, environment: ["FIXTURE_CRASH_MS": "50"], waitForReady: false) { supervisor, events in
+        try await SupervisionHarness.withFixture(
+            "crash-after-ready", policy: policy, environment: ["FIXTURE_CRASH_MS": "50"], waitForReady: false
+        ) { supervisor, events in
             let quarantine = try await events.wait { $0.isQuarantined }
             #expect(events.events.compactMap(\.failure).count == 3)
             guard case .quarantined(let error) = quarantine.first else { return }
             #expect(error.code == .quarantined && error.message.contains("3 times"))
-            #expect("\(error)".contains("quarantined: plugin \"\(supervisor.spec.name)\" (\(supervisor.spec.path)"), "the error names the plugin: \(error)")
+            #expect(
+                "\(error)".contains("quarantined: plugin \"\(supervisor.spec.name)\" (\(supervisor.spec.path)"),
+                "the error names the plugin: \(error)")
             #expect(error.termination == .exited(70))
             #expect(error.stderrTail.contains { $0.contains("simulated crash") })
             #expect(supervisor.state == .quarantined)
@@ -163,25 +188,32 @@ struct SupervisionTests {
             #expect(call?.code == .unavailable && call?.pluginError?.code == .quarantined)
             let starts = events.events.filter { if case .starting = $0 { return true } else { return false } }.count
             try await Task.sleep(for: .milliseconds(300))
-            #expect(events.events.filter { if case .starting = $0 { return true } else { return false } }.count == starts, "no more starts while quarantined")
+            #expect(
+                events.events.filter { if case .starting = $0 { return true } else { return false } }.count == starts,
+                "no more starts while quarantined")
             #expect(starts == 3)
         }
     }
 
     @Test("a handler that hangs: the caller's deadline fires, and the plugin still serves")
     func hangingHandler() async throws {
-        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(defaultDeadline: .milliseconds(400))) { supervisor, events in
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(defaultDeadline: .milliseconds(400)))
+        { supervisor, events in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
             var options = CallOptions.defaults
             options.timeout = .milliseconds(200)
             let started = ContinuousClock.now
-            let explicit = await #expect(throws: RPCError.self) { _ = try await echo.get(.with { $0.text = "hang" }, options: options) }
+            let explicit = await #expect(throws: RPCError.self) {
+                _ = try await echo.get(.with { $0.text = "hang" }, options: options)
+            }
             #expect(explicit?.code == .deadlineExceeded)
             #expect(ContinuousClock.now - started < .seconds(2))
             let byDefault = await #expect(throws: RPCError.self) { _ = try await echo.get(.with { $0.text = "hang" }) }
             #expect(byDefault?.code == .deadlineExceeded, "the policy's default deadline applies to calls without one")
             let timeout = try await echo.get(.with { $0.text = "deadline" }).text
-            #expect(timeout.hasSuffix("m") || timeout.hasSuffix("u") || timeout.hasSuffix("n"), "the plugin saw grpc-timeout: \(timeout)")
+            #expect(
+                timeout.hasSuffix("m") || timeout.hasSuffix("u") || timeout.hasSuffix("n"),
+                "the plugin saw grpc-timeout: \(timeout)")
             #expect(try await echo.get(.with { $0.text = "still here" }).text == "still here")
             #expect(events.readyPIDs.count == 1, "not restarted")
         }
@@ -189,16 +221,23 @@ struct SupervisionTests {
 
     @Test("a call made while the plugin restarts waits for it, or fails at its deadline with a clear error")
     func callDuringRestart() async throws {
-        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(initialBackoff: .seconds(4))) { supervisor, events in
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(initialBackoff: .seconds(4))) {
+            supervisor, events in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client)
             let beforeKill = events.mark
             kill(try #require(events.readyPIDs.last), SIGKILL)
-            _ = try await events.wait(after: beforeKill) { if case .restarting = $0 { return true } else { return false } }
+            _ = try await events.wait(after: beforeKill) {
+                if case .restarting = $0 { return true } else { return false }
+            }
             var short = CallOptions.defaults
             short.timeout = .milliseconds(1250)
-            let tooSoon = await #expect(throws: RPCError.self) { _ = try await echo.get(.with { $0.text = "hi" }, options: short) }
+            let tooSoon = await #expect(throws: RPCError.self) {
+                _ = try await echo.get(.with { $0.text = "hi" }, options: short)
+            }
             #expect(tooSoon?.code == .deadlineExceeded)
-            #expect(tooSoon?.pluginError?.code == .notReady, "says the plugin was restarting: \(String(describing: tooSoon))")
+            #expect(
+                tooSoon?.pluginError?.code == .notReady,
+                "says the plugin was restarting: \(String(describing: tooSoon))")
             var long = CallOptions.defaults
             long.timeout = .seconds(20)
             #expect(try await echo.get(.with { $0.text = "waited" }, options: long).text == "waited")
@@ -208,7 +247,8 @@ struct SupervisionTests {
 
     @Test("a plugin that stops answering its health checks is killed and restarted")
     func unhealthyPlugin() async throws {
-        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(healthInterval: .milliseconds(200))) { supervisor, events in
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(healthInterval: .milliseconds(200)))
+        { supervisor, events in
             let frozen = try #require(events.readyPIDs.last)
             let beforeFreeze = events.mark
             kill(frozen, SIGSTOP)  // alive, but answers nothing
@@ -217,20 +257,27 @@ struct SupervisionTests {
             #expect(failure?.termination == .signaled(SIGKILL) && failure?.pid == frozen)
             _ = try await events.wait(after: beforeFreeze) { $0.isReady }
             #expect(!TestEnvironment.processExists(frozen), "the frozen process was killed and reaped")
-            #expect(try await Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client).get(.with { $0.text = "ok" }).text == "ok")
+            #expect(
+                try await Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client).get(.with { $0.text = "ok" }).text
+                    == "ok")
         }
     }
 
     @Test("a plugin whose socket file is deleted is detected and restarted")
     func socketRemoved() async throws {
-        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(healthInterval: .milliseconds(200))) { supervisor, events in
+        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(healthInterval: .milliseconds(200)))
+        { supervisor, events in
             let socket = try #require(supervisor.current?.socketPath)
             let beforeRemoval = events.mark
             try FileManager.default.removeItem(atPath: socket)
             let failure = try await events.wait(after: beforeRemoval) { $0.failure != nil }.first?.failure
-            #expect(failure?.code == .socketRemoved && failure?.message.contains(socket) == true, "\(String(describing: failure))")
+            #expect(
+                failure?.code == .socketRemoved && failure?.message.contains(socket) == true,
+                "\(String(describing: failure))")
             _ = try await events.wait(after: beforeRemoval) { $0.isReady }
-            #expect(try await Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client).get(.with { $0.text = "ok" }).text == "ok")
+            #expect(
+                try await Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client).get(.with { $0.text = "ok" }).text
+                    == "ok")
         }
     }
 

@@ -21,7 +21,9 @@ enum TestEnvironment {
     static func goPeer(_ name: String) throws -> String {
         let path = "\(packageRoot)/.build/go/\(name)"
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw MissingPeer(description: "\(path) is missing: run `make test`, which builds the Go peers with Tests/Interop/go/build.sh")
+            throw MissingPeer(
+                description:
+                    "\(path) is missing: run `make test`, which builds the Go peers with Tests/Interop/go/build.sh")
         }
         return path
     }
@@ -30,7 +32,9 @@ enum TestEnvironment {
 
     /// A spec for the fixture plugin in `mode`, with a name unique to this test run.
     static func fixture(_ mode: String, startTimeout: Duration = .seconds(20)) -> PluginSpec {
-        PluginSpec(path: fixturePath, name: "fixture-\(mode)-\(UInt32.random(in: 0...UInt32.max))", arguments: [mode], startTimeout: startTimeout)
+        PluginSpec(
+            path: fixturePath, name: "fixture-\(mode)-\(UInt32.random(in: 0...UInt32.max))", arguments: [mode],
+            startTimeout: startTimeout)
     }
 
     /// A logger that keeps every entry, at every level, for assertions.

@@ -11,50 +11,54 @@ import Glibc
 /// The lean client judges the process listening on the socket before each connection sends a byte.
 @Suite("The lean client's peer check")
 struct PeerCheckTests {
-  @Test("the check is given the listener's pid and uid, and an accepted peer serves calls")
-  func accepted() async throws {
-    let path = makeSocketPath()
-    let serverTransport = UnixSocketTransport.AnyServer(kind: .lean, path: path)
-    let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: Probe())])
-    let seen = Mutex<[(Int32, UInt32)]>([])
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await server.serve() }
-      try await serverTransport.waitUntilListening()
-      let client = UnixSocketTransport.AnyClient.lean(path: path) { pid, uid in seen.withLock { $0.append((pid, uid)) } }
-      try await withGRPCClient(transport: client) { client in
-        let echoed = try await client.call(EchoService.Method.get, [7])
-        #expect(echoed == [7])
-      }
-      server.beginGracefulShutdown()
-      try await group.waitForAll()
+    @Test("the check is given the listener's pid and uid, and an accepted peer serves calls")
+    func accepted() async throws {
+        let path = makeSocketPath()
+        let serverTransport = UnixSocketTransport.AnyServer(kind: .lean, path: path)
+        let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: Probe())])
+        let seen = Mutex<[(Int32, UInt32)]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await serverTransport.waitUntilListening()
+            let client = UnixSocketTransport.AnyClient.lean(path: path) { pid, uid in
+                seen.withLock { $0.append((pid, uid)) }
+            }
+            try await withGRPCClient(transport: client) { client in
+                let echoed = try await client.call(EchoService.Method.get, [7])
+                #expect(echoed == [7])
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        let checks = seen.withLock { $0 }
+        #expect(checks.count == 1)
+        #expect(checks.first?.0 == getpid() && checks.first?.1 == getuid(), "the server runs in this process")
     }
-    let checks = seen.withLock { $0 }
-    #expect(checks.count == 1)
-    #expect(checks.first?.0 == getpid() && checks.first?.1 == getuid(), "the server runs in this process")
-  }
 
-  @Test("a refused peer receives zero bytes, and calls fail with the check's reason")
-  func refused() async throws {
-    let path = makeSocketPath()
-    let listener = try SilentListener(path: path)
-    let client = UnixSocketTransport.AnyClient.lean(path: path) { pid, _ in
-      throw RPCError(code: .permissionDenied, message: "pid \(pid) is not the plugin")
+    @Test("a refused peer receives zero bytes, and calls fail with the check's reason")
+    func refused() async throws {
+        let path = makeSocketPath()
+        let listener = try SilentListener(path: path)
+        let client = UnixSocketTransport.AnyClient.lean(path: path) { pid, _ in
+            throw RPCError(code: .permissionDenied, message: "pid \(pid) is not the plugin")
+        }
+        let error = try await withGRPCClient(transport: client) { client in
+            var options = CallOptions.defaults
+            options.timeout = .seconds(20)  // the refusal comes at once; a loaded machine may be slow to connect
+            return await #expect(throws: RPCError.self) {
+                try await client.call(EchoService.Method.get, [1], options: options)
+            }
+        }
+        #expect(error?.message.contains("pid \(getpid()) is not the plugin") == true, "\(error.map { "\($0)" } ?? "")")
+        let received = listener.drain()
+        #expect(received.connections >= 1, "the client connected")
+        #expect(received.bytes == 0, "the refused peer received \(received.bytes) bytes")
     }
-    let error = try await withGRPCClient(transport: client) { client in
-      var options = CallOptions.defaults
-      options.timeout = .seconds(20)  // the refusal comes at once; a loaded machine may be slow to connect
-      return await #expect(throws: RPCError.self) { try await client.call(EchoService.Method.get, [1], options: options) }
-    }
-    #expect(error?.message.contains("pid \(getpid()) is not the plugin") == true, "\(error.map { "\($0)" } ?? "")")
-    let received = listener.drain()
-    #expect(received.connections >= 1, "the client connected")
-    #expect(received.bytes == 0, "the refused peer received \(received.bytes) bytes")
-  }
 }
 
 extension UnixSocketTransport.AnyClient {
-  fileprivate static func lean(path: String, peerCheck: @escaping UnixSocketTransport.Client.PeerCheck) -> Self {
-    // The lean kind never throws.
-    try! UnixSocketTransport.AnyClient(kind: .lean, path: path, peerCheck: peerCheck)
-  }
+    fileprivate static func lean(path: String, peerCheck: @escaping UnixSocketTransport.Client.PeerCheck) -> Self {
+        // The lean kind never throws.
+        try! UnixSocketTransport.AnyClient(kind: .lean, path: path, peerCheck: peerCheck)
+    }
 }

@@ -77,7 +77,9 @@ enum ProtobufFuzz {
         for round in 0..<300 {
             var bytes = try RandomMessages.kitchenSink(&generator).serializedBytes()
             bytes.withUnsafeBytes { exercise($0) }
-            if !bytes.isEmpty { bytes[Int.random(in: 0..<bytes.count, using: &generator)] ^= UInt8(truncatingIfNeeded: round | 1) }
+            if !bytes.isEmpty {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] ^= UInt8(truncatingIfNeeded: round | 1)
+            }
             bytes.withUnsafeBytes { exercise($0) }
             let legacy = try RandomMessages.legacy(&generator).serializedBytes()
             legacy.withUnsafeBytes { exercise($0) }

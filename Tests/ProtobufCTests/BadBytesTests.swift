@@ -37,10 +37,12 @@ struct BadBytesTests {
         #expect(error?.message.contains("plugboard.test.v1.KitchenSink") == true)
     }
 
-    @Test("a value of the wrong wire type for its field", arguments: [
-        [0x0a, 0x01, 0x41] as [UInt8],  // Scalars.f_double (fixed64) sent as a length-delimited value
-        [0x0d, 0x00, 0x00, 0x80, 0x3f],  // Scalars.f_double sent as fixed32
-    ])
+    @Test(
+        "a value of the wrong wire type for its field",
+        arguments: [
+            [0x0a, 0x01, 0x41] as [UInt8],  // Scalars.f_double (fixed64) sent as a length-delimited value
+            [0x0d, 0x00, 0x00, 0x80, 0x3f],  // Scalars.f_double sent as fixed32
+        ])
     func wrongWireType(bytes: [UInt8]) {
         let error = #expect(throws: ProtobufError.self) { try Plugboard_Test_V1_Scalars(serializedBytes: bytes) }
         #expect(error?.messageType == "plugboard.test.v1.Scalars")

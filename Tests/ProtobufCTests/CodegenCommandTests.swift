@@ -11,7 +11,8 @@ struct CodegenCommandTests {
         let root: URL
 
         init() throws {
-            self.root = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-codegen-test-\(UUID())")
+            self.root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "plugboard-codegen-test-\(UUID())")
             try FileManager.default.createDirectory(at: self.root, withIntermediateDirectories: true)
         }
 
@@ -21,7 +22,8 @@ struct CodegenCommandTests {
 
         func write(_ path: String, _ text: String) throws {
             let url = self.root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
 
@@ -35,7 +37,8 @@ struct CodegenCommandTests {
         }
 
         func modified(_ path: String) throws -> Date {
-            let attributes = try FileManager.default.attributesOfItem(atPath: self.root.appendingPathComponent(path).path)
+            let attributes = try FileManager.default.attributesOfItem(
+                atPath: self.root.appendingPathComponent(path).path)
             return attributes[.modificationDate] as! Date
         }
 
@@ -45,7 +48,8 @@ struct CodegenCommandTests {
             let enumerator = FileManager.default.enumerator(atPath: self.root.path)!
             while let path = enumerator.nextObject() as? String {
                 var isDirectory: ObjCBool = false
-                _ = FileManager.default.fileExists(atPath: self.root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+                _ = FileManager.default.fileExists(
+                    atPath: self.root.appendingPathComponent(path).path, isDirectory: &isDirectory)
                 if !isDirectory.boolValue { files[path] = self.read(path) }
             }
             return files
@@ -70,7 +74,8 @@ struct CodegenCommandTests {
                 environment["PATH"] = path
                 process.environment = environment
             }
-            let logs = self.root.deletingLastPathComponent().appendingPathComponent("\(self.root.lastPathComponent).logs")
+            let logs = self.root.deletingLastPathComponent().appendingPathComponent(
+                "\(self.root.lastPathComponent).logs")
             try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: logs) }
             let out = logs.appendingPathComponent("out")
@@ -112,15 +117,16 @@ struct CodegenCommandTests {
 
         let first = try package.generate()
         #expect(first.status == 0, "\(first.errors)")
-        #expect(first.lines == [
-            "wrote Sources/CInventoryV1/include/inventory/v1/inventory.pb-c.h",
-            "wrote Sources/CInventoryV1/inventory/v1/inventory.pb-c.c",
-            "wrote Sources/CInventoryV1/.plugboard-generated",
-            "wrote Sources/Inventory/inventory.grpc.swift",
-            "wrote Sources/Inventory/inventory.pb.swift",
-            "wrote Sources/Inventory/.plugboard-generated",
-            "6 files written, 0 unchanged",
-        ])
+        #expect(
+            first.lines == [
+                "wrote Sources/CInventoryV1/include/inventory/v1/inventory.pb-c.h",
+                "wrote Sources/CInventoryV1/inventory/v1/inventory.pb-c.c",
+                "wrote Sources/CInventoryV1/.plugboard-generated",
+                "wrote Sources/Inventory/inventory.grpc.swift",
+                "wrote Sources/Inventory/inventory.pb.swift",
+                "wrote Sources/Inventory/.plugboard-generated",
+                "6 files written, 0 unchanged",
+            ])
         let swift = try #require(package.read("Sources/Inventory/inventory.pb.swift"))
         #expect(swift.contains("internal import CInventoryV1"))
         #expect(package.read("Sources/Inventory/.plugboard-generated")?.contains("file inventory.pb.swift") == true)
@@ -146,21 +152,26 @@ struct CodegenCommandTests {
         )
         let run = try package.generate()
         #expect(run.status == 0, "\(run.errors)")
-        #expect(Set(run.lines) == [
-            "wrote Sources/CInventoryV1/include/inventory/v1/inventory.pb-c.h",
-            "wrote Sources/CInventoryV1/inventory/v1/inventory.pb-c.c",
-            "wrote Sources/Inventory/inventory.pb.swift",
-            "3 files written, 3 unchanged",
-        ])
+        #expect(
+            Set(run.lines) == [
+                "wrote Sources/CInventoryV1/include/inventory/v1/inventory.pb-c.h",
+                "wrote Sources/CInventoryV1/inventory/v1/inventory.pb-c.c",
+                "wrote Sources/Inventory/inventory.pb.swift",
+                "3 files written, 3 unchanged",
+            ])
     }
 
     @Test("a .proto leaving a set: its files go, files the tool never wrote stay")
     func removesOnlyItsOwnStaleFiles() throws {
         let package = try ScratchPackage()
         try package.write("Protos/inventory/v1/inventory.proto", Self.inventory)
-        try package.write("Protos/inventory/v1/extra.proto", "syntax = \"proto3\";\npackage inventory.v1;\nmessage Extra {}\n")
-        try package.write("plugboard-codegen.json", Self.oneSet.replacingOccurrences(
-            of: "\"inventory/v1/inventory.proto\"", with: "\"inventory/v1/inventory.proto\", \"inventory/v1/extra.proto\""))
+        try package.write(
+            "Protos/inventory/v1/extra.proto", "syntax = \"proto3\";\npackage inventory.v1;\nmessage Extra {}\n")
+        try package.write(
+            "plugboard-codegen.json",
+            Self.oneSet.replacingOccurrences(
+                of: "\"inventory/v1/inventory.proto\"",
+                with: "\"inventory/v1/inventory.proto\", \"inventory/v1/extra.proto\""))
         try package.write("Sources/Inventory/Handwritten.swift", "// mine\n")
         try package.write("Sources/CInventoryV1/include/shim.h", "// mine\n")
         #expect(try package.generate().status == 0)
@@ -184,7 +195,9 @@ struct CodegenCommandTests {
         let package = try ScratchPackage()
         try package.write("Protos/inventory/v1/inventory.proto", Self.inventory)
         try package.write("Protos/other/v1/other.proto", "syntax = \"proto3\";\npackage other.v1;\nmessage O {}\n")
-        try package.write("plugboard-codegen.json", """
+        try package.write(
+            "plugboard-codegen.json",
+            """
             { "importPaths": ["Protos"],
               "sets": [ { "protos": ["inventory/v1/inventory.proto"], "cTarget": "Sources/CShared" },
                         { "protos": ["other/v1/other.proto"], "cTarget": "Sources/CShared/" } ] }
@@ -201,7 +214,9 @@ struct CodegenCommandTests {
         try package.write("Protos/inventory/v1/inventory.proto", Self.inventory)
         try package.write("Protos/other/v1/other.proto", "syntax = \"proto3\";\npackage other.v1;\nmessage O {}\n")
         try package.write("Protos/other/v2/inventory.proto", "syntax = \"proto3\";\npackage other.v2;\nmessage I {}\n")
-        try package.write("plugboard-codegen.json", """
+        try package.write(
+            "plugboard-codegen.json",
+            """
             { "importPaths": ["Protos"],
               "sets": [ { "protos": ["inventory/v1/inventory.proto"], "cTarget": "Sources/CInventoryV1", "swiftTarget": "Sources/All" },
                         { "protos": ["other/v1/other.proto"], "cTarget": "Sources/COther", "swiftTarget": "Sources/All" } ] }
@@ -213,7 +228,9 @@ struct CodegenCommandTests {
         let manifest = try #require(package.read("Sources/All/.plugboard-generated"))
         #expect(manifest.contains("file other.pb.swift") && manifest.contains("file inventory.pb.swift"))
 
-        try package.write("plugboard-codegen.json", """
+        try package.write(
+            "plugboard-codegen.json",
+            """
             { "importPaths": ["Protos"],
               "sets": [ { "protos": ["inventory/v1/inventory.proto"], "cTarget": "Sources/CInventoryV1", "swiftTarget": "Sources/All" },
                         { "protos": ["other/v2/inventory.proto"], "cTarget": "Sources/COther", "swiftTarget": "Sources/All" } ] }
@@ -229,7 +246,9 @@ struct CodegenCommandTests {
         let kv = "syntax = \"proto3\";\npackage proto;\nmessage GetRequest { string key = 1; }\n"
         try package.write("examples/grpc/proto/kv.proto", kv)
         try package.write("examples/bidirectional/proto/kv.proto", kv)
-        try package.write("codegen.json", """
+        try package.write(
+            "codegen.json",
+            """
             { "sets": [
                 { "importPaths": ["examples/grpc"], "protos": ["proto/kv.proto"],
                   "cTarget": "Sources/CKVGRPC", "swiftTarget": "Sources/KVGRPC" },
@@ -248,14 +267,20 @@ struct CodegenCommandTests {
     @Test("a Swift-only set and an importing set use the C module of the set that compiles the file")
     func modulesAcrossSets() throws {
         let package = try ScratchPackage()
-        try package.write("Protos/common/v1/money.proto", "syntax = \"proto3\";\npackage common.v1;\nmessage Money { int64 cents = 1; }\n")
-        try package.write("Protos/shop/v1/shop.proto", """
+        try package.write(
+            "Protos/common/v1/money.proto",
+            "syntax = \"proto3\";\npackage common.v1;\nmessage Money { int64 cents = 1; }\n")
+        try package.write(
+            "Protos/shop/v1/shop.proto",
+            """
             syntax = "proto3";
             package shop.v1;
             import "common/v1/money.proto";
             message Price { common.v1.Money amount = 1; }
             """)
-        try package.write("plugboard-codegen.json", """
+        try package.write(
+            "plugboard-codegen.json",
+            """
             { "importPaths": ["Protos"],
               "sets": [ { "protos": ["common/v1/money.proto"], "cTarget": "Sources/CMoneyStructs" },
                         { "protos": ["common/v1/money.proto"], "swiftTarget": "Sources/Money" },
@@ -283,8 +308,12 @@ struct CodegenCommandTests {
     @Test("an unsupported construct: the generator's error with file and line, nothing written")
     func generatorError() throws {
         let package = try ScratchPackage()
-        try package.write("Protos/bad/v1/bad.proto", "syntax = \"proto3\";\npackage bad.v1;\nmessage M {\n  optional int32 limit = 1;\n}\n")
-        try package.write("plugboard-codegen.json", """
+        try package.write(
+            "Protos/bad/v1/bad.proto",
+            "syntax = \"proto3\";\npackage bad.v1;\nmessage M {\n  optional int32 limit = 1;\n}\n")
+        try package.write(
+            "plugboard-codegen.json",
+            """
             { "importPaths": ["Protos"], "sets": [ { "protos": ["bad/v1/bad.proto"], "swiftTarget": "Sources/Bad" } ] }
             """)
         let run = try package.generate()
@@ -322,21 +351,41 @@ struct CodegenCommandTests {
     @Test(
         "config mistakes are named",
         arguments: [
-            (#"{ "sets": [ { "protos": ["a.proto"], "cTraget": "Sources/CA" } ] }"#, #"sets[0]: unknown key "cTraget""#),
-            (#"{ "sets": [ { "protos": ["../a.proto"], "cTarget": "Sources/CA" } ] }"#, #"must be a relative path ending in .proto"#),
+            (
+                #"{ "sets": [ { "protos": ["a.proto"], "cTraget": "Sources/CA" } ] }"#,
+                #"sets[0]: unknown key "cTraget""#
+            ),
+            (
+                #"{ "sets": [ { "protos": ["../a.proto"], "cTarget": "Sources/CA" } ] }"#,
+                #"must be a relative path ending in .proto"#
+            ),
             (#"{ "sets": [ { "protos": ["a.proto"] } ] }"#, "sets[0] has neither cTarget nor swiftTarget"),
-            (#"{ "sets": [ { "protos": ["a.proto"], "swiftTarget": "../Elsewhere" } ] }"#, "sets[0].swiftTarget must be a folder path"),
+            (
+                #"{ "sets": [ { "protos": ["a.proto"], "swiftTarget": "../Elsewhere" } ] }"#,
+                "sets[0].swiftTarget must be a folder path"
+            ),
             (#"{ "sets": [ { "protos": ["a.proto"], "cTarget": "Sources/C-A" } ] }"#, "give \"cModule\""),
-            (#"{ "sets": [ { "protos": ["a.proto"], "cTarget": "Sources/CA", "swiftTarget": "Sources/CA/Swift" } ] }"#, "is inside output folder Sources/CA"),
-            (#"{ "sets": [ { "protos": ["a.proto"], "cTarget": "Sources/CA" }, { "protos": ["a.proto"], "cTarget": "Sources/CB" } ] }"#, "sets[0] and sets[1] both compile a.proto to C"),
-            (#"{ "importPaths": ["Protos"], "sets": [ { "protos": ["missing.proto"], "cTarget": "Sources/CA" } ] }"#, "sets[0]: missing.proto is in none of the import paths (Protos, "),
+            (
+                #"{ "sets": [ { "protos": ["a.proto"], "cTarget": "Sources/CA", "swiftTarget": "Sources/CA/Swift" } ] }"#,
+                "is inside output folder Sources/CA"
+            ),
+            (
+                #"{ "sets": [ { "protos": ["a.proto"], "cTarget": "Sources/CA" }, { "protos": ["a.proto"], "cTarget": "Sources/CB" } ] }"#,
+                "sets[0] and sets[1] both compile a.proto to C"
+            ),
+            (
+                #"{ "importPaths": ["Protos"], "sets": [ { "protos": ["missing.proto"], "cTarget": "Sources/CA" } ] }"#,
+                "sets[0]: missing.proto is in none of the import paths (Protos, "
+            ),
             (#"{ "sets": [] }"#, "\"sets\" must be a non-empty array"),
         ]
     )
     func configErrors(config: String, message: String) throws {
         let package = try ScratchPackage()
         try package.write("Protos/a.proto", "syntax = \"proto3\";\npackage a;\nmessage A {}\n")
-        try package.write("plugboard-codegen.json", config.replacingOccurrences(of: "{ \"sets\"", with: "{ \"importPaths\": [\"Protos\"], \"sets\""))
+        try package.write(
+            "plugboard-codegen.json",
+            config.replacingOccurrences(of: "{ \"sets\"", with: "{ \"importPaths\": [\"Protos\"], \"sets\""))
         let run = try package.generate()
         #expect(run.status != 0)
         #expect(run.errors.contains(message), "\(run.errors)")

@@ -14,10 +14,11 @@ struct GeneratorErrorTests {
             .appendingPathComponent("protoc-gen-plugboard").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/protoc")
-        process.arguments = [
-            "--plugin=protoc-gen-plugboard=\(plugin)", "--plugboard_out=\(directory.path)",
-            "-I\(directory.path)", "-I/usr/include", "bad.proto",
-        ] + options.map { "--plugboard_opt=\($0)" }
+        process.arguments =
+            [
+                "--plugin=protoc-gen-plugboard=\(plugin)", "--plugboard_out=\(directory.path)",
+                "-I\(directory.path)", "-I/usr/include", "bad.proto",
+            ] + options.map { "--plugboard_opt=\($0)" }
         let stderr = Pipe()
         process.standardError = stderr
         try process.run()
@@ -28,7 +29,8 @@ struct GeneratorErrorTests {
 
     @Test("proto3 optional: refused at its line and column, with the oneof and wrapper workarounds")
     func proto3Optional() throws {
-        let result = try self.generate("syntax = \"proto3\";\npackage bad;\nmessage M {\n  optional int32 limit = 1;\n}\n")
+        let result = try self.generate(
+            "syntax = \"proto3\";\npackage bad;\nmessage M {\n  optional int32 limit = 1;\n}\n")
         #expect(result.status != 0)
         #expect(result.errors.contains("bad.proto:4:3: field bad.M.limit is a proto3 `optional` field"))
         #expect(result.errors.contains("oneof limit_value"))
@@ -37,7 +39,8 @@ struct GeneratorErrorTests {
 
     @Test("extensions: refused")
     func extensions() throws {
-        let result = try self.generate("syntax = \"proto2\"; package bad; message M { extensions 10 to 20; }\nextend M { optional int32 x = 10; }")
+        let result = try self.generate(
+            "syntax = \"proto2\"; package bad; message M { extensions 10 to 20; }\nextend M { optional int32 x = 10; }")
         #expect(result.status != 0)
         #expect(result.errors.contains("bad.proto:2:12: extensions (`extend`) are not supported"))
     }
@@ -52,14 +55,16 @@ struct GeneratorErrorTests {
 
     @Test("proto2 groups: refused")
     func groups() throws {
-        let result = try self.generate("syntax = \"proto2\"; package bad; message M { optional group G = 1 { optional int32 a = 2; } }")
+        let result = try self.generate(
+            "syntax = \"proto2\"; package bad; message M { optional group G = 1 { optional int32 a = 2; } }")
         #expect(result.status != 0)
         #expect(result.errors.contains("bad.proto:1:45: field bad.M.g is a proto2 group"))
     }
 
     @Test("a valid file generates without errors")
     func validFile() throws {
-        let result = try self.generate("syntax = \"proto3\"; package ok.v1; message M { int32 class = 1; map<string, M> children = 2; }")
+        let result = try self.generate(
+            "syntax = \"proto3\"; package ok.v1; message M { int32 class = 1; map<string, M> children = 2; }")
         #expect(result.status == 0, "\(result.errors)")
     }
 

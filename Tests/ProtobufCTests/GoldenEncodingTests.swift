@@ -122,13 +122,15 @@ struct GoldenEncodingTests {
 
     @Test("proto3: Swift bytes equal protoc --encode")
     func kitchenSinkEncodesLikeProtoc() throws {
-        let reference = try Protoc.encode(Self.kitchenSinkText, as: "plugboard.test.v1.KitchenSink", file: "plugboard/test/v1/kitchen_sink.proto")
+        let reference = try Protoc.encode(
+            Self.kitchenSinkText, as: "plugboard.test.v1.KitchenSink", file: "plugboard/test/v1/kitchen_sink.proto")
         #expect(try Self.kitchenSink.serializedBytes() == reference)
     }
 
     @Test("proto3: protoc's bytes decode to the expected Swift value")
     func kitchenSinkDecodesProtocBytes() throws {
-        let reference = try Protoc.encode(Self.kitchenSinkText, as: "plugboard.test.v1.KitchenSink", file: "plugboard/test/v1/kitchen_sink.proto")
+        let reference = try Protoc.encode(
+            Self.kitchenSinkText, as: "plugboard.test.v1.KitchenSink", file: "plugboard/test/v1/kitchen_sink.proto")
         #expect(try KitchenSink(serializedBytes: reference) == Self.kitchenSink)
     }
 
@@ -157,7 +159,9 @@ struct GoldenEncodingTests {
             labels { key: 9 value: "z" } blobs_by_flag { key: true value: "\\001" } blobs_by_flag { key: false value: "\\000" }
             """
         let reference = try Protoc.encode(text, as: type, file: file)
-        #expect(try Protoc.decode(try message.serializedBytes(), as: type, file: file) == (try Protoc.decode(reference, as: type, file: file)))
+        #expect(
+            try Protoc.decode(try message.serializedBytes(), as: type, file: file)
+                == (try Protoc.decode(reference, as: type, file: file)))
         #expect(try KitchenSink(serializedBytes: reference) == message)
     }
 

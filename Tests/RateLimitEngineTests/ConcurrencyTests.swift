@@ -17,7 +17,9 @@ struct ConcurrencyTests {
                     var units: UInt64 = 0
                     for index in 0..<Self.checksPerTask {
                         let cost = cost(task * Self.checksPerTask + index)
-                        if limiter.check(resource: "api/orders", key: "tenant-a", cost: cost).allowed { units += max(cost, 1) }
+                        if limiter.check(resource: "api/orders", key: "tenant-a", cost: cost).allowed {
+                            units += max(cost, 1)
+                        }
                     }
                     return units
                 }
@@ -29,7 +31,10 @@ struct ConcurrencyTests {
     @Test("a token bucket with full burst allows exactly its burst", arguments: [1, 1000, 2500] as [UInt64])
     func tokenBucketExact(burst: UInt64) async {
         let limiter = RateLimiter(clock: FakeClock())
-        #expect(limiter.apply(.version(1, [.tokenBucket("orders", resource: "api/*", threshold: 10, windowMs: 1000, burst: burst)])).applied)
+        #expect(
+            limiter.apply(
+                .version(1, [.tokenBucket("orders", resource: "api/*", threshold: 10, windowMs: 1000, burst: burst)])
+            ).applied)
         #expect(await self.hammer(limiter) { _ in 1 } == burst)
         #expect(limiter.stats().allowed == burst)
         #expect(limiter.stats().denied == UInt64(Self.tasks * Self.checksPerTask) - burst)
@@ -45,7 +50,8 @@ struct ConcurrencyTests {
     @Test("random costs never exceed the budget", arguments: [Ratelimit_V1_Strategy.tokenBucket, .slidingWindow])
     func randomCosts(strategy: Ratelimit_V1_Strategy) async {
         let limiter = RateLimiter(clock: FakeClock())
-        let rule: Ratelimit_V1_Rule = strategy == .tokenBucket
+        let rule: Ratelimit_V1_Rule =
+            strategy == .tokenBucket
             ? .tokenBucket("orders", threshold: 5, windowMs: 1000, burst: 997)
             : .slidingWindow("orders", threshold: 997, windowMs: 1000)
         #expect(limiter.apply(.version(1, [rule])).applied)

@@ -8,7 +8,8 @@ struct EvictionTests {
     @Test("distinct keys never exceed the cap", arguments: [Ratelimit_V1_Strategy.tokenBucket, .slidingWindow])
     func cap(strategy: Ratelimit_V1_Strategy) {
         let limiter = RateLimiter(clock: FakeClock(), maxTrackedKeys: 100)
-        let rule: Ratelimit_V1_Rule = strategy == .tokenBucket
+        let rule: Ratelimit_V1_Rule =
+            strategy == .tokenBucket
             ? .tokenBucket("r", threshold: 2, windowMs: 60_000)
             : .slidingWindow("r", threshold: 2, windowMs: 60_000)
         #expect(limiter.apply(.version(1, [rule])).applied)
@@ -25,10 +26,15 @@ struct EvictionTests {
     func idle() {
         let clock = FakeClock(start: 0)
         let limiter = RateLimiter(clock: clock)
-        #expect(limiter.apply(.version(1, [
-            .tokenBucket("bucket", resource: "b", threshold: 10, windowMs: 100),
-            .slidingWindow("window", resource: "w", threshold: 10, windowMs: 100),
-        ])).applied)
+        #expect(
+            limiter.apply(
+                .version(
+                    1,
+                    [
+                        .tokenBucket("bucket", resource: "b", threshold: 10, windowMs: 100),
+                        .slidingWindow("window", resource: "w", threshold: 10, windowMs: 100),
+                    ])
+            ).applied)
         for index in 0..<50 {
             _ = limiter.check(resource: "b", key: "k\(index)", cost: 3)
             _ = limiter.check(resource: "w", key: "k\(index)", cost: 3)

@@ -18,14 +18,20 @@ struct GRPCTierSourceTests {
             self.answering = Atomic(answering)
         }
 
-        func lookup(request: Ratelimit_V1_TierRequest, context: ServerContext) async throws -> Ratelimit_V1_TierResponse {
+        func lookup(request: Ratelimit_V1_TierRequest, context: ServerContext) async throws -> Ratelimit_V1_TierResponse
+        {
             if request.key.hasPrefix("bad-") { throw RPCError(code: .notFound, message: "no tier for \(request.key)") }
             while !self.answering.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
-            return .with { $0.tier = request.key.hasPrefix("premium-") ? "premium" : "standard"; $0.multiplier = request.key.hasPrefix("premium-") ? 10 : 0 }
+            return .with {
+                $0.tier = request.key.hasPrefix("premium-") ? "premium" : "standard";
+                $0.multiplier = request.key.hasPrefix("premium-") ? 10 : 0
+            }
         }
     }
 
-    func withSource(_ directory: HostDirectory, _ body: (GRPCTierSource<InProcessTransport.Client>) async throws -> Void) async throws {
+    func withSource(
+        _ directory: HostDirectory, _ body: (GRPCTierSource<InProcessTransport.Client>) async throws -> Void
+    ) async throws {
         let transport = InProcessTransport()
         try await withGRPCServer(transport: transport.server, services: [directory]) { _ in
             try await withGRPCClient(transport: transport.client) { client in
@@ -42,7 +48,9 @@ struct GRPCTierSourceTests {
             let standard = try await source.tier(of: "client", deadline: .seconds(60))
             #expect(premium == Tier(name: "premium", multiplier: 10))
             #expect(standard == Tier(name: "standard", multiplier: 1))
-            let error = await #expect(throws: RPCError.self) { try await source.tier(of: "bad-1", deadline: .seconds(60)) }
+            let error = await #expect(throws: RPCError.self) {
+                try await source.tier(of: "bad-1", deadline: .seconds(60))
+            }
             #expect(error?.code == .notFound)
         }
     }
@@ -52,12 +60,16 @@ struct GRPCTierSourceTests {
         let directory = HostDirectory(answering: false)
         try await self.withSource(directory) { source in
             defer { directory.answering.store(true, ordering: .relaxed) }  // so the server can stop
-            let error = await #expect(throws: RPCError.self) { try await source.tier(of: "premium-1", deadline: .milliseconds(100)) }
+            let error = await #expect(throws: RPCError.self) {
+                try await source.tier(of: "premium-1", deadline: .milliseconds(100))
+            }
             #expect(error?.code == .deadlineExceeded)
 
             let limiter = RateLimiter(clock: FakeClock())
             #expect(limiter.apply(.version(1, [.tokenBucket("api", threshold: 2, windowMs: 1000)])).applied)
-            let tiers = TierDirectory(id: 1, source: source, policy: TierPolicy(deadline: .milliseconds(100)), logger: CapturedLogs().logger, statistics: TierStatistics())
+            let tiers = TierDirectory(
+                id: 1, source: source, policy: TierPolicy(deadline: .milliseconds(100)), logger: CapturedLogs().logger,
+                statistics: TierStatistics())
             let answer = await tiers.tier(of: "premium-2")
             #expect(answer == .unavailable)
             #expect(limiter.check(resource: "api", key: "premium-2", multiplier: answer.multiplier).remaining == 1)

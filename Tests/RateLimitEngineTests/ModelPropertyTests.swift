@@ -13,14 +13,21 @@ struct ModelPropertyTests {
 
     /// A random rule set over the resources and keys above, with windows of 1 ms to 2 s.
     static func randomRules(_ rng: inout SeededGenerator, strategies: [Ratelimit_V1_Strategy]) -> [Ratelimit_V1_Rule] {
-        let shapes: [(resource: String, key: String)] = [("api/login", "*"), ("api/*", "tenant-*"), ("admin", "user-1"), ("*", "*")]
+        let shapes: [(resource: String, key: String)] = [
+            ("api/login", "*"), ("api/*", "tenant-*"), ("admin", "user-1"), ("*", "*"),
+        ]
         return shapes.enumerated().map { index, shape in
             let strategy = strategies.randomElement(using: &rng)!
             let threshold = UInt64.random(in: 1...12, using: &rng)
             let windowMs = [1, 7, 50, 100, 1000, 2000].randomElement(using: &rng)!
             return strategy == .tokenBucket
-                ? .tokenBucket("r\(index)", resource: shape.resource, key: shape.key, threshold: threshold, windowMs: UInt64(windowMs), burst: [0, 1, UInt64.random(in: 1...20, using: &rng)].randomElement(using: &rng)!)
-                : .slidingWindow("r\(index)", resource: shape.resource, key: shape.key, threshold: threshold, windowMs: UInt64(windowMs))
+                ? .tokenBucket(
+                    "r\(index)", resource: shape.resource, key: shape.key, threshold: threshold,
+                    windowMs: UInt64(windowMs),
+                    burst: [0, 1, UInt64.random(in: 1...20, using: &rng)].randomElement(using: &rng)!)
+                : .slidingWindow(
+                    "r\(index)", resource: shape.resource, key: shape.key, threshold: threshold,
+                    windowMs: UInt64(windowMs))
         }
     }
 
@@ -70,7 +77,9 @@ struct ModelPropertyTests {
             clock.advance(nanoseconds: Self.randomStep(&rng, now: clock.now(), rules: rules))
             let resource = Self.resources.randomElement(using: &rng)!
             let key = Self.keys.randomElement(using: &rng)!
-            let cost = UInt64.random(in: 0..<16, using: &rng) == 0 ? UInt64.random(in: 0...25, using: &rng) : UInt64.random(in: 0...3, using: &rng)
+            let cost =
+                UInt64.random(in: 0..<16, using: &rng) == 0
+                ? UInt64.random(in: 0...25, using: &rng) : UInt64.random(in: 0...3, using: &rng)
             let now = clock.now()
             let before = model
             let expected = model.check(resource: resource, key: key, cost: cost, now: now)
@@ -86,14 +95,16 @@ struct ModelPropertyTests {
                 #expect(actual.retryAfterMs == 0, context)
             } else if actual.retryAfterMs == RateLimiter.retryNever {
                 tally.never += 1
-                let allowedMuchLater = before.wouldAllow(resource: resource, key: key, cost: cost, at: now + 1_000_000_000_000)
+                let allowedMuchLater = before.wouldAllow(
+                    resource: resource, key: key, cost: cost, at: now + 1_000_000_000_000)
                 #expect(!allowedMuchLater, context)
             } else {
                 tally.denied += 1
                 let retry = actual.retryAfterMs * 1_000_000
                 #expect(actual.retryAfterMs >= 1, context)
                 let allowedAtRetry = before.wouldAllow(resource: resource, key: key, cost: cost, at: now + retry)
-                let allowedJustBefore = before.wouldAllow(resource: resource, key: key, cost: cost, at: now + retry - 1_000_000)
+                let allowedJustBefore = before.wouldAllow(
+                    resource: resource, key: key, cost: cost, at: now + retry - 1_000_000)
                 #expect(allowedAtRetry && !allowedJustBefore, context)
                 tally.retriesVerified += 1
             }

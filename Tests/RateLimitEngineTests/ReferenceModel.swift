@@ -87,7 +87,9 @@ struct ReferenceModel {
             return Int128(Self.capacity(rule)) * w - deficit
         }
         let start = Int128(time) / w * w
-        let previous = log.filter { Int128($0.time) >= start - w && Int128($0.time) < start }.reduce(0) { $0 + Int128($1.cost) }
+        let previous = log.filter { Int128($0.time) >= start - w && Int128($0.time) < start }.reduce(0) {
+            $0 + Int128($1.cost)
+        }
         let current = log.filter { Int128($0.time) >= start && $0.time <= time }.reduce(0) { $0 + Int128($1.cost) }
         return threshold * w - previous * (w - (Int128(time) - start)) - current * w
     }

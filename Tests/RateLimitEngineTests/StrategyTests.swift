@@ -26,7 +26,10 @@ struct StrategyTests {
 
     @Test("cost 0 counts as 1; a cost over the capacity is never allowed")
     func costs() {
-        let limiter = self.limiter([.slidingWindow("sw", resource: "s", threshold: 5, windowMs: 1000), .tokenBucket("tb", threshold: 5, windowMs: 1000)])
+        let limiter = self.limiter([
+            .slidingWindow("sw", resource: "s", threshold: 5, windowMs: 1000),
+            .tokenBucket("tb", threshold: 5, windowMs: 1000),
+        ])
         #expect(limiter.check(resource: "r", key: "k", cost: 0).remaining == 4)
         let tooBig = limiter.check(resource: "r", key: "k", cost: 6)
         #expect(!tooBig.allowed && tooBig.retryAfterMs == RateLimiter.retryNever && tooBig.remaining == 4)

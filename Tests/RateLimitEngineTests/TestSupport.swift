@@ -24,7 +24,9 @@ final class FakeClock: RateLimitClock {
 }
 
 extension Ratelimit_V1_Rule {
-    static func tokenBucket(_ id: String, resource: String = "*", key: String = "*", threshold: UInt64, windowMs: UInt64, burst: UInt64 = 0) -> Self {
+    static func tokenBucket(
+        _ id: String, resource: String = "*", key: String = "*", threshold: UInt64, windowMs: UInt64, burst: UInt64 = 0
+    ) -> Self {
         .with {
             $0.id = id
             $0.resource = resource
@@ -36,7 +38,9 @@ extension Ratelimit_V1_Rule {
         }
     }
 
-    static func slidingWindow(_ id: String, resource: String = "*", key: String = "*", threshold: UInt64, windowMs: UInt64) -> Self {
+    static func slidingWindow(
+        _ id: String, resource: String = "*", key: String = "*", threshold: UInt64, windowMs: UInt64
+    ) -> Self {
         .with {
             $0.id = id
             $0.resource = resource
@@ -69,7 +73,9 @@ final class StubTierSource: TierSource {
 
     /// Keys starting with `premium-` are "premium" ×10, the rest "standard" ×1.
     static func premium() -> StubTierSource {
-        StubTierSource { key in key.hasPrefix("premium-") ? Tier(name: "premium", multiplier: 10) : Tier(name: "standard", multiplier: 1) }
+        StubTierSource { key in
+            key.hasPrefix("premium-") ? Tier(name: "premium", multiplier: 10) : Tier(name: "standard", multiplier: 1)
+        }
     }
 
     func tier(of key: String, deadline: Duration) async throws -> Tier {

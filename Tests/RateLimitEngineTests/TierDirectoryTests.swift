@@ -54,7 +54,8 @@ struct TierDirectoryTests {
         let clock = FakeClock()
         let logs = CapturedLogs()
         let statistics = TierStatistics()
-        let directory = self.directory(source, policy: TierPolicy(retryAfter: .seconds(1)), clock: clock, logs: logs, statistics: statistics)
+        let directory = self.directory(
+            source, policy: TierPolicy(retryAfter: .seconds(1)), clock: clock, logs: logs, statistics: statistics)
         #expect(await directory.tier(of: "k") == .unavailable)
         #expect(await directory.tier(of: "j") == .unavailable)
         #expect(await directory.tier(of: "k") == .unavailable)

@@ -10,18 +10,25 @@ struct TierScalingTests {
     func scales() {
         let clock = FakeClock()
         let limiter = RateLimiter(clock: clock)
-        #expect(limiter.apply(.version(1, [
-            .tokenBucket("bucket", resource: "b", threshold: 2, windowMs: 1000, burst: 3),
-            .slidingWindow("window", resource: "w", threshold: 4, windowMs: 60_000),
-        ])).applied)
-        let bucketAllowed = (1...40).filter { _ in limiter.check(resource: "b", key: "premium", multiplier: 10).allowed }.count
+        #expect(
+            limiter.apply(
+                .version(
+                    1,
+                    [
+                        .tokenBucket("bucket", resource: "b", threshold: 2, windowMs: 1000, burst: 3),
+                        .slidingWindow("window", resource: "w", threshold: 4, windowMs: 60_000),
+                    ])
+            ).applied)
+        let bucketAllowed = (1...40).filter { _ in limiter.check(resource: "b", key: "premium", multiplier: 10).allowed
+        }.count
         #expect(bucketAllowed == 30)
         #expect((1...5).filter { _ in limiter.check(resource: "b", key: "standard").allowed }.count == 3)
         clock.advance(milliseconds: 100)  // 2 × 10 per second refills 2 in 100 ms
         #expect(limiter.check(resource: "b", key: "premium", cost: 2, multiplier: 10).allowed)
         #expect(!limiter.check(resource: "b", key: "premium", multiplier: 10).allowed)
 
-        let windowAllowed = (1...50).filter { _ in limiter.check(resource: "w", key: "premium", multiplier: 10).allowed }.count
+        let windowAllowed = (1...50).filter { _ in limiter.check(resource: "w", key: "premium", multiplier: 10).allowed
+        }.count
         #expect(windowAllowed == 40)
         #expect((1...5).filter { _ in limiter.check(resource: "w", key: "standard").allowed }.count == 4)
     }
@@ -49,10 +56,15 @@ struct TierScalingTests {
     func idleness() {
         let clock = FakeClock()
         let limiter = RateLimiter(clock: clock)
-        #expect(limiter.apply(.version(1, [
-            .tokenBucket("r", resource: "x", threshold: 1, windowMs: 1000),
-            .tokenBucket("huge", resource: "h", threshold: UInt64.max / 2, windowMs: 1),
-        ])).applied)
+        #expect(
+            limiter.apply(
+                .version(
+                    1,
+                    [
+                        .tokenBucket("r", resource: "x", threshold: 1, windowMs: 1000),
+                        .tokenBucket("huge", resource: "h", threshold: UInt64.max / 2, windowMs: 1),
+                    ])
+            ).applied)
         #expect(limiter.check(resource: "x", key: "premium", cost: 4, multiplier: 10).remaining == 6)
         clock.advance(milliseconds: 100)  // ×10 refills 10 per second: 7 of 10, above the unscaled rule's full 1
         #expect(limiter.stats().rules.first?.trackedKeys == 1)

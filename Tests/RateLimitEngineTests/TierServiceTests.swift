@@ -20,7 +20,9 @@ struct TierServiceTests {
 
         func dial(_ id: UInt32) throws -> any TierSource {
             self.dialled.withLock { $0.append(id) }
-            guard let source = self.sources.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { throw DirectoryDown() }
+            guard let source = self.sources.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+                throw DirectoryDown()
+            }
             return source
         }
 
@@ -28,9 +30,12 @@ struct TierServiceTests {
     }
 
     func withLimiter(
-        _ dialler: Dialler?, clock: FakeClock = FakeClock(), _ body: (Ratelimit_V1_RateLimiter.Client<InProcessTransport.Client>) async throws -> Void
+        _ dialler: Dialler?, clock: FakeClock = FakeClock(),
+        _ body: (Ratelimit_V1_RateLimiter.Client<InProcessTransport.Client>) async throws -> Void
     ) async throws {
-        let dial: RateLimitService.DialTierDirectory? = dialler.map { dialler in { @Sendable id in try dialler.dial(id) } }
+        let dial: RateLimitService.DialTierDirectory? = dialler.map { dialler in
+            { @Sendable id in try dialler.dial(id) }
+        }
         let service = RateLimitService(limiter: RateLimiter(clock: clock), dialTierDirectory: dial)
         let transport = InProcessTransport()
         try await withGRPCServer(transport: transport.server, services: [service]) { _ in
@@ -40,25 +45,42 @@ struct TierServiceTests {
         }
     }
 
-    func apply(_ limiter: Ratelimit_V1_RateLimiter.Client<InProcessTransport.Client>, version: UInt64, threshold: UInt64 = 2, directory: UInt32) async throws -> Ratelimit_V1_ApplyRulesResponse {
-        try await limiter.applyRules(.with {
-            $0.ruleSet = .version(version, [.tokenBucket("api", resource: "api/*", threshold: threshold, windowMs: 60_000)])
-            $0.tierDirectory = directory
-        })
+    func apply(
+        _ limiter: Ratelimit_V1_RateLimiter.Client<InProcessTransport.Client>, version: UInt64, threshold: UInt64 = 2,
+        directory: UInt32
+    ) async throws -> Ratelimit_V1_ApplyRulesResponse {
+        try await limiter.applyRules(
+            .with {
+                $0.ruleSet = .version(
+                    version, [.tokenBucket("api", resource: "api/*", threshold: threshold, windowMs: 60_000)])
+                $0.tierDirectory = directory
+            })
     }
 
-    func check(_ limiter: Ratelimit_V1_RateLimiter.Client<InProcessTransport.Client>, _ key: String, resource: String = "api/orders") async throws -> Ratelimit_V1_CheckResponse {
-        try await limiter.check(.with { $0.resource = resource; $0.key = key })
+    func check(
+        _ limiter: Ratelimit_V1_RateLimiter.Client<InProcessTransport.Client>, _ key: String,
+        resource: String = "api/orders"
+    ) async throws -> Ratelimit_V1_CheckResponse {
+        try await limiter.check(
+            .with {
+                $0.resource = resource; $0.key = key
+            })
     }
 
-    @Test("the directory is dialled once; each key's tier scales its rule and is reported; unmatched checks ask nothing")
+    @Test(
+        "the directory is dialled once; each key's tier scales its rule and is reported; unmatched checks ask nothing")
     func scaledChecks() async throws {
         let source = StubTierSource.premium()
         let dialler = Dialler(source)
         try await self.withLimiter(dialler) { limiter in
             #expect(try await self.apply(limiter, version: 1, directory: 3).applied)
             let premium = try await self.check(limiter, "premium-7")
-            #expect(premium == .with { $0.allowed = true; $0.remaining = 19; $0.matchedRuleId = "api"; $0.ruleSetVersion = 1; $0.tier = "premium" })
+            #expect(
+                premium
+                    == .with {
+                        $0.allowed = true; $0.remaining = 19; $0.matchedRuleId = "api"; $0.ruleSetVersion = 1;
+                        $0.tier = "premium"
+                    })
             let standard = try await self.check(limiter, "client-a")
             #expect(standard.remaining == 1 && standard.tier == "standard" && !standard.tierUnavailable)
             for _ in 1...5 { _ = try await self.check(limiter, "premium-7") }
@@ -122,7 +144,10 @@ struct TierServiceTests {
         try await self.withLimiter(nil) { limiter in
             let response = try await self.apply(limiter, version: 1, directory: 4)
             #expect(!response.applied && response.activeVersion == 0)
-            #expect(response.rejections.map(\.reason) == ["tier_directory is 4, but this plugin has no broker to dial it through; send 0"])
+            #expect(
+                response.rejections.map(\.reason) == [
+                    "tier_directory is 4, but this plugin has no broker to dial it through; send 0"
+                ])
             #expect(try await self.apply(limiter, version: 1, directory: 0).applied)
         }
     }

@@ -110,8 +110,9 @@ struct ControlStreamTests {
                         }
                     }
                     #expect(derived.count == 1)
-                    #expect(derived.first.map { String(decoding: $0.payload, as: UTF8.self) }
-                        == #"{"count":1,"routes":[{"bytes":3,"name":"a","version":"5"}]}"#)
+                    #expect(
+                        derived.first.map { String(decoding: $0.payload, as: UTF8.self) }
+                            == #"{"count":1,"routes":[{"bytes":3,"name":"a","version":"5"}]}"#)
                     return (answers, statuses, statuses.last)
                 }
             )

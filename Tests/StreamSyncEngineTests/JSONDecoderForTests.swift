@@ -1,5 +1,4 @@
 import Foundation
-
 import StreamSyncEngine
 
 enum JSONDecoderForTests {

@@ -1,7 +1,6 @@
 import StreamServiceSet
-import Testing
-
 import StreamSyncEngine
+import Testing
 
 @Suite("ResourceStore")
 struct ResourceStoreTests {
@@ -76,12 +75,16 @@ struct ResourceStoreTests {
     @Test("the route index lists routes sorted by name as JSON")
     func routeIndex() throws {
         let index = RouteIndex(
-            routes: ["b": StoredResource(version: "1", payload: []), "a": StoredResource(version: "3", payload: [0, 1])],
+            routes: [
+                "b": StoredResource(version: "1", payload: []), "a": StoredResource(version: "3", payload: [0, 1]),
+            ],
             generation: 4,
             sourceSequence: 17
         )
         let text = String(decoding: index.payload, as: UTF8.self)
-        #expect(text == #"{"count":2,"routes":[{"bytes":2,"name":"a","version":"3"},{"bytes":0,"name":"b","version":"1"}]}"#)
+        #expect(
+            text == #"{"count":2,"routes":[{"bytes":2,"name":"a","version":"3"},{"bytes":0,"name":"b","version":"1"}]}"#
+        )
         let derived = index.derivedResource
         #expect(derived.kind == "route-index" && derived.name == "routes")
         #expect(derived.version == "4" && derived.sourceSequence == 17)

@@ -1,6 +1,5 @@
-import Testing
-
 import StreamSyncEngine
+import Testing
 
 @Suite("ResponseQueue")
 struct ResponseQueueTests {

@@ -1,7 +1,6 @@
 import StreamServiceSet
-import Testing
-
 import StreamSyncEngine
+import Testing
 
 @Suite("SyncSession")
 struct SyncSessionTests {

@@ -41,14 +41,16 @@ public struct EchoService: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
         context: ServerContext
     ) async throws {
         guard request.sequence >= 0 else {
-            throw RPCError(code: .invalidArgument, message: "Expand needs a sequence of 0 or more, not \(request.sequence)")
+            throw RPCError(
+                code: .invalidArgument, message: "Expand needs a sequence of 0 or more, not \(request.sequence)")
         }
         for index in 0..<request.sequence {
-            try await response.write(.with {
-                $0.text = request.text
-                $0.payload = request.payload
-                $0.sequence = index
-            })
+            try await response.write(
+                .with {
+                    $0.text = request.text
+                    $0.payload = request.payload
+                    $0.sequence = index
+                })
         }
     }
 

@@ -1,5 +1,5 @@
 public import PlugboardTestV1
-public import ProtobufC
+import ProtobufC
 
 public typealias KitchenSink = Plugboard_Test_V1_KitchenSink
 public typealias Legacy = Plugboard_Test_V1_Legacy
@@ -7,7 +7,9 @@ public typealias Legacy = Plugboard_Test_V1_Legacy
 /// Random values of the test messages, covering every field kind.
 public enum RandomMessages {
     public static func color(_ g: inout some RandomNumberGenerator) -> Plugboard_Test_V1_Color {
-        g.chance(5) ? Plugboard_Test_V1_Color(rawValue: Int32.random(in: 4...1000, using: &g)) : Plugboard_Test_V1_Color.allCases.randomElement(using: &g)!
+        g.chance(5)
+            ? Plugboard_Test_V1_Color(rawValue: Int32.random(in: 4...1000, using: &g))
+            : Plugboard_Test_V1_Color.allCases.randomElement(using: &g)!
     }
 
     public static func scalars(_ g: inout some RandomNumberGenerator) -> Plugboard_Test_V1_Scalars {
@@ -52,7 +54,9 @@ public enum RandomMessages {
         if g.chance(2) { m.scalars = scalars(&g) }
         if g.chance(2) { m.node = node(&g) }
         if g.chance(2) { m.point = point(&g) }
-        m.status = g.chance(4) ? .unrecognized(Int32.random(in: 3...99, using: &g)) : KitchenSink.Status.allCases.randomElement(using: &g)!
+        m.status =
+            g.chance(4)
+            ? .unrecognized(Int32.random(in: 3...99, using: &g)) : KitchenSink.Status.allCases.randomElement(using: &g)!
         m.packedInt32 = g.array { $0.integer() }
         m.unpackedInt64 = g.array { $0.integer() }
         m.packedDouble = g.array { $0.finite() }

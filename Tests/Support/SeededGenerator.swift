@@ -26,7 +26,8 @@ extension RandomNumberGenerator {
     }
 
     /// A finite floating-point value (NaN never equals itself, so it cannot round-trip by `==`).
-    public mutating func finite<T: BinaryFloatingPoint>(_ type: T.Type = T.self) -> T where T.RawSignificand: FixedWidthInteger {
+    public mutating func finite<T: BinaryFloatingPoint>(_ type: T.Type = T.self) -> T
+    where T.RawSignificand: FixedWidthInteger {
         switch UInt8.random(in: 0..<6, using: &self) {
         case 0: return 0
         case 1: return T.greatestFiniteMagnitude * (Bool.random(using: &self) ? 1 : -1)
@@ -38,7 +39,8 @@ extension RandomNumberGenerator {
     /// A string of ASCII, accented, CJK and emoji characters, never containing NUL.
     public mutating func text(maxLength: Int = 12) -> String {
         let alphabet = Array("abcXYZ 019_-/\\\"'\n\téüß漢字🙂🚀")
-        return String((0..<Int.random(in: 0...maxLength, using: &self)).map { _ in alphabet.randomElement(using: &self)! })
+        return String(
+            (0..<Int.random(in: 0...maxLength, using: &self)).map { _ in alphabet.randomElement(using: &self)! })
     }
 
     /// Bytes of any value, NUL included.

@@ -79,8 +79,10 @@ func drainOutbound(_ channel: EmbeddedChannel) {
 
 func frame(_ type: UInt8, flags: UInt8 = 0, stream: UInt32 = 0, _ payload: [UInt8] = []) -> [UInt8] {
     let n = payload.count
-    return [UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff), type, flags,
-            UInt8(stream >> 24 & 0x7f), UInt8(stream >> 16 & 0xff), UInt8(stream >> 8 & 0xff), UInt8(stream & 0xff)] + payload
+    return [
+        UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff), type, flags,
+        UInt8(stream >> 24 & 0x7f), UInt8(stream >> 16 & 0xff), UInt8(stream >> 8 & 0xff), UInt8(stream & 0xff),
+    ] + payload
 }
 
 func literal(_ name: String, _ value: String) -> [UInt8] {
@@ -100,16 +102,21 @@ let seeds: [[UInt8]] = {
     let ack = frame(0x4, flags: 0x1)
     let response = frame(0x1, flags: 0x4, stream: 1, [0x88] + contentType)
     let trailers = frame(0x1, flags: 0x5, stream: 1, literal("grpc-status", "0"))
-    let client: [UInt8] = [0] + settings + ack + response
+    let client: [UInt8] =
+        [0] + settings + ack + response
         + frame(0x0, stream: 1, grpcMessage("hello")) + frame(0x0, stream: 1, grpcMessage("again")) + trailers
-    let clientPing: [UInt8] = [2] + settings + frame(0x6, [UInt8](repeating: 7, count: 8)) + response
-        + frame(0x8, stream: 0, [0, 0, 0x10, 0]) + frame(0x0, stream: 1, grpcMessage(String(repeating: "x", count: 200)))
+    let clientPing: [UInt8] =
+        [2] + settings + frame(0x6, [UInt8](repeating: 7, count: 8)) + response
+        + frame(0x8, stream: 0, [0, 0, 0x10, 0])
+        + frame(0x0, stream: 1, grpcMessage(String(repeating: "x", count: 200)))
         + frame(0x7, [0, 0, 0, 1, 0, 0, 0, 0])
 
     let magic = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
-    let request: [UInt8] = [0x83, 0x86] + [0x04, UInt8(ConnectionHarness.method.utf8.count)]
+    let request: [UInt8] =
+        [0x83, 0x86] + [0x04, UInt8(ConnectionHarness.method.utf8.count)]
         + Array(ConnectionHarness.method.utf8) + contentType + literal("te", "trailers")
-    let server: [UInt8] = [1] + magic + settings + ack + frame(0x1, flags: 0x4, stream: 1, request)
+    let server: [UInt8] =
+        [1] + magic + settings + ack + frame(0x1, flags: 0x4, stream: 1, request)
         + frame(0x0, flags: 0x1, stream: 1, grpcMessage("hello"))
     var streams: [UInt8] = [3] + magic + settings
     for id in stride(from: UInt32(1), through: 21, by: 2) {
@@ -139,7 +146,11 @@ func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
         switch Int.random(in: 0..<7, using: &random) {
         case 0: input[min(at, input.count - 1)] ^= UInt8(1 << Int.random(in: 0..<8, using: &random))
         case 1: input[min(at, input.count - 1)] = UInt8.random(in: 0...255, using: &random)
-        case 2: input.insert(contentsOf: (0..<Int.random(in: 1...32, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }, at: at)
+        case 2:
+            input.insert(
+                contentsOf: (0..<Int.random(in: 1...32, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
+                }, at: at)
         case 3:  // repeat a slice, as a flood would
             let end = min(input.count, at + Int.random(in: 9...200, using: &random))
             let slice = Array(input[at..<end])
@@ -147,7 +158,9 @@ func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
         case 4: input.removeSubrange(at..<min(input.count, at + Int.random(in: 1...16, using: &random)))
         case 5:  // a DATA frame on an odd stream, of a random length
             let n = Int.random(in: 0...20_000, using: &random)
-            input += frame(0x0, flags: UInt8.random(in: 0...1, using: &random) * 0x1, stream: UInt32.random(in: 0...9, using: &random) | 1, [UInt8](repeating: 0, count: n))
+            input += frame(
+                0x0, flags: UInt8.random(in: 0...1, using: &random) * 0x1,
+                stream: UInt32.random(in: 0...9, using: &random) | 1, [UInt8](repeating: 0, count: n))
         default: input = Array(input.prefix(at))
         }
         if input.isEmpty { input = [seed[0]] }
@@ -208,14 +221,18 @@ enum TransportFuzz {
             if index < seeds.count {
                 input = seeds[index]
             } else if index % 10 == 0 {
-                input = (0..<Int.random(in: 1...4096, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                input = (0..<Int.random(in: 1...4096, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
+                }
             } else {
                 input = mutate(seeds[Int.random(in: 0..<seeds.count, using: &random)], &random)
             }
             fed += input.count
             input.withUnsafeBytes { exercise($0) }
         }
-        print("transport-fuzz: \(count) inputs (\(fed / 1024) KiB) through the connection handler in \(ContinuousClock.now - started), no crash, buffers within bounds")
+        print(
+            "transport-fuzz: \(count) inputs (\(fed / 1024) KiB) through the connection handler in \(ContinuousClock.now - started), no crash, buffers within bounds"
+        )
     }
 }
 #endif

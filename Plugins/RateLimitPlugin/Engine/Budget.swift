@@ -9,7 +9,8 @@ enum Budget: Sendable {
         switch rule.kind {
         case .tokenBucket(let capacity):
             guard case .bucket(var bucket) = self else { return self.restart(cost, rule: rule, now: now) }
-            let decision = bucket.spend(cost, threshold: rule.threshold, capacity: capacity, windowNanoseconds: w, now: now)
+            let decision = bucket.spend(
+                cost, threshold: rule.threshold, capacity: capacity, windowNanoseconds: w, now: now)
             self = .bucket(bucket)
             return decision
         case .slidingWindow:
@@ -30,7 +31,8 @@ enum Budget: Sendable {
     func isIdle(rule: CompiledRule, now: UInt64) -> Bool {
         switch (self, rule.kind) {
         case (.bucket(let bucket), .tokenBucket(let capacity)):
-            bucket.isIdle(threshold: rule.threshold, capacity: capacity, windowNanoseconds: rule.windowNanoseconds, now: now)
+            bucket.isIdle(
+                threshold: rule.threshold, capacity: capacity, windowNanoseconds: rule.windowNanoseconds, now: now)
         case (.window(let window), .slidingWindow):
             window.isIdle(windowNanoseconds: rule.windowNanoseconds, now: now)
         default:

@@ -58,7 +58,8 @@ struct CompiledRule: Sendable {
     /// The budget of a key this rule has not seen (or has forgotten): full.
     func freshBudget(now: UInt64) -> Budget {
         switch self.kind {
-        case .tokenBucket(let capacity): .bucket(TokenBucket(full: capacity, windowNanoseconds: self.windowNanoseconds, now: now))
+        case .tokenBucket(let capacity):
+            .bucket(TokenBucket(full: capacity, windowNanoseconds: self.windowNanoseconds, now: now))
         case .slidingWindow: .window(SlidingWindow(now: now, windowNanoseconds: self.windowNanoseconds))
         }
     }

@@ -72,7 +72,8 @@ struct KeyTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Removes every entry `drop` returns true for, returning how many it removed.
     @discardableResult
     mutating func removeAll(where drop: (Key, Value) -> Bool) -> Int {
-        let doomed = self.index.filter { entry in self.slots[entry.value].entry.map { drop($0.key, $0.value) } ?? false }.keys
+        let doomed = self.index.filter { entry in self.slots[entry.value].entry.map { drop($0.key, $0.value) } ?? false
+        }.keys
         doomed.forEach { self.remove($0) }
         return doomed.count
     }

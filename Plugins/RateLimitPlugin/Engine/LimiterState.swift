@@ -28,7 +28,8 @@ struct LimiterState: Sendable {
         var rejections = RuleValidator.problems(in: ruleSet, activeVersion: self.version)
         let compiled = rejections.isEmpty ? ruleSet.rules.compactMap(CompiledRule.init) : []
         if rejections.isEmpty, compiled.count != ruleSet.rules.count {
-            rejections.append(.forSet("a rule passed validation but could not be compiled; this is a bug in the plugin"))
+            rejections.append(
+                .forSet("a rule passed validation but could not be compiled; this is a bug in the plugin"))
         }
         guard rejections.isEmpty else {
             return .with {
@@ -37,8 +38,10 @@ struct LimiterState: Sendable {
                 $0.rejections = rejections
             }
         }
-        let oldIndexByID = Dictionary(self.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let newIndexByID = Dictionary(compiled.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let oldIndexByID = Dictionary(
+            self.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let newIndexByID = Dictionary(
+            compiled.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         let oldRules = self.rules
         self.table.renumberRules { old in
             newIndexByID[oldRules[old].id].flatMap { compiled[$0].definition == oldRules[old].definition ? $0 : nil }
@@ -55,7 +58,9 @@ struct LimiterState: Sendable {
     /// Spends `cost` (0 counts as 1) from the first rule matching (resource, key) at `now`, that
     /// rule's threshold and burst multiplied by the key's tier `multiplier`. A key whose
     /// multiplier changed since its budget was made starts with a fresh one.
-    mutating func check(resource: String, key: String, cost: UInt64, multiplier: UInt32, now: UInt64) -> Ratelimit_V1_CheckResponse {
+    mutating func check(resource: String, key: String, cost: UInt64, multiplier: UInt32, now: UInt64)
+        -> Ratelimit_V1_CheckResponse
+    {
         self.checks += 1
         guard let ruleIndex = self.rules.firstIndex(where: { $0.matches(resource: resource, key: key) }) else {
             self.allowed += 1
@@ -140,7 +145,10 @@ struct LimiterState: Sendable {
 
     private mutating func evictAllIdle(now: UInt64) {
         let rules = self.rules
-        self.evicted += UInt64(self.table.removeAll { key, held in held.budget.isIdle(rule: rules[key.rule].scaled(by: held.multiplier), now: now) })
+        self.evicted += UInt64(
+            self.table.removeAll { key, held in
+                held.budget.isIdle(rule: rules[key.rule].scaled(by: held.multiplier), now: now)
+            })
         self.insertsSinceSweep = 0
     }
 

@@ -7,7 +7,8 @@ public import RateLimitServiceSet  // the generated protocol and messages
 /// active rule set names, if any.
 public struct RateLimitService: Ratelimit_V1_RateLimiter.SimpleServiceProtocol {
     /// What the rate-limit plugin serves, for `--describe`.
-    public static let serviceSet = ServiceSetDescription(name: "ratelimit", version: "1.0.0", services: ["ratelimit.v1.RateLimiter"])
+    public static let serviceSet = ServiceSetDescription(
+        name: "ratelimit", version: "1.0.0", services: ["ratelimit.v1.RateLimiter"])
 
     /// Connects to the tier directory a rule set names by its broker id; in the plugin, a
     /// `broker.dial` to the host.
@@ -40,7 +41,9 @@ public struct RateLimitService: Ratelimit_V1_RateLimiter.SimpleServiceProtocol {
         self.dialTierDirectory = dialTierDirectory
     }
 
-    public func applyRules(request: Ratelimit_V1_ApplyRulesRequest, context: ServerContext) async throws -> Ratelimit_V1_ApplyRulesResponse {
+    public func applyRules(request: Ratelimit_V1_ApplyRulesRequest, context: ServerContext) async throws
+        -> Ratelimit_V1_ApplyRulesResponse
+    {
         guard let ruleSet = request.ruleSet else {
             return .with {
                 $0.activeVersion = self.limiter.activeVersion
@@ -71,7 +74,8 @@ public struct RateLimitService: Ratelimit_V1_RateLimiter.SimpleServiceProtocol {
             self.logger.info("applied rule set", metadata: metadata)
         } else {
             directory?.close()
-            metadata["ratelimit.rejections"] = .array(response.rejections.map { "\($0.index) \($0.ruleId): \($0.reason)" })
+            metadata["ratelimit.rejections"] = .array(
+                response.rejections.map { "\($0.index) \($0.ruleId): \($0.reason)" })
             self.logger.info("refused rule set", metadata: metadata)
         }
         return response
@@ -79,12 +83,16 @@ public struct RateLimitService: Ratelimit_V1_RateLimiter.SimpleServiceProtocol {
 
     /// Spends from the matched rule, scaled by the key's tier when the active set names a
     /// directory; a directory that cannot answer leaves the rule unscaled and says so.
-    public func check(request: Ratelimit_V1_CheckRequest, context: ServerContext) async throws -> Ratelimit_V1_CheckResponse {
-        guard let directory = self.tiers.current, self.limiter.hasRule(matching: request.resource, key: request.key) else {
+    public func check(request: Ratelimit_V1_CheckRequest, context: ServerContext) async throws
+        -> Ratelimit_V1_CheckResponse
+    {
+        guard let directory = self.tiers.current, self.limiter.hasRule(matching: request.resource, key: request.key)
+        else {
             return self.limiter.check(resource: request.resource, key: request.key, cost: request.cost)
         }
         let answer = await directory.tier(of: request.key)
-        var response = self.limiter.check(resource: request.resource, key: request.key, cost: request.cost, multiplier: answer.multiplier)
+        var response = self.limiter.check(
+            resource: request.resource, key: request.key, cost: request.cost, multiplier: answer.multiplier)
         guard !response.matchedRuleId.isEmpty else { return response }  // the rules changed meanwhile
         switch answer {
         case .known(let tier): response.tier = tier.name
@@ -93,7 +101,9 @@ public struct RateLimitService: Ratelimit_V1_RateLimiter.SimpleServiceProtocol {
         return response
     }
 
-    public func stats(request: Ratelimit_V1_StatsRequest, context: ServerContext) async throws -> Ratelimit_V1_StatsResponse {
+    public func stats(request: Ratelimit_V1_StatsRequest, context: ServerContext) async throws
+        -> Ratelimit_V1_StatsResponse
+    {
         var stats = self.limiter.stats()
         (stats.tierLookups, stats.tierLookupFailures) = self.tierStatistics.counts
         return stats
@@ -111,13 +121,20 @@ public struct RateLimitService: Ratelimit_V1_RateLimiter.SimpleServiceProtocol {
     private func connectDirectory(_ id: UInt32) async -> DirectoryDial {
         guard id != 0 else { return .connected(nil) }
         guard let dial = self.dialTierDirectory else {
-            return .refused(.forSet("tier_directory is \(id), but this plugin has no broker to dial it through; send 0"))
+            return .refused(
+                .forSet("tier_directory is \(id), but this plugin has no broker to dial it through; send 0"))
         }
         do {
             let source = try await dial(id)
-            return .connected(TierDirectory(id: id, source: source, policy: self.tierPolicy, clock: self.limiter.clock, logger: self.logger, statistics: self.tierStatistics))
+            return .connected(
+                TierDirectory(
+                    id: id, source: source, policy: self.tierPolicy, clock: self.limiter.clock, logger: self.logger,
+                    statistics: self.tierStatistics))
         } catch {
-            return .refused(.forSet("tier_directory \(id) could not be dialled through the broker: \(error); serve it before sending its id, or send 0"))
+            return .refused(
+                .forSet(
+                    "tier_directory \(id) could not be dialled through the broker: \(error); serve it before sending its id, or send 0"
+                ))
         }
     }
 }

@@ -35,7 +35,9 @@ public final class RateLimiter: Sendable {
     /// - Parameters:
     ///   - clock: monotonic time; tests pass one they advance by hand.
     ///   - maxTrackedKeys: the most (rule, key) budgets held at once (at least 1).
-    public init(clock: any RateLimitClock = SystemRateLimitClock(), maxTrackedKeys: Int = RateLimiter.defaultMaxTrackedKeys) {
+    public init(
+        clock: any RateLimitClock = SystemRateLimitClock(), maxTrackedKeys: Int = RateLimiter.defaultMaxTrackedKeys
+    ) {
         self.clock = clock
         self.state = Mutex(LimiterState(maxTrackedKeys: maxTrackedKeys))
     }
@@ -48,8 +50,12 @@ public final class RateLimiter: Sendable {
 
     /// Spends `cost` units for (resource, key) under the first matching rule, whose threshold and
     /// burst are multiplied by `multiplier`, the key's tier (0 counts as 1).
-    public func check(resource: String, key: String, cost: UInt64 = 1, multiplier: UInt32 = 1) -> Ratelimit_V1_CheckResponse {
-        self.state.withLock { $0.check(resource: resource, key: key, cost: cost, multiplier: multiplier, now: self.clock.now()) }
+    public func check(resource: String, key: String, cost: UInt64 = 1, multiplier: UInt32 = 1)
+        -> Ratelimit_V1_CheckResponse
+    {
+        self.state.withLock {
+            $0.check(resource: resource, key: key, cost: cost, multiplier: multiplier, now: self.clock.now())
+        }
     }
 
     /// Whether a rule of the active set matches (resource, key): only then does a key's tier matter.

@@ -12,7 +12,10 @@ package enum RuleValidator {
     package static func problems(in ruleSet: Ratelimit_V1_RuleSet, activeVersion: UInt64) -> [Ratelimit_V1_Rejection] {
         var rejections: [Ratelimit_V1_Rejection] = []
         if ruleSet.version <= activeVersion {
-            rejections.append(.forSet("version \(ruleSet.version) is not greater than the active version \(activeVersion); send a higher version"))
+            rejections.append(
+                .forSet(
+                    "version \(ruleSet.version) is not greater than the active version \(activeVersion); send a higher version"
+                ))
         }
         var firstIndexByID: [String: Int] = [:]
         for (index, rule) in ruleSet.rules.enumerated() {
@@ -35,7 +38,8 @@ package enum RuleValidator {
     private static func patternProblems(_ pattern: String, field: String) -> [String] {
         switch Pattern.parse(pattern) {
         case .success: []
-        case .failure(.empty): ["\(field) is empty; use an exact name, a prefix ending in `*` (`api/*`), or `*` for all"]
+        case .failure(.empty):
+            ["\(field) is empty; use an exact name, a prefix ending in `*` (`api/*`), or `*` for all"]
         case .failure(.innerStar): ["\(field) \"\(pattern)\" has a `*` before its end; only a trailing `*` is allowed"]
         }
     }
@@ -55,7 +59,9 @@ package enum RuleValidator {
             break
         case .slidingWindow:
             if rule.burst != 0 {
-                reasons.append("burst is \(rule.burst) but only STRATEGY_TOKEN_BUCKET has a burst; set it to 0 for STRATEGY_SLIDING_WINDOW")
+                reasons.append(
+                    "burst is \(rule.burst) but only STRATEGY_TOKEN_BUCKET has a burst; set it to 0 for STRATEGY_SLIDING_WINDOW"
+                )
             }
         case .unspecified:
             reasons.append("strategy is STRATEGY_UNSPECIFIED; set STRATEGY_TOKEN_BUCKET or STRATEGY_SLIDING_WINDOW")

@@ -69,7 +69,9 @@ public final class TierDirectory: Sendable {
             if !self.failureLogged.exchange(true, ordering: .relaxed) {
                 self.logger.warning(
                     "tier lookup failed; checks of keys the directory cannot answer for apply their rules unscaled (logged once per directory)",
-                    metadata: ["ratelimit.tier_directory": "\(self.id)", "ratelimit.key": "\(key)", "error": "\(error)"]
+                    metadata: [
+                        "ratelimit.tier_directory": "\(self.id)", "ratelimit.key": "\(key)", "error": "\(error)",
+                    ]
                 )
             }
             return .unavailable
@@ -117,7 +119,10 @@ public struct TierPolicy: Sendable {
     /// The most answers held (at least 1).
     public var capacity: Int
 
-    public init(deadline: Duration = .milliseconds(250), retryAfter: Duration = .seconds(1), capacity: Int = RateLimiter.defaultMaxTrackedKeys) {
+    public init(
+        deadline: Duration = .milliseconds(250), retryAfter: Duration = .seconds(1),
+        capacity: Int = RateLimiter.defaultMaxTrackedKeys
+    ) {
         self.deadline = deadline
         self.retryAfter = retryAfter
         self.capacity = max(1, capacity)

@@ -18,7 +18,9 @@ struct TokenBucket: Sendable {
     ///
     /// Denied with `retryAfterNanoseconds` = the time until the bucket holds `cost`, or `nil` when
     /// `cost` exceeds the capacity (it never will).
-    mutating func spend(_ cost: UInt64, threshold: UInt64, capacity: UInt64, windowNanoseconds w: UInt64, now: UInt64) -> Decision {
+    mutating func spend(_ cost: UInt64, threshold: UInt64, capacity: UInt64, windowNanoseconds w: UInt64, now: UInt64)
+        -> Decision
+    {
         self.refill(threshold: threshold, capacity: capacity, windowNanoseconds: w, now: now)
         let window = UInt128(w)
         let need = UInt128(cost) * window

@@ -87,7 +87,9 @@ public struct ControlStreamService: Stream_V1_ControlStream.SimpleServiceProtoco
 
     /// Creates the service with a logger that discards everything, for tests.
     package init(configuration: Configuration) {
-        self.init(logger: Logger(label: "stream-plugin", factory: { _ in SwiftLogNoOpLogHandler() }), configuration: configuration)
+        self.init(
+            logger: Logger(label: "stream-plugin", factory: { _ in SwiftLogNoOpLogHandler() }),
+            configuration: configuration)
     }
 
     /// Ends every open stream now, from the plugin's side: what is queued is dropped and each RPC

@@ -117,7 +117,8 @@ package final class ResponseQueue<Element: Sendable>: Sendable {
     /// Ends the queue now with `error`: drops what it holds, and every waiting and later call throws it.
     /// Only the first failure counts.
     package func fail(_ error: any Error) {
-        let waiters = state.withLock { state -> (CheckedContinuation<Element?, any Error>?, [CheckedContinuation<Void, any Error>])? in
+        let waiters = state.withLock {
+            state -> (CheckedContinuation<Element?, any Error>?, [CheckedContinuation<Void, any Error>])? in
             if case .failed = state.phase { return nil }
             state.phase = .failed(error)
             state.items.removeAll()

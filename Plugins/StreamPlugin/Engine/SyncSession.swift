@@ -69,7 +69,8 @@ package struct SyncSession: Sendable {
     }
 
     /// Applies `update` and returns its answer, an ack or a rejection, and whether events are due.
-    package mutating func receive(_ update: Stream_V1_ResourceUpdate) -> (response: Stream_V1_SyncResponse, wake: Bool) {
+    package mutating func receive(_ update: Stream_V1_ResourceUpdate) -> (response: Stream_V1_SyncResponse, wake: Bool)
+    {
         updatesReceived += 1
         let outcome = store.apply(update)
         if case .rejected(let reason) = outcome {

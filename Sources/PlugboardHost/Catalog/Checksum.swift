@@ -22,7 +22,8 @@ package enum Checksum {
         guard actual == expected else {
             throw PluginError(
                 code: .checksumMismatch,
-                message: "Expected the executable's SHA-256 to be \(expected), but it is \(actual). The file changed since the configuration was written: rebuild or reinstall the plugin, or update `sha256` if the change is intended.",
+                message:
+                    "Expected the executable's SHA-256 to be \(expected), but it is \(actual). The file changed since the configuration was written: rebuild or reinstall the plugin, or update `sha256` if the change is intended.",
                 pluginName: spec.name,
                 executablePath: spec.path
             )

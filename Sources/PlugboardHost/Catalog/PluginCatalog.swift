@@ -14,7 +14,11 @@ public struct PluginCatalog: Sendable {
     /// Every executable file directly in `directory`, sorted by name, as a spec with defaults.
     public static func executables(in directory: String) throws(PluginError) -> [PluginSpec] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            throw PluginError(code: .invalidConfiguration, message: "Expected a directory of plugin executables at \(directory), but it cannot be read. Run `make` to build the plugins into assets/, or pass --assets.")
+            throw PluginError(
+                code: .invalidConfiguration,
+                message:
+                    "Expected a directory of plugin executables at \(directory), but it cannot be read. Run `make` to build the plugins into assets/, or pass --assets."
+            )
         }
         return names.sorted().compactMap { name in
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).standardizedFileURL.path
@@ -59,15 +63,27 @@ public struct PluginCatalog: Sendable {
         for entry in entries {
             let spec = entry.spec
             guard !entry.description.serviceSets.isEmpty else {
-                throw PluginError(code: .noServiceSets, message: "Expected the plugin to describe at least one service set, but its --describe lists none, so there is nothing to call. Register its services with PluginServer.serve(description:…).", pluginName: spec.name, executablePath: spec.path)
+                throw PluginError(
+                    code: .noServiceSets,
+                    message:
+                        "Expected the plugin to describe at least one service set, but its --describe lists none, so there is nothing to call. Register its services with PluginServer.serve(description:…).",
+                    pluginName: spec.name, executablePath: spec.path)
             }
             let common = Set(entry.description.appProtocolVersions).intersection(spec.handshake.appProtocolVersions)
             guard !common.isEmpty else {
-                throw PluginError(code: .appVersionUnsupported, message: "Expected the plugin to speak one of the app protocol versions \(spec.handshake.appProtocolVersions), but it speaks \(entry.description.appProtocolVersions). Rebuild it against a compatible SDK, or change the host's accepted versions.", pluginName: spec.name, executablePath: spec.path)
+                throw PluginError(
+                    code: .appVersionUnsupported,
+                    message:
+                        "Expected the plugin to speak one of the app protocol versions \(spec.handshake.appProtocolVersions), but it speaks \(entry.description.appProtocolVersions). Rebuild it against a compatible SDK, or change the host's accepted versions.",
+                    pluginName: spec.name, executablePath: spec.path)
             }
             for set in entry.description.serviceSets {
                 if let owner = owners[set.name] {
-                    throw PluginError(code: .serviceSetConflict, message: "Both \"\(owner.spec.name)\" (\(owner.spec.path)) and \"\(spec.name)\" serve the service set \"\(set.name)\"; a host calls one plugin per set. Remove one of them from the assets or the configuration.", pluginName: spec.name, executablePath: spec.path)
+                    throw PluginError(
+                        code: .serviceSetConflict,
+                        message:
+                            "Both \"\(owner.spec.name)\" (\(owner.spec.path)) and \"\(spec.name)\" serve the service set \"\(set.name)\"; a host calls one plugin per set. Remove one of them from the assets or the configuration.",
+                        pluginName: spec.name, executablePath: spec.path)
                 }
                 owners[set.name] = entry
             }

@@ -21,11 +21,15 @@ public enum PluginDescriber {
     ///
     /// - Throws: `PluginError` with code `invalidDescription` naming the plugin and its path, or
     ///   the launch and checksum errors of a start.
-    public static func describe(_ spec: PluginSpec, timeout: Duration = .seconds(10)) async throws(PluginError) -> PluginDescription {
+    public static func describe(_ spec: PluginSpec, timeout: Duration = .seconds(10)) async throws(PluginError)
+        -> PluginDescription
+    {
         if let expected = spec.sha256 { try Checksum.verify(spec, expected: expected) }
         let child: ChildProcess
         do {
-            child = try ChildProcess(path: spec.path, arguments: spec.arguments + [PluginDescription.argument], environment: ["PATH": "/usr/bin:/bin"])
+            child = try ChildProcess(
+                path: spec.path, arguments: spec.arguments + [PluginDescription.argument],
+                environment: ["PATH": "/usr/bin:/bin"])
         } catch {
             throw error.withContext(pluginName: spec.name, executablePath: spec.path)
         }
@@ -39,23 +43,32 @@ public enum PluginDescriber {
         let bytes = await output
         await drained
         func failure(_ message: String) -> PluginError {
-            PluginError(code: .invalidDescription, message: message, pluginName: spec.name, executablePath: spec.path, pid: child.pid, termination: termination)
+            PluginError(
+                code: .invalidDescription, message: message, pluginName: spec.name, executablePath: spec.path,
+                pid: child.pid, termination: termination)
         }
         guard let bytes else {
-            throw failure("Expected \(command) to print a description of at most \(Self.outputLimit) bytes, but it printed more, so it was killed with its process tree. A plugin's --describe prints one JSON object; check what else writes to its stdout.")
+            throw failure(
+                "Expected \(command) to print a description of at most \(Self.outputLimit) bytes, but it printed more, so it was killed with its process tree. A plugin's --describe prints one JSON object; check what else writes to its stdout."
+            )
         }
         guard !timedOut else {
-            throw failure("Expected \(command) to print its description and exit within \(timeout), but it was still running, so it was killed with its process tree. A plugin's --describe must not wait for anything; build it with PluginServer.serve(description:…).")
+            throw failure(
+                "Expected \(command) to print its description and exit within \(timeout), but it was still running, so it was killed with its process tree. A plugin's --describe must not wait for anything; build it with PluginServer.serve(description:…)."
+            )
         }
         guard termination == .exited(0) else {
-            throw failure("Expected \(command) to print its description and exit 0 within \(timeout), but it ended with \(termination.map { "\($0)" } ?? "no status"). Build the plugin with PluginServer.serve(description:…).")
+            throw failure(
+                "Expected \(command) to print its description and exit 0 within \(timeout), but it ended with \(termination.map { "\($0)" } ?? "no status"). Build the plugin with PluginServer.serve(description:…)."
+            )
         }
         do {
             return try JSONDecoder().decode(PluginDescription.self, from: Data(bytes))
         } catch {
             throw PluginError(
                 code: .invalidDescription,
-                message: "Expected \(command) to print a JSON description (name, version, serviceSets, appProtocolVersions), but it printed \"\(String(decoding: bytes.prefix(200), as: UTF8.self))\".",
+                message:
+                    "Expected \(command) to print a JSON description (name, version, serviceSets, appProtocolVersions), but it printed \"\(String(decoding: bytes.prefix(200), as: UTF8.self))\".",
                 pluginName: spec.name, executablePath: spec.path, cause: error
             )
         }
@@ -64,7 +77,9 @@ public enum PluginDescriber {
     /// Collects `stream` up to `limit` bytes; past it calls `overflow` once, reads on without
     /// keeping anything (so the writer is not blocked on a full pipe while it is being killed) and
     /// returns `nil`.
-    private static func read(_ stream: AsyncStream<[UInt8]>, limit: Int, overflow: @Sendable () -> Void) async -> [UInt8]? {
+    private static func read(_ stream: AsyncStream<[UInt8]>, limit: Int, overflow: @Sendable () -> Void) async
+        -> [UInt8]?
+    {
         var bytes: [UInt8] = []
         var overflowed = false
         for await chunk in stream where !overflowed {

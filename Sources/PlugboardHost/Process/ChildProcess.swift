@@ -84,8 +84,10 @@ final class ChildProcess: Sendable {
         self.cgroup = cgroup.map(\.path)
         self.unwatched = HostWarden.watch(processGroup: started.pid, cgroup: self.group?.path)
         self.abandon = abandon
-        self.stdout = Self.drain(stdoutRead, abandon: abandon, done: self.drained, name: "plugboard-stdout-\(started.pid)")
-        self.stderr = Self.drain(stderrRead, abandon: abandon, done: self.drained, name: "plugboard-stderr-\(started.pid)")
+        self.stdout = Self.drain(
+            stdoutRead, abandon: abandon, done: self.drained, name: "plugboard-stdout-\(started.pid)")
+        self.stderr = Self.drain(
+            stderrRead, abandon: abandon, done: self.drained, name: "plugboard-stderr-\(started.pid)")
         let thread = Thread { [self] in self.reap() }
         thread.name = "plugboard-reaper-\(started.pid)"
         thread.start()
@@ -165,18 +167,27 @@ final class ChildProcess: Sendable {
     private static func pipe(path: String) throws(PluginError) -> (Int32, Int32) {
         var fds: [Int32] = [0, 0]
         guard CPlugboardSystem_pipeCloexec(&fds) == 0 else {
-            throw PluginError(code: .launchFailed, message: "Could not create a pipe for the plugin: \(String(cString: strerror(errno))). The host may be out of file descriptors.", executablePath: path)
+            throw PluginError(
+                code: .launchFailed,
+                message:
+                    "Could not create a pipe for the plugin: \(String(cString: strerror(errno))). The host may be out of file descriptors.",
+                executablePath: path)
         }
         return (fds[0], fds[1])
     }
 
     /// Reads `fd` on its own thread until EOF, or until `abandon` becomes readable, yielding
     /// chunks; closes `fd` at the end and signals `done`.
-    private static func drain(_ fd: Int32, abandon: WakePipe, done: DispatchSemaphore, name: String) -> AsyncStream<[UInt8]> {
+    private static func drain(_ fd: Int32, abandon: WakePipe, done: DispatchSemaphore, name: String) -> AsyncStream<
+        [UInt8]
+    > {
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 65536)
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: abandon.read, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: abandon.read, events: Int16(POLLIN), revents: 0),
+            ]
             while true {
                 fds[0].revents = 0
                 fds[1].revents = 0

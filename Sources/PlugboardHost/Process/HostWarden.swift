@@ -27,7 +27,8 @@ enum HostWarden {
         var record = CPlugboardSystem_WardenRecord()
         record.processGroup = processGroup
         record.watch = 1
-        let killFile = Array((cgroup.map { "\($0)/cgroup.kill" } ?? "").utf8.prefix(MemoryLayout.size(ofValue: record.cgroupKill) - 1))
+        let killFile = Array(
+            (cgroup.map { "\($0)/cgroup.kill" } ?? "").utf8.prefix(MemoryLayout.size(ofValue: record.cgroupKill) - 1))
         withUnsafeMutableBytes(of: &record.cgroupKill) { buffer in
             buffer.copyBytes(from: killFile)
             buffer[killFile.count] = 0

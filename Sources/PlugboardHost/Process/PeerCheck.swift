@@ -20,12 +20,17 @@ enum PeerCheck {
         switch owner {
         case .started:
             peer = try await Self.credentials(of: socketPath, patience: Self.connectPatience) { reason in
-                PluginError(code: .connectionFailed, message: "The plugin printed a valid handshake, but the host could not connect to \(socketPath): \(reason). Check that the plugin listens on the socket it announces.")
+                PluginError(
+                    code: .connectionFailed,
+                    message:
+                        "The plugin printed a valid handshake, but the host could not connect to \(socketPath): \(reason). Check that the plugin listens on the socket it announces."
+                )
             }
         case .attached(let process):
             // A plugin that is already running listens already: no patience, and its own wording.
             peer = try await Self.credentials(of: socketPath, patience: .zero) { reason in
-                .reattachSocketUnreachable(socketPath, pid: process.pid, reason: "the host could not connect to it: \(reason)")
+                .reattachSocketUnreachable(
+                    socketPath, pid: process.pid, reason: "the host could not connect to it: \(reason)")
             }
         }
         try Self.judge(pid: peer.pid, uid: peer.uid, socketPath: socketPath, owner: owner)
@@ -49,10 +54,14 @@ enum PeerCheck {
             child = started
         }
         guard uid != getuid() || !Self.belongs(pid, to: child) else { return }
-        let whose = uid != getuid() ? otherUser : "pid \(pid) (\(Self.command(of: pid))), which is neither the plugin (pid \(child.pid)) nor one of its children"
+        let whose =
+            uid != getuid()
+            ? otherUser
+            : "pid \(pid) (\(Self.command(of: pid))), which is neither the plugin (pid \(child.pid)) nor one of its children"
         throw PluginError(
             code: .socketNotOwned,
-            message: "The plugin's handshake names the unix socket \(socketPath), but the process listening there is \(whose). The host talks only to the plugin it started and sent nothing to that socket. Fix the plugin's handshake, or find out why it points at another program's socket.",
+            message:
+                "The plugin's handshake names the unix socket \(socketPath), but the process listening there is \(whose). The host talks only to the plugin it started and sent nothing to that socket. Fix the plugin's handshake, or find out why it points at another program's socket.",
             pid: child.pid
         )
     }
@@ -66,25 +75,35 @@ enum PeerCheck {
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw PluginError(code: .socketPathInvalid, message: "The socket path \(path) is longer than a unix socket address holds.")
+            throw PluginError(
+                code: .socketPathInvalid, message: "The socket path \(path) is longer than a unix socket address holds."
+            )
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
         let start = ContinuousClock.now
         while true {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else {
-                throw PluginError(code: .connectionFailed, message: "Could not create a socket to check \(path): \(String(cString: strerror(errno))).")
+                throw PluginError(
+                    code: .connectionFailed,
+                    message: "Could not create a socket to check \(path): \(String(cString: strerror(errno))).")
             }
             defer { close(fd) }
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
             }
             let reason = errno
             if connected == 0 {
                 var pid: pid_t = 0
                 var uid: uid_t = 0
                 guard CPlugboardSystem_peerCredentials(fd, &pid, &uid) == 0 else {
-                    throw PluginError(code: .connectionFailed, message: "Could not read the credentials of the process listening on \(path): \(String(cString: strerror(errno))).")
+                    throw PluginError(
+                        code: .connectionFailed,
+                        message:
+                            "Could not read the credentials of the process listening on \(path): \(String(cString: strerror(errno)))."
+                    )
                 }
                 return (pid, uid)
             }
@@ -112,12 +131,13 @@ enum PeerCheck {
     }
 
     private static func command(of pid: Int32) -> String {
-        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines) ?? "unknown"
     }
 
     private static func parent(of pid: Int32) -> Int32? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1
+            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1
         else { return nil }
         return Int32(fields[1])
     }

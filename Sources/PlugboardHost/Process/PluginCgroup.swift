@@ -54,7 +54,9 @@ final class PluginCgroup: Sendable {
     }
 
     private var isPopulated: Bool {
-        guard let events = try? String(contentsOfFile: "\(self.path)/cgroup.events", encoding: .utf8) else { return false }
+        guard let events = try? String(contentsOfFile: "\(self.path)/cgroup.events", encoding: .utf8) else {
+            return false
+        }
         return events.split(separator: "\n").contains("populated 1")
     }
 
@@ -63,9 +65,13 @@ final class PluginCgroup: Sendable {
     /// The host's own cgroup v2 directory, found once; stale plugin cgroups of hosts that died
     /// there are killed and removed on the way.
     private static let parent: Result<String, Unavailable> = {
-        guard let line = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?
-            .split(separator: "\n").first(where: { $0.hasPrefix("0::") })
-        else { return .failure(Unavailable(reason: "the host is in no cgroup v2 hierarchy (/proc/self/cgroup has no 0:: line)")) }
+        guard
+            let line = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?
+                .split(separator: "\n").first(where: { $0.hasPrefix("0::") })
+        else {
+            return .failure(
+                Unavailable(reason: "the host is in no cgroup v2 hierarchy (/proc/self/cgroup has no 0:: line)"))
+        }
         let relative = String(line.dropFirst(3))
         guard let mount = PluginCgroup.cgroup2Mount() else {
             return .failure(Unavailable(reason: "no cgroup2 file system is mounted"))
@@ -98,7 +104,9 @@ final class PluginCgroup: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
         for name in names where name.hasPrefix("plugboard-") {
             let parts = name.split(separator: "-")
-            guard parts.count == 3, let host = Int32(parts[1]), host != getpid(), Glibc.kill(host, 0) != 0, errno == ESRCH else { continue }
+            guard parts.count == 3, let host = Int32(parts[1]), host != getpid(), Glibc.kill(host, 0) != 0,
+                errno == ESRCH
+            else { continue }
             PluginCgroup(path: "\(parent)/\(name)").remove(timeout: .milliseconds(200))
         }
     }

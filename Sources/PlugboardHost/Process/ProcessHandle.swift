@@ -66,7 +66,8 @@ enum ProcessHandle: Sendable {
             guard let method else { return .exitedUnexpectedly(termination) }
             return PluginError(
                 code: .exitedUnexpectedly,
-                message: "The plugin process ended during \(method). Its stderr usually says why; the call was not completed.",
+                message:
+                    "The plugin process ended during \(method). Its stderr usually says why; the call was not completed.",
                 termination: termination
             )
         case .attached:

@@ -54,11 +54,21 @@ enum Spawn {
         switch code {
         case ENOENT: return .executableNotFound(path: path)
         case EACCES, EPERM: return .notExecutable(path: path, reason: reason)
-        case ENOEXEC: return .wrongArchitecture(path: path, found: "a file the kernel cannot execute", expected: "an executable for this machine")
+        case ENOEXEC:
+            return .wrongArchitecture(
+                path: path, found: "a file the kernel cannot execute", expected: "an executable for this machine")
         case E2BIG:
-            return PluginError(code: .launchFailed, message: "Could not start the plugin: its arguments and environment are too large to exec (E2BIG: one over 128 KiB, or all of them over ARG_MAX with the host's own environment). Shorten them; `plugboard check` finds this in a configuration file.", executablePath: path)
+            return PluginError(
+                code: .launchFailed,
+                message:
+                    "Could not start the plugin: its arguments and environment are too large to exec (E2BIG: one over 128 KiB, or all of them over ARG_MAX with the host's own environment). Shorten them; `plugboard check` finds this in a configuration file.",
+                executablePath: path)
         default:
-            return PluginError(code: .launchFailed, message: "Could not start the plugin: fork or exec failed with \(reason). Check the file and the host's resource limits.", executablePath: path)
+            return PluginError(
+                code: .launchFailed,
+                message:
+                    "Could not start the plugin: fork or exec failed with \(reason). Check the file and the host's resource limits.",
+                executablePath: path)
         }
     }
 }

@@ -1,5 +1,5 @@
-import GoPluginProtos
 import GRPCCore
+import GoPluginProtos
 import PlugboardCore
 import PlugboardTransport
 
@@ -47,11 +47,17 @@ extension PluginSupervisor {
         // `withPlugin` rethrows may be the transport's; this one says what happened.
         let observed = OnceValue<(PluginError, PluginProcess)>()
         do {
-            try await PluginHost.withPlugin(self.spec, instrumentation: self.instrumentation, logger: self.logger, isolation: nil) { plugin in
+            try await PluginHost.withPlugin(
+                self.spec, instrumentation: self.instrumentation, logger: self.logger, isolation: nil
+            ) { plugin in
                 do {
                     try await self.prepare(plugin)
                 } catch {
-                    throw PluginError(code: .connectionFailed, message: "The supervisor's prepare step failed after the plugin started: \(error). The plugin is restarted; check the state being re-applied.", cause: error)
+                    throw PluginError(
+                        code: .connectionFailed,
+                        message:
+                            "The supervisor's prepare step failed after the plugin started: \(error). The plugin is restarted; check the state being re-applied.",
+                        cause: error)
                 }
                 reachedReady.set(())
                 self.gate.publish(plugin)
@@ -60,7 +66,11 @@ extension PluginSupervisor {
                 do throws(PluginError) {
                     try await self.watch(plugin)
                 } catch {
-                    observed.set((error.withContext(pluginName: plugin.name, executablePath: plugin.path, pid: plugin.pid), plugin.process))
+                    observed.set(
+                        (
+                            error.withContext(pluginName: plugin.name, executablePath: plugin.path, pid: plugin.pid),
+                            plugin.process
+                        ))
                     throw error
                 }
                 self.emit(.stopping)
@@ -75,7 +85,10 @@ extension PluginSupervisor {
                 return .failed(failure)
             }
             if let error = error as? PluginError { return .failed(error) }
-            return .failed(PluginError(code: .connectionFailed, message: "The plugin failed: \(error)", pluginName: self.spec.name, executablePath: self.spec.path, cause: error))
+            return .failed(
+                PluginError(
+                    code: .connectionFailed, message: "The plugin failed: \(error)", pluginName: self.spec.name,
+                    executablePath: self.spec.path, cause: error))
         }
     }
 
@@ -122,7 +135,8 @@ extension PluginSupervisor {
             }
             do {
                 let asked = ContinuousClock.now
-                _ = try await health.check(.with { $0.service = "plugin" }, options: .deadline(self.policy.healthTimeout))
+                _ = try await health.check(
+                    .with { $0.service = "plugin" }, options: .deadline(self.policy.healthTimeout))
                 self.instrumentation.lifecycle.healthChecked(in: .now - asked)
                 failuresInARow = 0
             } catch let error as RPCError where error.cause is HTTP2ProtocolViolation {
@@ -136,7 +150,9 @@ extension PluginSupervisor {
                         return .unhealthy(failures: failuresInARow, timeout: self.policy.healthTimeout, cause: error)
                     }
                     if failuresInARow == self.policy.unhealthyThreshold {
-                        self.logger.warning("the attached plugin does not answer its health checks (stopped in a debugger?); calls wait for it until their deadlines", metadata: ["plugin.pid": "\(plugin.pid)"])
+                        self.logger.warning(
+                            "the attached plugin does not answer its health checks (stopped in a debugger?); calls wait for it until their deadlines",
+                            metadata: ["plugin.pid": "\(plugin.pid)"])
                     }
                 }
             }

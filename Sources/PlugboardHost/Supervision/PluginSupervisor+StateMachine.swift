@@ -83,12 +83,14 @@ extension PluginSupervisor {
             self.failures.append(now)
             self.failures.removeAll { now - $0 > self.policy.failureWindow }
             if self.failures.count >= self.policy.maximumFailures {
-                let quarantine = PluginError.quarantined(failures: self.failures.count, window: self.policy.failureWindow, last: error)
+                let quarantine = PluginError.quarantined(
+                    failures: self.failures.count, window: self.policy.failureWindow, last: error)
                 self.state = .quarantined(quarantine)
                 return .quarantine(quarantine)
             }
             self.state = .restarting(attempt: attempt)
-            return .wait(delay: self.backoff(failures: self.failures.count, jitter: jitter), failures: self.failures.count)
+            return .wait(
+                delay: self.backoff(failures: self.failures.count, jitter: jitter), failures: self.failures.count)
         }
 
         mutating func backoffElapsed() -> Action {

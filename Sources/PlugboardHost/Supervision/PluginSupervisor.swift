@@ -72,12 +72,15 @@ public final class PluginSupervisor: Service, Sendable {
         var logger = logger
         logger[metadataKey: "plugin.name"] = "\(spec.name)"
         self.logger = logger
-        self.instrumentation = HostInstrumentation(plugin: spec.name, observability: observability, logger: logger, supervised: true)
+        self.instrumentation = HostInstrumentation(
+            plugin: spec.name, observability: observability, logger: logger, supervised: true)
         self.prepare = prepare
         self.whileReady = whileReady
         let transport = SupervisedTransport(gate: self.gate, defaultDeadline: policy.defaultDeadline)
         let gate = self.gate
-        let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) { gate.process(serving: $0.remotePeer) }
+        let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) {
+            gate.process(serving: $0.remotePeer)
+        }
         self.client = GRPCClient(transport: transport, interceptors: [self.instrumentation.calls, interceptor])
     }
 
@@ -149,7 +152,9 @@ extension PluginError {
         var metadata: Logger.Metadata = ["error.code": "\(self.code)"]
         if let pid = self.pid { metadata["plugin.pid"] = "\(pid)" }
         if let termination = self.termination { metadata["plugin.exit"] = "\(termination)" }
-        if !self.stderrTail.isEmpty { metadata["plugin.stderr"] = "\(self.stderrTail.suffix(5).joined(separator: " | "))" }
+        if !self.stderrTail.isEmpty {
+            metadata["plugin.stderr"] = "\(self.stderrTail.suffix(5).joined(separator: " | "))"
+        }
         return metadata
     }
 }

@@ -68,7 +68,9 @@ final class ReadinessGate: Sendable {
     ///
     /// - Throws: ``PluginError`` (`notReady`) when the deadline comes first, or the error the gate
     ///   was closed with; `CancellationError` if the task is cancelled.
-    func plugin(before deadline: ContinuousClock.Instant?, excluding excluded: String? = nil) async throws -> RunningPlugin {
+    func plugin(before deadline: ContinuousClock.Instant?, excluding excluded: String? = nil) async throws
+        -> RunningPlugin
+    {
         if let plugin = try self.live(excluding: excluded) { return plugin }
         guard let deadline else { return try await self.next(excluding: excluded) }
         return try await withThrowingTaskGroup(of: RunningPlugin?.self) { group in
@@ -81,7 +83,8 @@ final class ReadinessGate: Sendable {
             if let plugin = try await group.next() ?? nil { return plugin }
             throw PluginError(
                 code: .notReady,
-                message: "The call waited for the plugin to come back from a restart (state: \(self.state)) until its deadline passed; it was not sent. Give the call a longer deadline, or check why the plugin restarts."
+                message:
+                    "The call waited for the plugin to come back from a restart (state: \(self.state)) until its deadline passed; it was not sent. Give the call a longer deadline, or check why the plugin restarts."
             )
         }
     }

@@ -38,7 +38,9 @@ public struct SupervisedTransport: ClientTransport {
         // caller sees why (the plugin was not ready) rather than GRPCCore's bare "timed out",
         // which wins only when this task is scheduled that much late (100 ms was not enough on
         // 2 busy cores).
-        let deadline = options.timeout.map { ContinuousClock.now + $0 - min(max($0 / 5, .milliseconds(1)), .milliseconds(250)) }
+        let deadline = options.timeout.map {
+            ContinuousClock.now + $0 - min(max($0 / 5, .milliseconds(1)), .milliseconds(250))
+        }
         var excluded: String?
         while true {
             let plugin: RunningPlugin
@@ -50,7 +52,8 @@ public struct SupervisedTransport: ClientTransport {
             }
             var sent = false
             do {
-                return try await plugin.transport.withStream(descriptor: descriptor, options: options) { stream, context in
+                return try await plugin.transport.withStream(descriptor: descriptor, options: options) {
+                    stream, context in
                     sent = true
                     return try await closure(stream, context)
                 }

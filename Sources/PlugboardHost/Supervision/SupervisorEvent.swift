@@ -55,7 +55,8 @@ public enum SupervisorEvent: Sendable, CustomStringConvertible {
         case .starting(let attempt): return "starting (attempt \(attempt))"
         case .ready(let pid, let startedIn): return "ready (pid \(pid), started in \(startedIn.wholeMilliseconds) ms)"
         case .failed(let error): return "failed: \(error.message)"
-        case .restarting(let delay, let failures): return "restarting in \(delay.wholeMilliseconds) ms (\(failures) failures in the window)"
+        case .restarting(let delay, let failures):
+            return "restarting in \(delay.wholeMilliseconds) ms (\(failures) failures in the window)"
         case .quarantined(let error): return "quarantined: \(error.message)"
         case .stopping: return "stopping"
         case .stopped: return "stopped"

@@ -1,5 +1,5 @@
-import GoPluginProtos
 import GRPCCore
+import GoPluginProtos
 import PlugboardBroker
 
 /// `plugin.GRPCBroker`: the host's broker stream. The plugin's announcements go out on it, the

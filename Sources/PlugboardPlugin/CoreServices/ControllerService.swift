@@ -1,5 +1,5 @@
-import GoPluginProtos
 import GRPCCore
+import GoPluginProtos
 
 /// `plugin.GRPCController`: `Shutdown` replies, then asks the plugin to stop and exit 0.
 struct ControllerService: Plugin_GRPCController.SimpleServiceProtocol {

@@ -6,7 +6,10 @@ enum CoreServices {
     /// Health ("plugin" is SERVING), controller (`Shutdown` fires `stop`), broker (the stream
     /// `broker` announces on) and stdio (what the plugin writes to fd 1 after the handshake).
     static func all(stop: StopSignal, stdout: StdoutCapture, broker: PluginBroker) -> [any RegistrableRPCService] {
-        [HealthService(), ControllerService(stop: stop), BrokerService(stop: stop, broker: broker), StdioService(stdout: stdout)]
+        [
+            HealthService(), ControllerService(stop: stop), BrokerService(stop: stop, broker: broker),
+            StdioService(stdout: stdout),
+        ]
     }
 
     /// The fully qualified names of the core services, which a plugin's description leaves out.

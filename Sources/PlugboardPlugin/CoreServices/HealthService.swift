@@ -1,11 +1,14 @@
-import GoPluginProtos
 import GRPCCore
+import GoPluginProtos
 
 /// `grpc.health.v1.Health`: "plugin" (go-plugin's name) and "" report SERVING; other names are NOT_FOUND.
 struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
-    func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
+    func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws
+        -> Grpc_Health_V1_HealthCheckResponse
+    {
         guard request.service == "plugin" || request.service.isEmpty else {
-            throw RPCError(code: .notFound, message: "unknown service \"\(request.service)\"; this plugin reports on \"plugin\"")
+            throw RPCError(
+                code: .notFound, message: "unknown service \"\(request.service)\"; this plugin reports on \"plugin\"")
         }
         return .with { $0.status = .serving }
     }

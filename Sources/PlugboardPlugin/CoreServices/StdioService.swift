@@ -1,5 +1,5 @@
-import GoPluginProtos
 import GRPCCore
+import GoPluginProtos
 
 /// `plugin.GRPCStdio`: streams whatever the plugin writes to its stdout after the handshake.
 struct StdioService: Plugin_GRPCStdio.SimpleServiceProtocol {
@@ -11,10 +11,11 @@ struct StdioService: Plugin_GRPCStdio.SimpleServiceProtocol {
         context: ServerContext
     ) async throws {
         for await chunk in self.stdout.chunks() {
-            try await response.write(.with {
-                $0.channel = .stdout
-                $0.data = chunk
-            })
+            try await response.write(
+                .with {
+                    $0.channel = .stdout
+                    $0.data = chunk
+                })
         }
     }
 }

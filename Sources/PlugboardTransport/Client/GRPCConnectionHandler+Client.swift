@@ -4,94 +4,96 @@ internal import NIOHPACK
 internal import NIOHTTP2
 
 extension GRPCConnectionHandler {
-  /// A HEADERS frame from the server: response headers, trailers, or a trailers-only response.
-  func clientReceived(headers: HTTP2Frame.FramePayload.Headers, streamID: HTTP2StreamID) {
-    guard let stream = self.streams[streamID] else { return }
-    let fields = headers.headers
-    if headers.endStream { stream.receivedEnd = true }
+    /// A HEADERS frame from the server: response headers, trailers, or a trailers-only response.
+    func clientReceived(headers: HTTP2Frame.FramePayload.Headers, streamID: HTTP2StreamID) {
+        guard let stream = self.streams[streamID] else { return }
+        let fields = headers.headers
+        if headers.endStream { stream.receivedEnd = true }
 
-    if stream.receivedHeaders {
-      self.deliverStatus(fields.grpcStatus, metadata: fields.grpcMetadata, to: stream)
-    } else if fields.first(name: ":status") == "200" || fields.first(name: "grpc-status") != nil {
-      stream.receivedHeaders = true
-      if fields.first(name: "grpc-status") != nil {
-        self.deliverStatus(fields.grpcStatus, metadata: fields.grpcMetadata, to: stream)
-      } else if !fields.hasGRPCContentType {
-        let contentType = fields.first(name: "content-type") ?? "<none>"
-        let status = Status(
-          code: .internalError,
-          message: "The server answered with content-type '\(contentType)', not application/grpc."
-        )
-        self.deliverStatus(status, metadata: fields.grpcMetadata, to: stream)
-        self.resetStream(stream, code: .cancel)
-      } else {
-        stream.deliver(.metadata(fields.grpcMetadata), credit: 0)
-      }
-    } else if let code = fields.first(name: ":status").flatMap({ Int($0) }), (100..<200).contains(code) {
-      return  // Informational headers: the real ones follow.
-    } else {
-      let code = fields.first(name: ":status").flatMap { Int($0) } ?? 0
-      var status = Status(httpStatusCode: code)
-      status = Status(code: status.code, message: "The server answered with HTTP status \(code), not 200.")
-      stream.receivedHeaders = true
-      self.deliverStatus(status, metadata: fields.grpcMetadata, to: stream)
-      self.resetStream(stream, code: .cancel)
+        if stream.receivedHeaders {
+            self.deliverStatus(fields.grpcStatus, metadata: fields.grpcMetadata, to: stream)
+        } else if fields.first(name: ":status") == "200" || fields.first(name: "grpc-status") != nil {
+            stream.receivedHeaders = true
+            if fields.first(name: "grpc-status") != nil {
+                self.deliverStatus(fields.grpcStatus, metadata: fields.grpcMetadata, to: stream)
+            } else if !fields.hasGRPCContentType {
+                let contentType = fields.first(name: "content-type") ?? "<none>"
+                let status = Status(
+                    code: .internalError,
+                    message: "The server answered with content-type '\(contentType)', not application/grpc."
+                )
+                self.deliverStatus(status, metadata: fields.grpcMetadata, to: stream)
+                self.resetStream(stream, code: .cancel)
+            } else {
+                stream.deliver(.metadata(fields.grpcMetadata), credit: 0)
+            }
+        } else if let code = fields.first(name: ":status").flatMap({ Int($0) }), (100..<200).contains(code) {
+            return  // Informational headers: the real ones follow.
+        } else {
+            let code = fields.first(name: ":status").flatMap { Int($0) } ?? 0
+            var status = Status(httpStatusCode: code)
+            status = Status(code: status.code, message: "The server answered with HTTP status \(code), not 200.")
+            stream.receivedHeaders = true
+            self.deliverStatus(status, metadata: fields.grpcMetadata, to: stream)
+            self.resetStream(stream, code: .cancel)
+        }
+        if headers.endStream { self.peerFinished(stream) }
     }
-    if headers.endStream { self.peerFinished(stream) }
-  }
 
-  /// Gives the reader its final part, once.
-  func deliverStatus(_ status: Status, metadata: Metadata, to stream: StreamCore) {
-    guard !stream.deliveredStatus else { return }
-    stream.deliveredStatus = true
-    stream.deliver(.status(status, metadata), credit: 0)
-    stream.finishInbound()
-  }
-
-  /// Writes one request part of a client stream.
-  func clientWrite(_ part: OutboundPart, of stream: StreamCore, authority: String) {
-    switch part {
-    case .metadata(let metadata):
-      guard stream.streamID == nil else { return }
-      if let violation = self.core.protocolViolation {
-        // Thrown rather than a status, so the caller gets the violation as the cause.
+    /// Gives the reader its final part, once.
+    func deliverStatus(_ status: Status, metadata: Metadata, to stream: StreamCore) {
+        guard !stream.deliveredStatus else { return }
         stream.deliveredStatus = true
-        stream.terminate(RPCError(code: .unavailable, message: "\(violation)", cause: violation), dropBufferedParts: false)
-        return
-      }
-      if self.draining || self.isClosed {
-        let status = Status(
-          code: .unavailable,
-          message: "The connection to '\(self.core.socketPath)' is closing; retry the call."
-        )
-        self.deliverStatus(status, metadata: [:], to: stream)
-        stream.closeOutbound(RPCError(code: .unavailable, message: status.message))
-        return
-      }
-      let id = HTTP2StreamID(self.nextStreamID)
-      self.nextStreamID += 2
-      stream.streamID = id
-      self.streams[id] = stream
-      let headers = HPACKHeaders.grpcRequest(path: stream.path, authority: authority, metadata: metadata)
-      self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers))))
-    case .message:
-      preconditionFailure("Messages are written by drainOutbox.")
-    case .status:
-      ()  // Clients don't send statuses.
-    case .end:
-      guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else { return }
-      stream.sentEnd = true
-      let empty = self.context?.channel.allocator.buffer(capacity: 0) ?? ByteBuffer()
-      self.write(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(empty), endStream: true))))
-    case .abort:
-      guard let id = stream.streamID, self.streams[id] === stream else { return }
-      if !stream.deliveredStatus {
-        self.deliverStatus(Status(code: .cancelled, message: "The RPC was cancelled."), metadata: [:], to: stream)
-      }
-      if !(stream.sentEnd && stream.receivedEnd) {
-        stream.sentEnd = true
-        self.write(HTTP2Frame(streamID: id, payload: .rstStream(.cancel)))
-      }
+        stream.deliver(.status(status, metadata), credit: 0)
+        stream.finishInbound()
     }
-  }
+
+    /// Writes one request part of a client stream.
+    func clientWrite(_ part: OutboundPart, of stream: StreamCore, authority: String) {
+        switch part {
+        case .metadata(let metadata):
+            guard stream.streamID == nil else { return }
+            if let violation = self.core.protocolViolation {
+                // Thrown rather than a status, so the caller gets the violation as the cause.
+                stream.deliveredStatus = true
+                stream.terminate(
+                    RPCError(code: .unavailable, message: "\(violation)", cause: violation), dropBufferedParts: false)
+                return
+            }
+            if self.draining || self.isClosed {
+                let status = Status(
+                    code: .unavailable,
+                    message: "The connection to '\(self.core.socketPath)' is closing; retry the call."
+                )
+                self.deliverStatus(status, metadata: [:], to: stream)
+                stream.closeOutbound(RPCError(code: .unavailable, message: status.message))
+                return
+            }
+            let id = HTTP2StreamID(self.nextStreamID)
+            self.nextStreamID += 2
+            stream.streamID = id
+            self.streams[id] = stream
+            let headers = HPACKHeaders.grpcRequest(path: stream.path, authority: authority, metadata: metadata)
+            self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers))))
+        case .message:
+            preconditionFailure("Messages are written by drainOutbox.")
+        case .status:
+            ()  // Clients don't send statuses.
+        case .end:
+            guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else { return }
+            stream.sentEnd = true
+            let empty = self.context?.channel.allocator.buffer(capacity: 0) ?? ByteBuffer()
+            self.write(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(empty), endStream: true))))
+        case .abort:
+            guard let id = stream.streamID, self.streams[id] === stream else { return }
+            if !stream.deliveredStatus {
+                self.deliverStatus(
+                    Status(code: .cancelled, message: "The RPC was cancelled."), metadata: [:], to: stream)
+            }
+            if !(stream.sentEnd && stream.receivedEnd) {
+                stream.sentEnd = true
+                self.write(HTTP2Frame(streamID: id, payload: .rstStream(.cancel)))
+            }
+        }
+    }
 }

@@ -4,125 +4,129 @@ internal import NIOCore
 internal import NIOPosix
 
 extension UnixSocketTransport {
-  /// The lean gRPC client transport: one HTTP/2 connection to a unix domain socket, with every
-  /// call a stream in the connection handler's table (no per-stream channels).
-  ///
-  /// ```swift
-  /// let transport = UnixSocketTransport.Client(path: "/tmp/plugin.sock")
-  /// try await withGRPCClient(transport: transport) { client in ... }
-  /// ```
-  public struct Client: ClientTransport {
-    public typealias Bytes = GRPCNIOTransportBytes
-
-    /// The socket path this client connects to.
-    public let path: String
-    /// The transport settings.
-    public let config: Config
-    /// The `:authority` sent with each call. grpc-go ignores it on unix sockets.
-    public let authority: String
-    /// Judges the process listening on the socket before each connection sends a byte.
-    let peerCheck: PeerCheck?
-    /// AutoMTLS, when the server requires it.
-    let tls: MutualTLS?
-    let state: ClientState
-
-    /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
+    /// The lean gRPC client transport: one HTTP/2 connection to a unix domain socket, with every
+    /// call a stream in the connection handler's table (no per-stream channels).
     ///
-    /// - Parameter peerCheck: called with the listener's credentials (SO_PEERCRED) on every
-    ///   connection, reconnections included, before anything is written; a thrown error closes
-    ///   that connection unused and counts as a failed attempt.
-    public init(path: String, config: Config = .defaults, authority: String = "localhost", peerCheck: PeerCheck? = nil) {
-      self.init(path: path, config: config, authority: authority, peerCheck: peerCheck, tls: nil)
-    }
+    /// ```swift
+    /// let transport = UnixSocketTransport.Client(path: "/tmp/plugin.sock")
+    /// try await withGRPCClient(transport: transport) { client in ... }
+    /// ```
+    public struct Client: ClientTransport {
+        public typealias Bytes = GRPCNIOTransportBytes
 
-    /// A client that speaks TLS with `tls` (a ``MutualTLS`` in the client role) on every connection.
-    package init(path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?) {
-      self.path = path
-      self.config = config
-      self.authority = authority
-      self.peerCheck = peerCheck
-      self.tls = tls
-      self.state = ClientState()
-    }
+        /// The socket path this client connects to.
+        public let path: String
+        /// The transport settings.
+        public let config: Config
+        /// The `:authority` sent with each call. grpc-go ignores it on unix sockets.
+        public let authority: String
+        /// Judges the process listening on the socket before each connection sends a byte.
+        let peerCheck: PeerCheck?
+        /// AutoMTLS, when the server requires it.
+        let tls: MutualTLS?
+        let state: ClientState
 
-    public var retryThrottle: RetryThrottle? { nil }
-
-    public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? { nil }
-
-    public func beginGracefulShutdown() {
-      self.state.beginGracefulShutdown()
-    }
-
-    public func withStream<T: Sendable>(
-      descriptor: MethodDescriptor,
-      options: CallOptions,
-      _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
-    ) async throws -> T {
-      let connection = try await self.state.openStream(waitForReady: options.waitForReady)
-      let core = StreamCore(connection: connection, path: "/" + descriptor.fullyQualifiedMethod)
-      defer {
-        core.finishWriting(.abort)
-        self.state.streamFinished()
-      }
-      let stream = RPCStream(
-        descriptor: descriptor,
-        inbound: RPCAsyncSequence(wrapping: ClientInbound(core: core)),
-        outbound: RPCWriter.Closable(wrapping: ClientOutbound(core: core))
-      )
-      let peer = "unix:\(self.path)"
-      let context = ClientContext(descriptor: descriptor, remotePeer: peer, localPeer: peer)
-      if self.config.runCallsOnEventLoop {
-        return try await withTaskExecutorPreference(connection.taskExecutor) {
-          try await closure(stream, context)
+        /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
+        ///
+        /// - Parameter peerCheck: called with the listener's credentials (SO_PEERCRED) on every
+        ///   connection, reconnections included, before anything is written; a thrown error closes
+        ///   that connection unused and counts as a failed attempt.
+        public init(
+            path: String, config: Config = .defaults, authority: String = "localhost", peerCheck: PeerCheck? = nil
+        ) {
+            self.init(path: path, config: config, authority: authority, peerCheck: peerCheck, tls: nil)
         }
-      }
-      return try await closure(stream, context)
+
+        /// A client that speaks TLS with `tls` (a ``MutualTLS`` in the client role) on every connection.
+        package init(
+            path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?
+        ) {
+            self.path = path
+            self.config = config
+            self.authority = authority
+            self.peerCheck = peerCheck
+            self.tls = tls
+            self.state = ClientState()
+        }
+
+        public var retryThrottle: RetryThrottle? { nil }
+
+        public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? { nil }
+
+        public func beginGracefulShutdown() {
+            self.state.beginGracefulShutdown()
+        }
+
+        public func withStream<T: Sendable>(
+            descriptor: MethodDescriptor,
+            options: CallOptions,
+            _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+        ) async throws -> T {
+            let connection = try await self.state.openStream(waitForReady: options.waitForReady)
+            let core = StreamCore(connection: connection, path: "/" + descriptor.fullyQualifiedMethod)
+            defer {
+                core.finishWriting(.abort)
+                self.state.streamFinished()
+            }
+            let stream = RPCStream(
+                descriptor: descriptor,
+                inbound: RPCAsyncSequence(wrapping: ClientInbound(core: core)),
+                outbound: RPCWriter.Closable(wrapping: ClientOutbound(core: core))
+            )
+            let peer = "unix:\(self.path)"
+            let context = ClientContext(descriptor: descriptor, remotePeer: peer, localPeer: peer)
+            if self.config.runCallsOnEventLoop {
+                return try await withTaskExecutorPreference(connection.taskExecutor) {
+                    try await closure(stream, context)
+                }
+            }
+            return try await closure(stream, context)
+        }
     }
-  }
 }
 
 /// The response parts of one client stream.
 struct ClientInbound: AsyncSequence, Sendable {
-  typealias Element = RPCResponsePart<GRPCNIOTransportBytes>
-  let core: StreamCore
-
-  func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
-
-  struct Iterator: AsyncIteratorProtocol {
+    typealias Element = RPCResponsePart<GRPCNIOTransportBytes>
     let core: StreamCore
 
-    mutating func next() async throws -> Element? {
-      switch try await self.core.nextPart() {
-      case .metadata(let metadata): return .metadata(metadata)
-      case .message(let bytes): return .message(bytes)
-      case .status(let status, let metadata): return .status(status, metadata)
-      case .none: return nil
-      }
+    func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let core: StreamCore
+
+        mutating func next() async throws -> Element? {
+            switch try await self.core.nextPart() {
+            case .metadata(let metadata): return .metadata(metadata)
+            case .message(let bytes): return .message(bytes)
+            case .status(let status, let metadata): return .status(status, metadata)
+            case .none: return nil
+            }
+        }
     }
-  }
 }
 
 /// The request writer of one client stream.
 struct ClientOutbound: ClosableRPCWriterProtocol {
-  typealias Element = RPCRequestPart<GRPCNIOTransportBytes>
-  let core: StreamCore
+    typealias Element = RPCRequestPart<GRPCNIOTransportBytes>
+    let core: StreamCore
 
-  func write(_ element: Element) async throws {
-    switch element {
-    case .metadata(let metadata): try await self.core.write(.metadata(metadata))
-    case .message(let bytes): try await self.core.write(.message(bytes))
+    func write(_ element: Element) async throws {
+        switch element {
+        case .metadata(let metadata): try await self.core.write(.metadata(metadata))
+        case .message(let bytes): try await self.core.write(.message(bytes))
+        }
     }
-  }
 
-  func write(contentsOf elements: some Sequence<Element>) async throws {
-    for element in elements { try await self.write(element) }
-  }
+    func write(contentsOf elements: some Sequence<Element>) async throws {
+        for element in elements { try await self.write(element) }
+    }
 
-  func finish() async {
-    self.core.finishWriting(.end)
-  }
+    func finish() async {
+        self.core.finishWriting(.end)
+    }
 
-  func finish(throwing error: any Error) async {
-    self.core.finishWriting(.abort)
-  }
+    func finish(throwing error: any Error) async {
+        self.core.finishWriting(.abort)
+    }
 }

@@ -7,62 +7,65 @@ internal import Synchronization
 /// the caller drives, for the transport fuzz target (Tests/TransportFuzz): it feeds the channel
 /// whatever a peer might send and checks what the connection holds on to.
 package final class ConnectionHarness {
-  package enum Side: Sendable {
-    /// The side a host runs: it opens streams.
-    case client
-    /// The side a plugin runs: the peer opens streams on `/fuzz.Fuzz/Call`.
-    case server
-  }
-
-  package static let method = "/fuzz.Fuzz/Call"
-
-  private let core: ConnectionCore
-  private let handler: GRPCConnectionHandler
-  private var accepted: AsyncStream<AcceptedStream>?
-
-  /// Adds the handlers to `channel` (on its event loop, before it is active).
-  package init(side: Side, channel: any Channel, config: UnixSocketTransport.Config = .defaults) throws {
-    self.core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: "/fuzz.sock")
-    switch side {
-    case .client:
-      self.handler = GRPCConnectionHandler(core: self.core, role: .client(.init(authority: "localhost", onDraining: {})))
-    case .server:
-      let descriptor = MethodDescriptor(fullyQualifiedService: "fuzz.Fuzz", method: "Call")
-      let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
-      self.accepted = streams
-      self.handler = GRPCConnectionHandler(
-        core: self.core,
-        role: .server(.init(methods: [Self.method: descriptor], onStream: continuation))
-      )
+    package enum Side: Sendable {
+        /// The side a host runs: it opens streams.
+        case client
+        /// The side a plugin runs: the peer opens streams on `/fuzz.Fuzz/Call`.
+        case server
     }
-    let sync = channel.pipeline.syncOperations
-    try sync.addHandler(NIOHTTP2Handler.plugboard(mode: side == .client ? .client : .server, config: config, watch: self.core.errorWatch))
-    try sync.addHandler(self.handler)
-  }
 
-  /// Client: queues a new call's HEADERS (written when the event loop runs).
-  package func openStream() {
-    let stream = StreamCore(connection: self.core, path: Self.method)
-    self.core.enqueue(stream, .metadata([:]))
-  }
+    package static let method = "/fuzz.Fuzz/Call"
 
-  /// Bytes the connection holds for its streams: messages delivered and not read (nobody reads
-  /// here) and partial messages in the deframers.
-  package var bufferedBytes: Int {
-    self.handler.streams.values.reduce(0) { total, stream in
-      let parts = stream.shared.withLock { shared in
-        shared.inbound.bufferedParts.reduce(0) { sum, part in
-          if case .message(let bytes) = part { return sum + bytes.wireSize }
-          return sum + 64
+    private let core: ConnectionCore
+    private let handler: GRPCConnectionHandler
+    private var accepted: AsyncStream<AcceptedStream>?
+
+    /// Adds the handlers to `channel` (on its event loop, before it is active).
+    package init(side: Side, channel: any Channel, config: UnixSocketTransport.Config = .defaults) throws {
+        self.core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: "/fuzz.sock")
+        switch side {
+        case .client:
+            self.handler = GRPCConnectionHandler(
+                core: self.core, role: .client(.init(authority: "localhost", onDraining: {})))
+        case .server:
+            let descriptor = MethodDescriptor(fullyQualifiedService: "fuzz.Fuzz", method: "Call")
+            let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
+            self.accepted = streams
+            self.handler = GRPCConnectionHandler(
+                core: self.core,
+                role: .server(.init(methods: [Self.method: descriptor], onStream: continuation))
+            )
         }
-      }
-      return total + parts + stream.deframer.partialBytes
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(
+            NIOHTTP2Handler.plugboard(
+                mode: side == .client ? .client : .server, config: config, watch: self.core.errorWatch))
+        try sync.addHandler(self.handler)
     }
-  }
 
-  /// Open streams in the connection's table.
-  package var openStreams: Int { self.handler.streams.count }
+    /// Client: queues a new call's HEADERS (written when the event loop runs).
+    package func openStream() {
+        let stream = StreamCore(connection: self.core, path: Self.method)
+        self.core.enqueue(stream, .metadata([:]))
+    }
 
-  /// What the peer did, if it broke HTTP/2 (the connection is then closed).
-  package var protocolViolation: HTTP2ProtocolViolation? { self.core.protocolViolation }
+    /// Bytes the connection holds for its streams: messages delivered and not read (nobody reads
+    /// here) and partial messages in the deframers.
+    package var bufferedBytes: Int {
+        self.handler.streams.values.reduce(0) { total, stream in
+            let parts = stream.shared.withLock { shared in
+                shared.inbound.bufferedParts.reduce(0) { sum, part in
+                    if case .message(let bytes) = part { return sum + bytes.wireSize }
+                    return sum + 64
+                }
+            }
+            return total + parts + stream.deframer.partialBytes
+        }
+    }
+
+    /// Open streams in the connection's table.
+    package var openStreams: Int { self.handler.streams.count }
+
+    /// What the peer did, if it broke HTTP/2 (the connection is then closed).
+    package var protocolViolation: HTTP2ProtocolViolation? { self.core.protocolViolation }
 }

@@ -3,16 +3,16 @@ internal import NIOCore
 /// A `TaskExecutor` that runs jobs on one NIO event loop, so tasks that talk to a connection
 /// can do so without thread hops.
 final class EventLoopTaskExecutor: TaskExecutor {
-  let eventLoop: any EventLoop
+    let eventLoop: any EventLoop
 
-  init(eventLoop: any EventLoop) {
-    self.eventLoop = eventLoop
-  }
-
-  func enqueue(_ job: consuming ExecutorJob) {
-    let job = UnownedJob(job)
-    self.eventLoop.execute {
-      job.runSynchronously(on: self.asUnownedTaskExecutor())
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
     }
-  }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        self.eventLoop.execute {
+            job.runSynchronously(on: self.asUnownedTaskExecutor())
+        }
+    }
 }

@@ -3,128 +3,130 @@ internal import NIOCore
 internal import NIOHTTP2
 
 extension GRPCConnectionHandler {
-  /// The peer ended its side of `stream` (END_STREAM).
-  func peerFinished(_ stream: StreamCore) {
-    switch self.role {
-    case .server:
-      if stream.deframer.hasPartialMessage {
-        self.refuse(stream, status: Status(code: .internalError, message: "The client ended the stream mid-message."))
-      } else {
-        stream.finishInbound()
-      }
-    case .client:
-      let status = Status(
-        code: .internalError,
-        message: "The server ended the stream without sending a grpc-status in trailers."
-      )
-      self.deliverStatus(status, metadata: [:], to: stream)
+    /// The peer ended its side of `stream` (END_STREAM).
+    func peerFinished(_ stream: StreamCore) {
+        switch self.role {
+        case .server:
+            if stream.deframer.hasPartialMessage {
+                self.refuse(
+                    stream, status: Status(code: .internalError, message: "The client ended the stream mid-message."))
+            } else {
+                stream.finishInbound()
+            }
+        case .client:
+            let status = Status(
+                code: .internalError,
+                message: "The server ended the stream without sending a grpc-status in trailers."
+            )
+            self.deliverStatus(status, metadata: [:], to: stream)
+        }
     }
-  }
 
-  /// A message on `stream` can't be accepted (too large, or compressed).
-  func refuseMessage(on stream: StreamCore, failure: MessageDeframer.Failure) {
-    self.refuse(stream, status: failure.status)
-  }
+    /// A message on `stream` can't be accepted (too large, or compressed).
+    func refuseMessage(on stream: StreamCore, failure: MessageDeframer.Failure) {
+        self.refuse(stream, status: failure.status)
+    }
 
-  private func refuse(_ stream: StreamCore, status: Status) {
-    let error = RPCError(code: RPCError.Code(status.code) ?? .internalError, message: status.message)
-    switch self.role {
-    case .server:
-      stream.receivedEnd = true
-      self.writeStatus(status, metadata: [:], on: stream)
-      stream.terminate(error, dropBufferedParts: true)
-    case .client:
-      self.deliverStatus(status, metadata: [:], to: stream)
-      stream.closeOutbound(error)
-      self.resetStream(stream, code: .cancel)
+    private func refuse(_ stream: StreamCore, status: Status) {
+        let error = RPCError(code: RPCError.Code(status.code) ?? .internalError, message: status.message)
+        switch self.role {
+        case .server:
+            stream.receivedEnd = true
+            self.writeStatus(status, metadata: [:], on: stream)
+            stream.terminate(error, dropBufferedParts: true)
+        case .client:
+            self.deliverStatus(status, metadata: [:], to: stream)
+            stream.closeOutbound(error)
+            self.resetStream(stream, code: .cancel)
+        }
     }
-  }
 
-  /// The peer reset `stream`.
-  func receivedReset(_ code: HTTP2ErrorCode, streamID: HTTP2StreamID) {
-    guard let stream = self.streams[streamID] else { return }
-    stream.receivedEnd = true
-    stream.sentEnd = true
-    stream.resetByPeer = true
-    switch self.role {
-    case .server:
-      let error = RPCError(code: .cancelled, message: "The client cancelled the RPC (RST_STREAM \(code)).")
-      stream.terminate(error, dropBufferedParts: true)
-    case .client:
-      let status: Status
-      switch code {
-      case .cancel:
-        status = Status(code: .cancelled, message: "The server cancelled the RPC (RST_STREAM CANCEL).")
-      case .refusedStream:
-        status = Status(code: .unavailable, message: "The server refused the stream; retry the call.")
-      case .enhanceYourCalm:
-        status = Status(code: .resourceExhausted, message: "The server reset the stream: ENHANCE_YOUR_CALM.")
-      default:
-        status = Status(code: .internalError, message: "The server reset the stream (RST_STREAM \(code)).")
-      }
-      self.deliverStatus(status, metadata: [:], to: stream)
-      stream.closeOutbound(RPCError(code: .cancelled, message: status.message))
+    /// The peer reset `stream`.
+    func receivedReset(_ code: HTTP2ErrorCode, streamID: HTTP2StreamID) {
+        guard let stream = self.streams[streamID] else { return }
+        stream.receivedEnd = true
+        stream.sentEnd = true
+        stream.resetByPeer = true
+        switch self.role {
+        case .server:
+            let error = RPCError(code: .cancelled, message: "The client cancelled the RPC (RST_STREAM \(code)).")
+            stream.terminate(error, dropBufferedParts: true)
+        case .client:
+            let status: Status
+            switch code {
+            case .cancel:
+                status = Status(code: .cancelled, message: "The server cancelled the RPC (RST_STREAM CANCEL).")
+            case .refusedStream:
+                status = Status(code: .unavailable, message: "The server refused the stream; retry the call.")
+            case .enhanceYourCalm:
+                status = Status(code: .resourceExhausted, message: "The server reset the stream: ENHANCE_YOUR_CALM.")
+            default:
+                status = Status(code: .internalError, message: "The server reset the stream (RST_STREAM \(code)).")
+            }
+            self.deliverStatus(status, metadata: [:], to: stream)
+            stream.closeOutbound(RPCError(code: .cancelled, message: status.message))
+        }
     }
-  }
 
-  /// The peer sent GOAWAY: streams above `lastStreamID` were never processed.
-  func receivedGoAway(lastStreamID: HTTP2StreamID) {
-    guard case .client(let role) = self.role else { return }
-    for (id, stream) in self.streams where id > lastStreamID {
-      let status = Status(
-        code: .unavailable,
-        message: "The server at '\(self.core.socketPath)' is shutting down and didn't process the RPC; retry it."
-      )
-      self.deliverStatus(status, metadata: [:], to: stream)
-      stream.closeOutbound(RPCError(code: .unavailable, message: status.message))
+    /// The peer sent GOAWAY: streams above `lastStreamID` were never processed.
+    func receivedGoAway(lastStreamID: HTTP2StreamID) {
+        guard case .client(let role) = self.role else { return }
+        for (id, stream) in self.streams where id > lastStreamID {
+            let status = Status(
+                code: .unavailable,
+                message:
+                    "The server at '\(self.core.socketPath)' is shutting down and didn't process the RPC; retry it."
+            )
+            self.deliverStatus(status, metadata: [:], to: stream)
+            stream.closeOutbound(RPCError(code: .unavailable, message: status.message))
+        }
+        if !self.draining {
+            self.draining = true
+            role.onDraining()
+        }
+        self.closeIfDrained()
     }
-    if !self.draining {
-      self.draining = true
-      role.onDraining()
-    }
-    self.closeIfDrained()
-  }
 
-  /// NIOHTTP2Handler closed `stream` (both sides ended, or a reset).
-  func streamClosed(_ stream: StreamCore, reason: HTTP2ErrorCode?) {
-    stream.receivedEnd = true
-    stream.sentEnd = true
-    switch self.role {
-    case .server:
-      if reason != nil {
-        stream.terminate(RPCError(code: .cancelled, message: "The stream was reset."), dropBufferedParts: true)
-      } else {
-        stream.closeOutbound(RPCError(code: .failedPrecondition, message: "The RPC already finished."))
-      }
-    case .client:
-      let status = Status(code: .unavailable, message: "The stream closed before the server sent a status.")
-      self.deliverStatus(status, metadata: [:], to: stream)
-      stream.closeOutbound(RPCError(code: .failedPrecondition, message: "The RPC already finished."))
+    /// NIOHTTP2Handler closed `stream` (both sides ended, or a reset).
+    func streamClosed(_ stream: StreamCore, reason: HTTP2ErrorCode?) {
+        stream.receivedEnd = true
+        stream.sentEnd = true
+        switch self.role {
+        case .server:
+            if reason != nil {
+                stream.terminate(RPCError(code: .cancelled, message: "The stream was reset."), dropBufferedParts: true)
+            } else {
+                stream.closeOutbound(RPCError(code: .failedPrecondition, message: "The RPC already finished."))
+            }
+        case .client:
+            let status = Status(code: .unavailable, message: "The stream closed before the server sent a status.")
+            self.deliverStatus(status, metadata: [:], to: stream)
+            stream.closeOutbound(RPCError(code: .failedPrecondition, message: "The RPC already finished."))
+        }
     }
-  }
 
-  /// The connection closed under `stream`.
-  func connectionLost(_ stream: StreamCore) {
-    let error: RPCError
-    if let violation = self.core.protocolViolation {
-      error = RPCError(code: .unavailable, message: "\(violation)", cause: violation)
-    } else {
-      let message = """
-        The connection to unix socket '\(self.core.socketPath)' closed before the RPC finished; \
-        check that the peer process is still running.
-        """
-      error = RPCError(code: .unavailable, message: message)
+    /// The connection closed under `stream`.
+    func connectionLost(_ stream: StreamCore) {
+        let error: RPCError
+        if let violation = self.core.protocolViolation {
+            error = RPCError(code: .unavailable, message: "\(violation)", cause: violation)
+        } else {
+            let message = """
+                The connection to unix socket '\(self.core.socketPath)' closed before the RPC finished; \
+                check that the peer process is still running.
+                """
+            error = RPCError(code: .unavailable, message: message)
+        }
+        switch self.role {
+        case .server:
+            stream.terminate(error, dropBufferedParts: true)
+        case .client where self.core.protocolViolation != nil && !stream.deliveredStatus:
+            // Thrown, not a status, so the caller gets the violation as the error's cause.
+            stream.deliveredStatus = true
+            stream.terminate(error, dropBufferedParts: false)
+        case .client:
+            self.deliverStatus(Status(code: .unavailable, message: error.message), metadata: [:], to: stream)
+            stream.closeOutbound(error)
+        }
     }
-    switch self.role {
-    case .server:
-      stream.terminate(error, dropBufferedParts: true)
-    case .client where self.core.protocolViolation != nil && !stream.deliveredStatus:
-      // Thrown, not a status, so the caller gets the violation as the error's cause.
-      stream.deliveredStatus = true
-      stream.terminate(error, dropBufferedParts: false)
-    case .client:
-      self.deliverStatus(Status(code: .unavailable, message: error.message), metadata: [:], to: stream)
-      stream.closeOutbound(error)
-    }
-  }
 }

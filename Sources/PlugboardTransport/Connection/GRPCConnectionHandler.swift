@@ -10,331 +10,334 @@ internal import NIOHTTP2
 /// Runs only on the channel's event loop. Server and client specifics live in the
 /// `+Server` and `+Client` extensions.
 final class GRPCConnectionHandler: ChannelInboundHandler {
-  typealias InboundIn = HTTP2Frame
-  typealias OutboundOut = HTTP2Frame
+    typealias InboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
 
-  enum Role {
-    case server(ServerRole)
-    case client(ClientRole)
-  }
-
-  struct ServerRole {
-    /// Descriptors of the server's methods by `:path`.
-    var methods: [String: MethodDescriptor]
-    /// Receives each new RPC.
-    var onStream: AsyncStream<AcceptedStream>.Continuation
-  }
-
-  struct ClientRole {
-    var authority: String
-    /// Called once, on the event loop, when the connection can't take new streams any more.
-    var onDraining: @Sendable () -> Void
-  }
-
-  let core: ConnectionCore
-  let role: Role
-  var context: ChannelHandlerContext?
-  var streams: [HTTP2StreamID: StreamCore] = [:]
-  /// Client: the next stream ID to use.
-  var nextStreamID: Int32 = 1
-  /// Server: the highest stream ID the client opened.
-  var lastPeerStreamID = HTTP2StreamID.rootStream
-  /// GOAWAY was sent (server) or received (client): no new streams.
-  var draining = false
-  var isClosed = false
-  private var connectionCredit = 0
-  private var needsFlush = false
-  private var isReading = false
-
-  init(core: ConnectionCore, role: Role) {
-    self.core = core
-    self.role = role
-  }
-
-  func handlerAdded(context: ChannelHandlerContext) {
-    self.context = context
-    self.core.handler = self
-    if context.channel.isActive { self.openConnectionWindow(context: context) }
-  }
-
-  func handlerRemoved(context: ChannelHandlerContext) {
-    self.context = nil
-    self.core.handler = nil
-  }
-
-  func channelActive(context: ChannelHandlerContext) {
-    self.openConnectionWindow(context: context)
-    context.fireChannelActive()
-  }
-
-  private func openConnectionWindow(context: ChannelHandlerContext) {
-    let increment = self.core.config.connectionWindowSize - 65_535
-    guard increment > 0 else { return }
-    self.write(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment)))
-    self.flushIfNeeded()
-  }
-
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    let frame = self.unwrapInboundIn(data)
-    self.isReading = true
-    switch frame.payload {
-    case .headers(let headers):
-      switch self.role {
-      case .server(let role):
-        self.serverReceived(headers: headers, streamID: frame.streamID, role: role)
-      case .client:
-        self.clientReceived(headers: headers, streamID: frame.streamID)
-      }
-    case .data(let data):
-      self.received(data: data, streamID: frame.streamID)
-    case .rstStream(let code):
-      self.receivedReset(code, streamID: frame.streamID)
-    case .goAway(let lastStreamID, _, _):
-      self.receivedGoAway(lastStreamID: lastStreamID)
-    case .windowUpdate, .ping, .settings, .priority, .pushPromise, .alternativeService, .origin:
-      ()  // NIOHTTP2Handler answers PINGs and SETTINGS and applies window updates.
+    enum Role {
+        case server(ServerRole)
+        case client(ClientRole)
     }
-  }
 
-  func channelReadComplete(context: ChannelHandlerContext) {
-    self.isReading = false
-    self.flushIfNeeded()
-    context.fireChannelReadComplete()
-  }
-
-  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-    if let closed = event as? StreamClosedEvent, let stream = self.streams.removeValue(forKey: closed.streamID) {
-      if closed.reason == .flowControlError, !stream.resetByPeer {
-        // NIOHTTP2Handler reset the stream: the peer sent more DATA than the stream's window.
-        // A peer that ignores flow control would go on filling the connection window with
-        // frames we drop, so the whole connection goes, and its calls say why.
-        self.peerBrokeProtocol(
-          HTTP2ProtocolViolation(
-            reason: "it sent DATA beyond the flow-control window of stream \(Int(closed.streamID))",
-            goAwayCode: .flowControlError
-          ),
-          goAway: .flowControlError,
-          context: context
-        )
-      }
-      if self.core.protocolViolation != nil {
-        self.connectionLost(stream)
-      } else {
-        self.streamClosed(stream, reason: closed.reason)
-      }
-      self.closeIfDrained()
+    struct ServerRole {
+        /// Descriptors of the server's methods by `:path`.
+        var methods: [String: MethodDescriptor]
+        /// Receives each new RPC.
+        var onStream: AsyncStream<AcceptedStream>.Continuation
     }
-    context.fireUserInboundEventTriggered(event)
-  }
 
-  /// The peer broke HTTP/2: GOAWAY `goAway` (nil when NIOHTTP2Handler already sent one), then
-  /// close. Every open call fails with UNAVAILABLE whose cause is `violation` (`connectionLost`).
-  private func peerBrokeProtocol(
-    _ violation: HTTP2ProtocolViolation,
-    goAway: HTTP2ErrorCode?,
-    context: ChannelHandlerContext
-  ) {
-    if self.core.protocolViolation == nil { self.core.protocolViolation = violation }
-    if let goAway {
-      let lastStreamID = self.isClient ? HTTP2StreamID.rootStream : self.lastPeerStreamID
-      self.write(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: goAway, opaqueData: nil)))
-      _ = self.core.errorWatch.takeConnectionError()  // our own
+    struct ClientRole {
+        var authority: String
+        /// Called once, on the event loop, when the connection can't take new streams any more.
+        var onDraining: @Sendable () -> Void
     }
-    self.needsFlush = false
-    context.flush()  // the GOAWAY first, if the socket takes it
-    context.close(promise: nil)
-  }
 
-  func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    // NIOHTTP2Handler answers a stream error with RST_STREAM and a connection error with GOAWAY,
-    // then reports it here; only the GOAWAY tells them apart. After a connection error it keeps
-    // the channel open and buffers (and answers) whatever the peer sends next, so close it: a
-    // misbehaving peer must not keep the socket, nor grow our memory.
-    if let code = self.core.errorWatch.takeConnectionError() {
-      self.peerBrokeProtocol(HTTP2ProtocolViolation(error: error, goAwayCode: code), goAway: nil, context: context)
-      return
+    let core: ConnectionCore
+    let role: Role
+    var context: ChannelHandlerContext?
+    var streams: [HTTP2StreamID: StreamCore] = [:]
+    /// Client: the next stream ID to use.
+    var nextStreamID: Int32 = 1
+    /// Server: the highest stream ID the client opened.
+    var lastPeerStreamID = HTTP2StreamID.rootStream
+    /// GOAWAY was sent (server) or received (client): no new streams.
+    var draining = false
+    var isClosed = false
+    private var connectionCredit = 0
+    private var needsFlush = false
+    private var isReading = false
+
+    init(core: ConnectionCore, role: Role) {
+        self.core = core
+        self.role = role
     }
-    let name = String(describing: type(of: error))
-    if !(error is any NIOHTTP2Error) || name.hasPrefix("Excessive") || name == "BadClientMagic" {
-      if error is any NIOHTTP2Error, self.core.protocolViolation == nil {
-        self.core.protocolViolation = HTTP2ProtocolViolation(error: error, goAwayCode: .enhanceYourCalm)
-      }
-      context.close(promise: nil)
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.core.handler = self
+        if context.channel.isActive { self.openConnectionWindow(context: context) }
     }
-  }
 
-  func channelInactive(context: ChannelHandlerContext) {
-    self.isClosed = true
-    let streams = self.streams
-    self.streams.removeAll()
-    for stream in streams.values {
-      self.connectionLost(stream)
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        self.core.handler = nil
     }
-    switch self.role {
-    case .server(let role):
-      role.onStream.finish()
-    case .client(let role):
-      if !self.draining {
-        self.draining = true
-        role.onDraining()
-      }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.openConnectionWindow(context: context)
+        context.fireChannelActive()
     }
-    context.fireChannelInactive()
-  }
 
-  // MARK: Writing
-
-  func write(_ frame: HTTP2Frame, promise: EventLoopPromise<Void>? = nil) {
-    guard let context = self.context else {
-      promise?.fail(ChannelError.ioOnClosedChannel)
-      return
+    private func openConnectionWindow(context: ChannelHandlerContext) {
+        let increment = self.core.config.connectionWindowSize - 65_535
+        guard increment > 0 else { return }
+        self.write(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment)))
+        self.flushIfNeeded()
     }
-    context.write(self.wrapOutboundOut(frame), promise: promise)
-    self.needsFlush = true
-  }
 
-  func flushIfNeeded() {
-    guard self.needsFlush, !self.isReading, let context = self.context else { return }
-    self.needsFlush = false
-    context.flush()
-  }
-
-  func resetStream(_ stream: StreamCore, code: HTTP2ErrorCode) {
-    guard let id = stream.streamID, self.streams[id] === stream, !stream.sentEnd || !stream.receivedEnd
-    else { return }
-    stream.sentEnd = true
-    self.write(HTTP2Frame(streamID: id, payload: .rstStream(code)))
-  }
-
-  /// Returns stream window to the peer.
-  func sendStreamCredit(_ credit: Int, for stream: StreamCore) {
-    guard let id = stream.streamID, !stream.receivedEnd, self.streams[id] === stream else { return }
-    self.write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: credit)))
-    self.flushIfNeeded()
-  }
-
-  // MARK: Inbound DATA
-
-  private func received(data: HTTP2Frame.FramePayload.Data, streamID: HTTP2StreamID) {
-    guard case .byteBuffer(let buffer) = data.data else { return }
-    let padding = data.paddingBytes.map { $0 + 1 } ?? 0
-    self.connectionCredit += buffer.readableBytes + padding
-    if self.connectionCredit >= self.core.config.connectionWindowSize / 4 {
-      self.write(
-        HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: self.connectionCredit))
-      )
-      self.connectionCredit = 0
-    }
-    guard let stream = self.streams[streamID], !stream.receivedEnd else { return }
-    // Mark the end before delivering this frame's messages. NIOHTTP2Handler moved the stream to
-    // half-closed (remote) before handing us the frame, and from then on a stream WINDOW_UPDATE
-    // is a BadStreamStateTransition: an outbound stream error, which `errorCaught` sees as a
-    // connection error. Delivering a message to a parked reader can release a batch of credit
-    // right here on the loop; `sendStreamCredit` must already see `receivedEnd` and drop it.
-    if data.endStream { stream.receivedEnd = true }
-    do {
-      let creditNow = try stream.deframer.process(buffer) { message, credit in
-        stream.deliver(.message(GRPCNIOTransportBytes(message.readableBytesView)), credit: credit)
-      }
-      stream.addCredit(creditNow + padding)
-    } catch {
-      self.refuseMessage(on: stream, failure: error)
-      return
-    }
-    if data.endStream { self.peerFinished(stream) }
-  }
-
-  // MARK: Draining the outbox
-
-  /// Writes every queued part, coalescing consecutive messages of a stream into one DATA frame,
-  /// then flushes once.
-  func drainOutbox() {
-    var pending: PendingData?
-    for (stream, part) in self.core.takeOutbox() {
-      if case .message(let bytes) = part {
-        if pending?.stream !== stream {
-          self.writeData(&pending, endStream: false)
-          pending = PendingData(stream: stream, allocator: self.context?.channel.allocator)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        self.isReading = true
+        switch frame.payload {
+        case .headers(let headers):
+            switch self.role {
+            case .server(let role):
+                self.serverReceived(headers: headers, streamID: frame.streamID, role: role)
+            case .client:
+                self.clientReceived(headers: headers, streamID: frame.streamID)
+            }
+        case .data(let data):
+            self.received(data: data, streamID: frame.streamID)
+        case .rstStream(let code):
+            self.receivedReset(code, streamID: frame.streamID)
+        case .goAway(let lastStreamID, _, _):
+            self.receivedGoAway(lastStreamID: lastStreamID)
+        case .windowUpdate, .ping, .settings, .priority, .pushPromise, .alternativeService, .origin:
+            ()  // NIOHTTP2Handler answers PINGs and SETTINGS and applies window updates.
         }
-        pending!.append(bytes)
-        continue
-      }
-      let isEnd: Bool
-      if case .end = part { isEnd = true } else { isEnd = false }
-      self.writeData(&pending, endStream: isEnd && pending?.stream === stream && self.isClient)
-      if isEnd && stream.sentEnd && self.isClient { continue }
-      self.write(part, of: stream)
     }
-    self.writeData(&pending, endStream: false)
-    self.flushIfNeeded()
-  }
 
-  var isClient: Bool {
-    if case .client = self.role { return true }
-    return false
-  }
-
-  private func write(_ part: OutboundPart, of stream: StreamCore) {
-    switch self.role {
-    case .server:
-      self.serverWrite(part, of: stream)
-    case .client(let role):
-      self.clientWrite(part, of: stream, authority: role.authority)
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.isReading = false
+        self.flushIfNeeded()
+        context.fireChannelReadComplete()
     }
-  }
 
-  private func writeData(_ pending: inout PendingData?, endStream: Bool) {
-    guard let data = pending else { return }
-    pending = nil
-    let stream = data.stream
-    guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else {
-      stream.outboundWritten(data.messageBytes)
-      return
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let closed = event as? StreamClosedEvent, let stream = self.streams.removeValue(forKey: closed.streamID) {
+            if closed.reason == .flowControlError, !stream.resetByPeer {
+                // NIOHTTP2Handler reset the stream: the peer sent more DATA than the stream's window.
+                // A peer that ignores flow control would go on filling the connection window with
+                // frames we drop, so the whole connection goes, and its calls say why.
+                self.peerBrokeProtocol(
+                    HTTP2ProtocolViolation(
+                        reason: "it sent DATA beyond the flow-control window of stream \(Int(closed.streamID))",
+                        goAwayCode: .flowControlError
+                    ),
+                    goAway: .flowControlError,
+                    context: context
+                )
+            }
+            if self.core.protocolViolation != nil {
+                self.connectionLost(stream)
+            } else {
+                self.streamClosed(stream, reason: closed.reason)
+            }
+            self.closeIfDrained()
+        }
+        context.fireUserInboundEventTriggered(event)
     }
-    let promise = self.context?.eventLoop.makePromise(of: Void.self)
-    promise?.futureResult.whenComplete { _ in stream.outboundWritten(data.messageBytes) }
-    if endStream { stream.sentEnd = true }
-    self.write(
-      HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(data.buffer), endStream: endStream))),
-      promise: promise
-    )
-  }
 
-  /// Closes the connection once it's draining and no streams are left.
-  func closeIfDrained() {
-    guard self.draining, self.streams.isEmpty, !self.isClosed, let context = self.context else { return }
-    // Close on a later tick: this may run inside NIOHTTP2Handler's write of the last stream's
-    // final frame, which must reach the socket first.
-    self.isClosed = true
-    context.eventLoop.execute {
-      guard let context = self.context else { return }
-      self.needsFlush = false
-      context.flush()
-      context.close(promise: nil)
+    /// The peer broke HTTP/2: GOAWAY `goAway` (nil when NIOHTTP2Handler already sent one), then
+    /// close. Every open call fails with UNAVAILABLE whose cause is `violation` (`connectionLost`).
+    private func peerBrokeProtocol(
+        _ violation: HTTP2ProtocolViolation,
+        goAway: HTTP2ErrorCode?,
+        context: ChannelHandlerContext
+    ) {
+        if self.core.protocolViolation == nil { self.core.protocolViolation = violation }
+        if let goAway {
+            let lastStreamID = self.isClient ? HTTP2StreamID.rootStream : self.lastPeerStreamID
+            self.write(
+                HTTP2Frame(
+                    streamID: .rootStream,
+                    payload: .goAway(lastStreamID: lastStreamID, errorCode: goAway, opaqueData: nil)))
+            _ = self.core.errorWatch.takeConnectionError()  // our own
+        }
+        self.needsFlush = false
+        context.flush()  // the GOAWAY first, if the socket takes it
+        context.close(promise: nil)
     }
-  }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // NIOHTTP2Handler answers a stream error with RST_STREAM and a connection error with GOAWAY,
+        // then reports it here; only the GOAWAY tells them apart. After a connection error it keeps
+        // the channel open and buffers (and answers) whatever the peer sends next, so close it: a
+        // misbehaving peer must not keep the socket, nor grow our memory.
+        if let code = self.core.errorWatch.takeConnectionError() {
+            self.peerBrokeProtocol(
+                HTTP2ProtocolViolation(error: error, goAwayCode: code), goAway: nil, context: context)
+            return
+        }
+        let name = String(describing: type(of: error))
+        if !(error is any NIOHTTP2Error) || name.hasPrefix("Excessive") || name == "BadClientMagic" {
+            if error is any NIOHTTP2Error, self.core.protocolViolation == nil {
+                self.core.protocolViolation = HTTP2ProtocolViolation(error: error, goAwayCode: .enhanceYourCalm)
+            }
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.isClosed = true
+        let streams = self.streams
+        self.streams.removeAll()
+        for stream in streams.values {
+            self.connectionLost(stream)
+        }
+        switch self.role {
+        case .server(let role):
+            role.onStream.finish()
+        case .client(let role):
+            if !self.draining {
+                self.draining = true
+                role.onDraining()
+            }
+        }
+        context.fireChannelInactive()
+    }
+
+    // MARK: Writing
+
+    func write(_ frame: HTTP2Frame, promise: EventLoopPromise<Void>? = nil) {
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(self.wrapOutboundOut(frame), promise: promise)
+        self.needsFlush = true
+    }
+
+    func flushIfNeeded() {
+        guard self.needsFlush, !self.isReading, let context = self.context else { return }
+        self.needsFlush = false
+        context.flush()
+    }
+
+    func resetStream(_ stream: StreamCore, code: HTTP2ErrorCode) {
+        guard let id = stream.streamID, self.streams[id] === stream, !stream.sentEnd || !stream.receivedEnd
+        else { return }
+        stream.sentEnd = true
+        self.write(HTTP2Frame(streamID: id, payload: .rstStream(code)))
+    }
+
+    /// Returns stream window to the peer.
+    func sendStreamCredit(_ credit: Int, for stream: StreamCore) {
+        guard let id = stream.streamID, !stream.receivedEnd, self.streams[id] === stream else { return }
+        self.write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: credit)))
+        self.flushIfNeeded()
+    }
+
+    // MARK: Inbound DATA
+
+    private func received(data: HTTP2Frame.FramePayload.Data, streamID: HTTP2StreamID) {
+        guard case .byteBuffer(let buffer) = data.data else { return }
+        let padding = data.paddingBytes.map { $0 + 1 } ?? 0
+        self.connectionCredit += buffer.readableBytes + padding
+        if self.connectionCredit >= self.core.config.connectionWindowSize / 4 {
+            self.write(
+                HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: self.connectionCredit))
+            )
+            self.connectionCredit = 0
+        }
+        guard let stream = self.streams[streamID], !stream.receivedEnd else { return }
+        // Mark the end before delivering this frame's messages. NIOHTTP2Handler moved the stream to
+        // half-closed (remote) before handing us the frame, and from then on a stream WINDOW_UPDATE
+        // is a BadStreamStateTransition: an outbound stream error, which `errorCaught` sees as a
+        // connection error. Delivering a message to a parked reader can release a batch of credit
+        // right here on the loop; `sendStreamCredit` must already see `receivedEnd` and drop it.
+        if data.endStream { stream.receivedEnd = true }
+        do {
+            let creditNow = try stream.deframer.process(buffer) { message, credit in
+                stream.deliver(.message(GRPCNIOTransportBytes(message.readableBytesView)), credit: credit)
+            }
+            stream.addCredit(creditNow + padding)
+        } catch {
+            self.refuseMessage(on: stream, failure: error)
+            return
+        }
+        if data.endStream { self.peerFinished(stream) }
+    }
+
+    // MARK: Draining the outbox
+
+    /// Writes every queued part, coalescing consecutive messages of a stream into one DATA frame,
+    /// then flushes once.
+    func drainOutbox() {
+        var pending: PendingData?
+        for (stream, part) in self.core.takeOutbox() {
+            if case .message(let bytes) = part {
+                if pending?.stream !== stream {
+                    self.writeData(&pending, endStream: false)
+                    pending = PendingData(stream: stream, allocator: self.context?.channel.allocator)
+                }
+                pending!.append(bytes)
+                continue
+            }
+            let isEnd: Bool
+            if case .end = part { isEnd = true } else { isEnd = false }
+            self.writeData(&pending, endStream: isEnd && pending?.stream === stream && self.isClient)
+            if isEnd && stream.sentEnd && self.isClient { continue }
+            self.write(part, of: stream)
+        }
+        self.writeData(&pending, endStream: false)
+        self.flushIfNeeded()
+    }
+
+    var isClient: Bool {
+        if case .client = self.role { return true }
+        return false
+    }
+
+    private func write(_ part: OutboundPart, of stream: StreamCore) {
+        switch self.role {
+        case .server:
+            self.serverWrite(part, of: stream)
+        case .client(let role):
+            self.clientWrite(part, of: stream, authority: role.authority)
+        }
+    }
+
+    private func writeData(_ pending: inout PendingData?, endStream: Bool) {
+        guard let data = pending else { return }
+        pending = nil
+        let stream = data.stream
+        guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else {
+            stream.outboundWritten(data.messageBytes)
+            return
+        }
+        let promise = self.context?.eventLoop.makePromise(of: Void.self)
+        promise?.futureResult.whenComplete { _ in stream.outboundWritten(data.messageBytes) }
+        if endStream { stream.sentEnd = true }
+        self.write(
+            HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(data.buffer), endStream: endStream))),
+            promise: promise
+        )
+    }
+
+    /// Closes the connection once it's draining and no streams are left.
+    func closeIfDrained() {
+        guard self.draining, self.streams.isEmpty, !self.isClosed, let context = self.context else { return }
+        // Close on a later tick: this may run inside NIOHTTP2Handler's write of the last stream's
+        // final frame, which must reach the socket first.
+        self.isClosed = true
+        context.eventLoop.assumeIsolated().execute {
+            guard let context = self.context else { return }
+            self.needsFlush = false
+            context.flush()
+            context.close(promise: nil)
+        }
+    }
 }
 
 /// Messages of one stream waiting to go out as a single DATA frame.
 struct PendingData {
-  let stream: StreamCore
-  var buffer: ByteBuffer
-  var messageBytes = 0
+    let stream: StreamCore
+    var buffer: ByteBuffer
+    var messageBytes = 0
 
-  init(stream: StreamCore, allocator: ByteBufferAllocator?) {
-    self.stream = stream
-    self.buffer = (allocator ?? ByteBufferAllocator()).buffer(capacity: 0)
-  }
+    init(stream: StreamCore, allocator: ByteBufferAllocator?) {
+        self.stream = stream
+        self.buffer = (allocator ?? ByteBufferAllocator()).buffer(capacity: 0)
+    }
 
-  mutating func append(_ bytes: GRPCNIOTransportBytes) {
-    self.buffer.writeGRPCMessage(bytes)
-    self.messageBytes += bytes.wireSize
-  }
+    mutating func append(_ bytes: GRPCNIOTransportBytes) {
+        self.buffer.writeGRPCMessage(bytes)
+        self.messageBytes += bytes.wireSize
+    }
 }
 
 /// A new RPC on a server connection, handed to the transport's task.
 struct AcceptedStream: Sendable {
-  var stream: StreamCore
-  var descriptor: MethodDescriptor
+    var stream: StreamCore
+    var descriptor: MethodDescriptor
 }
-

@@ -8,210 +8,210 @@ internal import Synchronization
 /// The locked state holds what both sides touch (inbound parts, outbound back-pressure);
 /// everything else is owned by the event loop and only touched there.
 final class StreamCore: @unchecked Sendable {
-  typealias ReadWaiter = UnsafeContinuation<InboundPart?, any Error>
-  typealias WriteWaiter = UnsafeContinuation<Void, any Error>
+    typealias ReadWaiter = UnsafeContinuation<InboundPart?, any Error>
+    typealias WriteWaiter = UnsafeContinuation<Void, any Error>
 
-  struct Shared {
-    var inbound: InboundBufferStateMachine<InboundPart, ReadWaiter>
-    /// Message bytes handed to the event loop and not yet written to the socket.
-    var outboundPending = 0
-    var writeWaiter: WriteWaiter?
-    /// Set once writes can no longer succeed.
-    var outboundError: RPCError?
-    /// Set once the writer finished; later writes are dropped.
-    var outboundFinished = false
-    var cancellation: ServerContext.RPCCancellationHandle?
-    var cancelled = false
-    /// Client: the status arrived, so the server is done with the stream.
-    var statusReceived = false
-  }
+    struct Shared {
+        var inbound: InboundBufferStateMachine<InboundPart, ReadWaiter>
+        /// Message bytes handed to the event loop and not yet written to the socket.
+        var outboundPending = 0
+        var writeWaiter: WriteWaiter?
+        /// Set once writes can no longer succeed.
+        var outboundError: RPCError?
+        /// Set once the writer finished; later writes are dropped.
+        var outboundFinished = false
+        var cancellation: ServerContext.RPCCancellationHandle?
+        var cancelled = false
+        /// Client: the status arrived, so the server is done with the stream.
+        var statusReceived = false
+    }
 
-  let connection: ConnectionCore
-  let shared: Mutex<Shared>
+    let connection: ConnectionCore
+    let shared: Mutex<Shared>
 
-  // MARK: Event-loop-owned state
-  var streamID: HTTP2StreamID?
-  var deframer: MessageDeframer
-  /// Client: the `:path` to call. Server: unused.
-  let path: String
-  var sentHeaders = false
-  /// END_STREAM or RST_STREAM was sent.
-  var sentEnd = false
-  /// Client: response headers were received.
-  var receivedHeaders = false
-  /// The peer sent END_STREAM or RST_STREAM.
-  var receivedEnd = false
-  /// The peer sent RST_STREAM.
-  var resetByPeer = false
-  /// Client: the reader was given a status (the last part it gets).
-  var deliveredStatus = false
+    // MARK: Event-loop-owned state
+    var streamID: HTTP2StreamID?
+    var deframer: MessageDeframer
+    /// Client: the `:path` to call. Server: unused.
+    let path: String
+    var sentHeaders = false
+    /// END_STREAM or RST_STREAM was sent.
+    var sentEnd = false
+    /// Client: response headers were received.
+    var receivedHeaders = false
+    /// The peer sent END_STREAM or RST_STREAM.
+    var receivedEnd = false
+    /// The peer sent RST_STREAM.
+    var resetByPeer = false
+    /// Client: the reader was given a status (the last part it gets).
+    var deliveredStatus = false
 
-  init(connection: ConnectionCore, path: String) {
-    self.connection = connection
-    self.path = path
-    self.deframer = MessageDeframer(maxMessageSize: connection.config.maxReceiveMessageSize)
-    self.shared = Mutex(
-      Shared(inbound: InboundBufferStateMachine(creditBatch: connection.config.streamWindowSize / 4))
-    )
-  }
+    init(connection: ConnectionCore, path: String) {
+        self.connection = connection
+        self.path = path
+        self.deframer = MessageDeframer(maxMessageSize: connection.config.maxReceiveMessageSize)
+        self.shared = Mutex(
+            Shared(inbound: InboundBufferStateMachine(creditBatch: connection.config.streamWindowSize / 4))
+        )
+    }
 }
 
 // MARK: - Reading (any thread)
 
 extension StreamCore {
-  /// The next inbound part, or `nil` once the peer finished.
-  func nextPart() async throws -> InboundPart? {
-    // Fast path: a part is already here, no suspension.
-    switch self.shared.withLock({ $0.inbound.next(parking: nil) }) {
-    case .part(let part, let credit):
-      if credit > 0 { self.connection.sendCredit(credit, for: self) }
-      return part
-    case .finished:
-      return nil
-    case .failed(let error):
-      throw error
-    case .parked, .empty:
-      break
-    }
-    if Task.isCancelled { throw Self.readCancelled }
-    return try await withTaskCancellationHandler {
-      try await withUnsafeThrowingContinuation { (waiter: ReadWaiter) in
-        switch self.shared.withLock({ $0.inbound.next(parking: waiter) }) {
+    /// The next inbound part, or `nil` once the peer finished.
+    func nextPart() async throws -> InboundPart? {
+        // Fast path: a part is already here, no suspension.
+        switch self.shared.withLock({ $0.inbound.next(parking: nil) }) {
         case .part(let part, let credit):
-          if credit > 0 { self.connection.sendCredit(credit, for: self) }
-          waiter.resume(returning: part)
+            if credit > 0 { self.connection.sendCredit(credit, for: self) }
+            return part
         case .finished:
-          waiter.resume(returning: nil)
+            return nil
         case .failed(let error):
-          waiter.resume(throwing: error)
+            throw error
         case .parked, .empty:
-          break
+            break
         }
-      }
-    } onCancel: {
-      self.shared.withLock { $0.inbound.cancelWaiter() }?.resume(throwing: Self.readCancelled)
+        if Task.isCancelled { throw Self.readCancelled }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (waiter: ReadWaiter) in
+                switch self.shared.withLock({ $0.inbound.next(parking: waiter) }) {
+                case .part(let part, let credit):
+                    if credit > 0 { self.connection.sendCredit(credit, for: self) }
+                    waiter.resume(returning: part)
+                case .finished:
+                    waiter.resume(returning: nil)
+                case .failed(let error):
+                    waiter.resume(throwing: error)
+                case .parked, .empty:
+                    break
+                }
+            }
+        } onCancel: {
+            self.shared.withLock { $0.inbound.cancelWaiter() }?.resume(throwing: Self.readCancelled)
+        }
     }
-  }
 
-  private static let readCancelled = RPCError(
-    code: .cancelled,
-    message: "The task reading this RPC's messages was cancelled."
-  )
+    private static let readCancelled = RPCError(
+        code: .cancelled,
+        message: "The task reading this RPC's messages was cancelled."
+    )
 }
 
 // MARK: - Writing (any thread)
 
 extension StreamCore {
-  /// Hands `part` to the event loop, waiting only if too many bytes are already queued.
-  func write(_ part: OutboundPart) async throws {
-    let size = part.size
-    let high = self.connection.config.outboundHighWatermark
-    let mustWait: Bool = try self.shared.withLock { (shared) throws(RPCError) -> Bool in
-      if let error = shared.outboundError { throw error }
-      if shared.outboundFinished { return false }
-      if case .status = part { shared.outboundFinished = true }
-      shared.outboundPending += size
-      return shared.outboundPending > high
-    }
-    self.connection.enqueue(self, part)
-    if mustWait {
-      try await withUnsafeThrowingContinuation { (waiter: WriteWaiter) in
-        let resumeNow: Result<Void, RPCError>? = self.shared.withLock { shared in
-          if let error = shared.outboundError { return .failure(error) }
-          if shared.outboundPending <= high { return .success(()) }
-          shared.writeWaiter = waiter
-          return nil
+    /// Hands `part` to the event loop, waiting only if too many bytes are already queued.
+    func write(_ part: OutboundPart) async throws {
+        let size = part.size
+        let high = self.connection.config.outboundHighWatermark
+        let mustWait: Bool = try self.shared.withLock { (shared) throws(RPCError) -> Bool in
+            if let error = shared.outboundError { throw error }
+            if shared.outboundFinished { return false }
+            if case .status = part { shared.outboundFinished = true }
+            shared.outboundPending += size
+            return shared.outboundPending > high
         }
-        if let resumeNow { waiter.resume(with: resumeNow.mapError { $0 as any Error }) }
-      }
+        self.connection.enqueue(self, part)
+        if mustWait {
+            try await withUnsafeThrowingContinuation { (waiter: WriteWaiter) in
+                let resumeNow: Result<Void, RPCError>? = self.shared.withLock { shared in
+                    if let error = shared.outboundError { return .failure(error) }
+                    if shared.outboundPending <= high { return .success(()) }
+                    shared.writeWaiter = waiter
+                    return nil
+                }
+                if let resumeNow { waiter.resume(with: resumeNow.mapError { $0 as any Error }) }
+            }
+        }
     }
-  }
 
-  /// The writer is done; `part` is `.end` or `.abort`. Never throws, never waits.
-  func finishWriting(_ part: OutboundPart) {
-    let send = self.shared.withLock { shared -> Bool in
-      defer { shared.outboundFinished = true }
-      if case .abort = part, shared.statusReceived, shared.outboundFinished { return false }
-      return shared.outboundError == nil
+    /// The writer is done; `part` is `.end` or `.abort`. Never throws, never waits.
+    func finishWriting(_ part: OutboundPart) {
+        let send = self.shared.withLock { shared -> Bool in
+            defer { shared.outboundFinished = true }
+            if case .abort = part, shared.statusReceived, shared.outboundFinished { return false }
+            return shared.outboundError == nil
+        }
+        if send { self.connection.enqueue(self, part) }
     }
-    if send { self.connection.enqueue(self, part) }
-  }
 
-  /// The event loop wrote `bytes` of this stream's messages to the socket (or dropped them).
-  func outboundWritten(_ bytes: Int) {
-    let low = self.connection.config.outboundHighWatermark / 2
-    let waiter = self.shared.withLock { shared -> WriteWaiter? in
-      shared.outboundPending -= bytes
-      guard shared.outboundPending <= low else { return nil }
-      defer { shared.writeWaiter = nil }
-      return shared.writeWaiter
+    /// The event loop wrote `bytes` of this stream's messages to the socket (or dropped them).
+    func outboundWritten(_ bytes: Int) {
+        let low = self.connection.config.outboundHighWatermark / 2
+        let waiter = self.shared.withLock { shared -> WriteWaiter? in
+            shared.outboundPending -= bytes
+            guard shared.outboundPending <= low else { return nil }
+            defer { shared.writeWaiter = nil }
+            return shared.writeWaiter
+        }
+        waiter?.resume()
     }
-    waiter?.resume()
-  }
 }
 
 // MARK: - Event loop side
 
 extension StreamCore {
-  /// Delivers an inbound part; `credit` bytes of window are returned once the reader takes it.
-  func deliver(_ part: InboundPart, credit: Int) {
-    let action = self.shared.withLock { shared in
-      if case .status = part { shared.statusReceived = true }
-      return shared.inbound.receive(part, credit: credit)
+    /// Delivers an inbound part; `credit` bytes of window are returned once the reader takes it.
+    func deliver(_ part: InboundPart, credit: Int) {
+        let action = self.shared.withLock { shared in
+            if case .status = part { shared.statusReceived = true }
+            return shared.inbound.receive(part, credit: credit)
+        }
+        switch action {
+        case .resume(let waiter, let part, let credit):
+            if credit > 0 { self.connection.sendCreditOnLoop(credit, for: self) }
+            waiter.resume(returning: part)
+        case .buffered, .dropped:
+            ()
+        }
     }
-    switch action {
-    case .resume(let waiter, let part, let credit):
-      if credit > 0 { self.connection.sendCreditOnLoop(credit, for: self) }
-      waiter.resume(returning: part)
-    case .buffered, .dropped:
-      ()
+
+    /// Credit for bytes that don't wait for the reader (partial messages, padding).
+    func addCredit(_ credit: Int) {
+        guard credit > 0 else { return }
+        let send = self.shared.withLock { $0.inbound.addCredit(credit) }
+        if send > 0 { self.connection.sendCreditOnLoop(send, for: self) }
     }
-  }
 
-  /// Credit for bytes that don't wait for the reader (partial messages, padding).
-  func addCredit(_ credit: Int) {
-    guard credit > 0 else { return }
-    let send = self.shared.withLock { $0.inbound.addCredit(credit) }
-    if send > 0 { self.connection.sendCreditOnLoop(send, for: self) }
-  }
-
-  /// The peer finished sending: the reader sees the end after the buffered parts.
-  func finishInbound() {
-    self.shared.withLock { $0.inbound.finish(.finished) }?.resume(returning: nil)
-  }
-
-  /// The stream is over abnormally: reads and writes fail with `error`, and a server handler's
-  /// cancellation handle fires.
-  func terminate(_ error: RPCError, dropBufferedParts: Bool) {
-    let (reader, writer, handle) = self.shared.withLock { shared in
-      let reader =
-        dropBufferedParts ? shared.inbound.fail(error) : shared.inbound.finish(.failed(error))
-      if shared.outboundError == nil { shared.outboundError = error }
-      shared.cancelled = true
-      defer { shared.writeWaiter = nil }
-      return (reader, shared.writeWaiter, shared.cancellation)
+    /// The peer finished sending: the reader sees the end after the buffered parts.
+    func finishInbound() {
+        self.shared.withLock { $0.inbound.finish(.finished) }?.resume(returning: nil)
     }
-    reader?.resume(throwing: error)
-    writer?.resume(throwing: error)
-    handle?.cancel()
-  }
 
-  /// Writes can no longer succeed (the local side finished or the stream closed).
-  func closeOutbound(_ error: RPCError) {
-    let writer = self.shared.withLock { shared in
-      if shared.outboundError == nil { shared.outboundError = error }
-      defer { shared.writeWaiter = nil }
-      return shared.writeWaiter
+    /// The stream is over abnormally: reads and writes fail with `error`, and a server handler's
+    /// cancellation handle fires.
+    func terminate(_ error: RPCError, dropBufferedParts: Bool) {
+        let (reader, writer, handle) = self.shared.withLock { shared in
+            let reader =
+                dropBufferedParts ? shared.inbound.fail(error) : shared.inbound.finish(.failed(error))
+            if shared.outboundError == nil { shared.outboundError = error }
+            shared.cancelled = true
+            defer { shared.writeWaiter = nil }
+            return (reader, shared.writeWaiter, shared.cancellation)
+        }
+        reader?.resume(throwing: error)
+        writer?.resume(throwing: error)
+        handle?.cancel()
     }
-    writer?.resume(throwing: error)
-  }
 
-  /// Server: attaches the RPC's cancellation handle, firing it if the stream is already gone.
-  func setCancellationHandle(_ handle: ServerContext.RPCCancellationHandle) {
-    let cancelled = self.shared.withLock { shared in
-      shared.cancellation = handle
-      return shared.cancelled
+    /// Writes can no longer succeed (the local side finished or the stream closed).
+    func closeOutbound(_ error: RPCError) {
+        let writer = self.shared.withLock { shared in
+            if shared.outboundError == nil { shared.outboundError = error }
+            defer { shared.writeWaiter = nil }
+            return shared.writeWaiter
+        }
+        writer?.resume(throwing: error)
     }
-    if cancelled { handle.cancel() }
-  }
+
+    /// Server: attaches the RPC's cancellation handle, firing it if the stream is already gone.
+    func setCancellationHandle(_ handle: ServerContext.RPCCancellationHandle) {
+        let cancelled = self.shared.withLock { shared in
+            shared.cancellation = handle
+            return shared.cancelled
+        }
+        if cancelled { handle.cancel() }
+    }
 }

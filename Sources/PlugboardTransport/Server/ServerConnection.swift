@@ -5,118 +5,118 @@ internal import NIOHTTP2
 
 /// An accepted connection, set up on its event loop: HTTP/2 handler, then our stream handler.
 struct AcceptedConnection: Sendable {
-  let channel: any Channel
-  let core: ConnectionCore
-  let streams: AsyncStream<AcceptedStream>
+    let channel: any Channel
+    let core: ConnectionCore
+    let streams: AsyncStream<AcceptedStream>
 
-  static func configure(
-    _ channel: any Channel,
-    config: UnixSocketTransport.Config,
-    path: String,
-    methods: [String: MethodDescriptor]
-  ) throws -> AcceptedConnection {
-    let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
-    let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
-    let handler = GRPCConnectionHandler(
-      core: core,
-      role: .server(.init(methods: methods, onStream: continuation))
-    )
-    let sync = channel.pipeline.syncOperations
-    try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))
-    try sync.addHandler(handler)
-    return AcceptedConnection(channel: channel, core: core, streams: streams)
-  }
+    static func configure(
+        _ channel: any Channel,
+        config: UnixSocketTransport.Config,
+        path: String,
+        methods: [String: MethodDescriptor]
+    ) throws -> AcceptedConnection {
+        let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
+        let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
+        let handler = GRPCConnectionHandler(
+            core: core,
+            role: .server(.init(methods: methods, onStream: continuation))
+        )
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))
+        try sync.addHandler(handler)
+        return AcceptedConnection(channel: channel, core: core, streams: streams)
+    }
 }
 
 extension UnixSocketTransport.Server {
-  /// Runs every RPC of one connection, each in its own child task.
-  func serve(
-    _ connection: AcceptedConnection,
-    handler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
-  ) async {
-    let peer = "unix:\(self.path)"
-    let executor: (any TaskExecutor)? =
-      self.config.runHandlersOnEventLoop ? connection.core.taskExecutor : nil
-    await withTaskCancellationHandler {
-      await withDiscardingTaskGroup { group in
-        for await accepted in connection.streams {
-          group.addTask(executorPreference: executor) {
-            await Self.run(accepted, peer: peer, handler: handler)
-          }
+    /// Runs every RPC of one connection, each in its own child task.
+    func serve(
+        _ connection: AcceptedConnection,
+        handler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
+    ) async {
+        let peer = "unix:\(self.path)"
+        let executor: (any TaskExecutor)? =
+            self.config.runHandlersOnEventLoop ? connection.core.taskExecutor : nil
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                for await accepted in connection.streams {
+                    group.addTask(executorPreference: executor) {
+                        await Self.run(accepted, peer: peer, handler: handler)
+                    }
+                }
+            }
+        } onCancel: {
+            connection.channel.close(promise: nil)
         }
-      }
-    } onCancel: {
-      connection.channel.close(promise: nil)
     }
-  }
 
-  private static func run(
-    _ accepted: AcceptedStream,
-    peer: String,
-    handler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
-  ) async {
-    let core = accepted.stream
-    await withServerContextRPCCancellationHandle { handle in
-      core.setCancellationHandle(handle)
-      let stream = RPCStream(
-        descriptor: accepted.descriptor,
-        inbound: RPCAsyncSequence(wrapping: ServerInbound(core: core)),
-        outbound: RPCWriter.Closable(wrapping: ServerOutbound(core: core))
-      )
-      let context = ServerContext(
-        descriptor: accepted.descriptor,
-        remotePeer: peer,
-        localPeer: peer,
-        cancellation: handle
-      )
-      await handler(stream, context)
+    private static func run(
+        _ accepted: AcceptedStream,
+        peer: String,
+        handler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
+    ) async {
+        let core = accepted.stream
+        await withServerContextRPCCancellationHandle { handle in
+            core.setCancellationHandle(handle)
+            let stream = RPCStream(
+                descriptor: accepted.descriptor,
+                inbound: RPCAsyncSequence(wrapping: ServerInbound(core: core)),
+                outbound: RPCWriter.Closable(wrapping: ServerOutbound(core: core))
+            )
+            let context = ServerContext(
+                descriptor: accepted.descriptor,
+                remotePeer: peer,
+                localPeer: peer,
+                cancellation: handle
+            )
+            await handler(stream, context)
+        }
+        core.finishWriting(.end)
     }
-    core.finishWriting(.end)
-  }
 }
 
 /// The request parts of one server stream.
 struct ServerInbound: AsyncSequence, Sendable {
-  typealias Element = RPCRequestPart<GRPCNIOTransportBytes>
-  let core: StreamCore
-
-  func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
-
-  struct Iterator: AsyncIteratorProtocol {
+    typealias Element = RPCRequestPart<GRPCNIOTransportBytes>
     let core: StreamCore
 
-    mutating func next() async throws -> Element? {
-      switch try await self.core.nextPart() {
-      case .metadata(let metadata): return .metadata(metadata)
-      case .message(let bytes): return .message(bytes)
-      case .status, .none: return nil
-      }
+    func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let core: StreamCore
+
+        mutating func next() async throws -> Element? {
+            switch try await self.core.nextPart() {
+            case .metadata(let metadata): return .metadata(metadata)
+            case .message(let bytes): return .message(bytes)
+            case .status, .none: return nil
+            }
+        }
     }
-  }
 }
 
 /// The response writer of one server stream.
 struct ServerOutbound: ClosableRPCWriterProtocol {
-  typealias Element = RPCResponsePart<GRPCNIOTransportBytes>
-  let core: StreamCore
+    typealias Element = RPCResponsePart<GRPCNIOTransportBytes>
+    let core: StreamCore
 
-  func write(_ element: Element) async throws {
-    switch element {
-    case .metadata(let metadata): try await self.core.write(.metadata(metadata))
-    case .message(let bytes): try await self.core.write(.message(bytes))
-    case .status(let status, let metadata): try await self.core.write(.status(status, metadata))
+    func write(_ element: Element) async throws {
+        switch element {
+        case .metadata(let metadata): try await self.core.write(.metadata(metadata))
+        case .message(let bytes): try await self.core.write(.message(bytes))
+        case .status(let status, let metadata): try await self.core.write(.status(status, metadata))
+        }
     }
-  }
 
-  func write(contentsOf elements: some Sequence<Element>) async throws {
-    for element in elements { try await self.write(element) }
-  }
+    func write(contentsOf elements: some Sequence<Element>) async throws {
+        for element in elements { try await self.write(element) }
+    }
 
-  func finish() async {
-    self.core.finishWriting(.end)
-  }
+    func finish() async {
+        self.core.finishWriting(.end)
+    }
 
-  func finish(throwing error: any Error) async {
-    self.core.finishWriting(.abort)
-  }
+    func finish(throwing error: any Error) async {
+        self.core.finishWriting(.abort)
+    }
 }

@@ -5,64 +5,64 @@ internal import Synchronization
 
 /// The mutable part of a lean server: its listener and live connections.
 final class ServerState: Sendable {
-  let methods = Mutex<[String: MethodDescriptor]>([:])
-  let bound: EventLoopPromise<Void> = MultiThreadedEventLoopGroup.singleton.any().makePromise()
+    let methods = Mutex<[String: MethodDescriptor]>([:])
+    let bound: EventLoopPromise<Void> = MultiThreadedEventLoopGroup.singleton.any().makePromise()
 
-  private struct State {
-    var listener: (any Channel)?
-    var connections: [ObjectIdentifier: ConnectionCore] = [:]
-    var shuttingDown = false
-  }
-
-  private let state = Mutex(State())
-
-  deinit {
-    self.bound.succeed()
-  }
-
-  /// Records the listener; `false` if shutdown already began.
-  func listening(_ channel: any Channel) -> Bool {
-    self.state.withLock { state in
-      if state.shuttingDown { return false }
-      state.listener = channel
-      return true
+    private struct State {
+        var listener: (any Channel)?
+        var connections: [ObjectIdentifier: ConnectionCore] = [:]
+        var shuttingDown = false
     }
-  }
 
-  /// Records a connection; `false` if shutdown already began.
-  func accepted(_ core: ConnectionCore) -> Bool {
-    self.state.withLock { state in
-      if state.shuttingDown { return false }
-      state.connections[ObjectIdentifier(core)] = core
-      return true
-    }
-  }
+    private let state = Mutex(State())
 
-  func closed(_ core: ConnectionCore) {
-    _ = self.state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(core)) }
-  }
+    deinit {
+        self.bound.succeed()
+    }
 
-  /// Stops accepting, sends GOAWAY on every connection; they close once their streams finish.
-  func beginGracefulShutdown() {
-    let (listener, connections) = self.state.withLock { state in
-      state.shuttingDown = true
-      return (state.listener, Array(state.connections.values))
+    /// Records the listener; `false` if shutdown already began.
+    func listening(_ channel: any Channel) -> Bool {
+        self.state.withLock { state in
+            if state.shuttingDown { return false }
+            state.listener = channel
+            return true
+        }
     }
-    listener?.close(promise: nil)
-    for core in connections {
-      core.eventLoop.execute { core.handler?.beginGracefulShutdown() }
-    }
-  }
 
-  /// Closes the listener and every connection at once.
-  func closeAll() {
-    let (listener, connections) = self.state.withLock { state in
-      state.shuttingDown = true
-      return (state.listener, Array(state.connections.values))
+    /// Records a connection; `false` if shutdown already began.
+    func accepted(_ core: ConnectionCore) -> Bool {
+        self.state.withLock { state in
+            if state.shuttingDown { return false }
+            state.connections[ObjectIdentifier(core)] = core
+            return true
+        }
     }
-    listener?.close(promise: nil)
-    for core in connections {
-      core.eventLoop.execute { core.handler?.context?.close(promise: nil) }
+
+    func closed(_ core: ConnectionCore) {
+        _ = self.state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(core)) }
     }
-  }
+
+    /// Stops accepting, sends GOAWAY on every connection; they close once their streams finish.
+    func beginGracefulShutdown() {
+        let (listener, connections) = self.state.withLock { state in
+            state.shuttingDown = true
+            return (state.listener, Array(state.connections.values))
+        }
+        listener?.close(promise: nil)
+        for core in connections {
+            core.eventLoop.execute { core.handler?.beginGracefulShutdown() }
+        }
+    }
+
+    /// Closes the listener and every connection at once.
+    func closeAll() {
+        let (listener, connections) = self.state.withLock { state in
+            state.shuttingDown = true
+            return (state.listener, Array(state.connections.values))
+        }
+        listener?.close(promise: nil)
+        for core in connections {
+            core.eventLoop.execute { core.handler?.context?.close(promise: nil) }
+        }
+    }
 }

@@ -3,96 +3,96 @@ internal import NIOHPACK
 
 /// Header names with a meaning at the HTTP/2 or gRPC level, never sent from user metadata.
 private let reservedNames: Set<String> = [
-  "content-type", "te", "grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding",
-  "connection", "transfer-encoding", "host",
+    "content-type", "te", "grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding",
+    "connection", "transfer-encoding", "host",
 ]
 
 extension HPACKHeaders {
-  /// Request headers for a call to `path` (the `/service/method` form).
-  static func grpcRequest(path: String, authority: String, metadata: Metadata) -> HPACKHeaders {
-    var headers = HPACKHeaders()
-    headers.reserveCapacity(7 + metadata.count)
-    headers.add(name: ":method", value: "POST")
-    headers.add(name: ":scheme", value: "http")
-    headers.add(name: ":path", value: path)
-    headers.add(name: ":authority", value: authority)
-    headers.add(name: "content-type", value: "application/grpc")
-    headers.add(name: "te", value: "trailers")
-    headers.add(name: "user-agent", value: "grpc-swift-plugboard/1.0")
-    headers.addUserMetadata(metadata, skipping: ["user-agent"])
-    return headers
-  }
-
-  /// Response headers that precede the first message.
-  static func grpcResponse(metadata: Metadata) -> HPACKHeaders {
-    var headers = HPACKHeaders()
-    headers.reserveCapacity(2 + metadata.count)
-    headers.add(name: ":status", value: "200")
-    headers.add(name: "content-type", value: "application/grpc")
-    headers.addUserMetadata(metadata)
-    return headers
-  }
-
-  /// Trailers carrying `status`; `trailersOnly` adds the response-header fields too.
-  static func grpcTrailers(status: Status, metadata: Metadata, trailersOnly: Bool) -> HPACKHeaders {
-    var headers = HPACKHeaders()
-    headers.reserveCapacity(4 + metadata.count)
-    if trailersOnly {
-      headers.add(name: ":status", value: "200")
-      headers.add(name: "content-type", value: "application/grpc")
+    /// Request headers for a call to `path` (the `/service/method` form).
+    static func grpcRequest(path: String, authority: String, metadata: Metadata) -> HPACKHeaders {
+        var headers = HPACKHeaders()
+        headers.reserveCapacity(7 + metadata.count)
+        headers.add(name: ":method", value: "POST")
+        headers.add(name: ":scheme", value: "http")
+        headers.add(name: ":path", value: path)
+        headers.add(name: ":authority", value: authority)
+        headers.add(name: "content-type", value: "application/grpc")
+        headers.add(name: "te", value: "trailers")
+        headers.add(name: "user-agent", value: "grpc-swift-plugboard/1.0")
+        headers.addUserMetadata(metadata, skipping: ["user-agent"])
+        return headers
     }
-    headers.add(name: "grpc-status", value: String(status.code.rawValue))
-    if !status.message.isEmpty {
-      headers.add(name: "grpc-message", value: PercentEncoding.encode(status.message))
-    }
-    headers.addUserMetadata(metadata)
-    return headers
-  }
 
-  private mutating func addUserMetadata(_ metadata: Metadata, skipping extra: Set<String> = []) {
-    for (key, value) in metadata {
-      let name = key.lowercased()
-      if name.hasPrefix(":") || reservedNames.contains(name) || extra.contains(name) { continue }
-      self.add(name: name, value: value.encoded())
+    /// Response headers that precede the first message.
+    static func grpcResponse(metadata: Metadata) -> HPACKHeaders {
+        var headers = HPACKHeaders()
+        headers.reserveCapacity(2 + metadata.count)
+        headers.add(name: ":status", value: "200")
+        headers.add(name: "content-type", value: "application/grpc")
+        headers.addUserMetadata(metadata)
+        return headers
     }
-  }
 
-  /// User metadata: every header except pseudo-headers and the gRPC status fields.
-  var grpcMetadata: Metadata {
-    var metadata = Metadata()
-    metadata.reserveCapacity(self.count)
-    for (name, value, _) in self {
-      if name.hasPrefix(":") || name == "grpc-status" || name == "grpc-message" { continue }
-      if name.hasSuffix("-bin"), let decoded = Base64.decode(value) {
-        metadata.addBinary(decoded, forKey: name)
-      } else {
-        metadata.addString(value, forKey: name)
-      }
+    /// Trailers carrying `status`; `trailersOnly` adds the response-header fields too.
+    static func grpcTrailers(status: Status, metadata: Metadata, trailersOnly: Bool) -> HPACKHeaders {
+        var headers = HPACKHeaders()
+        headers.reserveCapacity(4 + metadata.count)
+        if trailersOnly {
+            headers.add(name: ":status", value: "200")
+            headers.add(name: "content-type", value: "application/grpc")
+        }
+        headers.add(name: "grpc-status", value: String(status.code.rawValue))
+        if !status.message.isEmpty {
+            headers.add(name: "grpc-message", value: PercentEncoding.encode(status.message))
+        }
+        headers.addUserMetadata(metadata)
+        return headers
     }
-    return metadata
-  }
 
-  /// The first value of `name`, if present.
-  func firstValue(_ name: String) -> String? {
-    self.first(name: name)
-  }
-
-  /// Whether `content-type` is `application/grpc` or `application/grpc+<codec>`.
-  var hasGRPCContentType: Bool {
-    guard let value = self.first(name: "content-type") else { return false }
-    return value == "application/grpc" || value.hasPrefix("application/grpc+")
-      || value.hasPrefix("application/grpc;")
-  }
-
-  /// The status in these trailers, or a synthesised one explaining what's missing.
-  var grpcStatus: Status {
-    guard let raw = self.first(name: "grpc-status") else {
-      return Status(code: .unknown, message: "The peer sent trailers without a grpc-status.")
+    private mutating func addUserMetadata(_ metadata: Metadata, skipping extra: Set<String> = []) {
+        for (key, value) in metadata {
+            let name = key.lowercased()
+            if name.hasPrefix(":") || reservedNames.contains(name) || extra.contains(name) { continue }
+            self.add(name: name, value: value.encoded())
+        }
     }
-    guard let value = Int(raw), let code = Status.Code(rawValue: value) else {
-      return Status(code: .unknown, message: "The peer sent an invalid grpc-status '\(raw)'.")
+
+    /// User metadata: every header except pseudo-headers and the gRPC status fields.
+    var grpcMetadata: Metadata {
+        var metadata = Metadata()
+        metadata.reserveCapacity(self.count)
+        for (name, value, _) in self {
+            if name.hasPrefix(":") || name == "grpc-status" || name == "grpc-message" { continue }
+            if name.hasSuffix("-bin"), let decoded = Base64.decode(value) {
+                metadata.addBinary(decoded, forKey: name)
+            } else {
+                metadata.addString(value, forKey: name)
+            }
+        }
+        return metadata
     }
-    let message = self.first(name: "grpc-message").map { PercentEncoding.decode(Substring($0)) }
-    return Status(code: code, message: message ?? "")
-  }
+
+    /// The first value of `name`, if present.
+    func firstValue(_ name: String) -> String? {
+        self.first(name: name)
+    }
+
+    /// Whether `content-type` is `application/grpc` or `application/grpc+<codec>`.
+    var hasGRPCContentType: Bool {
+        guard let value = self.first(name: "content-type") else { return false }
+        return value == "application/grpc" || value.hasPrefix("application/grpc+")
+            || value.hasPrefix("application/grpc;")
+    }
+
+    /// The status in these trailers, or a synthesised one explaining what's missing.
+    var grpcStatus: Status {
+        guard let raw = self.first(name: "grpc-status") else {
+            return Status(code: .unknown, message: "The peer sent trailers without a grpc-status.")
+        }
+        guard let value = Int(raw), let code = Status.Code(rawValue: value) else {
+            return Status(code: .unknown, message: "The peer sent an invalid grpc-status '\(raw)'.")
+        }
+        let message = self.first(name: "grpc-message").map { PercentEncoding.decode(Substring($0)) }
+        return Status(code: code, message: message ?? "")
+    }
 }

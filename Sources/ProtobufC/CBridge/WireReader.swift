@@ -45,7 +45,8 @@ struct WireReader {
         case 2: _ = try self.readLengthDelimited()
         case 5: try self.advance(4)
         case 3, 4:
-            throw Malformed(offset: self.offset, reason: "it uses groups (wire type \(wireType)), which are not supported")
+            throw Malformed(
+                offset: self.offset, reason: "it uses groups (wire type \(wireType)), which are not supported")
         default:
             throw Malformed(offset: self.offset, reason: "wire type \(wireType) does not exist")
         }

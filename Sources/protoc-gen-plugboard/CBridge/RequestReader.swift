@@ -54,7 +54,9 @@ enum RequestReader {
             name: name,
             fullName: fullName,
             fields: pointers(m.field, m.n_field).enumerated().map {
-                field($1.pointee, comments: comments[path + [2, Int32($0)]], position: comments.position(path + [2, Int32($0)]))
+                field(
+                    $1.pointee, comments: comments[path + [2, Int32($0)]],
+                    position: comments.position(path + [2, Int32($0)]))
             },
             oneofs: pointers(m.oneof_decl, m.n_oneof_decl).map { string($0.pointee.name) },
             messages: pointers(m.nested_type, m.n_nested_type).enumerated().map {
@@ -169,7 +171,8 @@ enum RequestReader {
         value.map { String(cString: $0) } ?? ""
     }
 
-    private static func strings(_ values: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ count: Int) -> [String] {
+    private static func strings(_ values: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ count: Int) -> [String]
+    {
         (0..<count).map { string(values?[$0]) }
     }
 

@@ -39,7 +39,9 @@ enum CodegenCommand {
         while let argument = remaining.popFirst() {
             switch argument {
             case "--package-root", "--config":
-                guard let value = remaining.popFirst() else { throw CodegenError("\(argument) needs a value\n\(usage)") }
+                guard let value = remaining.popFirst() else {
+                    throw CodegenError("\(argument) needs a value\n\(usage)")
+                }
                 if argument == "--config" { config = value } else { root = value }
             case "--list-outputs":
                 listOutputs = true
@@ -129,7 +131,8 @@ struct CodeGeneration {
         let resolved = try self.resolveProtos()
         try self.checkCompiledOnce(resolved)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("plugboard-codegen-\(UUID())")
-        try FileManager.default.createDirectory(at: scratch.appendingPathComponent("cwd"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: scratch.appendingPathComponent("cwd"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
 
         var outputs: [String: [String: (content: Data, set: CodegenConfig.ProtoSet)]] = [:]
@@ -147,7 +150,8 @@ struct CodeGeneration {
             if let cTarget = set.cTarget {
                 let out = scratch.appendingPathComponent("\(set.index)/c")
                 let arguments = ["--c_out=\(out.path)"] + includes + set.protos
-                try self.protoc(self.tools.protocC(), arguments, out: out, set: set, in: scratch.appendingPathComponent("cwd"))
+                try self.protoc(
+                    self.tools.protocC(), arguments, out: out, set: set, in: scratch.appendingPathComponent("cwd"))
                 for file in try Self.files(under: out) {
                     let content = try Data(contentsOf: out.appendingPathComponent(file))
                     try add(cTarget, file.hasSuffix(".h") ? "include/\(file)" : file, content, from: set)
@@ -159,7 +163,8 @@ struct CodeGeneration {
                 let arguments =
                     ["--plugin=protoc-gen-plugboard=\(self.tools.generator.path)", "--plugboard_out=\(out.path)"]
                     + options + includes + set.protos
-                try self.protoc(self.tools.protoc, arguments, out: out, set: set, in: scratch.appendingPathComponent("cwd"))
+                try self.protoc(
+                    self.tools.protoc, arguments, out: out, set: set, in: scratch.appendingPathComponent("cwd"))
                 for file in try Self.files(under: out) {
                     try add(swiftTarget, file, try Data(contentsOf: out.appendingPathComponent(file)), from: set)
                 }
@@ -186,10 +191,12 @@ struct CodeGeneration {
         for set in self.config.sets {
             let paths = self.importPaths(of: set)
             for proto in set.protos {
-                guard let file = paths.map({ $0.appendingPathComponent(proto) })
-                    .first(where: { FileManager.default.fileExists(atPath: $0.path) })
+                guard
+                    let file = paths.map({ $0.appendingPathComponent(proto) })
+                        .first(where: { FileManager.default.fileExists(atPath: $0.path) })
                 else {
-                    var message = "\(set.name): \(proto) is in none of the import paths ("
+                    var message =
+                        "\(set.name): \(proto) is in none of the import paths ("
                         + paths.map { CodegenCommand.relative($0, to: self.root) }.joined(separator: ", ") + ")"
                     if proto.hasPrefix("google/protobuf/") { message += "; \(CodegenCommand.packagesHint)" }
                     throw CodegenError(message)
@@ -244,7 +251,9 @@ struct CodeGeneration {
 
     /// Runs protoc or protoc-c in `folder` (empty, so that the .proto names are found through the
     /// import paths only) after creating its output folder `out`.
-    private func protoc(_ tool: URL, _ arguments: [String], out: URL, set: CodegenConfig.ProtoSet, in folder: URL) throws {
+    private func protoc(_ tool: URL, _ arguments: [String], out: URL, set: CodegenConfig.ProtoSet, in folder: URL)
+        throws
+    {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = tool
@@ -272,7 +281,8 @@ struct CodeGeneration {
         var files: [String] = []
         while let path = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isDirectory),
+            if FileManager.default.fileExists(
+                atPath: folder.appendingPathComponent(path).path, isDirectory: &isDirectory),
                 !isDirectory.boolValue
             {
                 files.append(path)

@@ -67,8 +67,9 @@ struct CodegenConfig: Equatable {
             }
             for proto in protos {
                 guard proto.hasSuffix(".proto"), let normal = Self.normalized(proto), normal == proto else {
-                    throw fail("\(at).protos: \"\(proto)\" must be a relative path ending in .proto, "
-                        + "without `.`, `..` or `//` (relative to an import path)")
+                    throw fail(
+                        "\(at).protos: \"\(proto)\" must be a relative path ending in .proto, "
+                            + "without `.`, `..` or `//` (relative to an import path)")
                 }
             }
             if let twice = protos.firstDuplicate {
@@ -109,15 +110,17 @@ struct CodegenConfig: Equatable {
         for set in self.sets {
             guard let folder = set.cTarget else { continue }
             if let other = cOwners[folder] {
-                throw fail("\(other.name) and \(set.name) both write C into \(folder); a C target takes one set "
-                    + "(put all of its .proto files in one set's \"protos\")")
+                throw fail(
+                    "\(other.name) and \(set.name) both write C into \(folder); a C target takes one set "
+                        + "(put all of its .proto files in one set's \"protos\")")
             }
             cOwners[folder] = set
         }
         let swiftFolders = Swift.Set(self.sets.compactMap(\.swiftTarget))
         for folder in swiftFolders {
             if let set = cOwners[folder] {
-                throw fail("\(folder) is \(set.name)'s cTarget and also a swiftTarget; C and Swift need separate targets")
+                throw fail(
+                    "\(folder) is \(set.name)'s cTarget and also a swiftTarget; C and Swift need separate targets")
             }
         }
         let folders = self.outputFolders
@@ -141,7 +144,9 @@ struct CodegenConfig: Equatable {
     private static func folder(_ value: Any?, at: String, _ fail: (String) -> CodegenError) throws -> String? {
         guard let value else { return nil }
         guard let path = value as? String, let normal = Self.normalized(path) else {
-            throw fail("\(at) must be a folder path relative to the package root, without `..` (e.g. \"Sources/CInventoryV1\")")
+            throw fail(
+                "\(at) must be a folder path relative to the package root, without `..` (e.g. \"Sources/CInventoryV1\")"
+            )
         }
         return normal
     }

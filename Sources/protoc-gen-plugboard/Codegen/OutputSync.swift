@@ -75,7 +75,8 @@ struct OutputSync {
         for plan in plans {
             for (path, content) in plan.writes {
                 let url = self.root.appendingPathComponent(path)
-                try self.fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try self.fileManager.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try content.write(to: url, options: .atomic)
                 log("wrote \(path)")
                 report.written.append(path)

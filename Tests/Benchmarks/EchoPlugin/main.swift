@@ -23,10 +23,13 @@ struct BenchEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
         let id = self.broker.nextID()
         // Tagged as the Go echo-plugin's brokered Echo answers, so both do the same work per call.
         try await self.broker.serve(id: id, services: [EchoService(tag: "swift-plugin")])
-        return .with { $0.text = "\(id)"; $0.sequence = request.sequence }
+        return .with {
+            $0.text = "\(id)"; $0.sequence = request.sequence
+        }
     }
 
-    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {
+    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse
+    {
         try await self.echo.collect(request: request, context: context)
     }
 
@@ -34,7 +37,9 @@ struct BenchEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
         try await self.echo.expand(request: request, response: response, context: context)
     }
 
-    func update(request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
+    func update(
+        request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext
+    ) async throws {
         try await self.echo.update(request: request, response: response, context: context)
     }
 }

@@ -27,7 +27,8 @@ struct BenchOptions: Sendable {
     /// Seconds the whole run may take (plus 10) before the watchdog kills the plugin and exits with 3.
     var timeout = 300.0
 
-    static let usage = "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-starts N] [-payload BYTES] [--auto-mtls] [-metrics off|noop|prometheus] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
+    static let usage =
+        "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-starts N] [-payload BYTES] [--auto-mtls] [-metrics off|noop|prometheus] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
 
     /// Flags without a value (Go's boolean flags): `-flag` alone sets them, `-flag=false` clears them.
     /// `--auto-mtls` is also spelled `-automtls`, as echo-host spells it.
@@ -65,16 +66,23 @@ struct BenchOptions: Sendable {
         switch name {
         case "plugin": self.pluginPath = value
         case "mode":
-            guard value == "bench" else { throw BenchError("only -mode bench is supported, not \(value) (echo-host has the others)") }
+            guard value == "bench" else {
+                throw BenchError("only -mode bench is supported, not \(value) (echo-host has the others)")
+            }
         case "seconds": self.seconds = try Self.number(value, for: name)
         case "warmup": self.warmup = try Self.number(value, for: name)
         case "timeout": self.timeout = try Self.timeout(value)
         case "log-level":
-            guard let level = Logger.Level(rawValue: value) else { throw BenchError("-log-level needs trace, debug, info, notice, warning, error or critical, not \(value)") }
+            guard let level = Logger.Level(rawValue: value) else {
+                throw BenchError(
+                    "-log-level needs trace, debug, info, notice, warning, error or critical, not \(value)")
+            }
             self.logLevel = level
         case "auto-mtls", "automtls": self.autoMTLS = try Self.switchValue(value, for: name)
         case "metrics":
-            guard ["off", "noop", "prometheus"].contains(value) else { throw BenchError("-metrics needs off, noop or prometheus, not \(value)") }
+            guard ["off", "noop", "prometheus"].contains(value) else {
+                throw BenchError("-metrics needs off, noop or prometheus, not \(value)")
+            }
             self.metrics = value
         case "concurrency": self.concurrency = try Self.count(value, for: name, minimum: 1)
         case "starts": self.starts = try Self.count(value, for: name, minimum: 0)
@@ -84,7 +92,9 @@ struct BenchOptions: Sendable {
     }
 
     private static func number(_ value: String, for name: String) throws(BenchError) -> Double {
-        guard let number = Double(value), number >= 0 else { throw BenchError("-\(name) needs a number of seconds, not \(value)") }
+        guard let number = Double(value), number >= 0 else {
+            throw BenchError("-\(name) needs a number of seconds, not \(value)")
+        }
         return number
     }
 
@@ -103,7 +113,9 @@ struct BenchOptions: Sendable {
     }
 
     private static func count(_ value: String, for name: String, minimum: Int) throws(BenchError) -> Int {
-        guard let count = Int(value), count >= minimum else { throw BenchError("-\(name) needs a whole number of at least \(minimum), not \(value)") }
+        guard let count = Int(value), count >= minimum else {
+            throw BenchError("-\(name) needs a whole number of at least \(minimum), not \(value)")
+        }
         return count
     }
 }

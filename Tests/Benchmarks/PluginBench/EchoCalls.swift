@@ -30,7 +30,10 @@ struct EchoCalls<Transport: ClientTransport>: Sendable {
     func update(count: Int, payload: [UInt8]) async throws {
         let received = try await self.echo.update { writer in
             for index in 0..<count {
-                try await writer.write(.with { $0.text = "update"; $0.payload = payload; $0.sequence = Int64(index) })
+                try await writer.write(
+                    .with {
+                        $0.text = "update"; $0.payload = payload; $0.sequence = Int64(index)
+                    })
             }
         } onResponse: { response in
             try await countNumbered(response.messages, text: "update", payload: payload, what: "Update")
@@ -43,18 +46,27 @@ struct EchoCalls<Transport: ClientTransport>: Sendable {
     func collect(count: Int, payload: [UInt8]) async throws {
         let response = try await self.echo.collect { writer in
             for index in 0..<count {
-                try await writer.write(.with { $0.payload = payload; $0.sequence = Int64(index) })
+                try await writer.write(
+                    .with {
+                        $0.payload = payload; $0.sequence = Int64(index)
+                    })
             }
         }
         let sum = Int64(count * (count - 1) / 2)
         guard response.sequence == sum, response.payload.count == count * payload.count else {
-            throw BenchError("Collect: want sequence sum \(sum) and \(count * payload.count) payload bytes, got \(response.sequence) and \(response.payload.count)")
+            throw BenchError(
+                "Collect: want sequence sum \(sum) and \(count * payload.count) payload bytes, got \(response.sequence) and \(response.payload.count)"
+            )
         }
     }
 
     /// Asks Expand for `count` answers and checks that they arrive numbered 0 ..< count.
     func expand(count: Int, payload: [UInt8]) async throws {
-        let received = try await self.echo.expand(.with { $0.text = "expand"; $0.payload = payload; $0.sequence = Int64(count) }) { response in
+        let received = try await self.echo.expand(
+            .with {
+                $0.text = "expand"; $0.payload = payload; $0.sequence = Int64(count)
+            }
+        ) { response in
             try await countNumbered(response.messages, text: "expand", payload: payload, what: "Expand")
         }
         guard received == count else { throw BenchError("Expand: asked for \(count) answers, got \(received)") }
@@ -62,10 +74,14 @@ struct EchoCalls<Transport: ClientTransport>: Sendable {
 }
 
 /// Counts `messages`, checking that each carries `text`, `payload` and its own index as sequence.
-func countNumbered(_ messages: RPCAsyncSequence<EchoResponse, any Error>, text: String, payload: [UInt8], what: String) async throws -> Int {
+func countNumbered(_ messages: RPCAsyncSequence<EchoResponse, any Error>, text: String, payload: [UInt8], what: String)
+    async throws -> Int
+{
     var received = 0
     for try await message in messages {
-        let expected = EchoRequest.with { $0.text = text; $0.payload = payload; $0.sequence = Int64(received) }
+        let expected = EchoRequest.with {
+            $0.text = text; $0.payload = payload; $0.sequence = Int64(received)
+        }
         try checkEcho(expected, message, "\(what) answer \(received)")
         received += 1
     }
@@ -74,9 +90,13 @@ func countNumbered(_ messages: RPCAsyncSequence<EchoResponse, any Error>, text: 
 
 /// Fails unless `response` carries `request`'s fields, its text either unchanged or with a
 /// "<who>: " tag in front (echo-host's checkTaggedEcho).
-func checkTaggedEcho(_ request: EchoRequest, _ response: EchoResponse, _ what: @autoclosure () -> String) throws(BenchError) {
+func checkTaggedEcho(_ request: EchoRequest, _ response: EchoResponse, _ what: @autoclosure () -> String)
+    throws(BenchError)
+{
     guard response.text == request.text || response.text.hasSuffix(": " + request.text) else {
-        throw BenchError("\(what()): echo mismatch: sent text=\"\(request.text)\", got text=\"\(response.text)\" (neither the same nor tagged \"<who>: \")")
+        throw BenchError(
+            "\(what()): echo mismatch: sent text=\"\(request.text)\", got text=\"\(response.text)\" (neither the same nor tagged \"<who>: \")"
+        )
     }
     var untagged = response
     untagged.text = request.text
@@ -85,7 +105,10 @@ func checkTaggedEcho(_ request: EchoRequest, _ response: EchoResponse, _ what: @
 
 /// Fails unless `response` carries `request`'s fields unchanged.
 func checkEcho(_ request: EchoRequest, _ response: EchoResponse, _ what: @autoclosure () -> String) throws(BenchError) {
-    guard response.text == request.text, response.payload == request.payload, response.sequence == request.sequence else {
-        throw BenchError("\(what()): echo mismatch: sent text=\"\(request.text)\" payload=\(request.payload.count) bytes sequence=\(request.sequence), got text=\"\(response.text)\" payload=\(response.payload.count) bytes sequence=\(response.sequence)")
+    guard response.text == request.text, response.payload == request.payload, response.sequence == request.sequence
+    else {
+        throw BenchError(
+            "\(what()): echo mismatch: sent text=\"\(request.text)\" payload=\(request.payload.count) bytes sequence=\(request.sequence), got text=\"\(response.text)\" payload=\(response.payload.count) bytes sequence=\(response.sequence)"
+        )
     }
 }

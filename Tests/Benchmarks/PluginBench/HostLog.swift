@@ -30,7 +30,9 @@ final class HostLog: Sendable {
             self.counted.withLock { $0 += 1 }
         }
         guard event.level >= self.printed else { return }
-        let fields = metadata.merging(event.metadata ?? [:]) { $1 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let fields = metadata.merging(event.metadata ?? [:]) { $1 }.sorted { $0.key < $1.key }.map {
+            "\($0.key)=\($0.value)"
+        }
         let elapsed = (ContinuousClock.now - self.began).milliseconds
         let line = "plugin-bench: \(Int(elapsed)) ms [\(event.level)] \(message) \(fields.joined(separator: " "))\n"
         writeStandardError(line)

@@ -35,7 +35,8 @@ struct PluginBench {
     }
 
     private var spec: PluginSpec {
-        PluginSpec(path: self.options.pluginPath, arguments: self.options.pluginArguments, autoMTLS: self.options.autoMTLS)
+        PluginSpec(
+            path: self.options.pluginPath, arguments: self.options.pluginArguments, autoMTLS: self.options.autoMTLS)
     }
 
     /// The call figures, on one started plugin, each measured for `-seconds` after a warm-up.
@@ -43,7 +44,8 @@ struct PluginBench {
         let options = self.options
         let figure = Duration.seconds(options.seconds)
         let escalationsBefore = self.log.escalations
-        try await PluginHost.withPlugin(self.spec, observability: self.observability, logger: self.log.logger()) { plugin in
+        try await PluginHost.withPlugin(self.spec, observability: self.observability, logger: self.log.logger()) {
+            plugin in
             self.watchdog.track(plugin.pid)
             let workloads = Workloads(calls: EchoCalls(wrapping: plugin.client), payloadBytes: options.payload)
 
@@ -58,23 +60,27 @@ struct PluginBench {
             report.unaryCallsPerS = rounded(Double(latencies.count) / (self.clock.now - unaryBegan).seconds)
             (report.unaryP50Us, report.unaryP99Us) = percentiles(latencies)
 
-            report.unaryConcurrentCallsPerS = rounded(try await step("concurrent unary") {
-                try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
-            })
+            report.unaryConcurrentCallsPerS = rounded(
+                try await step("concurrent unary") {
+                    try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
+                })
             report.pingpongMsgsPerS = rounded(try await step("ping-pong") { try await workloads.pingPong(for: figure) })
-            report.pipelinedHostToPluginMsgsPerS = rounded(try await step("pipelined host to plugin") {
-                try await workloads.pipelined(for: figure) {
-                    try await workloads.calls.collect(count: pipelineBatch, payload: workloads.payload)
-                }
-            })
-            report.pipelinedPluginToHostMsgsPerS = rounded(try await step("pipelined plugin to host") {
-                try await workloads.pipelined(for: figure) {
-                    try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
-                }
-            })
-            (report.brokeredUnaryP50Us, report.brokeredUnaryP99Us) = percentiles(try await step("brokered unary") {
-                try await self.brokeredUnary(plugin, warmup: .seconds(options.warmup), for: figure)
-            })
+            report.pipelinedHostToPluginMsgsPerS = rounded(
+                try await step("pipelined host to plugin") {
+                    try await workloads.pipelined(for: figure) {
+                        try await workloads.calls.collect(count: pipelineBatch, payload: workloads.payload)
+                    }
+                })
+            report.pipelinedPluginToHostMsgsPerS = rounded(
+                try await step("pipelined plugin to host") {
+                    try await workloads.pipelined(for: figure) {
+                        try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
+                    }
+                })
+            (report.brokeredUnaryP50Us, report.brokeredUnaryP99Us) = percentiles(
+                try await step("brokered unary") {
+                    try await self.brokeredUnary(plugin, warmup: .seconds(options.warmup), for: figure)
+                })
             report.pluginPeakRssKb = PeakMemory.peak(of: plugin.pid)
         }
         self.watchdog.track(0)
@@ -86,13 +92,17 @@ struct PluginBench {
     /// Sequential Get latencies over a brokered connection, measured as the main-connection figure
     /// is: the plugin serves an Echo under its broker ("serve-back"), the host dials it, warms it
     /// up, then times Gets for `duration`. The brokered Echo may tag its answers.
-    private func brokeredUnary(_ plugin: RunningPlugin, warmup: Duration, for duration: Duration) async throws -> [Duration] {
-        let served = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = "serve-back" })
+    private func brokeredUnary(_ plugin: RunningPlugin, warmup: Duration, for duration: Duration) async throws
+        -> [Duration]
+    {
+        let served = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(
+            .with { $0.text = "serve-back" })
         guard let id = UInt32(served.text) else {
             throw BenchError("the plugin answered serve-back with \"\(served.text)\", not a broker id")
         }
         return try await plugin.broker.withClient(id: id) { client in
-            let workloads = Workloads(calls: EchoCalls(wrapping: client, tagged: true), payloadBytes: self.options.payload)
+            let workloads = Workloads(
+                calls: EchoCalls(wrapping: client, tagged: true), payloadBytes: self.options.payload)
             _ = try await workloads.unarySequential(for: warmup)
             return try await workloads.unarySequential(for: duration)
         }
@@ -106,7 +116,9 @@ struct PluginBench {
         for cycle in stride(from: 1, through: self.options.starts, by: 1) {
             let escalationsBefore = self.log.escalations
             let began = self.clock.now
-            let (readyAfter, bodyEnded) = try await PluginHost.withPlugin(self.spec, observability: self.observability, logger: logger) { plugin in
+            let (readyAfter, bodyEnded) = try await PluginHost.withPlugin(
+                self.spec, observability: self.observability, logger: logger
+            ) { plugin in
                 self.watchdog.track(plugin.pid)
                 try await EchoCalls(wrapping: plugin.client).get(.with { $0.text = "ready" })
                 let now = self.clock.now
@@ -116,7 +128,9 @@ struct PluginBench {
             self.watchdog.track(0)
             // PluginHost sends SIGTERM after 2 s without an exit: a stop that long was not graceful.
             guard self.log.escalations == escalationsBefore, stopped < .seconds(2) else {
-                throw BenchError("start \(cycle): the plugin did not exit after Shutdown within \(stopped); the host had to signal it")
+                throw BenchError(
+                    "start \(cycle): the plugin did not exit after Shutdown within \(stopped); the host had to signal it"
+                )
             }
             ready.append(readyAfter)
             stop.append(stopped)

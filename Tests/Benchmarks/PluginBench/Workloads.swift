@@ -27,7 +27,10 @@ struct Workloads<Transport: ClientTransport>: Sendable {
         while true {
             let began = self.clock.now
             if began > end, !latencies.isEmpty { return latencies }
-            try await self.calls.get(.with { $0.text = "bench"; $0.payload = self.payload; $0.sequence = Int64(latencies.count) })
+            try await self.calls.get(
+                .with {
+                    $0.text = "bench"; $0.payload = self.payload; $0.sequence = Int64(latencies.count)
+                })
             latencies.append(self.clock.now - began)
         }
     }
@@ -39,7 +42,9 @@ struct Workloads<Transport: ClientTransport>: Sendable {
         let calls = try await withThrowingTaskGroup(of: Int.self, returning: Int.self) { group in
             for caller in 0..<callers {
                 group.addTask {
-                    let request = EchoRequest.with { $0.text = "bench"; $0.payload = self.payload; $0.sequence = Int64(caller) }
+                    let request = EchoRequest.with {
+                        $0.text = "bench"; $0.payload = self.payload; $0.sequence = Int64(caller)
+                    }
                     var calls = 0
                     while self.clock.now < end {
                         try await self.calls.get(request)
@@ -65,9 +70,13 @@ struct Workloads<Transport: ClientTransport>: Sendable {
             let end = began + duration
             var sent = 0
             while sent == 0 || self.clock.now < end {
-                let request = EchoRequest.with { $0.text = "pingpong"; $0.payload = self.payload; $0.sequence = Int64(sent) }
+                let request = EchoRequest.with {
+                    $0.text = "pingpong"; $0.payload = self.payload; $0.sequence = Int64(sent)
+                }
                 try await writer.write(request)
-                guard let answer = await answers.next() else { throw BenchError("Update: the stream ended before answer \(sent)") }
+                guard let answer = await answers.next() else {
+                    throw BenchError("Update: the stream ended before answer \(sent)")
+                }
                 try checkEcho(request, answer, "Update answer \(sent)")
                 sent += 1
             }
@@ -83,7 +92,9 @@ struct Workloads<Transport: ClientTransport>: Sendable {
             return received
         }
         let (messages, elapsed) = outcome.recorded
-        guard received == messages else { throw BenchError("Update: expected the stream to end after \(messages) answers, got \(received)") }
+        guard received == messages else {
+            throw BenchError("Update: expected the stream to end after \(messages) answers, got \(received)")
+        }
         return Double(messages) / elapsed.seconds
     }
 

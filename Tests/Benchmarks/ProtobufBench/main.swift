@@ -43,7 +43,9 @@ struct Row {
 func bench<M: ProtobufMessage>(_ name: String, _ message: M, iterations: Int) throws -> Row {
     let bytes = try message.serializedBytes()
     let descriptor = M._protobufCDescriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
-    let unpacked = bytes.withUnsafeBufferPointer { protobuf_c_message_unpack(descriptor, nil, $0.count, $0.baseAddress)! }
+    let unpacked = bytes.withUnsafeBufferPointer {
+        protobuf_c_message_unpack(descriptor, nil, $0.count, $0.baseAddress)!
+    }
     defer { protobuf_c_message_free_unpacked(unpacked, nil) }
     var buffer = [UInt8](repeating: 0, count: bytes.count)
     let swiftEncode = try measure(iterations: iterations) { blackHole(try message.serializedBytes()) }
@@ -58,18 +60,22 @@ func bench<M: ProtobufMessage>(_ name: String, _ message: M, iterations: Int) th
             protobuf_c_message_free_unpacked(protobuf_c_message_unpack(descriptor, nil, $0.count, $0.baseAddress), nil)
         }
     }
-    return Row(name: name, size: bytes.count, swiftEncode: swiftEncode, cPack: cPack, swiftDecode: swiftDecode, cUnpack: cUnpack)
+    return Row(
+        name: name, size: bytes.count, swiftEncode: swiftEncode, cPack: cPack, swiftDecode: swiftDecode,
+        cUnpack: cUnpack)
 }
 
 var generator = SeededGenerator(seed: 2024)
 var rich = KitchenSink()
 while (try rich.serializedBytes().count) < 400 { rich = RandomMessages.kitchenSink(&generator) }
 let rows = [
-    try bench("EchoRequest (text, 64-byte payload)", EchoRequest.with {
-        $0.text = "ratelimit/check"
-        $0.payload = Array(repeating: 7, count: 64)
-        $0.sequence = 12345
-    }, iterations: 200_000),
+    try bench(
+        "EchoRequest (text, 64-byte payload)",
+        EchoRequest.with {
+            $0.text = "ratelimit/check"
+            $0.payload = Array(repeating: 7, count: 64)
+            $0.sequence = 12345
+        }, iterations: 200_000),
     try bench("KitchenSink (every field kind)", rich, iterations: 20_000),
     try bench("Legacy (proto2)", RandomMessages.legacy(&generator), iterations: 100_000),
 ]
@@ -89,9 +95,13 @@ func json(_ row: Row) -> String {
 if CommandLine.arguments.dropFirst().contains("--json") {
     print("[" + rows.map(json).joined(separator: ",\n ") + "]")
 } else {
-    print("| message | bytes | Swift encode ns | protobuf-c pack ns | ratio | Swift decode ns | protobuf-c unpack ns | ratio |")
+    print(
+        "| message | bytes | Swift encode ns | protobuf-c pack ns | ratio | Swift decode ns | protobuf-c unpack ns | ratio |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for row in rows {
-        print("| \(row.name) | \(row.size) | \(format(row.swiftEncode)) | \(format(row.cPack)) | \(ratio(row.swiftEncode, row.cPack)) | \(format(row.swiftDecode)) | \(format(row.cUnpack)) | \(ratio(row.swiftDecode, row.cUnpack)) |")
+        print(
+            "| \(row.name) | \(row.size) | \(format(row.swiftEncode)) | \(format(row.cPack)) | \(ratio(row.swiftEncode, row.cPack)) | \(format(row.swiftDecode)) | \(format(row.cUnpack)) | \(ratio(row.swiftDecode, row.cUnpack)) |"
+        )
     }
 }

@@ -30,7 +30,9 @@ enum Flood {
         for _ in 0..<(megabytes * 1024) {
             var offset = 0
             while offset < line.count {
-                let written = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, line.count - offset) }
+                let written = line.withUnsafeBytes {
+                    Glibc.write(descriptor, $0.baseAddress! + offset, line.count - offset)
+                }
                 if written > 0 { offset += written } else if errno != EINTR { return }
             }
         }

@@ -17,10 +17,13 @@ enum HTTP2Attack {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard listener >= 0, bound == 0, listen(listener, 16) == 0 else {
-            FileHandle.standardError.write(Data("plugboard-fixture: cannot listen on \(path): \(String(cString: strerror(errno)))\n".utf8))
+            FileHandle.standardError.write(
+                Data("plugboard-fixture: cannot listen on \(path): \(String(cString: strerror(errno)))\n".utf8))
             exit(2)
         }
         print("1|1|unix|\(path)|grpc|")
@@ -44,7 +47,9 @@ enum HTTP2Attack {
         var sent = 0
         while true {
             chunk.withUnsafeMutableBytes { raw in
-                for index in 0..<raw.count / 8 { raw.storeBytes(of: generator.next(), toByteOffset: index * 8, as: UInt64.self) }
+                for index in 0..<raw.count / 8 {
+                    raw.storeBytes(of: generator.next(), toByteOffset: index * 8, as: UInt64.self)
+                }
             }
             guard Self.writeAll(fd, chunk) else { return sent }
             sent += chunk.count
@@ -60,7 +65,9 @@ enum HTTP2Attack {
         guard Self.writeAll(fd, Self.frame(type: 0x4, flags: 0, stream: 0, payload: [])) else { return sent }
         // :status 200 (static index 8), content-type (index 31) application/grpc, literal.
         let headers: [UInt8] = [0x88, 0x0f, 0x10, 0x10] + Array("application/grpc".utf8)
-        guard Self.writeAll(fd, Self.frame(type: 0x1, flags: 0x4, stream: streamID, payload: headers)) else { return sent }
+        guard Self.writeAll(fd, Self.frame(type: 0x1, flags: 0x4, stream: streamID, payload: headers)) else {
+            return sent
+        }
         // One gRPC message of 4 MiB - 64 bytes announced, then zeros: always a valid stream of bytes.
         var payload = [UInt8](repeating: 0, count: 16 * 1024)
         payload[1] = 0x00; payload[2] = 0x3f; payload[3] = 0xff; payload[4] = 0xc0
@@ -81,7 +88,8 @@ enum HTTP2Attack {
             while input.count >= offset + 9 {
                 let length = Int(input[offset]) << 16 | Int(input[offset + 1]) << 8 | Int(input[offset + 2])
                 let type = input[offset + 3]
-                let stream = UInt32(input[offset + 5] & 0x7f) << 24 | UInt32(input[offset + 6]) << 16
+                let stream =
+                    UInt32(input[offset + 5] & 0x7f) << 24 | UInt32(input[offset + 6]) << 16
                     | UInt32(input[offset + 7]) << 8 | UInt32(input[offset + 8])
                 if type == 0x1 { return stream }
                 offset += 9 + length

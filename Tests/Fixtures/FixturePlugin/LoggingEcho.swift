@@ -1,10 +1,10 @@
 import GRPCCore
 import InMemoryTracing
-import Tracing
 import Logging
 import PlugboardPlugin
 import PlugboardTestSupport
 import PlugboardTestV1
+import Tracing
 
 /// The echo service, with Get texts that make it misbehave on purpose:
 /// - `log:<level>:<message>` first logs `<message>` at that level, like the Go echo-plugin, so hosts
@@ -32,20 +32,28 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
 
     func get(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
         if let broker = self.broker, let answer = try await Self.brokered(request.text, broker: broker) {
-            return .with { $0.text = answer; $0.sequence = request.sequence }
+            return .with {
+                $0.text = answer; $0.sequence = request.sequence
+            }
         }
         if request.text == "request-id" {
-            return .with { $0.text = PluginCall.requestID ?? "none"; $0.sequence = request.sequence }
+            return .with {
+                $0.text = PluginCall.requestID ?? "none"; $0.sequence = request.sequence
+            }
         }
         if request.text == "trace" {
             let span = InstrumentationContext.current?.inMemorySpanContext
             let text = span.map { "\($0.traceID) \($0.spanID) \($0.parentSpanID ?? "none")" } ?? "untraced"
-            return .with { $0.text = text; $0.sequence = request.sequence }
+            return .with {
+                $0.text = text; $0.sequence = request.sequence
+            }
         }
         if request.text.hasPrefix("log:") {
             let parts = request.text.split(separator: ":", maxSplits: 2).map(String.init)
             guard parts.count == 3, let level = Self.levels[parts[1]] else {
-                throw RPCError(code: .invalidArgument, message: "expected log:<trace|debug|info|warn|error>:<message>, got \(request.text)")
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "expected log:<trace|debug|info|warn|error>:<message>, got \(request.text)")
             }
             self.logger?.log(level: level, "\(parts[2])")
         } else if request.text.hasPrefix("sleep:"), let milliseconds = Int(request.text.dropFirst(6)) {
@@ -59,13 +67,15 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
     /// Get with the request's metadata, for `deadline`; everything else goes to the simple `get`.
     func get(request: ServerRequest<EchoRequest>, context: ServerContext) async throws -> ServerResponse<EchoResponse> {
         guard request.message.text == "deadline" else {
-            return ServerResponse(message: try await self.get(request: request.message, context: context), metadata: [:])
+            return ServerResponse(
+                message: try await self.get(request: request.message, context: context), metadata: [:])
         }
         let timeout = request.metadata[stringValues: "grpc-timeout"].first(where: { _ in true }) ?? ""
         return ServerResponse(message: .echoing(EchoRequest.with { $0.text = timeout }), metadata: [:])
     }
 
-    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse {
+    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse
+    {
         try await self.echo.collect(request: request, context: context)
     }
 
@@ -73,7 +83,9 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
         try await self.echo.expand(request: request, response: response, context: context)
     }
 
-    func update(request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
+    func update(
+        request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext
+    ) async throws {
         try await self.echo.update(request: request, response: response, context: context)
     }
 
@@ -84,7 +96,8 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
                 throw RPCError(code: .invalidArgument, message: "expected call-back:<broker id>, got \(text)")
             }
             return try await broker.withClient(id: id) { client in
-                try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(.with { $0.text = "from the plugin" }).text
+                try await Plugboard_Test_V1_Echo.Client(wrapping: client).get(.with { $0.text = "from the plugin" })
+                    .text
             }
         }
         guard text == "serve-back" else { return nil }

@@ -13,7 +13,10 @@ enum Misbehaviour {
         guard CommandLine.arguments.dropFirst().contains(PluginDescription.argument) else { return }
         let description = PluginDescription(
             name: name, version: "0.1.0",
-            serviceSets: [ServiceSetDescription(name: "\(name)-\(getpid())", version: "1.0.0", services: ["plugboard.test.v1.Echo"])],
+            serviceSets: [
+                ServiceSetDescription(
+                    name: "\(name)-\(getpid())", version: "1.0.0", services: ["plugboard.test.v1.Echo"])
+            ],
             appProtocolVersions: [1]
         )
         let json = (try? JSONEncoder().encode(description)) ?? Data()
@@ -30,7 +33,8 @@ enum Misbehaviour {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
         guard result == 0 else {
-            FileHandle.standardError.write(Data("plugboard-fixture: cannot start \(arguments[0]): \(String(cString: strerror(result)))\n".utf8))
+            FileHandle.standardError.write(
+                Data("plugboard-fixture: cannot start \(arguments[0]): \(String(cString: strerror(result)))\n".utf8))
             exit(2)
         }
         self.record(pid)

@@ -1,5 +1,5 @@
-import GoPluginProtos
 import GRPCCore
+import GoPluginProtos
 import PlugboardCore
 import PlugboardTestSupport
 import PlugboardTransport
@@ -22,11 +22,16 @@ enum StubbornPlugin {
     }
 
     struct Health: Grpc_Health_V1_Health.SimpleServiceProtocol {
-        func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
+        func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws
+            -> Grpc_Health_V1_HealthCheckResponse
+        {
             .with { $0.status = .serving }
         }
 
-        func watch(request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>, context: ServerContext) async throws {
+        func watch(
+            request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
+            context: ServerContext
+        ) async throws {
             try await response.write(.with { $0.status = .serving })
         }
     }

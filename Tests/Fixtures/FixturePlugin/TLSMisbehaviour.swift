@@ -24,12 +24,14 @@ enum TLSMisbehaviour {
             sleep(30)
         case "tls-unasked":
             // A certificate although the host sent none.
-            Self.announce(socketPath: "\(socketDirectory)/never.sock", certificate: try! TLSIdentity.generate().certificateDER)
+            Self.announce(
+                socketPath: "\(socketDirectory)/never.sock", certificate: try! TLSIdentity.generate().certificateDER)
             sleep(30)
         case "tls-certificate-over-plaintext":
             await Self.serve(socketDirectory: socketDirectory, tls: nil, announcing: try! TLSIdentity.generate())
         default:  // "tls-other-certificate": serves TLS with one certificate and announces another
-            let host = try! PeerCertificate(pem: ProcessInfo.processInfo.environment[PluginEnvironment.clientCertificate] ?? "")
+            let host = try! PeerCertificate(
+                pem: ProcessInfo.processInfo.environment[PluginEnvironment.clientCertificate] ?? "")
             let tls = try! MutualTLS(.server, identity: try! TLSIdentity.generate(), trusting: host)
             await Self.serve(socketDirectory: socketDirectory, tls: tls, announcing: try! TLSIdentity.generate())
         }
@@ -44,9 +46,10 @@ enum TLSMisbehaviour {
     /// Serves Echo with `tls` (plaintext when `nil`) and announces `announced`'s certificate.
     private static func serve(socketDirectory: String, tls: MutualTLS?, announcing announced: TLSIdentity) async {
         let path = "\(socketDirectory)/misbehaving-tls.sock"
-        let transport = try! tls.map {
-            try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0)
-        } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
+        let transport =
+            try! tls.map {
+                try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0)
+            } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
         await HandMadeServer.serve(
             transport, services: [LoggingEcho(logger: nil)],
             handshake: Handshake(appProtocolVersion: 1, socketPath: path, serverCertificate: announced.certificateDER)

@@ -50,11 +50,11 @@
 
 import Foundation
 import InMemoryTracing
-import Tracing
 import Logging
 import PlugboardCore
 import PlugboardPlugin
 import PlugboardTestSupport
+import Tracing
 
 #if canImport(Glibc)
 import Glibc
@@ -87,7 +87,9 @@ case "echo", PluginDescription.argument:
         [LoggingEcho(logger: logger, broker: broker)]
     }
 case "no-cookie":
-    await PluginServer.serve(handshake: HandshakeConfig(magicCookieKey: "OTHER_APP_PLUGIN", magicCookieValue: "x", appProtocolVersions: [1])) { _, _ in [] }
+    await PluginServer.serve(
+        handshake: HandshakeConfig(magicCookieKey: "OTHER_APP_PLUGIN", magicCookieValue: "x", appProtocolVersions: [1])
+    ) { _, _ in [] }
 case "garbage":
     say("starting up, please wait")
     sleep(30)
@@ -156,7 +158,8 @@ case "foreign-socket":
 case "http2-garbage", "http2-flood":
     Misbehaviour.describeIfAsked(mode)
     HTTP2Attack.run(mode, socketDirectory: socketDirectory)
-case "tls-plaintext", "tls-garbled-certificate", "tls-other-certificate", "tls-certificate-over-plaintext", "tls-unasked":
+case "tls-plaintext", "tls-garbled-certificate", "tls-other-certificate", "tls-certificate-over-plaintext",
+    "tls-unasked":
     await TLSMisbehaviour.run(mode, socketDirectory: socketDirectory)
 case "describe-flood", "describe-fork", "describe-hang":
     DescribeAttack.run(mode)

@@ -1,65 +1,66 @@
 import GRPCCore
-import Testing
 import PlugboardTransport
+import Testing
 
 /// A server transport kind and a client transport kind to run a test over.
 struct TransportPair: Sendable, CustomTestStringConvertible {
-  var server: TransportKind
-  var client: TransportKind
+    var server: TransportKind
+    var client: TransportKind
 
-  var testDescription: String { "\(self.server) server, \(self.client) client" }
+    var testDescription: String { "\(self.server) server, \(self.client) client" }
 
-  /// lean↔lean, stock↔stock and both cross pairs.
-  static let all: [TransportPair] = [
-    .init(server: .lean, client: .lean),
-    .init(server: .stock, client: .stock),
-    .init(server: .lean, client: .stock),
-    .init(server: .stock, client: .lean),
-  ]
+    /// lean↔lean, stock↔stock and both cross pairs.
+    static let all: [TransportPair] = [
+        .init(server: .lean, client: .lean),
+        .init(server: .stock, client: .stock),
+        .init(server: .lean, client: .stock),
+        .init(server: .stock, client: .lean),
+    ]
 }
 
 /// A fresh socket path, short enough for `sun_path`.
 func makeSocketPath() -> String {
-  "/tmp/pbt-\(UInt32.random(in: 0...UInt32.max))-\(UInt16.random(in: 0...UInt16.max)).sock"
+    "/tmp/pbt-\(UInt32.random(in: 0...UInt32.max))-\(UInt16.random(in: 0...UInt16.max)).sock"
 }
 
 /// Runs `body` with a client connected to an echo server over `pair`.
 func withEchoServer<Result: Sendable>(
-  _ pair: TransportPair,
-  config: UnixSocketTransport.Config = .defaults,
-  probe: Probe = Probe(),
-  _ body: (GRPCClient<UnixSocketTransport.AnyClient>, GRPCServer<UnixSocketTransport.AnyServer>) async throws -> Result
+    _ pair: TransportPair,
+    config: UnixSocketTransport.Config = .defaults,
+    probe: Probe = Probe(),
+    _ body: (GRPCClient<UnixSocketTransport.AnyClient>, GRPCServer<UnixSocketTransport.AnyServer>) async throws ->
+        Result
 ) async throws -> Result {
-  let path = makeSocketPath()
-  let serverTransport = UnixSocketTransport.AnyServer(kind: pair.server, path: path, config: config)
-  let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: probe)])
-  return try await withThrowingTaskGroup(of: Void.self) { group in
-    group.addTask { try await server.serve() }
-    try await serverTransport.waitUntilListening()
-    let clientTransport = try UnixSocketTransport.AnyClient(kind: pair.client, path: path, config: config)
-    let result = try await withGRPCClient(transport: clientTransport) { client in
-      try await body(client, server)
+    let path = makeSocketPath()
+    let serverTransport = UnixSocketTransport.AnyServer(kind: pair.server, path: path, config: config)
+    let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: probe)])
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.serve() }
+        try await serverTransport.waitUntilListening()
+        let clientTransport = try UnixSocketTransport.AnyClient(kind: pair.client, path: path, config: config)
+        let result = try await withGRPCClient(transport: clientTransport) { client in
+            try await body(client, server)
+        }
+        server.beginGracefulShutdown()
+        try await group.waitForAll()
+        return result
     }
-    server.beginGracefulShutdown()
-    try await group.waitForAll()
-    return result
-  }
 }
 
 extension GRPCClient {
-  /// A unary call to `method` with raw bytes.
-  func call(
-    _ method: MethodDescriptor,
-    _ message: [UInt8],
-    metadata: Metadata = [:],
-    options: CallOptions = .defaults
-  ) async throws -> [UInt8] {
-    try await self.unary(
-      request: ClientRequest(message: message, metadata: metadata),
-      descriptor: method,
-      serializer: IdentitySerializer(),
-      deserializer: IdentityDeserializer(),
-      options: options
-    ) { try $0.message }
-  }
+    /// A unary call to `method` with raw bytes.
+    func call(
+        _ method: MethodDescriptor,
+        _ message: [UInt8],
+        metadata: Metadata = [:],
+        options: CallOptions = .defaults
+    ) async throws -> [UInt8] {
+        try await self.unary(
+            request: ClientRequest(message: message, metadata: metadata),
+            descriptor: method,
+            serializer: IdentitySerializer(),
+            deserializer: IdentityDeserializer(),
+            options: options
+        ) { try $0.message }
+    }
 }

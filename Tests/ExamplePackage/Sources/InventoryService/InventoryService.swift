@@ -13,15 +13,21 @@ public final class InventoryService: Inventory_V1_Inventory.SimpleServiceProtoco
         self.broker = broker
     }
 
-    public func restock(request: Inventory_V1_RestockRequest, context: ServerContext) async throws -> Inventory_V1_CountResponse {
+    public func restock(request: Inventory_V1_RestockRequest, context: ServerContext) async throws
+        -> Inventory_V1_CountResponse
+    {
         guard !request.sku.isEmpty else {
             throw RPCError(code: .invalidArgument, message: "A restock needs a SKU; send one in `sku`.")
         }
         self.stock.withLock { $0[request.sku] = request.quantity }
-        return .with { $0.sku = request.sku; $0.left = request.quantity }
+        return .with {
+            $0.sku = request.sku; $0.left = request.quantity
+        }
     }
 
-    public func count(request: Inventory_V1_CountRequest, context: ServerContext) async throws -> Inventory_V1_CountResponse {
+    public func count(request: Inventory_V1_CountRequest, context: ServerContext) async throws
+        -> Inventory_V1_CountResponse
+    {
         let left = self.stock.withLock { $0[request.sku] ?? 0 }
         if left == 0, request.supplier != 0, let broker {
             // A callback: the host serves its Supplier under the id it sent with this call.
@@ -30,7 +36,9 @@ public final class InventoryService: Inventory_V1_Inventory.SimpleServiceProtoco
             }
             return try await self.restock(request: order, context: context)
         }
-        return .with { $0.sku = request.sku; $0.left = left }
+        return .with {
+            $0.sku = request.sku; $0.left = left
+        }
     }
 
     public func countEach(

@@ -9,7 +9,10 @@ struct InventoryHost {
         let spec = PluginSpec(path: CommandLine.arguments[1], handshake: inventoryHandshake)
         try await PluginHost.withPlugin(spec, logger: logger) { plugin in
             let inventory = Inventory_V1_Inventory.Client(wrapping: plugin.client)
-            _ = try await inventory.restock(.with { $0.sku = "pear"; $0.quantity = 7 })
+            _ = try await inventory.restock(
+                .with {
+                    $0.sku = "pear"; $0.quantity = 7
+                })
             let apples = try await inventory.count(.with { $0.sku = "apple" })
             print("unary: \(apples.left) \(apples.sku) left")
             try await inventory.countEach { writer in
@@ -20,7 +23,10 @@ struct InventoryHost {
             // A callback: the host serves a Supplier through the broker and sends its id with the call.
             let supplier = plugin.broker.nextID()
             try await plugin.broker.serve(id: supplier, services: [Orchard()])
-            let plums = try await inventory.count(.with { $0.sku = "plum"; $0.supplier = supplier })
+            let plums = try await inventory.count(
+                .with {
+                    $0.sku = "plum"; $0.supplier = supplier
+                })
             print("callback: \(plums.left) \(plums.sku) left after the plugin reordered from the host")
         }
     }
@@ -28,7 +34,11 @@ struct InventoryHost {
 
 /// The host's supplier: every reorder brings a dozen.
 struct Orchard: Inventory_V1_Supplier.SimpleServiceProtocol {
-    func reorder(request: Inventory_V1_ReorderRequest, context: ServerContext) async throws -> Inventory_V1_RestockRequest {
-        .with { $0.sku = request.sku; $0.quantity = 12 }
+    func reorder(request: Inventory_V1_ReorderRequest, context: ServerContext) async throws
+        -> Inventory_V1_RestockRequest
+    {
+        .with {
+            $0.sku = request.sku; $0.quantity = 12
+        }
     }
 }

@@ -6,7 +6,10 @@ let logger = Logger(label: "inventory-supervisor")
 let spec = PluginSpec(path: CommandLine.arguments[1], handshake: inventoryHandshake)
 let supervisor = PluginSupervisor(spec: spec, logger: logger) { plugin in
     // Runs after every (re)start, before calls reach the new instance: re-apply state here.
-    _ = try await Inventory_V1_Inventory.Client(wrapping: plugin.client).restock(.with { $0.sku = "fig"; $0.quantity = 12 })
+    _ = try await Inventory_V1_Inventory.Client(wrapping: plugin.client).restock(
+        .with {
+            $0.sku = "fig"; $0.quantity = 12
+        })
 }
 let group = ServiceGroup(services: [supervisor], gracefulShutdownSignals: [.sigterm], logger: logger)
 try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -11,7 +11,10 @@ struct InventoryTests {
         try await withInProcessPlugin(serving: [InventoryService(stock: ["apple": 3])]) { client in
             let inventory = Inventory_V1_Inventory.Client(wrapping: client)
             #expect(try await inventory.count(.with { $0.sku = "apple" }).left == 3)
-            _ = try await inventory.restock(.with { $0.sku = "pear"; $0.quantity = 5 })
+            _ = try await inventory.restock(
+                .with {
+                    $0.sku = "pear"; $0.quantity = 5
+                })
             let lefts = try await inventory.countEach { writer in
                 for sku in ["pear", "apple", "plum"] { try await writer.write(.with { $0.sku = sku }) }
             } onResponse: { response in
@@ -35,7 +38,9 @@ struct InventoryTests {
     /// `inventory-plugin`, which SwiftPM builds next to this test binary.
     static func builtPlugin() -> String? {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("inventory-plugin").path }
+        let candidates = [folder, folder.deletingLastPathComponent()].map {
+            $0.appendingPathComponent("inventory-plugin").path
+        }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
@@ -64,7 +69,12 @@ extension InventoryTests {
             let supplier = plugin.broker.nextID()
             try await plugin.broker.serve(id: supplier, services: [DozenSupplier()])
             #expect(try await inventory.count(.with { $0.sku = "plum" }).left == 0, "no supplier named: no callback")
-            #expect(try await inventory.count(.with { $0.sku = "plum"; $0.supplier = supplier }).left == 12)
+            #expect(
+                try await inventory.count(
+                    .with {
+                        $0.sku = "plum"; $0.supplier = supplier
+                    }
+                ).left == 12)
             #expect(try await inventory.count(.with { $0.sku = "plum" }).left == 12, "the reorder was stocked")
         }
     }
@@ -72,7 +82,11 @@ extension InventoryTests {
 
 /// A supplier that sends a dozen of anything.
 struct DozenSupplier: Inventory_V1_Supplier.SimpleServiceProtocol {
-    func reorder(request: Inventory_V1_ReorderRequest, context: ServerContext) async throws -> Inventory_V1_RestockRequest {
-        .with { $0.sku = request.sku; $0.quantity = 12 }
+    func reorder(request: Inventory_V1_ReorderRequest, context: ServerContext) async throws
+        -> Inventory_V1_RestockRequest
+    {
+        .with {
+            $0.sku = request.sku; $0.quantity = 12
+        }
     }
 }
