@@ -2,6 +2,10 @@
 # Every target first installs the Debian packages it needs when they are missing.
 
 SWIFT ?= swift
+# Plugboard's own builds fail on any Swift warning (Package.swift reads this); the example
+# package's builds unset it, since it builds Plugboard as a dependency.
+export PLUGBOARD_WARNINGS_AS_ERRORS := 1
+EXAMPLE_SWIFT := env -u PLUGBOARD_WARNINGS_AS_ERRORS $(SWIFT)
 ASSETS ?= assets
 FUZZ_SECONDS ?= 60
 
@@ -23,7 +27,7 @@ define install_packages
 	fi
 endef
 
-.PHONY: all demo deps protos check-protos go-peers test example leak-check fuzz fuzz-transport bench clean-assets docs
+.PHONY: all demo deps protos check-protos go-peers test lint format example leak-check fuzz fuzz-transport bench clean-assets docs
 
 # SwiftPM builds one --product per call.
 all: deps
@@ -68,13 +72,23 @@ go-peers:
 	$(call install_packages,$(GO_PACKAGES))
 	Tests/Interop/go/build.sh .build/go
 
-test: check-protos go-peers all
+test: lint check-protos go-peers all
 	$(call install_packages,$(TEST_PACKAGES))
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	"$$($(SWIFT) build --show-bin-path)/transport-fuzz"
 	$(MAKE) leak-check
 	$(MAKE) example
+
+# swift-format (the toolchain's `swift format`) with .swift-format over every hand-written Swift
+# file; the generated *.pb.swift and *.grpc.swift are the generator's. Any finding fails `make
+# test`; `make format` rewrites the files (then check the README's examples: `make example`).
+SWIFT_SOURCES = $(shell git ls-files '*.swift' | grep -v -E '\.(pb|grpc)\.swift$$')
+lint:
+	@$(SWIFT) format lint --strict --configuration .swift-format $(SWIFT_SOURCES)
+	@echo "lint: swift format finds nothing in $(words $(SWIFT_SOURCES)) files"
+format:
+	$(SWIFT) format format -i --configuration .swift-format $(SWIFT_SOURCES)
 
 # Tests/ExamplePackage, a package that depends on Plugboard by path, used as the README's "Use
 # Plugboard in your package" says: it generates its own service set with the command plugin (and
@@ -86,15 +100,15 @@ EXAMPLE := Tests/ExamplePackage
 example: go-peers
 	$(call install_packages,$(BUILD_PACKAGES) $(PROTO_PACKAGES) python3)
 	python3 $(EXAMPLE)/readme-check.py
-	$(SWIFT) package --package-path $(EXAMPLE) --allow-writing-to-package-directory generate-plugboard-code
-	@outputs="$$($(SWIFT) package --package-path $(EXAMPLE) --allow-writing-to-package-directory generate-plugboard-code --list-outputs)" || exit 1; \
+	$(EXAMPLE_SWIFT) package --package-path $(EXAMPLE) --allow-writing-to-package-directory generate-plugboard-code
+	@outputs="$$($(EXAMPLE_SWIFT) package --package-path $(EXAMPLE) --allow-writing-to-package-directory generate-plugboard-code --list-outputs)" || exit 1; \
 	cd $(EXAMPLE) && if [ -n "$$(git status --porcelain -- $$outputs)" ]; then \
 		git status --short -- $$outputs; \
 		echo "the example's generated code is stale: commit what generate-plugboard-code wrote"; exit 1; \
 	fi
-	$(SWIFT) build --package-path $(EXAMPLE) --build-tests
-	$(SWIFT) test --package-path $(EXAMPLE) --skip-build
-	@bin="$$($(SWIFT) build --package-path $(EXAMPLE) --show-bin-path)"; set -e; \
+	$(EXAMPLE_SWIFT) build --package-path $(EXAMPLE) --build-tests
+	$(EXAMPLE_SWIFT) test --package-path $(EXAMPLE) --skip-build
+	@bin="$$($(EXAMPLE_SWIFT) build --package-path $(EXAMPLE) --show-bin-path)"; set -e; \
 	"$$bin/inventory-host" "$$bin/inventory-plugin" | tee .build/example-host.out; \
 	grep -qx "unary: 3 apple left" .build/example-host.out; \
 	grep -qx "stream: 7 pear left" .build/example-host.out; \

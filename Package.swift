@@ -1,13 +1,17 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Settings every Swift target shares: Swift 6 mode and explicit import access levels.
-let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-]
+/// Settings every Swift target shares: Swift 6 mode and explicit import access levels; with
+/// `PLUGBOARD_WARNINGS_AS_ERRORS=1` (the Makefile sets it) every warning is an error. A package
+/// that depends on Plugboard never sees the flag: SwiftPM refuses unsafe flags from dependencies.
+let swiftSettings: [SwiftSetting] =
+    [
+        .swiftLanguageMode(.v6),
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+    + (Context.environment["PLUGBOARD_WARNINGS_AS_ERRORS"] == "1" ? [.unsafeFlags(["-warnings-as-errors"])] : [])
 
 let grpcCore = Target.Dependency.product(name: "GRPCCore", package: "grpc-swift-2")
 
@@ -39,10 +43,12 @@ var targets: [Target] = [
         capability: .command(
             intent: .custom(
                 verb: "generate-plugboard-code",
-                description: "Generates protoc-c C targets and Plugboard Swift targets from the package's .proto files (plugboard-codegen.json)"
+                description:
+                    "Generates protoc-c C targets and Plugboard Swift targets from the package's .proto files (plugboard-codegen.json)"
             ),
             permissions: [
-                .writeToPackageDirectory(reason: "Writes the generated C and Swift files into the targets plugboard-codegen.json names")
+                .writeToPackageDirectory(
+                    reason: "Writes the generated C and Swift files into the targets plugboard-codegen.json names")
             ]
         ),
         dependencies: ["protoc-gen-plugboard"],
@@ -132,9 +138,12 @@ var targets: [Target] = [
 
     // MARK: Service sets
     .target(name: "CRatelimitV1", dependencies: ["CProtobufC"]),
-    .target(name: "RateLimitServiceSet", dependencies: ["ProtobufC", "CProtobufC", "CRatelimitV1", "PlugboardCore", grpcCore]),
+    .target(
+        name: "RateLimitServiceSet",
+        dependencies: ["ProtobufC", "CProtobufC", "CRatelimitV1", "PlugboardCore", grpcCore]),
     .target(name: "CStreamV1", dependencies: ["CProtobufC"]),
-    .target(name: "StreamServiceSet", dependencies: ["ProtobufC", "CProtobufC", "CStreamV1", "PlugboardCore", grpcCore]),
+    .target(
+        name: "StreamServiceSet", dependencies: ["ProtobufC", "CProtobufC", "CStreamV1", "PlugboardCore", grpcCore]),
 
     // MARK: The host command line
     .executableTarget(
@@ -156,7 +165,9 @@ var targets: [Target] = [
     // MARK: Plugins (`make` builds the executables into assets/)
     .target(
         name: "RateLimitEngine",
-        dependencies: ["RateLimitServiceSet", "PlugboardCore", grpcCore, .product(name: "Logging", package: "swift-log")],
+        dependencies: [
+            "RateLimitServiceSet", "PlugboardCore", grpcCore, .product(name: "Logging", package: "swift-log"),
+        ],
         path: "Plugins/RateLimitPlugin/Engine"
     ),
     .executableTarget(
@@ -246,11 +257,17 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "RateLimitEngineTests",
-        dependencies: ["RateLimitEngine", "RateLimitServiceSet", "PlugboardTestSupport", grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")]
+        dependencies: [
+            "RateLimitEngine", "RateLimitServiceSet", "PlugboardTestSupport", grpcCore,
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        ]
     ),
     .testTarget(
         name: "StreamSyncEngineTests",
-        dependencies: ["StreamSyncEngine", "StreamServiceSet", grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")]
+        dependencies: [
+            "StreamSyncEngine", "StreamServiceSet", grpcCore,
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        ]
     ),
     .testTarget(
         name: "ProtobufCTests",
