@@ -70,7 +70,7 @@ extension UnixSocketTransport {
             }
             let stream = RPCStream(
                 descriptor: descriptor,
-                inbound: RPCAsyncSequence(wrapping: ClientInbound(core: core)),
+                inbound: RPCAsyncSequence(wrapping: InboundParts<RPCResponsePart<GRPCNIOTransportBytes>>(core: core)),
                 outbound: RPCWriter.Closable(wrapping: ClientOutbound(core: core))
             )
             let peer = "unix:\(self.path)"
@@ -81,27 +81,6 @@ extension UnixSocketTransport {
                 }
             }
             return try await closure(stream, context)
-        }
-    }
-}
-
-/// The response parts of one client stream.
-struct ClientInbound: AsyncSequence, Sendable {
-    typealias Element = RPCResponsePart<GRPCNIOTransportBytes>
-    let core: StreamCore
-
-    func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
-
-    struct Iterator: AsyncIteratorProtocol {
-        let core: StreamCore
-
-        mutating func next() async throws -> Element? {
-            switch try await self.core.nextPart() {
-            case .metadata(let metadata): return .metadata(metadata)
-            case .message(let bytes): return .message(bytes)
-            case .status(let status, let metadata): return .status(status, metadata)
-            case .none: return nil
-            }
         }
     }
 }

@@ -9,6 +9,48 @@ enum InboundPart: Sendable {
     case status(Status, Metadata)
 }
 
+/// One stream's inbound parts as GRPCCore reads them: response parts on a client, request parts
+/// (which have no status: it ends the sequence) on a server.
+struct InboundParts<Element: ConvertibleFromInboundPart>: AsyncSequence, Sendable {
+    let core: StreamCore
+
+    func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let core: StreamCore
+
+        mutating func next() async throws -> Element? {
+            guard let part = try await self.core.nextPart() else { return nil }
+            return Element(part)
+        }
+    }
+}
+
+/// A GRPCCore stream part made from an ``InboundPart``; `nil` ends the stream.
+protocol ConvertibleFromInboundPart: Sendable {
+    init?(_ part: InboundPart)
+}
+
+extension RPCResponsePart<GRPCNIOTransportBytes>: ConvertibleFromInboundPart {
+    init?(_ part: InboundPart) {
+        switch part {
+        case .metadata(let metadata): self = .metadata(metadata)
+        case .message(let bytes): self = .message(bytes)
+        case .status(let status, let metadata): self = .status(status, metadata)
+        }
+    }
+}
+
+extension RPCRequestPart<GRPCNIOTransportBytes>: ConvertibleFromInboundPart {
+    init?(_ part: InboundPart) {
+        switch part {
+        case .metadata(let metadata): self = .metadata(metadata)
+        case .message(let bytes): self = .message(bytes)
+        case .status: return nil
+        }
+    }
+}
+
 /// What a stream's writer hands the event loop.
 enum OutboundPart: Sendable {
     case metadata(Metadata)

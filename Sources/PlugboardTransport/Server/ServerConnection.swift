@@ -60,7 +60,7 @@ extension UnixSocketTransport.Server {
             core.setCancellationHandle(handle)
             let stream = RPCStream(
                 descriptor: accepted.descriptor,
-                inbound: RPCAsyncSequence(wrapping: ServerInbound(core: core)),
+                inbound: RPCAsyncSequence(wrapping: InboundParts<RPCRequestPart<GRPCNIOTransportBytes>>(core: core)),
                 outbound: RPCWriter.Closable(wrapping: ServerOutbound(core: core))
             )
             let context = ServerContext(
@@ -72,26 +72,6 @@ extension UnixSocketTransport.Server {
             await handler(stream, context)
         }
         core.finishWriting(.end)
-    }
-}
-
-/// The request parts of one server stream.
-struct ServerInbound: AsyncSequence, Sendable {
-    typealias Element = RPCRequestPart<GRPCNIOTransportBytes>
-    let core: StreamCore
-
-    func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
-
-    struct Iterator: AsyncIteratorProtocol {
-        let core: StreamCore
-
-        mutating func next() async throws -> Element? {
-            switch try await self.core.nextPart() {
-            case .metadata(let metadata): return .metadata(metadata)
-            case .message(let bytes): return .message(bytes)
-            case .status, .none: return nil
-            }
-        }
     }
 }
 
