@@ -11,8 +11,8 @@ extension PluginSupervisor {
     /// ```
     ///
     /// Without `restarts` (an attached plugin), `ended` goes straight to quarantined.
-    struct StateMachine: Sendable {
-        enum State: Sendable, Equatable {
+    package struct StateMachine: Sendable {
+        package enum State: Sendable, Equatable {
             case idle
             case starting(attempt: Int)
             case ready(attempt: Int)
@@ -23,7 +23,7 @@ extension PluginSupervisor {
         }
 
         /// What the supervisor must do next.
-        enum Action: Sendable, Equatable {
+        package enum Action: Sendable, Equatable {
             /// Launch the plugin; `attempt` counts launches from 1.
             case launch(attempt: Int)
             /// Wait `delay`, then report `backoffElapsed`.
@@ -38,34 +38,34 @@ extension PluginSupervisor {
             case none
         }
 
-        let policy: SupervisionPolicy
+        package let policy: SupervisionPolicy
         /// False for a plugin the host attached to: it did not start it, so it cannot start it
         /// again, and the first failure quarantines it.
-        let restarts: Bool
-        private(set) var state: State = .idle
+        package let restarts: Bool
+        package private(set) var state: State = .idle
         /// When recent failures happened, oldest first; only those inside the window are kept.
-        private(set) var failures: [ContinuousClock.Instant] = []
+        package private(set) var failures: [ContinuousClock.Instant] = []
 
-        init(policy: SupervisionPolicy, restarts: Bool = true) {
+        package init(policy: SupervisionPolicy, restarts: Bool = true) {
             self.policy = policy
             self.restarts = restarts
         }
 
-        mutating func start() -> Action {
+        package mutating func start() -> Action {
             guard case .idle = self.state else { return .none }
             self.state = .starting(attempt: 1)
             return .launch(attempt: 1)
         }
 
         /// The instance is healthy and prepared.
-        mutating func launched() -> Action {
+        package mutating func launched() -> Action {
             guard case .starting(let attempt) = self.state else { return .none }
             self.state = .ready(attempt: attempt)
             return .none
         }
 
         /// The instance failed to start or stopped serving, at `now`. `jitter` is a random number in `0 ..< 1`.
-        mutating func ended(_ error: PluginError, at now: ContinuousClock.Instant, jitter: Double) -> Action {
+        package mutating func ended(_ error: PluginError, at now: ContinuousClock.Instant, jitter: Double) -> Action {
             let attempt: Int
             switch self.state {
             case .starting(let current), .ready(let current): attempt = current
@@ -93,13 +93,13 @@ extension PluginSupervisor {
                 delay: self.backoff(failures: self.failures.count, jitter: jitter), failures: self.failures.count)
         }
 
-        mutating func backoffElapsed() -> Action {
+        package mutating func backoffElapsed() -> Action {
             guard case .restarting(let attempt) = self.state else { return .none }
             self.state = .starting(attempt: attempt + 1)
             return .launch(attempt: attempt + 1)
         }
 
-        mutating func stopRequested() -> Action {
+        package mutating func stopRequested() -> Action {
             switch self.state {
             case .starting, .ready:
                 self.state = .stopping
@@ -112,21 +112,21 @@ extension PluginSupervisor {
             }
         }
 
-        mutating func instanceStopped() -> Action {
+        package mutating func instanceStopped() -> Action {
             guard case .stopping = self.state else { return .none }
             self.state = .stopped
             return .finish
         }
 
         /// `initialBackoff` doubled per failure after the first, capped, scaled by ±`policy.jitter`.
-        func backoff(failures: Int, jitter: Double) -> Duration {
+        package func backoff(failures: Int, jitter: Double) -> Duration {
             let doublings = min(max(failures - 1, 0), 30)
             let base = min(self.policy.initialBackoff * (1 << doublings), self.policy.maximumBackoff)
             return base * (1 + self.policy.jitter * (2 * jitter - 1))
         }
 
         /// The public view of `state`.
-        var publicState: SupervisorState {
+        package var publicState: SupervisorState {
             switch self.state {
             case .idle: return .idle
             case .starting: return .starting
