@@ -69,7 +69,7 @@ var targets: [Target] = [
     .target(
         name: "PlugboardTransport",
         dependencies: [
-            grpcCore,
+            "PlugboardCore", grpcCore,
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),

@@ -1,10 +1,20 @@
-/// Standard-alphabet base64 without `=` padding (Go's `base64.RawStdEncoding`), for handshake field 6.
+/// Base64 as go-plugin and gRPC use it: the handshake's field 6 is standard-alphabet base64
+/// without `=` padding (Go's `base64.RawStdEncoding`); `-bin` metadata values come padded or not.
 package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    private static let values: [UInt8?] = {
+    /// Each byte's 6-bit value in the standard alphabet, or `nil`.
+    private static let standard: [UInt8?] = {
         var values = [UInt8?](repeating: nil, count: 256)
         for (index, byte) in Self.alphabet.enumerated() { values[Int(byte)] = UInt8(index) }
+        return values
+    }()
+
+    /// The standard alphabet and the URL-safe one (`-`, `_`): unambiguous together.
+    private static let either: [UInt8?] = {
+        var values = Self.standard
+        values[Int(UInt8(ascii: "-"))] = 62
+        values[Int(UInt8(ascii: "_"))] = 63
         return values
     }()
 
@@ -25,18 +35,27 @@ package enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes unpadded base64; `nil` for padding, characters outside the alphabet or an impossible length.
-    ///
-    /// Like Go's non-strict decoder, unused low bits of the last character are not checked.
+    /// Decodes unpadded standard base64; `nil` for padding, characters outside the alphabet or an
+    /// impossible length. Like Go's non-strict decoder, unused low bits of the last character are
+    /// not checked.
     package static func decodeUnpadded(_ text: some StringProtocol) -> [UInt8]? {
-        let input = Array(text.utf8)
-        guard input.count % 4 != 1 else { return nil }
+        guard text.utf8.count % 4 != 1 else { return nil }
+        return Self.decode(text.utf8, values: Self.standard)
+    }
+
+    /// Decodes a `-bin` metadata value: padded or not (grpc-go sends it unpadded), in either
+    /// alphabet; `nil` if it is not base64.
+    package static func decodeMetadata(_ text: String) -> [UInt8]? {
+        Self.decode(text.utf8.prefix { $0 != UInt8(ascii: "=") }, values: Self.either)
+    }
+
+    private static func decode(_ input: some Collection<UInt8>, values: [UInt8?]) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(input.count * 3 / 4)
         var group: UInt32 = 0
         var bits = 0
         for byte in input {
-            guard let value = Self.values[Int(byte)] else { return nil }
+            guard let value = values[Int(byte)] else { return nil }
             group = (group << 6) | UInt32(value)
             bits += 6
             if bits >= 8 {

@@ -77,4 +77,13 @@ struct HandshakeFormattingTests {
         #expect(Base64.encodeUnpadded([0xFB, 0xFF]) == "+/8")
         #expect(Base64.decodeUnpadded("+/8") == [0xFB, 0xFF])
     }
+
+    @Test("binary metadata (-bin) decodes padded and unpadded base64, in either alphabet")
+    func base64Metadata() {
+        #expect(Base64.decodeMetadata("AP8=") == [0, 255])
+        #expect(Base64.decodeMetadata("AP8") == [0, 255])
+        #expect(Base64.decodeMetadata("aGVsbG8") == Array("hello".utf8))
+        #expect(Base64.decodeMetadata("-_8") == [0xFB, 0xFF])
+        #expect(Base64.decodeMetadata("not base64!") == nil)
+    }
 }

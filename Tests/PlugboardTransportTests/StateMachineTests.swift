@@ -161,12 +161,4 @@ struct HeaderEncodingTests {
         #expect(encoded.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E })
         #expect(PercentEncoding.decode(Substring(encoded)) == message)
     }
-
-    @Test("Binary metadata decodes padded and unpadded base64")
-    func base64() {
-        #expect(Base64.decode("AP8=") == [0, 255])
-        #expect(Base64.decode("AP8") == [0, 255])
-        #expect(Base64.decode("aGVsbG8") == Array("hello".utf8))
-        #expect(Base64.decode("not base64!") == nil)
-    }
 }

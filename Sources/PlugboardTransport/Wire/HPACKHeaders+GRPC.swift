@@ -1,5 +1,6 @@
 internal import GRPCCore
 internal import NIOHPACK
+internal import PlugboardCore
 
 /// Header names with a meaning at the HTTP/2 or gRPC level, never sent from user metadata.
 private let reservedNames: Set<String> = [
@@ -63,7 +64,7 @@ extension HPACKHeaders {
         metadata.reserveCapacity(self.count)
         for (name, value, _) in self {
             if name.hasPrefix(":") || name == "grpc-status" || name == "grpc-message" { continue }
-            if name.hasSuffix("-bin"), let decoded = Base64.decode(value) {
+            if name.hasSuffix("-bin"), let decoded = Base64.decodeMetadata(value) {
                 metadata.addBinary(decoded, forKey: name)
             } else {
                 metadata.addString(value, forKey: name)
