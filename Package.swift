@@ -32,7 +32,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "protoc-gen-plugboard",
         dependencies: [
-            "CProtobufC", "CGoogleProtobuf", "CGoogleProtobufCompiler",
+            "CProtobufC", "CGoogleProtobuf", "CGoogleProtobufCompiler", "PlugboardSystem",
             .product(name: "GRPCCodeGen", package: "grpc-swift-2"),
         ]
     ),
@@ -96,6 +96,7 @@ var targets: [Target] = [
 
     // MARK: Plugin SDK and host
     .target(name: "CPlugboardSystem"),
+    .target(name: "PlugboardSystem"),
     .target(
         name: "PlugboardBroker",
         dependencies: ["PlugboardCore", "PlugboardTransport", "GoPluginProtos", grpcCore]
@@ -104,7 +105,7 @@ var targets: [Target] = [
         name: "PlugboardPlugin",
         dependencies: [
             "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "PlugboardObservability", "GoPluginProtos",
-            "CPlugboardSystem", grpcCore,
+            "CPlugboardSystem", "PlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -114,7 +115,7 @@ var targets: [Target] = [
         name: "PlugboardHost",
         dependencies: [
             "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "PlugboardObservability", "GoPluginProtos",
-            "CPlugboardSystem", grpcCore,
+            "CPlugboardSystem", "PlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

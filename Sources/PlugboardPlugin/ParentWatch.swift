@@ -1,6 +1,7 @@
 import CPlugboardSystem
 import Foundation
 import PlugboardCore
+import PlugboardSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -78,13 +79,9 @@ enum ParentWatch {
         }
         let thread = Thread {
             var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            while true {
-                let ready = poll(&entry, 1, -1)
-                if ready > 0 { break }
-                if ready < 0 && errno != EINTR {
-                    while Self.isAncestor(host) { usleep(250_000) }  // cannot wait on the pidfd: poll the ancestry
-                    break
-                }
+            if SystemCall.retrying({ poll(&entry, 1, -1) }) < 0 {
+                // Cannot wait on the pidfd: poll the ancestry.
+                while Self.isAncestor(host) { usleep(250_000) }
             }
             close(fd)
             onExit()

@@ -1,5 +1,6 @@
 import CPlugboardSystem
 import Foundation
+import PlugboardSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ enum SignalHandlers {
         }
         let thread = Thread {
             var byte: UInt8 = 0
-            while read(terminations, &byte, 1) < 0, errno == EINTR {}
+            _ = SystemCall.retrying { read(terminations, &byte, 1) }
             stop.trigger(.terminated)
         }
         thread.name = "plugboard-sigterm"

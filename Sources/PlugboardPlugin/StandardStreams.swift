@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import PlugboardSystem
 
 /// Whole writes to fd 1 and fd 2, below Foundation's buffering (the handshake line must be out
 /// before the SDK redirects fd 1).
@@ -9,11 +7,6 @@ enum StandardStreams {
     static func writeError(_ text: String) { Self.write(text, to: 2) }
 
     private static func write(_ text: String, to descriptor: Int32) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written > 0 { offset += written } else if errno != EINTR { return }
-        }
+        _ = SystemCall.writeAll(descriptor, text.utf8)
     }
 }

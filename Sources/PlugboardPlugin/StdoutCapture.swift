@@ -1,5 +1,6 @@
 import CPlugboardSystem
 import Foundation
+import PlugboardSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -31,15 +32,8 @@ final class StdoutCapture: Sendable {
         close(fds[1])
         let readEnd = fds[0]
         let thread = Thread { [self] in
-            var buffer = [UInt8](repeating: 0, count: 1024)  // go-plugin sends ≤ 1 KiB chunks too
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-                if count > 0 {
-                    self.deliver(Array(buffer[0..<count]))
-                } else if count == 0 || errno != EINTR {
-                    break
-                }
-            }
+            // go-plugin sends ≤ 1 KiB chunks too.
+            SystemCall.readToEnd(readEnd, chunkSize: 1024) { self.deliver($0) }
             close(readEnd)
         }
         thread.name = "plugboard-stdout"

@@ -3,6 +3,8 @@
 // see README "Adding a service set". Run with arguments, it is the `generate-plugboard-code`
 // command (CodegenCommand), which runs protoc-c and protoc for a package's plugboard-codegen.json.
 
+import PlugboardSystem
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,28 +12,13 @@ import Glibc
 /// Reads all of standard input.
 func readStandardInput() -> [UInt8] {
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-        if count > 0 {
-            bytes += chunk[0..<count]
-        } else if count == 0 || errno != EINTR {
-            return bytes
-        }
-    }
+    SystemCall.readToEnd(0, chunkSize: 65536) { bytes += $0 }
+    return bytes
 }
 
-/// Writes all of `bytes` to a file descriptor.
+/// Writes all of `bytes` to a file descriptor, or exits 1.
 func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-        if written > 0 {
-            offset += written
-        } else if errno != EINTR {
-            exit(1)
-        }
-    }
+    if !SystemCall.writeAll(descriptor, bytes) { exit(1) }
 }
 
 if CommandLine.arguments.count > 1 {

@@ -1,6 +1,7 @@
 import CPlugboardSystem
 import Foundation
 import PlugboardCore
+import PlugboardSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -71,8 +72,8 @@ final class AttachedProcess: Sendable {
         while self.watching.load(ordering: .relaxed) {
             if pidfd >= 0 {
                 var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&entry, 1, interval)
-                if ready > 0 || (ready < 0 && errno != EINTR && !Self.runs(self.pid)) { break }
+                let ready = SystemCall.retrying { poll(&entry, 1, interval) }
+                if ready > 0 || (ready < 0 && !Self.runs(self.pid)) { break }
             } else {
                 if !Self.runs(self.pid) { break }
                 usleep(useconds_t(interval) * 1000)

@@ -2,6 +2,7 @@ import CPlugboardSystem
 import Foundation
 import Logging
 import PlugboardCore
+import PlugboardSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -138,12 +139,11 @@ final class ChildProcess: Sendable {
         // reach a recycled pid. The exit is published first (callers waiting to explain a dropped
         // connection have little time), then the cgroup is killed and removed.
         var info = siginfo_t()
-        while waitid(P_PID, id_t(self.pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
+        _ = SystemCall.retrying { waitid(P_PID, id_t(self.pid), &info, WEXITED | WNOWAIT) }
         var status: Int32 = 0
         let result = self.reaped.withLock { reaped -> Int32 in
             _ = kill(-self.pid, SIGKILL)
-            var result: Int32
-            repeat { result = waitpid(self.pid, &status, 0) } while result < 0 && errno == EINTR
+            let result = SystemCall.retrying { waitpid(self.pid, &status, 0) }
             reaped = true
             return result
         }
@@ -191,17 +191,10 @@ final class ChildProcess: Sendable {
             while true {
                 fds[0].revents = 0
                 fds[1].revents = 0
-                if poll(&fds, 2, -1) < 0 {
-                    if errno == EINTR { continue }
-                    break
-                }
+                guard SystemCall.retrying({ poll(&fds, 2, -1) }) >= 0 else { break }
                 if fds[1].revents != 0 && fds[0].revents & Int16(POLLIN) == 0 { break }
-                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if count > 0 {
-                    continuation.yield(Array(buffer[0..<count]))
-                } else if count == 0 || errno != EINTR {
-                    break
-                }
+                guard let count = SystemCall.read(fd, into: &buffer), count > 0 else { break }
+                continuation.yield(Array(buffer[0..<count]))
                 if fds[1].revents != 0 { break }
             }
             close(fd)
