@@ -25,62 +25,89 @@ public struct CallContinuation: ServerInterceptor {
         context: ServerContext,
         next: (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        let method = context.descriptor.fullyQualifiedMethod
-        let requestID = MetadataExtractor().extract(key: CallMetadata.requestIDKey, from: request.metadata)
-        let tracer = InstrumentationSystem.tracer
-        var parent = InstrumentationContext.current ?? .topLevel
-        tracer.extract(request.metadata, into: &parent, using: MetadataExtractor())
-        let span = tracer.startSpan(method, context: parent, ofKind: .server)
-        span.attributes["rpc.system"] = "grpc"
-        if let requestID { span.attributes["plugboard.request_id"] = requestID }
-        let started = ContinuousClock.now
-        let logger = self.logger
-        @Sendable func end(_ error: (any Error)?) {
-            if let error {
-                span.recordError(error)
-                span.setStatus(SpanStatus(code: .error))
-            }
-            span.end()
-            let code = error.map { "\(($0 as? RPCError)?.code ?? .unknown)" } ?? "ok"
-            logger.debug(
-                "call served",
-                metadata: [
-                    "rpc.method": "\(method)", "rpc.request_id": "\(requestID ?? "none")", "rpc.code": "\(code)",
-                    "rpc.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
-                ])
-        }
+        let call = ServedCall(request.metadata, descriptor: context.descriptor, logger: self.logger)
         // Unary handlers run inside `next`; streaming ones in the response's producer, later.
-        func inCall<T>(_ body: () async throws -> T) async throws -> T {
-            try await InstrumentationContext.withValue(span.context) {
-                try await PluginCall.$requestID.withValue(requestID) { try await body() }
-            }
-        }
         var response: StreamingServerResponse<Output>
         do {
-            response = try await inCall { try await next(request, context) }
+            response = try await call.run { try await next(request, context) }
         } catch {
-            end(error)
+            call.end(error)
             throw error
         }
         switch response.accepted {
         case .failure(let error):
-            end(error)
+            call.end(error)
         case .success(var contents):
             let producer = contents.producer
             contents.producer = { writer in
                 do {
-                    let trailers = try await InstrumentationContext.withValue(span.context) {
-                        try await PluginCall.$requestID.withValue(requestID) { try await producer(writer) }
-                    }
-                    end(nil)
+                    let trailers = try await call.run { try await producer(writer) }
+                    call.end(nil)
                     return trailers
                 } catch {
-                    end(error)
+                    call.end(error)
                     throw error
                 }
             }
             response.accepted = .success(contents)
         }
         return response
+    }
+}
+
+/// One call a plugin serves: its request id, its server span (none while the tracer is the
+/// no-op one, so an untraced plugin pays nothing for spans) and its start, for the log line.
+private struct ServedCall: Sendable {
+    let descriptor: MethodDescriptor
+    let requestID: String?
+    let span: (any Span)?
+    let logger: Logger
+    let started: ContinuousClock.Instant?
+
+    init(_ metadata: Metadata, descriptor: MethodDescriptor, logger: Logger) {
+        self.descriptor = descriptor
+        self.requestID = MetadataExtractor().extract(key: CallMetadata.requestIDKey, from: metadata)
+        self.logger = logger
+        self.started = logger.logLevel <= .debug ? .now : nil
+        let tracer = InstrumentationSystem.tracer
+        guard !(tracer is NoOpTracer) else {
+            self.span = nil
+            return
+        }
+        var parent = InstrumentationContext.current ?? .topLevel
+        tracer.extract(metadata, into: &parent, using: MetadataExtractor())
+        let span = tracer.startSpan(descriptor.fullyQualifiedMethod, context: parent, ofKind: .server)
+        span.attributes["rpc.system"] = "grpc"
+        if let requestID = self.requestID { span.attributes["plugboard.request_id"] = requestID }
+        self.span = span
+    }
+
+    /// Runs `body` with the call's span as the current context and its request id bound.
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        guard let span = self.span else {
+            return try await PluginCall.$requestID.withValue(self.requestID) { try await body() }
+        }
+        return try await InstrumentationContext.withValue(span.context) {
+            try await PluginCall.$requestID.withValue(self.requestID) { try await body() }
+        }
+    }
+
+    func end(_ error: (any Error)?) {
+        let code = error.map { "\(($0 as? RPCError)?.code ?? .unknown)" } ?? "ok"
+        if let span = self.span {
+            if let error {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+            }
+            span.end()
+        }
+        guard let started = self.started else { return }
+        self.logger.debug(
+            "call served",
+            metadata: [
+                "rpc.method": "\(self.descriptor.fullyQualifiedMethod)",
+                "rpc.request_id": "\(self.requestID ?? "none")",
+                "rpc.code": "\(code)", "rpc.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+            ])
     }
 }

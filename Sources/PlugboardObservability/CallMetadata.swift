@@ -8,9 +8,15 @@ public enum CallMetadata {
 
     /// A new request id: 16 lower-case hex digits, random.
     public static func newRequestID() -> String {
-        let value = UInt64.random(in: .min ... .max)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        var value = UInt64.random(in: .min ... .max)
+        return String(unsafeUninitializedCapacity: 16) { digits in
+            for index in (0..<16).reversed() {
+                let digit = UInt8(value & 0xF)
+                digits[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                value >>= 4
+            }
+            return 16
+        }
     }
 }
 

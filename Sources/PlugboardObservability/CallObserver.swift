@@ -41,25 +41,22 @@ public struct CallObserver: ClientInterceptor {
         guard self.observability.observesCalls, !service.hasPrefix("plugin."), service != "grpc.health.v1.Health" else {
             return try await next(request, context)
         }
-        let method = context.descriptor.fullyQualifiedMethod
-        let metrics = self.methods[method]
+        let metrics = self.methods[context.descriptor]
         let requestID = CallMetadata.newRequestID()
         var request = request
         request.metadata.replaceOrAddString(requestID, forKey: CallMetadata.requestIDKey)
         var span: (any Span)?
-        if self.observability.tracedMethods.contains(method) {
+        if self.observability.tracedMethods.contains(metrics.method) {
             let started = self.observability.tracer.startSpan(
-                method, context: InstrumentationContext.current ?? .topLevel, ofKind: .client)
+                metrics.method, context: InstrumentationContext.current ?? .topLevel, ofKind: .client)
             started.attributes["rpc.system"] = "grpc"
             started.attributes["plugboard.plugin"] = self.plugin
             started.attributes["plugboard.request_id"] = requestID
             self.observability.tracer.inject(started.context, into: &request.metadata, using: MetadataInjector())
             span = started
         }
-        var logger = self.logger
-        logger[metadataKey: "rpc.method"] = "\(method)"
-        logger[metadataKey: "rpc.request_id"] = "\(requestID)"
-        let call = ObservedCall(metrics: metrics, recorder: self.recorder, span: span, logger: logger)
+        let call = ObservedCall(
+            metrics: metrics, recorder: self.recorder, span: span, logger: self.logger, requestID: requestID)
         let producer = request.producer
         request.producer = { writer in
             try await producer(RPCWriter(wrapping: CountingWriter<Input>(base: writer, counter: metrics.sent)))
@@ -88,14 +85,16 @@ final class ObservedCall: Sendable {
     private let recorder: CallSummaryRecorder
     private let span: (any Span)?
     private let logger: Logger
+    private let requestID: String
     private let started = ContinuousClock.now
     private let ended = Atomic(false)
 
-    init(metrics: MethodMetrics, recorder: CallSummaryRecorder, span: (any Span)?, logger: Logger) {
+    init(metrics: MethodMetrics, recorder: CallSummaryRecorder, span: (any Span)?, logger: Logger, requestID: String) {
         self.metrics = metrics
         self.recorder = recorder
         self.span = span
         self.logger = logger
+        self.requestID = requestID
         metrics.inFlight.increment()
     }
 
@@ -107,11 +106,10 @@ final class ObservedCall: Sendable {
     func finish(_ error: (any Error)?) {
         guard self.ended.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         let duration = ContinuousClock.now - self.started
-        let code = error.map { ($0 as? RPCError)?.code ?? .unknown }
-        let codeName = code.map { "\($0)" } ?? "ok"
+        let codeName = error.map { "\(($0 as? RPCError)?.code ?? .unknown)" } ?? "ok"
         self.metrics.inFlight.decrement()
         self.metrics.duration.recordNanoseconds(duration.nanoseconds)
-        self.metrics.calls(code: codeName).increment()
+        (error == nil ? self.metrics.succeeded : self.metrics.calls(code: codeName)).increment()
         self.recorder.record(duration, failed: error != nil)
         if let span = self.span {
             span.attributes["rpc.grpc.status_code"] = codeName
@@ -121,8 +119,15 @@ final class ObservedCall: Sendable {
             }
             span.end()
         }
+        // The metadata is built only when the line is logged: most calls log nothing.
+        guard self.logger.logLevel <= .debug else { return }
         self.logger.debug(
-            "call finished", metadata: ["rpc.code": "\(codeName)", "rpc.duration_ms": "\(duration.milliseconds)"])
+            "call finished",
+            metadata: [
+                "rpc.method": "\(self.metrics.method)", "rpc.request_id": "\(self.requestID)",
+                "rpc.code": "\(codeName)",
+                "rpc.duration_ms": "\(duration.milliseconds)",
+            ])
     }
 }
 
