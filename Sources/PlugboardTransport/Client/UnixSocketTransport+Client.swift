@@ -71,7 +71,8 @@ extension UnixSocketTransport {
             let stream = RPCStream(
                 descriptor: descriptor,
                 inbound: RPCAsyncSequence(wrapping: InboundParts<RPCResponsePart<GRPCNIOTransportBytes>>(core: core)),
-                outbound: RPCWriter.Closable(wrapping: ClientOutbound(core: core))
+                outbound: RPCWriter.Closable(
+                    wrapping: OutboundWriter<RPCRequestPart<GRPCNIOTransportBytes>>(core: core))
             )
             let peer = "unix:\(self.path)"
             let context = ClientContext(descriptor: descriptor, remotePeer: peer, localPeer: peer)
@@ -82,30 +83,5 @@ extension UnixSocketTransport {
             }
             return try await closure(stream, context)
         }
-    }
-}
-
-/// The request writer of one client stream.
-struct ClientOutbound: ClosableRPCWriterProtocol {
-    typealias Element = RPCRequestPart<GRPCNIOTransportBytes>
-    let core: StreamCore
-
-    func write(_ element: Element) async throws {
-        switch element {
-        case .metadata(let metadata): try await self.core.write(.metadata(metadata))
-        case .message(let bytes): try await self.core.write(.message(bytes))
-        }
-    }
-
-    func write(contentsOf elements: some Sequence<Element>) async throws {
-        for element in elements { try await self.write(element) }
-    }
-
-    func finish() async {
-        self.core.finishWriting(.end)
-    }
-
-    func finish(throwing error: any Error) async {
-        self.core.finishWriting(.abort)
     }
 }

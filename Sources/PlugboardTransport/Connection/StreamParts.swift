@@ -51,6 +51,52 @@ extension RPCRequestPart<GRPCNIOTransportBytes>: ConvertibleFromInboundPart {
     }
 }
 
+/// One stream's writer as GRPCCore writes it: request parts on a client, response parts on a
+/// server.
+struct OutboundWriter<Element: ConvertibleToOutboundPart>: ClosableRPCWriterProtocol {
+    let core: StreamCore
+
+    func write(_ element: Element) async throws {
+        try await self.core.write(element.outboundPart)
+    }
+
+    func write(contentsOf elements: some Sequence<Element>) async throws {
+        for element in elements { try await self.write(element) }
+    }
+
+    func finish() async {
+        self.core.finishWriting(.end)
+    }
+
+    func finish(throwing error: any Error) async {
+        self.core.finishWriting(.abort)
+    }
+}
+
+/// A GRPCCore stream part as the ``OutboundPart`` the event loop writes.
+protocol ConvertibleToOutboundPart: Sendable {
+    var outboundPart: OutboundPart { get }
+}
+
+extension RPCRequestPart<GRPCNIOTransportBytes>: ConvertibleToOutboundPart {
+    var outboundPart: OutboundPart {
+        switch self {
+        case .metadata(let metadata): return .metadata(metadata)
+        case .message(let bytes): return .message(bytes)
+        }
+    }
+}
+
+extension RPCResponsePart<GRPCNIOTransportBytes>: ConvertibleToOutboundPart {
+    var outboundPart: OutboundPart {
+        switch self {
+        case .metadata(let metadata): return .metadata(metadata)
+        case .message(let bytes): return .message(bytes)
+        case .status(let status, let metadata): return .status(status, metadata)
+        }
+    }
+}
+
 /// What a stream's writer hands the event loop.
 enum OutboundPart: Sendable {
     case metadata(Metadata)

@@ -61,7 +61,8 @@ extension UnixSocketTransport.Server {
             let stream = RPCStream(
                 descriptor: accepted.descriptor,
                 inbound: RPCAsyncSequence(wrapping: InboundParts<RPCRequestPart<GRPCNIOTransportBytes>>(core: core)),
-                outbound: RPCWriter.Closable(wrapping: ServerOutbound(core: core))
+                outbound: RPCWriter.Closable(
+                    wrapping: OutboundWriter<RPCResponsePart<GRPCNIOTransportBytes>>(core: core))
             )
             let context = ServerContext(
                 descriptor: accepted.descriptor,
@@ -72,31 +73,5 @@ extension UnixSocketTransport.Server {
             await handler(stream, context)
         }
         core.finishWriting(.end)
-    }
-}
-
-/// The response writer of one server stream.
-struct ServerOutbound: ClosableRPCWriterProtocol {
-    typealias Element = RPCResponsePart<GRPCNIOTransportBytes>
-    let core: StreamCore
-
-    func write(_ element: Element) async throws {
-        switch element {
-        case .metadata(let metadata): try await self.core.write(.metadata(metadata))
-        case .message(let bytes): try await self.core.write(.message(bytes))
-        case .status(let status, let metadata): try await self.core.write(.status(status, metadata))
-        }
-    }
-
-    func write(contentsOf elements: some Sequence<Element>) async throws {
-        for element in elements { try await self.write(element) }
-    }
-
-    func finish() async {
-        self.core.finishWriting(.end)
-    }
-
-    func finish(throwing error: any Error) async {
-        self.core.finishWriting(.abort)
     }
 }
