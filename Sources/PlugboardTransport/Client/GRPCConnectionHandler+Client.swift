@@ -8,12 +8,12 @@ extension GRPCConnectionHandler {
     func clientReceived(headers: HTTP2Frame.FramePayload.Headers, streamID: HTTP2StreamID) {
         guard let stream = self.streams[streamID] else { return }
         let fields = headers.headers
-        if headers.endStream { stream.receivedEnd = true }
+        if headers.endStream { stream.loop.receivedEnd = true }
 
-        if stream.receivedHeaders {
+        if stream.loop.receivedHeaders {
             self.deliverStatus(fields.grpcStatus, metadata: fields.grpcMetadata, to: stream)
         } else if fields.first(name: ":status") == "200" || fields.first(name: "grpc-status") != nil {
-            stream.receivedHeaders = true
+            stream.loop.receivedHeaders = true
             if fields.first(name: "grpc-status") != nil {
                 self.deliverStatus(fields.grpcStatus, metadata: fields.grpcMetadata, to: stream)
             } else if !fields.hasGRPCContentType {
@@ -33,7 +33,7 @@ extension GRPCConnectionHandler {
             let code = fields.first(name: ":status").flatMap { Int($0) } ?? 0
             var status = Status(httpStatusCode: code)
             status = Status(code: status.code, message: "The server answered with HTTP status \(code), not 200.")
-            stream.receivedHeaders = true
+            stream.loop.receivedHeaders = true
             self.deliverStatus(status, metadata: fields.grpcMetadata, to: stream)
             self.resetStream(stream, code: .cancel)
         }
@@ -42,8 +42,8 @@ extension GRPCConnectionHandler {
 
     /// Gives the reader its final part, once.
     func deliverStatus(_ status: Status, metadata: Metadata, to stream: StreamCore) {
-        guard !stream.deliveredStatus else { return }
-        stream.deliveredStatus = true
+        guard !stream.loop.deliveredStatus else { return }
+        stream.loop.deliveredStatus = true
         stream.deliver(.status(status, metadata), credit: 0)
         stream.finishInbound()
     }
@@ -52,10 +52,10 @@ extension GRPCConnectionHandler {
     func clientWrite(_ part: OutboundPart, of stream: StreamCore, authority: String) {
         switch part {
         case .metadata(let metadata):
-            guard stream.streamID == nil else { return }
+            guard stream.loop.streamID == nil else { return }
             if let violation = self.core.protocolViolation {
                 // Thrown rather than a status, so the caller gets the violation as the cause.
-                stream.deliveredStatus = true
+                stream.loop.deliveredStatus = true
                 stream.terminate(
                     RPCError(code: .unavailable, message: "\(violation)", cause: violation), dropBufferedParts: false)
                 return
@@ -71,7 +71,7 @@ extension GRPCConnectionHandler {
             }
             let id = HTTP2StreamID(self.nextStreamID)
             self.nextStreamID += 2
-            stream.streamID = id
+            stream.loop.streamID = id
             self.streams[id] = stream
             let headers = HPACKHeaders.grpcRequest(path: stream.path, authority: authority, metadata: metadata)
             self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers))))
@@ -80,18 +80,18 @@ extension GRPCConnectionHandler {
         case .status:
             ()  // Clients don't send statuses.
         case .end:
-            guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else { return }
-            stream.sentEnd = true
+            guard let id = stream.loop.streamID, !stream.loop.sentEnd, self.streams[id] === stream else { return }
+            stream.loop.sentEnd = true
             let empty = self.context?.channel.allocator.buffer(capacity: 0) ?? ByteBuffer()
             self.write(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(empty), endStream: true))))
         case .abort:
-            guard let id = stream.streamID, self.streams[id] === stream else { return }
-            if !stream.deliveredStatus {
+            guard let id = stream.loop.streamID, self.streams[id] === stream else { return }
+            if !stream.loop.deliveredStatus {
                 self.deliverStatus(
                     Status(code: .cancelled, message: "The RPC was cancelled."), metadata: [:], to: stream)
             }
-            if !(stream.sentEnd && stream.receivedEnd) {
-                stream.sentEnd = true
+            if !(stream.loop.sentEnd && stream.loop.receivedEnd) {
+                stream.loop.sentEnd = true
                 self.write(HTTP2Frame(streamID: id, payload: .rstStream(.cancel)))
             }
         }

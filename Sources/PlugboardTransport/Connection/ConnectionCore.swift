@@ -22,8 +22,19 @@ final class ConnectionCore: @unchecked Sendable {
 
     private let outbox = Mutex(Outbox())
 
-    /// The connection's handler; event-loop-only, `nil` once the channel is gone.
-    nonisolated(unsafe) var handler: GRPCConnectionHandler?
+    /// The connection's handler, `nil` once the channel is gone; debug builds check that only the
+    /// event loop touches it.
+    var handler: GRPCConnectionHandler? {
+        get {
+            self.eventLoop.assertInEventLoop()
+            return self.loopHandler
+        }
+        set {
+            self.eventLoop.assertInEventLoop()
+            self.loopHandler = newValue
+        }
+    }
+    nonisolated(unsafe) private var loopHandler: GRPCConnectionHandler?
     /// Told by NIOHTTP2Handler of each GOAWAY it writes; event loop only.
     let errorWatch = ConnectionErrorWatch()
     /// Set (on the event loop, before the channel closes) when the peer broke HTTP/2.

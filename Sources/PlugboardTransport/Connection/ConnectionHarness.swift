@@ -59,7 +59,7 @@ package final class ConnectionHarness {
                     return sum + 64
                 }
             }
-            return total + parts + stream.deframer.partialBytes
+            return total + parts + stream.loop.deframer.partialBytes
         }
     }
 

@@ -7,7 +7,7 @@ extension GRPCConnectionHandler {
     func peerFinished(_ stream: StreamCore) {
         switch self.role {
         case .server:
-            if stream.deframer.hasPartialMessage {
+            if stream.loop.deframer.hasPartialMessage {
                 self.refuse(
                     stream, status: Status(code: .internalError, message: "The client ended the stream mid-message."))
             } else {
@@ -31,7 +31,7 @@ extension GRPCConnectionHandler {
         let error = RPCError(code: RPCError.Code(status.code) ?? .internalError, message: status.message)
         switch self.role {
         case .server:
-            stream.receivedEnd = true
+            stream.loop.receivedEnd = true
             self.writeStatus(status, metadata: [:], on: stream)
             stream.terminate(error, dropBufferedParts: true)
         case .client:
@@ -44,9 +44,9 @@ extension GRPCConnectionHandler {
     /// The peer reset `stream`.
     func receivedReset(_ code: HTTP2ErrorCode, streamID: HTTP2StreamID) {
         guard let stream = self.streams[streamID] else { return }
-        stream.receivedEnd = true
-        stream.sentEnd = true
-        stream.resetByPeer = true
+        stream.loop.receivedEnd = true
+        stream.loop.sentEnd = true
+        stream.loop.resetByPeer = true
         switch self.role {
         case .server:
             let error = RPCError(code: .cancelled, message: "The client cancelled the RPC (RST_STREAM \(code)).")
@@ -89,8 +89,8 @@ extension GRPCConnectionHandler {
 
     /// NIOHTTP2Handler closed `stream` (both sides ended, or a reset).
     func streamClosed(_ stream: StreamCore, reason: HTTP2ErrorCode?) {
-        stream.receivedEnd = true
-        stream.sentEnd = true
+        stream.loop.receivedEnd = true
+        stream.loop.sentEnd = true
         switch self.role {
         case .server:
             if reason != nil {
@@ -120,9 +120,9 @@ extension GRPCConnectionHandler {
         switch self.role {
         case .server:
             stream.terminate(error, dropBufferedParts: true)
-        case .client where self.core.protocolViolation != nil && !stream.deliveredStatus:
+        case .client where self.core.protocolViolation != nil && !stream.loop.deliveredStatus:
             // Thrown, not a status, so the caller gets the violation as the error's cause.
-            stream.deliveredStatus = true
+            stream.loop.deliveredStatus = true
             stream.terminate(error, dropBufferedParts: false)
         case .client:
             self.deliverStatus(Status(code: .unavailable, message: error.message), metadata: [:], to: stream)

@@ -104,7 +104,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let closed = event as? StreamClosedEvent, let stream = self.streams.removeValue(forKey: closed.streamID) {
-            if closed.reason == .flowControlError, !stream.resetByPeer {
+            if closed.reason == .flowControlError, !stream.loop.resetByPeer {
                 // NIOHTTP2Handler reset the stream: the peer sent more DATA than the stream's window.
                 // A peer that ignores flow control would go on filling the connection window with
                 // frames we drop, so the whole connection goes, and its calls say why.
@@ -204,15 +204,16 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 
     func resetStream(_ stream: StreamCore, code: HTTP2ErrorCode) {
-        guard let id = stream.streamID, self.streams[id] === stream, !stream.sentEnd || !stream.receivedEnd
+        guard let id = stream.loop.streamID, self.streams[id] === stream,
+            !stream.loop.sentEnd || !stream.loop.receivedEnd
         else { return }
-        stream.sentEnd = true
+        stream.loop.sentEnd = true
         self.write(HTTP2Frame(streamID: id, payload: .rstStream(code)))
     }
 
     /// Returns stream window to the peer.
     func sendStreamCredit(_ credit: Int, for stream: StreamCore) {
-        guard let id = stream.streamID, !stream.receivedEnd, self.streams[id] === stream else { return }
+        guard let id = stream.loop.streamID, !stream.loop.receivedEnd, self.streams[id] === stream else { return }
         self.write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: credit)))
         self.flushIfNeeded()
     }
@@ -229,15 +230,15 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             )
             self.connectionCredit = 0
         }
-        guard let stream = self.streams[streamID], !stream.receivedEnd else { return }
+        guard let stream = self.streams[streamID], !stream.loop.receivedEnd else { return }
         // Mark the end before delivering this frame's messages. NIOHTTP2Handler moved the stream to
         // half-closed (remote) before handing us the frame, and from then on a stream WINDOW_UPDATE
         // is a BadStreamStateTransition: an outbound stream error, which `errorCaught` sees as a
         // connection error. Delivering a message to a parked reader can release a batch of credit
         // right here on the loop; `sendStreamCredit` must already see `receivedEnd` and drop it.
-        if data.endStream { stream.receivedEnd = true }
+        if data.endStream { stream.loop.receivedEnd = true }
         do {
-            let creditNow = try stream.deframer.process(buffer) { message, credit in
+            let creditNow = try stream.loop.deframer.process(buffer) { message, credit in
                 stream.deliver(.message(GRPCNIOTransportBytes(message.readableBytesView)), credit: credit)
             }
             stream.addCredit(creditNow + padding)
@@ -266,7 +267,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             let isEnd: Bool
             if case .end = part { isEnd = true } else { isEnd = false }
             self.writeData(&pending, endStream: isEnd && pending?.stream === stream && self.isClient)
-            if isEnd && stream.sentEnd && self.isClient { continue }
+            if isEnd && stream.loop.sentEnd && self.isClient { continue }
             self.write(part, of: stream)
         }
         self.writeData(&pending, endStream: false)
@@ -291,13 +292,13 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         guard let data = pending else { return }
         pending = nil
         let stream = data.stream
-        guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else {
+        guard let id = stream.loop.streamID, !stream.loop.sentEnd, self.streams[id] === stream else {
             stream.outboundWritten(data.messageBytes)
             return
         }
         let promise = self.context?.eventLoop.makePromise(of: Void.self)
         promise?.futureResult.whenComplete { _ in stream.outboundWritten(data.messageBytes) }
-        if endStream { stream.sentEnd = true }
+        if endStream { stream.loop.sentEnd = true }
         self.write(
             HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(data.buffer), endStream: endStream))),
             promise: promise

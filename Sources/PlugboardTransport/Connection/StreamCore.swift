@@ -29,27 +29,44 @@ final class StreamCore: @unchecked Sendable {
     let connection: ConnectionCore
     let shared: Mutex<Shared>
 
-    // MARK: Event-loop-owned state
-    var streamID: HTTP2StreamID?
-    var deframer: MessageDeframer
     /// Client: the `:path` to call. Server: unused.
     let path: String
-    var sentHeaders = false
-    /// END_STREAM or RST_STREAM was sent.
-    var sentEnd = false
-    /// Client: response headers were received.
-    var receivedHeaders = false
-    /// The peer sent END_STREAM or RST_STREAM.
-    var receivedEnd = false
-    /// The peer sent RST_STREAM.
-    var resetByPeer = false
-    /// Client: the reader was given a status (the last part it gets).
-    var deliveredStatus = false
+
+    /// What only the event loop touches.
+    struct LoopState {
+        var streamID: HTTP2StreamID?
+        var deframer: MessageDeframer
+        var sentHeaders = false
+        /// END_STREAM or RST_STREAM was sent.
+        var sentEnd = false
+        /// Client: response headers were received.
+        var receivedHeaders = false
+        /// The peer sent END_STREAM or RST_STREAM.
+        var receivedEnd = false
+        /// The peer sent RST_STREAM.
+        var resetByPeer = false
+        /// Client: the reader was given a status (the last part it gets).
+        var deliveredStatus = false
+    }
+
+    private var loopState: LoopState
+
+    /// The event loop's state of the stream; debug builds check that only the loop touches it.
+    var loop: LoopState {
+        _read {
+            self.connection.eventLoop.assertInEventLoop()
+            yield self.loopState
+        }
+        _modify {
+            self.connection.eventLoop.assertInEventLoop()
+            yield &self.loopState
+        }
+    }
 
     init(connection: ConnectionCore, path: String) {
         self.connection = connection
         self.path = path
-        self.deframer = MessageDeframer(maxMessageSize: connection.config.maxReceiveMessageSize)
+        self.loopState = LoopState(deframer: MessageDeframer(maxMessageSize: connection.config.maxReceiveMessageSize))
         self.shared = Mutex(
             Shared(inbound: InboundBufferStateMachine(creditBatch: connection.config.streamWindowSize / 4))
         )

@@ -8,7 +8,7 @@ extension GRPCConnectionHandler {
     func serverReceived(headers: HTTP2Frame.FramePayload.Headers, streamID: HTTP2StreamID, role: ServerRole) {
         if let stream = self.streams[streamID] {
             // Trailers from a client end its side of the stream; they carry nothing gRPC uses.
-            stream.receivedEnd = true
+            stream.loop.receivedEnd = true
             self.peerFinished(stream)
             return
         }
@@ -43,11 +43,11 @@ extension GRPCConnectionHandler {
         }
 
         let stream = StreamCore(connection: self.core, path: path)
-        stream.streamID = streamID
+        stream.loop.streamID = streamID
         self.streams[streamID] = stream
         stream.deliver(.metadata(fields.grpcMetadata), credit: 0)
         if headers.endStream {
-            stream.receivedEnd = true
+            stream.loop.receivedEnd = true
             stream.finishInbound()
         }
         role.onStream.yield(AcceptedStream(stream: stream, descriptor: descriptor))
@@ -78,11 +78,11 @@ extension GRPCConnectionHandler {
 
     /// Writes one response part of a server stream.
     func serverWrite(_ part: OutboundPart, of stream: StreamCore) {
-        guard let id = stream.streamID, !stream.sentEnd, self.streams[id] === stream else { return }
+        guard let id = stream.loop.streamID, !stream.loop.sentEnd, self.streams[id] === stream else { return }
         switch part {
         case .metadata(let metadata):
-            guard !stream.sentHeaders else { return }
-            stream.sentHeaders = true
+            guard !stream.loop.sentHeaders else { return }
+            stream.loop.sentHeaders = true
             self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: .grpcResponse(metadata: metadata)))))
         case .message:
             preconditionFailure("Messages are written by drainOutbox.")
@@ -98,10 +98,11 @@ extension GRPCConnectionHandler {
 
     /// Sends trailers (or a trailers-only response) and ends the stream.
     func writeStatus(_ status: Status, metadata: Metadata, on stream: StreamCore) {
-        guard let id = stream.streamID, !stream.sentEnd else { return }
-        let trailers = HPACKHeaders.grpcTrailers(status: status, metadata: metadata, trailersOnly: !stream.sentHeaders)
-        stream.sentHeaders = true
-        stream.sentEnd = true
+        guard let id = stream.loop.streamID, !stream.loop.sentEnd else { return }
+        let trailers = HPACKHeaders.grpcTrailers(
+            status: status, metadata: metadata, trailersOnly: !stream.loop.sentHeaders)
+        stream.loop.sentHeaders = true
+        stream.loop.sentEnd = true
         let written = self.context?.eventLoop.makePromise(of: Void.self)
         self.write(
             HTTP2Frame(streamID: id, payload: .headers(.init(headers: trailers, endStream: true))), promise: written)
@@ -109,7 +110,7 @@ extension GRPCConnectionHandler {
         // If the client is still sending, tell it to stop, as grpc-go does: once the trailers are
         // out, since a reset drops frames still queued for the stream.
         written?.futureResult.assumeIsolated().whenSuccess { _ in
-            guard !stream.receivedEnd, self.streams[id] === stream else { return }
+            guard !stream.loop.receivedEnd, self.streams[id] === stream else { return }
             self.write(HTTP2Frame(streamID: id, payload: .rstStream(.noError)))
             self.flushIfNeeded()
         }
