@@ -78,7 +78,8 @@ struct CatalogTests {
         let error = await #expect(throws: PluginError.self) {
             try await PluginDescriber.describe(spec, timeout: .seconds(20))
         }
-        #expect(ContinuousClock.now - started < .seconds(5), "killed at the cap, not at the timeout")
+        // The timeout is 20 s; a loaded machine may take a few seconds to start the plugin.
+        #expect(ContinuousClock.now - started < .seconds(15), "killed at the cap, not at the timeout")
         #expect(error?.code == .invalidDescription)
         #expect(
             error?.message.contains("at most \(PluginDescriber.outputLimit) bytes, but it printed more") == true,
