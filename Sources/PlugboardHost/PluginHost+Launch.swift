@@ -29,7 +29,7 @@ public enum PluginHost {
     /// ```
     ///
     /// Every call through the plugin's client is counted, timed and traced through
-    /// `observability` (see ``PluginObservability``), and carries a request id.
+    /// `observability` (see `PluginObservability`), and carries a request id.
     ///
     /// - Throws: `PluginError` naming the plugin and its path when it cannot be started (or
     ///   attached to), its handshake is invalid, or it does not answer; otherwise whatever `body` throws.

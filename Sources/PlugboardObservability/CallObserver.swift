@@ -21,6 +21,7 @@ public struct CallObserver: ClientInterceptor {
 
     /// - Parameters:
     ///   - plugin: the plugin's name, the `plugin` label of every metric.
+    ///   - observability: where the metrics and spans go.
     ///   - logger: where each call's end is logged (at debug), with its request id and duration.
     public init(plugin: String, observability: PluginObservability, logger: Logger) {
         self.plugin = plugin

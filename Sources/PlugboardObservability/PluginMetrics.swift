@@ -13,8 +13,11 @@ public final class PluginMetrics: Sendable {
     private let healthTimer: Timer
     private let droppedStdout: Counter
 
-    /// - Parameter tracksState: whether this plugin has a state to report (a supervised one does;
-    ///   one run by `PluginHost.withPlugin` alone has none, and reports no state gauges).
+    /// - Parameters:
+    ///   - plugin: the plugin's name, the `plugin` label of every metric.
+    ///   - factory: makes the metrics.
+    ///   - tracksState: whether this plugin has a state to report (a supervised one does; one run
+    ///     by `PluginHost.withPlugin` alone has none, and reports no state gauges).
     public init(plugin: String, factory: any MetricsFactory, tracksState: Bool) {
         let dimensions = [("plugin", plugin)]
         self.stateGauges =

@@ -21,7 +21,7 @@ public import PlugboardHost
 ///   - logLevel: the lowest level captured.
 ///   - isolation: the actor `body` runs on; the caller's by default.
 ///   - body: the test, given the running plugin and its logs so far.
-/// - Throws: `PluginError` when the plugin cannot be started, as `PluginHost.withPlugin(_:logger:isolation:_:)`
+/// - Throws: `PluginError` when the plugin cannot be started, as `PluginHost.withPlugin`
 ///   throws; otherwise what `body` throws.
 public func withTestHost<Result: Sendable>(
     plugin spec: PluginSpec,

@@ -53,7 +53,7 @@ public final class PluginSupervisor: Service, Sendable {
     /// - Parameters:
     ///   - spec: how the plugin is started.
     ///   - policy: how it is restarted, health-checked and timed out.
-    ///   - observability: where calls and the plugin's life are reported (see ``PluginObservability``).
+    ///   - observability: where calls and the plugin's life are reported (see `PluginObservability`).
     ///   - logger: where the supervisor logs the plugin's events, with its `plugin.name`.
     ///   - prepare: re-applies the caller's state (rule sets, subscriptions) after each start; a
     ///     trailing closure is this one.
