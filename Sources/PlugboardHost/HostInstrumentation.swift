@@ -8,6 +8,9 @@ struct HostInstrumentation: Sendable {
 
     init(plugin: String, observability: PluginObservability, logger: Logger, supervised: Bool) {
         self.calls = CallObserver(plugin: plugin, observability: observability, logger: logger)
-        self.lifecycle = PluginMetrics(plugin: plugin, factory: observability.metrics, tracksState: supervised)
+        self.lifecycle = PluginMetrics(
+            plugin: plugin, factory: observability.metrics,
+            states: supervised ? SupervisorState.allCases.map(\.rawValue) : [])
+        if supervised { self.lifecycle.state(SupervisorState.idle.rawValue) }
     }
 }

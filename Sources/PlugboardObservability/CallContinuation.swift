@@ -1,5 +1,6 @@
 public import GRPCCore
 public import Logging
+import PlugboardCore
 import Tracing
 
 /// What a plugin's handler knows about the call it serves, as task-locals.
@@ -93,7 +94,6 @@ private struct ServedCall: Sendable {
     }
 
     func end(_ error: (any Error)?) {
-        let code = error.map { "\(($0 as? RPCError)?.code ?? .unknown)" } ?? "ok"
         if let span = self.span {
             if let error {
                 span.recordError(error)
@@ -107,7 +107,8 @@ private struct ServedCall: Sendable {
             metadata: [
                 "rpc.method": "\(self.descriptor.fullyQualifiedMethod)",
                 "rpc.request_id": "\(self.requestID ?? "none")",
-                "rpc.code": "\(code)", "rpc.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+                "rpc.code": "\(CallMetadata.statusCodeName(error))",
+                "rpc.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
     }
 }

@@ -6,6 +6,12 @@ public enum CallMetadata {
     /// The call's request id, the same in the host's and the plugin's log lines.
     public static let requestIDKey = "plugboard-request-id"
 
+    /// The gRPC status code a call ended with, as metrics and log lines name it: `ok` without an
+    /// error, `unknown` for an error that is not an `RPCError`.
+    static func statusCodeName(_ error: (any Error)?) -> String {
+        error.map { "\(($0 as? RPCError)?.code ?? .unknown)" } ?? "ok"
+    }
+
     /// A new request id: 16 lower-case hex digits, random.
     public static func newRequestID() -> String {
         var value = UInt64.random(in: .min ... .max)

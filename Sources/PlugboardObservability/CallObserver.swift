@@ -1,6 +1,7 @@
 import CoreMetrics
 public import GRPCCore
 public import Logging
+import PlugboardCore
 import Synchronization
 import Tracing
 
@@ -107,7 +108,7 @@ final class ObservedCall: Sendable {
     func finish(_ error: (any Error)?) {
         guard self.ended.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         let duration = ContinuousClock.now - self.started
-        let codeName = error.map { "\(($0 as? RPCError)?.code ?? .unknown)" } ?? "ok"
+        let codeName = CallMetadata.statusCodeName(error)
         self.metrics.inFlight.decrement()
         self.metrics.duration.recordNanoseconds(duration.nanoseconds)
         (error == nil ? self.metrics.succeeded : self.metrics.calls(code: codeName)).increment()
@@ -130,16 +131,6 @@ final class ObservedCall: Sendable {
                 "rpc.duration_ms": "\(duration.milliseconds)",
             ])
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-
-    /// Milliseconds with three decimals, for log lines.
-    var milliseconds: Double { Double(self.nanoseconds) / 1_000_000 }
 }
 
 /// Counts the messages a caller writes.

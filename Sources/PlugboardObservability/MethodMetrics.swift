@@ -33,12 +33,8 @@ final class MethodMetrics: Sendable {
 
     /// The finished-calls counter for `code` (a gRPC status code's name).
     func calls(code: String) -> Counter {
-        self.callsByCode.withLock { counters in
-            if let counter = counters[code] { return counter }
-            let counter = Counter(
-                label: MetricName.calls, dimensions: self.dimensions + [("code", code)], factory: self.factory)
-            counters[code] = counter
-            return counter
+        self.callsByCode.value(for: code) {
+            Counter(label: MetricName.calls, dimensions: self.dimensions + [("code", code)], factory: self.factory)
         }
     }
 }
@@ -55,11 +51,23 @@ final class MethodMetricsTable: Sendable {
     }
 
     subscript(method: MethodDescriptor) -> MethodMetrics {
-        self.table.withLock { table in
-            if let metrics = table[method] { return metrics }
-            let metrics = MethodMetrics(plugin: self.plugin, method: method.fullyQualifiedMethod, factory: self.factory)
-            table[method] = metrics
-            return metrics
+        self.table.value(for: method) {
+            MethodMetrics(plugin: self.plugin, method: method.fullyQualifiedMethod, factory: self.factory)
+        }
+    }
+}
+
+extension Mutex {
+    /// The value under `key`, made by `make` and kept on first use.
+    fileprivate func value<Key: Hashable & Sendable, Element: Sendable>(
+        for key: Key, orMake make: () -> Element
+    ) -> Element
+    where Value == [Key: Element] {
+        self.withLock { table in
+            if let value = table[key] { return value }
+            let value = make()
+            table[key] = value
+            return value
         }
     }
 }

@@ -1,10 +1,8 @@
 public import CoreMetrics
+import PlugboardCore
 
 /// One plugin's lifecycle metrics (see ``MetricName``), fed by its host or supervisor.
 public final class PluginMetrics: Sendable {
-    /// The states ``MetricName/state`` reports, one gauge each.
-    public static let states = ["idle", "starting", "ready", "restarting", "quarantined", "stopping", "stopped"]
-
     private let stateGauges: [String: Gauge]
     private let restartCounter: Counter
     private let failureCounter: Counter
@@ -16,17 +14,14 @@ public final class PluginMetrics: Sendable {
     /// - Parameters:
     ///   - plugin: the plugin's name, the `plugin` label of every metric.
     ///   - factory: makes the metrics.
-    ///   - tracksState: whether this plugin has a state to report (a supervised one does; one run
-    ///     by `PluginHost.withPlugin` alone has none, and reports no state gauges).
-    public init(plugin: String, factory: any MetricsFactory, tracksState: Bool) {
+    ///   - states: the states ``MetricName/state`` reports, one gauge each (a supervisor's; none for
+    ///     a plugin run by `PluginHost.withPlugin` alone, which has no state to report).
+    public init(plugin: String, factory: any MetricsFactory, states: [String]) {
         let dimensions = [("plugin", plugin)]
-        self.stateGauges =
-            !tracksState
-            ? [:]
-            : Dictionary(
-                uniqueKeysWithValues: Self.states.map {
-                    ($0, Gauge(label: MetricName.state, dimensions: dimensions + [("state", $0)], factory: factory))
-                })
+        self.stateGauges = Dictionary(
+            uniqueKeysWithValues: states.map {
+                ($0, Gauge(label: MetricName.state, dimensions: dimensions + [("state", $0)], factory: factory))
+            })
         self.restartCounter = Counter(label: MetricName.restarts, dimensions: dimensions, factory: factory)
         self.failureCounter = Counter(label: MetricName.failures, dimensions: dimensions, factory: factory)
         self.quarantineCounter = Counter(label: MetricName.quarantines, dimensions: dimensions, factory: factory)
@@ -34,10 +29,9 @@ public final class PluginMetrics: Sendable {
         self.healthTimer = Timer(label: MetricName.healthCheckDuration, dimensions: dimensions, factory: factory)
         self.droppedStdout = Counter(
             label: MetricName.droppedOutput, dimensions: dimensions + [("stream", "stdout")], factory: factory)
-        if tracksState { self.state("idle") }
     }
 
-    /// Sets the gauge of `state` (one of ``states``) to 1 and the others to 0.
+    /// Sets the gauge of `state` (one of the states given at `init`) to 1 and the others to 0.
     public func state(_ state: String) {
         for (name, gauge) in self.stateGauges { gauge.record(name == state ? 1 : 0) }
     }

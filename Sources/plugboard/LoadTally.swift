@@ -30,8 +30,7 @@ final class LoadTally: Sendable {
             $0.succeeded += 1
             if !prepared { $0.unprepared += 1 }
             if !tiered { $0.untiered += 1 }
-            $0.latenciesMicroseconds.append(
-                Double(latency.components.attoseconds) / 1e12 + Double(latency.components.seconds) * 1e6)
+            $0.latenciesMicroseconds.append(latency.milliseconds * 1000)
         }
     }
 

@@ -1,7 +1,7 @@
 public import PlugboardCore
 
 /// Where a supervised plugin is in its life.
-public enum SupervisorState: String, Sendable, Hashable, CustomStringConvertible {
+public enum SupervisorState: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Not yet started.
     case idle
     /// Launching: handshake, connection, health check and the `prepare` hook.
