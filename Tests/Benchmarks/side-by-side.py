@@ -71,6 +71,20 @@ FIGURES = [
     ("plugin_peak_rss_kb", "plugin peak RSS", "MiB", True),
 ]
 
+# CPU time (user and system) per call or message, each process, during the 16-caller and pipelined
+# figures: only plugin-bench reports them (getrusage for itself, /proc/PID/stat for its plugin).
+# CPU time is steadier than rates on a busy machine, so the instrumentation table shows them.
+CPU_FIGURES = [
+    ("unary_concurrent_cpu_us_per_call.host", "host CPU per call, 16 callers", "µs", True),
+    ("unary_concurrent_cpu_us_per_call.plugin", "plugin CPU per call, 16 callers", "µs", True),
+    ("pipelined_host_to_plugin_cpu_us_per_msg.host", "host CPU per message, pipelined host → plugin", "µs/msg", True),
+    ("pipelined_host_to_plugin_cpu_us_per_msg.plugin", "plugin CPU per message, pipelined host → plugin", "µs/msg",
+     True),
+    ("pipelined_plugin_to_host_cpu_us_per_msg.host", "host CPU per message, pipelined plugin → host", "µs/msg", True),
+    ("pipelined_plugin_to_host_cpu_us_per_msg.plugin", "plugin CPU per message, pipelined plugin → host", "µs/msg",
+     True),
+]
+
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
@@ -213,14 +227,24 @@ def measure_pairs(pairs, settings, rounds):
 def medians(pair):
     """Each figure's median over the pair's successful runs (None without any)."""
     result = {}
-    for key, _, unit, _ in FIGURES:
-        values = [run[key] for run in pair.runs if key in run]
+    for key, _, unit, _ in FIGURES + CPU_FIGURES:
+        values = [value for value in (figure(run, key) for run in pair.runs) if value is not None]
         if not values:
             result[key] = None
             continue
         value = statistics.median(values)
         result[key] = value / 1024 if unit == "MiB" else value
     return result
+
+
+def figure(run, key):
+    """A run's figure under `key`; a dotted key names a field of a nested object."""
+    value = run
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def binary_sizes(binaries):
@@ -308,6 +332,8 @@ def number(value, unit):
         return "—"
     if unit in ("calls/s", "msgs/s"):
         return f"{value:,.0f}"
+    if unit == "µs/msg":
+        return f"{value:,.2f}"
     return f"{value:,.1f}"
 
 
@@ -465,7 +491,8 @@ def automtls_markdown(result):
 
 # The figures the instrumentation table shows (calls are what the host observes).
 METRICS_FIGURES = ["unary_p50_us", "unary_p99_us", "unary_calls_per_s", "unary_concurrent_calls_per_s",
-                   "pingpong_msgs_per_s", "pipelined_host_to_plugin_msgs_per_s", "host_peak_rss_kb"]
+                   "pingpong_msgs_per_s", "pipelined_host_to_plugin_msgs_per_s", "pipelined_plugin_to_host_msgs_per_s",
+                   "host_peak_rss_kb"] + [key for key, _, _, _ in CPU_FIGURES]
 
 
 def metrics_pairs(binaries):
@@ -486,7 +513,7 @@ def metrics_markdown(result):
     if not section:
         return []
     pairs = section["pairs"]
-    labels = {key: (label, unit, lower) for key, label, unit, lower in FIGURES}
+    labels = {key: (label, unit, lower) for key, label, unit, lower in FIGURES + CPU_FIGURES}
     lines = [
         "",
         f"## Instrumentation cost ({section['rounds']} rounds)",
@@ -494,7 +521,9 @@ def metrics_markdown(result):
         "Plugboard Swift host → Swift plugin, the host's call instrumentation off (`plugin-bench -metrics off`) "
         "and on, into a Prometheus registry (`-metrics prometheus`: per-method counters, latency histogram, "
         "in-flight gauge, message counters, a request id per call). Medians of the rounds, the two alternating; "
-        "ratio on/off (below 1 is better for times and memory, above 1 for rates).",
+        "ratio on/off (below 1 is better for times and memory, above 1 for rates). The CPU rows are each "
+        "process's user and system time over the calls or messages of that figure: steadier than the rates "
+        "on a busy machine, and where the cost shows first.",
         "",
         "| figure | instrumentation off | metrics into Prometheus | on/off |",
         "|---|---:|---:|---:|",

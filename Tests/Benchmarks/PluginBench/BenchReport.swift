@@ -11,9 +11,14 @@ struct BenchReport: Encodable, Sendable {
     var unaryCallsPerS = 0.0
     var unaryConcurrentCallsPerS = 0.0
     var concurrency = 0
+    /// CPU µs per call of the concurrent unary figure, host and plugin (Plugboard's host only).
+    var unaryConcurrentCPUUsPerCall: CPUCost?
     var pingpongMsgsPerS = 0.0
     var pipelinedHostToPluginMsgsPerS = 0.0
     var pipelinedPluginToHostMsgsPerS = 0.0
+    /// CPU µs per message of the pipelined figures, host and plugin (Plugboard's host only).
+    var pipelinedHostToPluginCPUUsPerMsg: CPUCost?
+    var pipelinedPluginToHostCPUUsPerMsg: CPUCost?
     var startToReadyMs = 0.0
     var gracefulStopMs = 0.0
     var starts = 0
@@ -34,10 +39,13 @@ struct BenchReport: Encodable, Sendable {
         case brokeredUnaryP99Us = "brokered_unary_p99_us"
         case unaryCallsPerS = "unary_calls_per_s"
         case unaryConcurrentCallsPerS = "unary_concurrent_calls_per_s"
+        case unaryConcurrentCPUUsPerCall = "unary_concurrent_cpu_us_per_call"
         case concurrency
         case pingpongMsgsPerS = "pingpong_msgs_per_s"
         case pipelinedHostToPluginMsgsPerS = "pipelined_host_to_plugin_msgs_per_s"
         case pipelinedPluginToHostMsgsPerS = "pipelined_plugin_to_host_msgs_per_s"
+        case pipelinedHostToPluginCPUUsPerMsg = "pipelined_host_to_plugin_cpu_us_per_msg"
+        case pipelinedPluginToHostCPUUsPerMsg = "pipelined_plugin_to_host_cpu_us_per_msg"
         case startToReadyMs = "start_to_ready_ms"
         case gracefulStopMs = "graceful_stop_ms"
         case starts

@@ -41,3 +41,51 @@ enum PeakMemory {
         return 0
     }
 }
+
+/// CPU time (user and system) a process has used: this one's from `getrusage`, a child's from
+/// `/proc/PID/stat` (in clock ticks, 10 ms each, so a figure's seconds of work read to about 1%).
+enum CPUTime {
+    /// This process's CPU time so far.
+    static var host: Duration {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let microseconds =
+            (Int64(usage.ru_utime.tv_sec) + Int64(usage.ru_stime.tv_sec)) * 1_000_000
+            + Int64(usage.ru_utime.tv_usec) + Int64(usage.ru_stime.tv_usec)
+        return .microseconds(microseconds)
+    }
+
+    /// The CPU time of the process `pid` so far, or zero if it cannot be read.
+    static func of(_ pid: Int32) -> Duration {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let nameEnd = stat.lastIndex(of: ")")
+        else { return .zero }
+        // After the name: state (field 3) first, so utime and stime (fields 14, 15) are at 11, 12.
+        let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return .zero }
+        return .microseconds((user + system) * 1_000_000 / Int64(sysconf(Int32(_SC_CLK_TCK))))
+    }
+}
+
+/// The CPU time the host and the plugin `pid` spent per unit of work while `body` ran: `body`
+/// returns a rate (units per second), and the units are that rate over the elapsed time.
+struct CPUCost: Encodable, Sendable {
+    var hostMicroseconds = 0.0
+    var pluginMicroseconds = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case hostMicroseconds = "host"
+        case pluginMicroseconds = "plugin"
+    }
+
+    static func measuring(plugin pid: Int32, _ body: () async throws -> Double) async throws -> (Double, CPUCost) {
+        let clock = ContinuousClock()
+        let (hostBefore, pluginBefore, began) = (CPUTime.host, CPUTime.of(pid), clock.now)
+        let rate = try await body()
+        let units = rate * (clock.now - began).seconds
+        let cost = CPUCost(
+            hostMicroseconds: ((CPUTime.host - hostBefore).microseconds / units * 100).rounded() / 100,
+            pluginMicroseconds: ((CPUTime.of(pid) - pluginBefore).microseconds / units * 100).rounded() / 100)
+        return (rate, cost)
+    }
+}
