@@ -87,7 +87,7 @@ var targets: [Target] = [
     .target(
         name: "PlugboardObservability",
         dependencies: [
-            "PlugboardCore", grpcCore,
+            "PlugboardCore", "PlugboardTransport", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),

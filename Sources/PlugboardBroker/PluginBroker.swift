@@ -32,6 +32,7 @@ public final class PluginBroker: Sendable {
     private let tls: BrokerTLS?
     private let dialCheck: UnixSocketTransport.Client.PeerCheck?
     private let interceptors: [any ClientInterceptor]
+    private let watcher: (any CallWatcher)?
     private let ids = Atomic<UInt32>(0)
     private let announcements = Mutex(BrokerAnnouncements<Plugin_ConnInfo, Waiter>())
     private let outbox: AsyncStream<Plugin_ConnInfo>
@@ -46,13 +47,15 @@ public final class PluginBroker: Sendable {
         socketDirectory: String,
         tls: BrokerTLS?,
         dialCheck: UnixSocketTransport.Client.PeerCheck?,
-        interceptors: [any ClientInterceptor] = []
+        interceptors: [any ClientInterceptor] = [],
+        watcher: (any CallWatcher)? = nil
     ) {
         self.peer = peer
         self.socketDirectory = socketDirectory
         self.tls = tls
         self.dialCheck = dialCheck
         self.interceptors = interceptors
+        self.watcher = watcher
         (self.outbox, self.outboxContinuation) = AsyncStream.makeStream()
         (self.jobs, self.jobsContinuation) = AsyncStream.makeStream()
     }
@@ -148,8 +151,11 @@ public final class PluginBroker: Sendable {
         }
         return try self.tls.map {
             try UnixSocketTransport.AnyClient(
-                kind: .lean, path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: $0.client)
-        } ?? UnixSocketTransport.AnyClient(kind: .lean, path: info.address, peerCheck: self.dialCheck)
+                kind: .lean, path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: $0.client,
+                watcher: self.watcher)
+        }
+            ?? UnixSocketTransport.AnyClient(
+                kind: .lean, path: info.address, peerCheck: self.dialCheck, watcher: self.watcher)
     }
 
     // MARK: The broker stream and the servers, run by the host's session or the plugin's server

@@ -28,14 +28,16 @@ extension PluginHost {
             try tls.map {
                 try UnixSocketTransport.AnyClient(
                     kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck,
-                    tls: $0.client)
-            } ?? UnixSocketTransport.AnyClient(kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck)
+                    tls: $0.client, watcher: instrumentation.calls)
+            }
+            ?? UnixSocketTransport.AnyClient(
+                kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck, watcher: instrumentation.calls)
         let interceptors: [any ClientInterceptor] = [
-            instrumentation.calls, PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process },
+            PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }
         ]
         let broker = PluginBroker(
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
-            dialCheck: peerCheck, interceptors: interceptors
+            dialCheck: peerCheck, interceptors: interceptors, watcher: instrumentation.calls
         )
         return try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) {
             client in

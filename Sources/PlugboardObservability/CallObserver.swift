@@ -2,18 +2,21 @@ import CoreMetrics
 public import GRPCCore
 public import Logging
 import PlugboardCore
+public import PlugboardTransport
 import Synchronization
 import Tracing
 
 /// Observes a host's calls to one plugin: gives each a request id (sent as
 /// ``CallMetadata/requestIDKey`` and put on the call's log lines), a client span whose context
-/// goes along in the metadata, per-method metrics, and the plugin's ``CallSummary``. Add it as
-/// the first interceptor of the plugin's client, so it sees calls as the caller does.
+/// goes along in the metadata, per-method metrics, and the plugin's ``CallSummary``.
+///
+/// It watches from inside the lean transport (a `CallWatcher`), not as an interceptor, so a call's
+/// streams are not wrapped: the metrics cost a few atomic counts per call, and nothing per message.
 ///
 /// go-plugin's own plumbing (the `plugin.*` stdio, broker and controller services) and health
 /// checks pass through unobserved: the first two live as long as the plugin, and health checks
 /// have their own histogram (``MetricName/healthCheckDuration``).
-public struct CallObserver: ClientInterceptor {
+public struct CallObserver: CallWatcher {
     private let plugin: String
     private let observability: PluginObservability
     private let logger: Logger
@@ -34,89 +37,92 @@ public struct CallObserver: ClientInterceptor {
     /// The plugin's calls so far.
     public var summary: CallSummary { self.recorder.snapshot }
 
-    public func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingClientRequest<Input>,
-        context: ClientContext,
-        next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
-    ) async throws -> StreamingClientResponse<Output> {
-        let service = context.descriptor.service.fullyQualifiedService
+    public func callStarting(_ descriptor: MethodDescriptor) -> (any WatchedCall)? {
+        let service = descriptor.service.fullyQualifiedService
         guard self.observability.observesCalls, !service.hasPrefix("plugin."), service != "grpc.health.v1.Health" else {
-            return try await next(request, context)
+            return nil
         }
-        let metrics = self.methods[context.descriptor]
+        let metrics = self.methods[descriptor]
         let requestID = CallMetadata.newRequestID()
-        var request = request
-        request.metadata.replaceOrAddString(requestID, forKey: CallMetadata.requestIDKey)
         var span: (any Span)?
-        if self.observability.tracedMethods.contains(metrics.method) {
+        if self.observability.tracesCalls, self.observability.tracedMethods.contains(metrics.method) {
             let started = self.observability.tracer.startSpan(
                 metrics.method, context: InstrumentationContext.current ?? .topLevel, ofKind: .client)
             started.attributes["rpc.system"] = "grpc"
             started.attributes["plugboard.plugin"] = self.plugin
             started.attributes["plugboard.request_id"] = requestID
-            self.observability.tracer.inject(started.context, into: &request.metadata, using: MetadataInjector())
             span = started
         }
-        let call = ObservedCall(
-            metrics: metrics, recorder: self.recorder, span: span, logger: self.logger, requestID: requestID)
-        let producer = request.producer
-        request.producer = { writer in
-            try await producer(RPCWriter(wrapping: CountingWriter<Input>(base: writer, counter: metrics.sent)))
-        }
-        do {
-            var response = try await next(request, context)
-            switch response.accepted {
-            case .failure(let error):
-                call.finish(error)
-            case .success(var contents):
-                contents.bodyParts = RPCAsyncSequence(wrapping: ObservedBodyParts(base: contents.bodyParts, call: call))
-                response.accepted = .success(contents)
-            }
-            return response
-        } catch {
-            call.finish(error)
-            throw error
-        }
+        return ObservedCall(
+            metrics: metrics, recorder: self.recorder, tracer: self.observability.tracer, span: span,
+            logger: self.logger, requestID: requestID)
     }
 }
 
-/// One call in flight; its end is recorded once, by whichever comes first: the last response
-/// part, an error, or the response being dropped unread (recorded as cancelled).
-final class ObservedCall: Sendable {
+/// One call in flight, from its start to its end.
+final class ObservedCall: WatchedCall {
     private let metrics: MethodMetrics
     private let recorder: CallSummaryRecorder
+    private let tracer: any Tracer
     private let span: (any Span)?
     private let logger: Logger
     private let requestID: String
     private let started = ContinuousClock.now
-    private let ended = Atomic(false)
+    /// What the transport carried, added up over the connections the call reached.
+    private let carriage = Mutex((sent: 0, received: 0, status: Status?.none))
 
-    init(metrics: MethodMetrics, recorder: CallSummaryRecorder, span: (any Span)?, logger: Logger, requestID: String) {
+    init(
+        metrics: MethodMetrics, recorder: CallSummaryRecorder, tracer: any Tracer, span: (any Span)?, logger: Logger,
+        requestID: String
+    ) {
         self.metrics = metrics
         self.recorder = recorder
+        self.tracer = tracer
         self.span = span
         self.logger = logger
         self.requestID = requestID
         metrics.inFlight.increment()
     }
 
-    deinit { self.finish(RPCError(code: .cancelled, message: "the caller dropped the response")) }
+    func sending(_ metadata: inout Metadata) {
+        metadata.replaceOrAddString(self.requestID, forKey: CallMetadata.requestIDKey)
+        if let span = self.span {
+            self.tracer.inject(span.context, into: &metadata, using: MetadataInjector())
+        }
+    }
 
-    func received() { self.metrics.received.increment() }
+    func carried(sent: Int, received: Int, status: Status?) {
+        self.carriage.withLock {
+            $0.sent += sent
+            $0.received += received
+            if let status { $0.status = status }
+        }
+    }
 
-    /// Records the end: `error` is nil for OK.
-    func finish(_ error: (any Error)?) {
-        guard self.ended.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+    /// Records the end. The code is the caller's error's; without one, the status the server
+    /// sent; without that, `cancelled` (the caller let go of the response before its end).
+    func ended(_ error: (any Error)?) {
         let duration = ContinuousClock.now - self.started
-        let codeName = CallMetadata.statusCodeName(error)
+        let (sent, received, status) = self.carriage.withLock { $0 }
+        let failure: (any Error)?
+        if let error {
+            failure = error
+        } else if let status {
+            failure = RPCError(status: status)  // nil for OK
+        } else {
+            failure = RPCError(code: .cancelled, message: "the caller let go of the response")
+        }
+        let codeName = CallMetadata.statusCodeName(failure)
         self.metrics.inFlight.decrement()
         self.metrics.duration.recordNanoseconds(duration.nanoseconds)
-        (error == nil ? self.metrics.succeeded : self.metrics.calls(code: codeName)).increment()
-        self.recorder.record(duration, failed: error != nil)
+        (failure == nil ? self.metrics.succeeded : self.metrics.calls(code: codeName)).increment()
+        if sent > 0 { self.metrics.sent.increment(by: sent) }
+        if received > 0 { self.metrics.received.increment(by: received) }
+        self.recorder.record(duration, failed: failure != nil)
         if let span = self.span {
             span.attributes["rpc.grpc.status_code"] = codeName
-            if let error {
-                span.recordError(error)
+            if let failure {
+                span.recordError(failure)
                 span.setStatus(SpanStatus(code: .error, message: codeName))
             }
             span.end()
@@ -131,47 +137,4 @@ final class ObservedCall: Sendable {
                 "rpc.duration_ms": "\(duration.milliseconds)",
             ])
     }
-}
-
-/// Counts the messages a caller writes.
-struct CountingWriter<Element: Sendable>: RPCWriterProtocol {
-    let base: RPCWriter<Element>
-    let counter: Counter
-
-    func write(_ element: Element) async throws {
-        try await self.base.write(element)
-        self.counter.increment()
-    }
-
-    func write(contentsOf elements: some Sequence<Element>) async throws {
-        for element in elements { try await self.write(element) }
-    }
-}
-
-/// Counts the response messages and records the call's end with the last part.
-struct ObservedBodyParts<Output: Sendable>: AsyncSequence, Sendable {
-    typealias Element = StreamingClientResponse<Output>.Contents.BodyPart
-    let base: RPCAsyncSequence<Element, any Error>
-    let call: ObservedCall
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RPCAsyncSequence<Element, any Error>.AsyncIterator
-        let call: ObservedCall
-
-        mutating func next() async throws -> Element? {
-            do {
-                let part = try await self.base.next()
-                switch part {
-                case .message: self.call.received()
-                case .trailingMetadata, nil: self.call.finish(nil)  // trailers end an OK call
-                }
-                return part
-            } catch {
-                self.call.finish(error)
-                throw error
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), call: self.call) }
 }

@@ -10,17 +10,23 @@ public struct PluginObservability: Sendable {
     /// Starts a client span per call and injects its context into the call's metadata, which a
     /// Plugboard plugin continues (its handler spans become children) and a Go plugin receives as
     /// ordinary metadata. With an OpenTelemetry tracer (swift-otel) that is W3C `traceparent`.
-    public var tracer: any Tracer
+    public var tracer: any Tracer {
+        didSet { self.tracesCalls = !(self.tracer is NoOpTracer) }
+    }
     /// The methods that get a span; the others are still counted and timed.
     public var tracedMethods: TracedMethods
     /// Whether calls are observed at all; ``off`` is the only value where they are not.
     public var observesCalls: Bool
+    /// Whether calls get spans at all: not while the tracer is the no-op one, so a host without
+    /// a tracer pays nothing for spans.
+    var tracesCalls: Bool
 
     public init(metrics: any MetricsFactory, tracer: any Tracer, tracedMethods: TracedMethods = .all) {
         self.metrics = metrics
         self.tracer = tracer
         self.tracedMethods = tracedMethods
         self.observesCalls = true
+        self.tracesCalls = !(tracer is NoOpTracer)
     }
 
     /// No metrics, spans, request ids or call summaries: calls go straight through (what

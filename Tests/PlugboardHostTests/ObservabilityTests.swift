@@ -2,6 +2,7 @@ import Foundation
 import InMemoryLogging
 import InMemoryTracing
 import PlugboardHost
+import PlugboardObservability
 import PlugboardTestV1
 import Prometheus
 import Testing
@@ -105,6 +106,19 @@ struct ObservabilityTests {
         }
     }
 
+    @Test("request ids are 16 lower-case hex digits, none the same among 100,000 from 4 tasks")
+    func requestIDFormat() async {
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<25_000).map { _ in CallMetadata.newRequestID() } } }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 100_000)
+        #expect(
+            ids.allSatisfy {
+                $0.utf8.count == 16 && $0.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+            })
+    }
+
     @Test("the plugin's span for a call is a child of the host's client span, and an opted-out method gets none")
     func tracing() async throws {
         let tracer = InMemoryTracer()
@@ -140,8 +154,13 @@ struct ObservabilityTests {
                 .with { $0.text = "request-id" }
             ).text
             #expect(id.count == 16 && id.allSatisfy(\.isHexDigit))
-            let lines = log.entries.filter { $0.metadata["rpc.request_id"].map { "\($0)" } == id }
-            // The host's own line, and the plugin's, which its stderr carried to the host's logger.
+            // The host's own line, and the plugin's, which its stderr carries to the host's logger
+            // a little later (up to 5 s on a loaded machine).
+            var lines = log.entries.filter { $0.metadata["rpc.request_id"].map { "\($0)" } == id }
+            for _ in 0..<100 where !lines.contains(where: { $0.message.description == "call served" }) {
+                try await Task.sleep(for: .milliseconds(50))
+                lines = log.entries.filter { $0.metadata["rpc.request_id"].map { "\($0)" } == id }
+            }
             for message in ["call finished", "call served"] {
                 let line = try #require(
                     lines.first { $0.message.description == message },

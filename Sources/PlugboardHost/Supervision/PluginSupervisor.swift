@@ -76,12 +76,13 @@ public final class PluginSupervisor: Service, Sendable {
             plugin: spec.name, observability: observability, logger: logger, supervised: true)
         self.prepare = prepare
         self.whileReady = whileReady
-        let transport = SupervisedTransport(gate: self.gate, defaultDeadline: policy.defaultDeadline)
+        let transport = SupervisedTransport(
+            gate: self.gate, defaultDeadline: policy.defaultDeadline, watcher: self.instrumentation.calls)
         let gate = self.gate
         let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) {
             gate.process(serving: $0.remotePeer)
         }
-        self.client = GRPCClient(transport: transport, interceptors: [self.instrumentation.calls, interceptor])
+        self.client = GRPCClient(transport: transport, interceptors: [interceptor])
     }
 
     /// The state as of the last event.

@@ -11,11 +11,14 @@ public struct SupervisedTransport: ClientTransport {
     let gate: ReadinessGate
     let defaultDeadline: Duration
     let shutdown: OnceValue<Void>
+    /// Watches each call from its start here, across the instances it may try, to its end.
+    let watcher: (any CallWatcher)?
 
-    init(gate: ReadinessGate, defaultDeadline: Duration) {
+    init(gate: ReadinessGate, defaultDeadline: Duration, watcher: (any CallWatcher)?) {
         self.gate = gate
         self.defaultDeadline = defaultDeadline
         self.shutdown = OnceValue()
+        self.watcher = watcher
     }
 
     public var retryThrottle: RetryThrottle? { nil }
@@ -32,6 +35,21 @@ public struct SupervisedTransport: ClientTransport {
     public func withStream<T: Sendable>(
         descriptor: MethodDescriptor,
         options: CallOptions,
+        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T {
+        guard let watched = self.watcher?.callStarting(descriptor) else {
+            return try await self.withInstance(descriptor: descriptor, options: options, watched: nil, closure)
+        }
+        return try await watched.watching {
+            try await self.withInstance(descriptor: descriptor, options: options, watched: watched, closure)
+        }
+    }
+
+    /// Runs the call on the instance that is ready, or on the next one.
+    private func withInstance<T: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        watched: (any WatchedCall)?,
         _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
     ) async throws -> T {
         // Give up a little before the caller's deadline (a fifth of it, 1 to 250 ms), so the
@@ -52,7 +70,9 @@ public struct SupervisedTransport: ClientTransport {
             }
             var sent = false
             do {
-                return try await plugin.transport.withStream(descriptor: descriptor, options: options) {
+                return try await plugin.transport.withStream(
+                    descriptor: descriptor, options: options, watched: watched
+                ) {
                     stream, context in
                     sent = true
                     return try await closure(stream, context)

@@ -24,28 +24,36 @@ extension UnixSocketTransport {
         let peerCheck: PeerCheck?
         /// AutoMTLS, when the server requires it.
         let tls: MutualTLS?
+        /// Hears about every call (its metadata, messages and end), if set.
+        let watcher: (any CallWatcher)?
         let state: ClientState
 
         /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
         ///
-        /// - Parameter peerCheck: called with the listener's credentials (SO_PEERCRED) on every
-        ///   connection, reconnections included, before anything is written; a thrown error closes
-        ///   that connection unused and counts as a failed attempt.
+        /// - Parameters:
+        ///   - peerCheck: called with the listener's credentials (SO_PEERCRED) on every
+        ///     connection, reconnections included, before anything is written; a thrown error
+        ///     closes that connection unused and counts as a failed attempt.
+        ///   - watcher: hears about every call: its metadata, messages and end.
         public init(
-            path: String, config: Config = .defaults, authority: String = "localhost", peerCheck: PeerCheck? = nil
+            path: String, config: Config = .defaults, authority: String = "localhost", peerCheck: PeerCheck? = nil,
+            watcher: (any CallWatcher)? = nil
         ) {
-            self.init(path: path, config: config, authority: authority, peerCheck: peerCheck, tls: nil)
+            self.init(
+                path: path, config: config, authority: authority, peerCheck: peerCheck, tls: nil, watcher: watcher)
         }
 
         /// A client that speaks TLS with `tls` (a ``MutualTLS`` in the client role) on every connection.
         package init(
-            path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?
+            path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?,
+            watcher: (any CallWatcher)? = nil
         ) {
             self.path = path
             self.config = config
             self.authority = authority
             self.peerCheck = peerCheck
             self.tls = tls
+            self.watcher = watcher
             self.state = ClientState()
         }
 
@@ -62,11 +70,30 @@ extension UnixSocketTransport {
             options: CallOptions,
             _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
         ) async throws -> T {
+            guard let watched = self.watcher?.callStarting(descriptor) else {
+                return try await self.withStream(descriptor: descriptor, options: options, watched: nil, closure)
+            }
+            return try await watched.watching {
+                try await self.withStream(descriptor: descriptor, options: options, watched: watched, closure)
+            }
+        }
+
+        /// A call whose stream tells `watched` its metadata and what it carried, but does not
+        /// end it: the caller that started it does (a supervisor's call may go on to another
+        /// instance).
+        package func withStream<T: Sendable>(
+            descriptor: MethodDescriptor,
+            options: CallOptions,
+            watched: (any WatchedCall)?,
+            _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+        ) async throws -> T {
             let connection = try await self.state.openStream(waitForReady: options.waitForReady)
-            let core = StreamCore(connection: connection, path: "/" + descriptor.fullyQualifiedMethod)
+            let core = StreamCore(
+                connection: connection, path: "/" + descriptor.fullyQualifiedMethod, watched: watched)
             defer {
                 core.finishWriting(.abort)
                 self.state.streamFinished()
+                core.reportCarried()
             }
             let stream = RPCStream(
                 descriptor: descriptor,

@@ -24,6 +24,11 @@ final class StreamCore: @unchecked Sendable {
         var cancelled = false
         /// Client: the status arrived, so the server is done with the stream.
         var statusReceived = false
+        /// Client: what a ``WatchedCall`` is told at the end: messages written and delivered,
+        /// and the status the server sent.
+        var messagesSent = 0
+        var messagesReceived = 0
+        var status: Status?
     }
 
     let connection: ConnectionCore
@@ -31,6 +36,8 @@ final class StreamCore: @unchecked Sendable {
 
     /// Client: the `:path` to call. Server: unused.
     let path: String
+    /// Client: the watched call this stream carries, which may add to the request metadata.
+    let watched: (any WatchedCall)?
 
     /// What only the event loop touches.
     struct LoopState {
@@ -63,9 +70,10 @@ final class StreamCore: @unchecked Sendable {
         }
     }
 
-    init(connection: ConnectionCore, path: String) {
+    init(connection: ConnectionCore, path: String, watched: (any WatchedCall)? = nil) {
         self.connection = connection
         self.path = path
+        self.watched = watched
         self.loopState = LoopState(deframer: MessageDeframer(maxMessageSize: connection.config.maxReceiveMessageSize))
         self.shared = Mutex(
             Shared(inbound: InboundBufferStateMachine(creditBatch: connection.config.streamWindowSize / 4))
@@ -121,12 +129,21 @@ extension StreamCore {
 extension StreamCore {
     /// Hands `part` to the event loop, waiting only if too many bytes are already queued.
     func write(_ part: OutboundPart) async throws {
+        var part = part
+        if case .metadata(var metadata) = part, let watched = self.watched {
+            watched.sending(&metadata)
+            part = .metadata(metadata)
+        }
         let size = part.size
         let high = self.connection.config.outboundHighWatermark
         let mustWait: Bool = try self.shared.withLock { (shared) throws(RPCError) -> Bool in
             if let error = shared.outboundError { throw error }
             if shared.outboundFinished { return false }
-            if case .status = part { shared.outboundFinished = true }
+            switch part {
+            case .status: shared.outboundFinished = true
+            case .message: shared.messagesSent += 1
+            default: ()
+            }
             shared.outboundPending += size
             return shared.outboundPending > high
         }
@@ -167,13 +184,30 @@ extension StreamCore {
     }
 }
 
+// MARK: - Watching
+
+extension StreamCore {
+    /// Tells the watched call what this stream carried.
+    func reportCarried() {
+        guard let watched = self.watched else { return }
+        let (sent, received, status) = self.shared.withLock { ($0.messagesSent, $0.messagesReceived, $0.status) }
+        watched.carried(sent: sent, received: received, status: status)
+    }
+}
+
 // MARK: - Event loop side
 
 extension StreamCore {
     /// Delivers an inbound part; `credit` bytes of window are returned once the reader takes it.
     func deliver(_ part: InboundPart, credit: Int) {
         let action = self.shared.withLock { shared in
-            if case .status = part { shared.statusReceived = true }
+            switch part {
+            case .status(let status, _):
+                shared.statusReceived = true
+                shared.status = status
+            case .message: shared.messagesReceived += 1
+            case .metadata: ()
+            }
             return shared.inbound.receive(part, credit: credit)
         }
         switch action {

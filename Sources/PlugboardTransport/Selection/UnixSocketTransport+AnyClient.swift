@@ -26,28 +26,33 @@ extension UnixSocketTransport {
             }
         }
 
-        /// Creates a client of `kind` for the server on `path`.
-        ///
-        /// - Parameter peerCheck: for `.lean`, judges the listener before every connection sends a
-        ///   byte (see ``UnixSocketTransport/Client/init(path:config:authority:peerCheck:)``); the
-        ///   stock transport has no such hook and ignores it.
-        /// - Throws: `RuntimeError` if the stock transport can't resolve the path.
         /// A lean client that speaks AutoMTLS on every connection.
         ///
         /// - Throws: `RuntimeError` for the stock transport, which Plugboard does not configure for TLS.
-        package init(kind: TransportKind, path: String, config: Config, peerCheck: Client.PeerCheck?, tls: MutualTLS)
-            throws
-        {
+        package init(
+            kind: TransportKind, path: String, config: Config, peerCheck: Client.PeerCheck?, tls: MutualTLS,
+            watcher: (any CallWatcher)? = nil
+        ) throws {
             guard kind == .lean else { throw TransportKind.autoMTLSNeedsLean() }
-            self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck, tls: tls))
+            self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck, tls: tls, watcher: watcher))
         }
 
-        public init(kind: TransportKind, path: String, config: Config = .defaults, peerCheck: Client.PeerCheck? = nil)
-            throws
-        {
+        /// Creates a client of `kind` for the server on `path`.
+        ///
+        /// - Parameters:
+        ///   - peerCheck: for `.lean`, judges the listener before every connection sends a byte
+        ///     (see ``UnixSocketTransport/Client/init(path:config:authority:peerCheck:watcher:)``);
+        ///     the stock transport has no such hook and ignores it.
+        ///   - watcher: for `.lean`, hears about every call (see ``CallWatcher``); the stock
+        ///     transport has no such hook and ignores it.
+        /// - Throws: `RuntimeError` if the stock transport can't resolve the path.
+        public init(
+            kind: TransportKind, path: String, config: Config = .defaults, peerCheck: Client.PeerCheck? = nil,
+            watcher: (any CallWatcher)? = nil
+        ) throws {
             switch kind {
             case .lean:
-                self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck))
+                self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck, watcher: watcher))
             case .stock:
                 do {
                     self.wrapped = .stock(
@@ -95,6 +100,22 @@ extension UnixSocketTransport {
             switch self.wrapped {
             case .lean(let client):
                 return try await client.withStream(descriptor: descriptor, options: options, closure)
+            case .stock(let client):
+                return try await client.withStream(descriptor: descriptor, options: options, closure)
+            }
+        }
+
+        /// A call that tells `watched` its metadata and what it carried (lean only), without
+        /// ending it; see ``UnixSocketTransport/Client``'s.
+        package func withStream<T: Sendable>(
+            descriptor: MethodDescriptor,
+            options: CallOptions,
+            watched: (any WatchedCall)?,
+            _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+        ) async throws -> T {
+            switch self.wrapped {
+            case .lean(let client):
+                return try await client.withStream(descriptor: descriptor, options: options, watched: watched, closure)
             case .stock(let client):
                 return try await client.withStream(descriptor: descriptor, options: options, closure)
             }

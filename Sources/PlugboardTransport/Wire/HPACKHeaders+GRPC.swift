@@ -8,6 +8,10 @@ private let reservedNames: Set<String> = [
     "connection", "transfer-encoding", "host",
 ]
 
+/// Metadata whose value is new on every call (a request id, a trace context): indexing it would
+/// only push the headers every call repeats out of HPACK's dynamic table, on both sides.
+private let perCallNames: Set<String> = ["plugboard-request-id", "traceparent", "tracestate"]
+
 extension HPACKHeaders {
     /// Request headers for a call to `path` (the `/service/method` form).
     static func grpcRequest(path: String, authority: String, metadata: Metadata) -> HPACKHeaders {
@@ -54,7 +58,8 @@ extension HPACKHeaders {
         for (key, value) in metadata {
             let name = key.lowercased()
             if name.hasPrefix(":") || reservedNames.contains(name) || extra.contains(name) { continue }
-            self.add(name: name, value: value.encoded())
+            self.add(
+                name: name, value: value.encoded(), indexing: perCallNames.contains(name) ? .nonIndexable : .indexable)
         }
     }
 
