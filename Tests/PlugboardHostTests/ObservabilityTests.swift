@@ -144,6 +144,29 @@ struct ObservabilityTests {
         }
     }
 
+    @Test("a Go plugin on go-plugin receives the request id and the host span's context as ordinary metadata")
+    func goPluginMetadata() async throws {
+        let tracer = InMemoryTracer()
+        let observability = PluginObservability(
+            metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), tracer: tracer)
+        let (logger, _) = TestEnvironment.capturingLogger()
+        let spec = PluginSpec(
+            path: try TestEnvironment.goPeer("echo-plugin"), name: "go-echo-\(UInt32.random(in: 0...UInt32.max))")
+        try await PluginHost.withPlugin(spec, observability: observability, logger: logger) { plugin in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
+            let id = try await echo.get(.with { $0.text = "metadata:\(CallMetadata.requestIDKey)" }).text
+            #expect(id.count == 16 && id.allSatisfy(\.isHexDigit), "the request id the Go plugin saw: \(id)")
+            // Each call is its own span: compare what the plugin saw with that call's span.
+            for (key, field) in [
+                (InMemoryTracer.traceIDKey, \FinishedInMemorySpan.traceID), (InMemoryTracer.spanIDKey, \.spanID),
+            ] {
+                let seen = try await echo.get(.with { $0.text = "metadata:\(key)" }).text
+                let call = try #require(tracer.finishedSpans.last { $0.operationName == "plugboard.test.v1.Echo/Get" })
+                #expect(!seen.isEmpty && seen == call[keyPath: field], "the Go plugin saw the call span's \(key)")
+            }
+        }
+    }
+
     @Test(
         "the host's call log line, the plugin's handler and the plugin's own log line share the request id; the lines have the duration"
     )

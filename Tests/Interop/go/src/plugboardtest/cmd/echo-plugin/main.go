@@ -13,6 +13,9 @@
 //	serve-back      serves an Echo under a new broker id (NextId, AcceptAndServe) whose Get answers
 //	                "go-plugin: <text>", and answers with the id
 //
+// A Get whose text is "metadata:<key>" answers with the call's metadata values under <key>,
+// joined with ",", so a host can check what reached a Go plugin (a request id, a trace context).
+//
 // Extra command-line arguments are ignored.
 package main
 
@@ -29,6 +32,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	testv1 "plugboard/test/v1"
@@ -88,6 +92,10 @@ func (s *echoServer) Get(ctx context.Context, req *testv1.EchoRequest) (*testv1.
 			return nil, err
 		}
 		return &testv1.EchoResponse{Text: answer, Sequence: req.Sequence}, nil
+	}
+	if key := strings.TrimPrefix(req.Text, "metadata:"); key != req.Text {
+		incoming, _ := metadata.FromIncomingContext(ctx)
+		return &testv1.EchoResponse{Text: strings.Join(incoming.Get(key), ","), Sequence: req.Sequence}, nil
 	}
 	if strings.HasPrefix(req.Text, "log:") {
 		parts := strings.SplitN(req.Text, ":", 3) // "log:" guarantees at least two parts
