@@ -19,12 +19,7 @@ struct MutualTLSTests {
         let path = makeSocketPath()
         let serverTLS = try MutualTLS(
             .server, identity: self.plugin, trusting: PeerCertificate(pem: self.host.certificatePEM))
-        let serverTransport = try UnixSocketTransport.AnyServer(
-            kind: .lean, path: path, config: .defaults, tls: serverTLS)
-        let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: Probe())])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            try await serverTransport.waitUntilListening()
+        try await Self.serving(path, tls: serverTLS) {
             let pluginCertificate = try PeerCertificate(der: self.plugin.certificateDER)
 
             let echoed = try await Self.call(
@@ -39,8 +34,6 @@ struct MutualTLSTests {
             let again = try await Self.call(
                 path, tls: MutualTLS(.client, identity: self.host, trusting: pluginCertificate))
             #expect(again == .success([9]), "the server still serves its host")
-            server.beginGracefulShutdown()
-            try await group.waitForAll()
         }
     }
 
@@ -50,12 +43,7 @@ struct MutualTLSTests {
         let impostor = try TLSIdentity.generate()
         let serverTLS = try MutualTLS(
             .server, identity: impostor, trusting: PeerCertificate(der: self.host.certificateDER))
-        let serverTransport = try UnixSocketTransport.AnyServer(
-            kind: .lean, path: path, config: .defaults, tls: serverTLS)
-        let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: Probe())])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            try await serverTransport.waitUntilListening()
+        try await Self.serving(path, tls: serverTLS) {
             let clientTLS = try MutualTLS(
                 .client, identity: self.host, trusting: PeerCertificate(der: self.plugin.certificateDER))
             let result = try await Self.call(path, tls: clientTLS)
@@ -65,8 +53,6 @@ struct MutualTLSTests {
             }
             #expect(error.cause is TLSHandshakeFailure, "\(error)")
             #expect(error.message.contains("not the one it announced"), "\(error)")
-            server.beginGracefulShutdown()
-            try await group.waitForAll()
         }
     }
 
@@ -90,6 +76,19 @@ struct MutualTLSTests {
         var failed: Bool {
             if case .failure = self { return true }
             return false
+        }
+    }
+
+    /// Runs `body` while an Echo server with `tls` listens on `path`, then stops the server.
+    private static func serving(_ path: String, tls: MutualTLS, _ body: () async throws -> Void) async throws {
+        let transport = try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: tls)
+        let server = GRPCServer(transport: transport, services: [EchoService(probe: Probe())])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await transport.waitUntilListening()
+            try await body()
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
         }
     }
 

@@ -41,14 +41,9 @@ extension Ratelimit_V1_Rule {
     static func slidingWindow(
         _ id: String, resource: String = "*", key: String = "*", threshold: UInt64, windowMs: UInt64
     ) -> Self {
-        .with {
-            $0.id = id
-            $0.resource = resource
-            $0.key = key
-            $0.threshold = threshold
-            $0.windowMs = windowMs
-            $0.strategy = .slidingWindow
-        }
+        var rule = Self.tokenBucket(id, resource: resource, key: key, threshold: threshold, windowMs: windowMs)
+        rule.strategy = .slidingWindow
+        return rule
     }
 }
 

@@ -75,3 +75,27 @@ extension EchoResponse {
         }
     }
 }
+
+/// An Echo that answers Get its own way and leaves the streaming methods to ``EchoService``:
+/// a conformer writes `get` and names its `echo`.
+public protocol EchoWithOwnGet: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
+    var echo: EchoService { get }
+}
+
+extension EchoWithOwnGet {
+    public func collect(
+        request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext
+    ) async throws -> EchoResponse {
+        try await self.echo.collect(request: request, context: context)
+    }
+
+    public func expand(request: EchoRequest, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
+        try await self.echo.expand(request: request, response: response, context: context)
+    }
+
+    public func update(
+        request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext
+    ) async throws {
+        try await self.echo.update(request: request, response: response, context: context)
+    }
+}

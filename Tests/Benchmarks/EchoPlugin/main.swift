@@ -12,9 +12,9 @@ await PluginServer.serve { _, _, broker in [BenchEcho(broker: broker)] }
 
 /// The echo service, where Get `serve-back` serves a tagging Echo under a new broker id and answers
 /// with the id, as the Go echo-plugin does (its brokered Echo says "go-plugin: <text>").
-struct BenchEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
+struct BenchEcho: EchoWithOwnGet {
     let broker: PluginBroker
-    private let echo = EchoService()
+    let echo = EchoService()
 
     init(broker: PluginBroker) { self.broker = broker }
 
@@ -26,20 +26,5 @@ struct BenchEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
         return .with {
             $0.text = "\(id)"; $0.sequence = request.sequence
         }
-    }
-
-    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse
-    {
-        try await self.echo.collect(request: request, context: context)
-    }
-
-    func expand(request: EchoRequest, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
-        try await self.echo.expand(request: request, response: response, context: context)
-    }
-
-    func update(
-        request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext
-    ) async throws {
-        try await self.echo.update(request: request, response: response, context: context)
     }
 }

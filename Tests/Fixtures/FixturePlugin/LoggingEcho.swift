@@ -20,10 +20,10 @@ import Tracing
 /// - `request-id` answers with the call's request id (`PluginCall.requestID`);
 /// - `trace` answers `<trace id> <span id> <parent span id>` of the span the handler runs in
 ///   (with `PLUGBOARD_FIXTURE_TRACING=1`, which bootstraps an in-memory tracer), or `untraced`.
-struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
+struct LoggingEcho: EchoWithOwnGet {
     let logger: Logger?
     let broker: PluginBroker?
-    private let echo = EchoService()
+    let echo = EchoService()
 
     init(logger: Logger?, broker: PluginBroker? = nil) {
         self.logger = logger
@@ -72,21 +72,6 @@ struct LoggingEcho: Plugboard_Test_V1_Echo.SimpleServiceProtocol {
         }
         let timeout = request.metadata[stringValues: "grpc-timeout"].first(where: { _ in true }) ?? ""
         return ServerResponse(message: .echoing(EchoRequest.with { $0.text = timeout }), metadata: [:])
-    }
-
-    func collect(request: RPCAsyncSequence<EchoRequest, any Error>, context: ServerContext) async throws -> EchoResponse
-    {
-        try await self.echo.collect(request: request, context: context)
-    }
-
-    func expand(request: EchoRequest, response: RPCWriter<EchoResponse>, context: ServerContext) async throws {
-        try await self.echo.expand(request: request, response: response, context: context)
-    }
-
-    func update(
-        request: RPCAsyncSequence<EchoRequest, any Error>, response: RPCWriter<EchoResponse>, context: ServerContext
-    ) async throws {
-        try await self.echo.update(request: request, response: response, context: context)
     }
 
     /// The broker texts' answers, or `nil` for any other text.
