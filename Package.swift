@@ -29,13 +29,16 @@ var targets: [Target] = [
 
     // MARK: Swift over protobuf-c
     .target(name: "ProtobufC", dependencies: ["CProtobufC", grpcCore]),
-    .executableTarget(
-        name: "protoc-gen-plugboard",
+    // The generator as a library (unit-tested by PlugboardCodeGenTests), and the protoc plugin and
+    // `generate-plugboard-code` command around it.
+    .target(
+        name: "PlugboardCodeGen",
         dependencies: [
-            "CProtobufC", "CGoogleProtobuf", "CGoogleProtobufCompiler", "PlugboardSystem",
+            "CProtobufC", "CGoogleProtobuf", "CGoogleProtobufCompiler",
             .product(name: "GRPCCodeGen", package: "grpc-swift-2"),
         ]
     ),
+    .executableTarget(name: "protoc-gen-plugboard", dependencies: ["PlugboardCodeGen", "PlugboardSystem"]),
 
     // MARK: Code generation in any package: `swift package generate-plugboard-code` (runs protoc-gen-plugboard)
     .plugin(
@@ -277,6 +280,7 @@ var targets: [Target] = [
             .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         ]
     ),
+    .testTarget(name: "PlugboardCodeGenTests", dependencies: ["PlugboardCodeGen"]),
     .testTarget(
         name: "PlugboardCoreTests",
         dependencies: ["PlugboardCore", .product(name: "Logging", package: "swift-log")]

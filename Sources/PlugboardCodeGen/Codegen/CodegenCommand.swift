@@ -4,7 +4,7 @@ import Foundation
 /// `generate-plugboard-code` command plugin (which runs it), kept in this executable so that tests
 /// can run it without building a package. protoc runs this executable without arguments, as a
 /// protoc plugin; with arguments, it is this command.
-enum CodegenCommand {
+package enum CodegenCommand {
     static let defaultConfig = "plugboard-codegen.json"
 
     static let usage = """
@@ -21,7 +21,7 @@ enum CodegenCommand {
         + "and the google/protobuf/*.proto includes with `apt-get install libprotoc-dev`"
 
     /// Runs the command; returns the exit status.
-    static func main(_ arguments: [String]) -> Int32 {
+    package static func main(_ arguments: [String]) -> Int32 {
         do {
             try self.run(arguments)
             return 0
