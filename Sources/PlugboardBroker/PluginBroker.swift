@@ -31,8 +31,8 @@ public final class PluginBroker: Sendable {
     private let socketDirectory: String
     private let tls: BrokerTLS?
     private let dialCheck: UnixSocketTransport.Client.PeerCheck?
-    private let interceptors: [any ClientInterceptor]
     private let watcher: (any CallWatcher)?
+    private let explainer: (any CallFailureExplainer)?
     private let ids = Atomic<UInt32>(0)
     private let announcements = Mutex(BrokerAnnouncements<Plugin_ConnInfo, Waiter>())
     private let outbox: AsyncStream<Plugin_ConnInfo>
@@ -47,15 +47,15 @@ public final class PluginBroker: Sendable {
         socketDirectory: String,
         tls: BrokerTLS?,
         dialCheck: UnixSocketTransport.Client.PeerCheck?,
-        interceptors: [any ClientInterceptor] = [],
-        watcher: (any CallWatcher)? = nil
+        watcher: (any CallWatcher)? = nil,
+        explainer: (any CallFailureExplainer)? = nil
     ) {
         self.peer = peer
         self.socketDirectory = socketDirectory
         self.tls = tls
         self.dialCheck = dialCheck
-        self.interceptors = interceptors
         self.watcher = watcher
+        self.explainer = explainer
         (self.outbox, self.outboxContinuation) = AsyncStream.makeStream()
         (self.jobs, self.jobsContinuation) = AsyncStream.makeStream()
     }
@@ -112,7 +112,7 @@ public final class PluginBroker: Sendable {
         _ body: (GRPCClient<UnixSocketTransport.AnyClient>) async throws -> Result
     ) async throws -> Result {
         let transport = try await self.transport(for: id, timeout: timeout)
-        return try await withGRPCClient(transport: transport, interceptors: self.interceptors, isolation: isolation) {
+        return try await withGRPCClient(transport: transport, isolation: isolation) {
             client in
             try await body(client)
         }
@@ -126,7 +126,7 @@ public final class PluginBroker: Sendable {
     /// needs a connection like this.
     public func dial(id: UInt32, timeout: Duration = .seconds(5)) async throws -> Connection {
         let transport = try await self.transport(for: id, timeout: timeout)
-        let client = GRPCClient(transport: transport, interceptors: self.interceptors)
+        let client = GRPCClient(transport: transport)
         guard case .enqueued = self.jobsContinuation.yield(.connect(client)) else {
             throw self.peer.closed()
         }
@@ -149,13 +149,9 @@ public final class PluginBroker: Sendable {
         guard info.network == Handshake.network, info.address.hasPrefix("/"), info.address.utf8.count < 108 else {
             throw self.peer.invalidAnnouncement(id: id, network: info.network, address: info.address)
         }
-        return try self.tls.map {
-            try UnixSocketTransport.AnyClient(
-                kind: .lean, path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: $0.client,
-                watcher: self.watcher)
-        }
-            ?? UnixSocketTransport.AnyClient(
-                kind: .lean, path: info.address, peerCheck: self.dialCheck, watcher: self.watcher)
+        return try UnixSocketTransport.AnyClient(
+            kind: .lean, path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: self.tls?.client,
+            watcher: self.watcher, explainer: self.explainer)
     }
 
     // MARK: The broker stream and the servers, run by the host's session or the plugin's server

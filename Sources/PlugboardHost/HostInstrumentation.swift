@@ -1,7 +1,7 @@
 import Logging
 import PlugboardObservability
 
-/// One plugin's observers on the host: the call interceptor and the lifecycle metrics.
+/// One plugin's observers on the host: the call watcher and the lifecycle metrics.
 struct HostInstrumentation: Sendable {
     let calls: CallObserver
     let lifecycle: PluginMetrics

@@ -7,7 +7,7 @@ import PlugboardTransport
 extension PluginHost {
     /// What follows a verified handshake, for a plugin the host started and one it attached to
     /// alike: the transport (whose every connection, reconnections included, checks the socket's
-    /// peer again), the call interceptors, the broker (its sockets in `directory`), and the session
+    /// peer again) with its call watcher and failure explainer, the broker (its sockets in `directory`), and the session
     /// that runs `body`. The caller has run `PeerCheck.verify` before, so no byte went out yet.
     static func connect<Result: Sendable>(
         _ spec: PluginSpec,
@@ -24,22 +24,15 @@ extension PluginHost {
             [socket = handshake.socketPath, owner = process.handle] pid, uid in
             try PeerCheck.judge(pid: pid, uid: uid, socketPath: socket, owner: owner)  // again on every reconnection
         }
-        let transport =
-            try tls.map {
-                try UnixSocketTransport.AnyClient(
-                    kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck,
-                    tls: $0.client, watcher: instrumentation.calls)
-            }
-            ?? UnixSocketTransport.AnyClient(
-                kind: spec.transport, path: handshake.socketPath, peerCheck: peerCheck, watcher: instrumentation.calls)
-        let interceptors: [any ClientInterceptor] = [
-            PluginCallInterceptor(plugin: spec.name, path: spec.path) { _ in process }
-        ]
+        let explainer = PluginFailureExplainer(plugin: spec.name, path: spec.path, process: process)
+        let transport = try UnixSocketTransport.AnyClient(
+            kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck,
+            tls: tls?.client, watcher: instrumentation.calls, explainer: explainer)
         let broker = PluginBroker(
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
-            dialCheck: peerCheck, interceptors: interceptors, watcher: instrumentation.calls
+            dialCheck: peerCheck, watcher: instrumentation.calls, explainer: explainer
         )
-        return try await withGRPCClient(transport: transport, interceptors: interceptors, isolation: isolation) {
+        return try await withGRPCClient(transport: transport, isolation: isolation) {
             client in
             try await Self.session(
                 spec, process: process, handshake: handshake, transport: transport, client: client, broker: broker,

@@ -6,6 +6,7 @@ import PlugboardCore
 import PlugboardHost
 import PlugboardTestSupport
 import PlugboardTestV1
+import RateLimitServiceSet
 import Testing
 
 #if canImport(Glibc)
@@ -112,6 +113,23 @@ struct PluginLifecycleTests {
             #expect(error?.message.contains("plugin \"\(spec.name)\"") == true, "\(error.map { "\($0)" } ?? "")")
             #expect(error?.message.contains("signal 9 (SIGKILL)") == true)
             #expect((error?.cause as? PluginError)?.code == .exitedUnexpectedly)
+        }
+    }
+
+    @Test("a call to a method the plugin does not serve names the plugin, its path and the method")
+    func unimplementedMethod() async throws {
+        let spec = TestEnvironment.fixture("echo")
+        try await PluginHost.withPlugin(spec, logger: TestEnvironment.capturingLogger().0) { plugin in
+            let error = await #expect(throws: RPCError.self) {
+                _ = try await Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client).check(.with { $0.key = "k" })
+            }
+            #expect(error?.code == .unimplemented)
+            #expect(
+                error?.message.hasPrefix(
+                    "plugin \"\(spec.name)\" (\(spec.path)) does not implement ratelimit.v1.RateLimiter/Check") == true,
+                "\(error.map { "\($0)" } ?? "")")
+            let after = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = "on" })
+            #expect(after.text == "on", "the plugin still serves")
         }
     }
 

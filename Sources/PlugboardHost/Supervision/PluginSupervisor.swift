@@ -78,11 +78,7 @@ public final class PluginSupervisor: Service, Sendable {
         self.whileReady = whileReady
         let transport = SupervisedTransport(
             gate: self.gate, defaultDeadline: policy.defaultDeadline, watcher: self.instrumentation.calls)
-        let gate = self.gate
-        let interceptor = PluginCallInterceptor(plugin: spec.name, path: spec.path) {
-            gate.process(serving: $0.remotePeer)
-        }
-        self.client = GRPCClient(transport: transport, interceptors: [interceptor])
+        self.client = GRPCClient(transport: transport)
     }
 
     /// The state as of the last event.

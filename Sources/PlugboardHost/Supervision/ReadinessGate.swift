@@ -9,9 +9,6 @@ final class ReadinessGate: Sendable {
         var closed: PluginError?
         var state: SupervisorState = .idle
         var readies = 0
-        /// The last few instances' processes by socket path, so a call's failure can be explained
-        /// by the instance it went to even after the next one took over.
-        var recent: [(socketPath: String, process: PluginProcess)] = []
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<RunningPlugin, any Error>] = [:]
     }
@@ -34,19 +31,10 @@ final class ReadinessGate: Sendable {
         let waiters = self.shared.withLock { shared in
             shared.current = plugin
             shared.readies += 1
-            shared.recent.append((plugin.socketPath, plugin.process))
-            if shared.recent.count > 8 { shared.recent.removeFirst() }
             defer { shared.waiters = [:] }
             return shared.waiters.values
         }
         waiters.forEach { $0.resume(returning: plugin) }
-    }
-
-    /// The process of a recent instance, given a call's remote peer (`unix:<socket path>`).
-    func process(serving peer: String) -> PluginProcess? {
-        self.shared.withLock { shared in
-            shared.recent.last { peer == "unix:\($0.socketPath)" || peer.hasSuffix($0.socketPath) }?.process
-        }
     }
 
     /// New calls wait again (the instance is going away).

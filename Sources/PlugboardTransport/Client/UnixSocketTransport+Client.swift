@@ -26,6 +26,8 @@ extension UnixSocketTransport {
         let tls: MutualTLS?
         /// Hears about every call (its metadata, messages and end), if set.
         let watcher: (any CallWatcher)?
+        /// Explains failed calls in the caller's terms, if set.
+        let explainer: (any CallFailureExplainer)?
         let state: ClientState
 
         /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
@@ -46,7 +48,7 @@ extension UnixSocketTransport {
         /// A client that speaks TLS with `tls` (a ``MutualTLS`` in the client role) on every connection.
         package init(
             path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?,
-            watcher: (any CallWatcher)? = nil
+            watcher: (any CallWatcher)? = nil, explainer: (any CallFailureExplainer)? = nil
         ) {
             self.path = path
             self.config = config
@@ -54,6 +56,7 @@ extension UnixSocketTransport {
             self.peerCheck = peerCheck
             self.tls = tls
             self.watcher = watcher
+            self.explainer = explainer
             self.state = ClientState()
         }
 
@@ -97,7 +100,9 @@ extension UnixSocketTransport {
             }
             let stream = RPCStream(
                 descriptor: descriptor,
-                inbound: RPCAsyncSequence(wrapping: InboundParts<RPCResponsePart<GRPCNIOTransportBytes>>(core: core)),
+                inbound: RPCAsyncSequence(
+                    wrapping: InboundParts<RPCResponsePart<GRPCNIOTransportBytes>>(
+                        core: core, explainer: self.explainer.map { ($0, descriptor) })),
                 outbound: RPCWriter.Closable(
                     wrapping: OutboundWriter<RPCRequestPart<GRPCNIOTransportBytes>>(core: core))
             )

@@ -13,14 +13,32 @@ enum InboundPart: Sendable {
 /// (which have no status: it ends the sequence) on a server.
 struct InboundParts<Element: ConvertibleFromInboundPart>: AsyncSequence, Sendable {
     let core: StreamCore
+    /// Client: what the caller gets instead of an error or a non-OK status (see
+    /// ``CallFailureExplainer``), with the method it called.
+    var explainer: (any CallFailureExplainer, MethodDescriptor)? = nil
 
-    func makeAsyncIterator() -> Iterator { Iterator(core: self.core) }
+    func makeAsyncIterator() -> Iterator { Iterator(core: self.core, explainer: self.explainer) }
 
     struct Iterator: AsyncIteratorProtocol {
         let core: StreamCore
+        let explainer: (any CallFailureExplainer, MethodDescriptor)?
 
         mutating func next() async throws -> Element? {
-            guard let part = try await self.core.nextPart() else { return nil }
+            guard let (explainer, method) = self.explainer else {
+                guard let part = try await self.core.nextPart() else { return nil }
+                return Element(part)
+            }
+            let part: InboundPart?
+            do {
+                part = try await self.core.nextPart()
+            } catch let error as RPCError {
+                throw await explainer.explain(error, calling: method)
+            }
+            guard let part else { return nil }
+            // A non-OK status ends the call as GRPCCore would end it, with this error, explained.
+            if case .status(let status, let metadata) = part, let error = RPCError(status: status, metadata: metadata) {
+                throw await explainer.explain(error, calling: method)
+            }
             return Element(part)
         }
     }

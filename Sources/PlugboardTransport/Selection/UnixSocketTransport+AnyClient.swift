@@ -13,7 +13,8 @@ extension UnixSocketTransport {
 
         private enum Wrapped: Sendable {
             case lean(Client)
-            case stock(HTTP2ClientTransport.Posix)
+            /// grpc-swift-nio-transport's client, with the explainer it has no hook for.
+            case stock(HTTP2ClientTransport.Posix, explainer: (any CallFailureExplainer)?)
         }
 
         private let wrapped: Wrapped
@@ -26,15 +27,25 @@ extension UnixSocketTransport {
             }
         }
 
-        /// A lean client that speaks AutoMTLS on every connection.
+        /// The host's client: a lean one (speaking AutoMTLS when `tls` is set) or a stock one,
+        /// with a watcher (lean only) and an explainer.
         ///
-        /// - Throws: `RuntimeError` for the stock transport, which Plugboard does not configure for TLS.
+        /// - Throws: `RuntimeError` for TLS with the stock transport, which Plugboard does not
+        ///   configure for TLS, or a path the stock transport can't resolve.
         package init(
-            kind: TransportKind, path: String, config: Config, peerCheck: Client.PeerCheck?, tls: MutualTLS,
-            watcher: (any CallWatcher)? = nil
+            kind: TransportKind, path: String, config: Config, peerCheck: Client.PeerCheck?, tls: MutualTLS?,
+            watcher: (any CallWatcher)? = nil, explainer: (any CallFailureExplainer)? = nil
         ) throws {
-            guard kind == .lean else { throw TransportKind.autoMTLSNeedsLean() }
-            self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck, tls: tls, watcher: watcher))
+            switch kind {
+            case .lean:
+                self.wrapped = .lean(
+                    Client(
+                        path: path, config: config, peerCheck: peerCheck, tls: tls, watcher: watcher,
+                        explainer: explainer))
+            case .stock:
+                guard tls == nil else { throw TransportKind.autoMTLSNeedsLean() }
+                self.wrapped = .stock(try Self.stock(path), explainer: explainer)
+            }
         }
 
         /// Creates a client of `kind` for the server on `path`.
@@ -54,41 +65,41 @@ extension UnixSocketTransport {
             case .lean:
                 self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck, watcher: watcher))
             case .stock:
-                do {
-                    self.wrapped = .stock(
-                        try HTTP2ClientTransport.Posix(
-                            target: .unixDomainSocket(path: path),
-                            transportSecurity: .plaintext
-                        )
-                    )
-                } catch {
-                    throw RuntimeError(
-                        code: .transportError,
-                        message: "Couldn't create a gRPC client for unix socket '\(path)': \(error).",
-                        cause: error
-                    )
-                }
+                self.wrapped = .stock(try Self.stock(path), explainer: nil)
+            }
+        }
+
+        private static func stock(_ path: String) throws -> HTTP2ClientTransport.Posix {
+            do {
+                return try HTTP2ClientTransport.Posix(
+                    target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+            } catch {
+                throw RuntimeError(
+                    code: .transportError,
+                    message: "Couldn't create a gRPC client for unix socket '\(path)': \(error).",
+                    cause: error
+                )
             }
         }
 
         public var retryThrottle: RetryThrottle? {
             switch self.wrapped {
             case .lean(let client): return client.retryThrottle
-            case .stock(let client): return client.retryThrottle
+            case .stock(let client, _): return client.retryThrottle
             }
         }
 
         public func connect() async throws {
             switch self.wrapped {
             case .lean(let client): try await client.connect()
-            case .stock(let client): try await client.connect()
+            case .stock(let client, _): try await client.connect()
             }
         }
 
         public func beginGracefulShutdown() {
             switch self.wrapped {
             case .lean(let client): client.beginGracefulShutdown()
-            case .stock(let client): client.beginGracefulShutdown()
+            case .stock(let client, _): client.beginGracefulShutdown()
             }
         }
 
@@ -100,8 +111,8 @@ extension UnixSocketTransport {
             switch self.wrapped {
             case .lean(let client):
                 return try await client.withStream(descriptor: descriptor, options: options, closure)
-            case .stock(let client):
-                return try await client.withStream(descriptor: descriptor, options: options, closure)
+            case .stock(let client, let explainer):
+                return try await Self.withStockStream(client, explainer, descriptor, options, closure)
             }
         }
 
@@ -116,16 +127,69 @@ extension UnixSocketTransport {
             switch self.wrapped {
             case .lean(let client):
                 return try await client.withStream(descriptor: descriptor, options: options, watched: watched, closure)
-            case .stock(let client):
+            case .stock(let client, let explainer):
+                return try await Self.withStockStream(client, explainer, descriptor, options, closure)
+            }
+        }
+
+        /// A stock call whose response parts go through `explainer`, which the stock transport
+        /// has no hook for.
+        private static func withStockStream<T: Sendable>(
+            _ client: HTTP2ClientTransport.Posix,
+            _ explainer: (any CallFailureExplainer)?,
+            _ descriptor: MethodDescriptor,
+            _ options: CallOptions,
+            _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+        ) async throws -> T {
+            guard let explainer else {
                 return try await client.withStream(descriptor: descriptor, options: options, closure)
+            }
+            return try await client.withStream(descriptor: descriptor, options: options) { stream, context in
+                let explained = RPCStream(
+                    descriptor: stream.descriptor,
+                    inbound: RPCAsyncSequence(
+                        wrapping: ExplainedParts(base: stream.inbound, explainer: explainer, method: descriptor)),
+                    outbound: stream.outbound)
+                return try await closure(explained, context)
             }
         }
 
         public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? {
             switch self.wrapped {
             case .lean(let client): return client.config(forMethod: descriptor)
-            case .stock(let client): return client.config(forMethod: descriptor)
+            case .stock(let client, _): return client.config(forMethod: descriptor)
             }
         }
+    }
+}
+
+/// A stock stream's response parts, with errors and non-OK statuses explained.
+private struct ExplainedParts: AsyncSequence, Sendable {
+    typealias Element = RPCResponsePart<GRPCNIOTransportBytes>
+    let base: RPCAsyncSequence<Element, any Error>
+    let explainer: any CallFailureExplainer
+    let method: MethodDescriptor
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RPCAsyncSequence<Element, any Error>.AsyncIterator
+        let explainer: any CallFailureExplainer
+        let method: MethodDescriptor
+
+        mutating func next() async throws -> Element? {
+            let part: Element?
+            do {
+                part = try await self.base.next()
+            } catch let error as RPCError {
+                throw await self.explainer.explain(error, calling: self.method)
+            }
+            if case .status(let status, let metadata) = part, let error = RPCError(status: status, metadata: metadata) {
+                throw await self.explainer.explain(error, calling: self.method)
+            }
+            return part
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: self.base.makeAsyncIterator(), explainer: self.explainer, method: self.method)
     }
 }
