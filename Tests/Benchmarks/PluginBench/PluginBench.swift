@@ -60,34 +60,29 @@ struct PluginBench {
             report.unaryCallsPerS = rounded(Double(latencies.count) / (self.clock.now - unaryBegan).seconds)
             (report.unaryP50Us, report.unaryP99Us) = percentiles(latencies)
 
-            let concurrentCost: CPUCost
-            (report.unaryConcurrentCallsPerS, concurrentCost) = try await step("concurrent unary") {
-                try await CPUCost.measuring(plugin: plugin.pid) {
-                    rounded(try await workloads.unaryConcurrent(callers: options.concurrency, for: figure))
-                }
+            /// A figure's rate and the CPU each process spent per unit of it.
+            func costed(_ name: String, _ rate: () async throws -> Double) async throws -> (Double, CPUCost) {
+                try await step(name) { try await CPUCost.measuring(plugin: plugin.pid) { rounded(try await rate()) } }
             }
-            report.unaryConcurrentCPUUsPerCall = concurrentCost
+            (report.unaryConcurrentCallsPerS, report.unaryConcurrentCPUUsPerCall) = try await costed("concurrent unary")
+            {
+                try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
+            }
             report.pingpongMsgsPerS = rounded(try await step("ping-pong") { try await workloads.pingPong(for: figure) })
-            let collectCost: CPUCost
-            (report.pipelinedHostToPluginMsgsPerS, collectCost) = try await step("pipelined host to plugin") {
-                try await CPUCost.measuring(plugin: plugin.pid) {
-                    rounded(
-                        try await workloads.pipelined(for: figure) {
-                            try await workloads.calls.collect(count: pipelineBatch, payload: workloads.payload)
-                        })
+            (report.pipelinedHostToPluginMsgsPerS, report.pipelinedHostToPluginCPUUsPerMsg) = try await costed(
+                "pipelined host to plugin"
+            ) {
+                try await workloads.pipelined(for: figure) {
+                    try await workloads.calls.collect(count: pipelineBatch, payload: workloads.payload)
                 }
             }
-            report.pipelinedHostToPluginCPUUsPerMsg = collectCost
-            let expandCost: CPUCost
-            (report.pipelinedPluginToHostMsgsPerS, expandCost) = try await step("pipelined plugin to host") {
-                try await CPUCost.measuring(plugin: plugin.pid) {
-                    rounded(
-                        try await workloads.pipelined(for: figure) {
-                            try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
-                        })
+            (report.pipelinedPluginToHostMsgsPerS, report.pipelinedPluginToHostCPUUsPerMsg) = try await costed(
+                "pipelined plugin to host"
+            ) {
+                try await workloads.pipelined(for: figure) {
+                    try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
                 }
             }
-            report.pipelinedPluginToHostCPUUsPerMsg = expandCost
             (report.brokeredUnaryP50Us, report.brokeredUnaryP99Us) = percentiles(
                 try await step("brokered unary") {
                     try await self.brokeredUnary(plugin, warmup: .seconds(options.warmup), for: figure)
