@@ -37,10 +37,7 @@ public struct SupervisedTransport: ClientTransport {
         options: CallOptions,
         _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
     ) async throws -> T {
-        guard let watched = self.watcher?.callStarting(descriptor) else {
-            return try await self.withInstance(descriptor: descriptor, options: options, watched: nil, closure)
-        }
-        return try await watched.watching {
+        try await self.watcher.watching(descriptor) { watched in
             try await self.withInstance(descriptor: descriptor, options: options, watched: watched, closure)
         }
     }

@@ -25,15 +25,19 @@ public protocol WatchedCall: AnyObject, Sendable {
     func ended(_ error: (any Error)?)
 }
 
-extension WatchedCall {
-    /// Runs `call`, then ends the watched call with what it threw.
-    package func watching<T>(_ call: () async throws -> T) async throws -> T {
+extension Optional where Wrapped == any CallWatcher {
+    /// Runs `call` with the record of a call to `descriptor` (`nil` when there is no watcher or
+    /// it leaves the call unwatched), then ends the record with what `call` threw.
+    package func watching<T>(
+        _ descriptor: MethodDescriptor, _ call: ((any WatchedCall)?) async throws -> T
+    ) async throws -> T {
+        guard let watched = self?.callStarting(descriptor) else { return try await call(nil) }
         do {
-            let result = try await call()
-            self.ended(nil)
+            let result = try await call(watched)
+            watched.ended(nil)
             return result
         } catch {
-            self.ended(error)
+            watched.ended(error)
             throw error
         }
     }

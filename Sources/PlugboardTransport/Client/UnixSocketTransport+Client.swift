@@ -73,10 +73,7 @@ extension UnixSocketTransport {
             options: CallOptions,
             _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
         ) async throws -> T {
-            guard let watched = self.watcher?.callStarting(descriptor) else {
-                return try await self.withStream(descriptor: descriptor, options: options, watched: nil, closure)
-            }
-            return try await watched.watching {
+            try await self.watcher.watching(descriptor) { watched in
                 try await self.withStream(descriptor: descriptor, options: options, watched: watched, closure)
             }
         }
