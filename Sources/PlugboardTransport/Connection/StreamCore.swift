@@ -22,13 +22,12 @@ final class StreamCore: @unchecked Sendable {
         var outboundFinished = false
         var cancellation: ServerContext.RPCCancellationHandle?
         var cancelled = false
-        /// Client: the status arrived, so the server is done with the stream.
-        var statusReceived = false
-        /// Client: what a ``WatchedCall`` is told at the end: messages written and delivered,
-        /// and the status the server sent.
+        /// Client: the status the server sent; once it is here, the server is done with the stream.
+        var status: Status?
+        /// Client: what a ``WatchedCall`` is told at the end, with the status: messages written
+        /// and delivered.
         var messagesSent = 0
         var messagesReceived = 0
-        var status: Status?
     }
 
     let connection: ConnectionCore
@@ -165,7 +164,7 @@ extension StreamCore {
     func finishWriting(_ part: OutboundPart) {
         let send = self.shared.withLock { shared -> Bool in
             defer { shared.outboundFinished = true }
-            if case .abort = part, shared.statusReceived, shared.outboundFinished { return false }
+            if case .abort = part, shared.status != nil, shared.outboundFinished { return false }
             return shared.outboundError == nil
         }
         if send { self.connection.enqueue(self, part) }
@@ -202,9 +201,7 @@ extension StreamCore {
     func deliver(_ part: InboundPart, credit: Int) {
         let action = self.shared.withLock { shared in
             switch part {
-            case .status(let status, _):
-                shared.statusReceived = true
-                shared.status = status
+            case .status(let status, _): shared.status = status
             case .message: shared.messagesReceived += 1
             case .metadata: ()
             }
