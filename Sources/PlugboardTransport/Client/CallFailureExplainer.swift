@@ -9,3 +9,24 @@ public protocol CallFailureExplainer: Sendable {
     /// The error the caller of `method` gets instead of `error` (which it may return as it is).
     func explain(_ error: RPCError, calling method: MethodDescriptor) async -> RPCError
 }
+
+extension CallFailureExplainer {
+    /// The next response part `next` reads, or, when it throws an `RPCError` or the part is a
+    /// non-OK status (which `status` finds in a part), that error explained: the rule the lean
+    /// client and the stock client's wrapper both follow. A non-OK status ends the call as
+    /// GRPCCore would end it, with this error.
+    func nextPart<Part>(
+        calling method: MethodDescriptor, status: (Part) -> (Status, Metadata)?, _ next: () async throws -> Part?
+    ) async throws -> Part? {
+        let part: Part?
+        do {
+            part = try await next()
+        } catch let error as RPCError {
+            throw await self.explain(error, calling: method)
+        }
+        if let part, let (status, metadata) = status(part), let error = RPCError(status: status, metadata: metadata) {
+            throw await self.explain(error, calling: method)
+        }
+        return part
+    }
+}

@@ -7,6 +7,12 @@ enum InboundPart: Sendable {
     case metadata(Metadata)
     case message(GRPCNIOTransportBytes)
     case status(Status, Metadata)
+
+    /// The status and trailers, if this part is the status.
+    var statusAndTrailers: (Status, Metadata)? {
+        if case .status(let status, let metadata) = self { return (status, metadata) }
+        return nil
+    }
 }
 
 /// One stream's inbound parts as GRPCCore reads them: response parts on a client, request parts
@@ -28,17 +34,11 @@ struct InboundParts<Element: ConvertibleFromInboundPart>: AsyncSequence, Sendabl
                 guard let part = try await self.core.nextPart() else { return nil }
                 return Element(part)
             }
-            let part: InboundPart?
-            do {
-                part = try await self.core.nextPart()
-            } catch let error as RPCError {
-                throw await explainer.explain(error, calling: method)
+            let core = self.core
+            let part = try await explainer.nextPart(calling: method, status: { $0.statusAndTrailers }) {
+                try await core.nextPart()
             }
             guard let part else { return nil }
-            // A non-OK status ends the call as GRPCCore would end it, with this error, explained.
-            if case .status(let status, let metadata) = part, let error = RPCError(status: status, metadata: metadata) {
-                throw await explainer.explain(error, calling: method)
-            }
             return Element(part)
         }
     }

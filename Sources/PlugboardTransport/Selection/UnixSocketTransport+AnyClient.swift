@@ -61,12 +61,7 @@ extension UnixSocketTransport {
             kind: TransportKind, path: String, config: Config = .defaults, peerCheck: Client.PeerCheck? = nil,
             watcher: (any CallWatcher)? = nil
         ) throws {
-            switch kind {
-            case .lean:
-                self.wrapped = .lean(Client(path: path, config: config, peerCheck: peerCheck, watcher: watcher))
-            case .stock:
-                self.wrapped = .stock(try Self.stock(path), explainer: nil)
-            }
+            try self.init(kind: kind, path: path, config: config, peerCheck: peerCheck, tls: nil, watcher: watcher)
         }
 
         private static func stock(_ path: String) throws -> HTTP2ClientTransport.Posix {
@@ -176,16 +171,12 @@ private struct ExplainedParts: AsyncSequence, Sendable {
         let method: MethodDescriptor
 
         mutating func next() async throws -> Element? {
-            let part: Element?
-            do {
-                part = try await self.base.next()
-            } catch let error as RPCError {
-                throw await self.explainer.explain(error, calling: self.method)
-            }
-            if case .status(let status, let metadata) = part, let error = RPCError(status: status, metadata: metadata) {
-                throw await self.explainer.explain(error, calling: self.method)
-            }
-            return part
+            try await self.explainer.nextPart(calling: self.method, status: Self.status) { try await self.base.next() }
+        }
+
+        private static func status(_ part: Element) -> (Status, Metadata)? {
+            if case .status(let status, let metadata) = part { return (status, metadata) }
+            return nil
         }
     }
 
