@@ -229,7 +229,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "plugin-bench",
         dependencies: [
-            "PlugboardHost", "PlugboardTestSupport", "PlugboardTestV1", "ProtobufC", grpcCore,
+            "PlugboardHost", "PlugboardSystem", "PlugboardTestSupport", "PlugboardTestV1", "ProtobufC", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

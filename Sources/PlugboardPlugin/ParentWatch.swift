@@ -60,7 +60,7 @@ enum ParentWatch {
         var current = getppid()
         for _ in 0..<256 {
             if current == pid { return true }
-            guard current > 1, let parent = Self.parent(of: current) else { return false }
+            guard current > 1, let parent = ProcessStat.parent(of: current) else { return false }
             current = parent
         }
         return false
@@ -89,13 +89,6 @@ enum ParentWatch {
         thread.name = "plugboard-host-watch"
         thread.start()
         return true
-    }
-
-    private static func parent(of pid: Int32) -> Int32? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1
-        else { return nil }
-        return Int32(fields[1])
     }
 
     /// Keeps the dispatch sources alive for the life of the process; set once, before serving.

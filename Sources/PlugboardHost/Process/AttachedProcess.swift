@@ -85,9 +85,7 @@ final class AttachedProcess: Sendable {
     /// Whether `pid` names a live process (not a zombie); a process of another user counts.
     static func runs(_ pid: Int32) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let state = stat.split(separator: ")").last?.split(separator: " ").first
-        else { return true }
+        guard let state = ProcessStat.fields(of: pid)?.first else { return true }
         return state != "Z" && state != "X"
     }
 }

@@ -1,6 +1,7 @@
 import CPlugboardSystem
 import Foundation
 import PlugboardCore
+import PlugboardSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -121,7 +122,7 @@ enum PeerCheck {
         var current = pid
         for _ in 0..<4096 {
             if current == child.pid { return true }
-            guard current > 1, current != getpid(), let parent = Self.parent(of: current) else { break }
+            guard current > 1, current != getpid(), let parent = ProcessStat.parent(of: current) else { break }
             current = parent
         }
         if case .success(let cgroup) = child.cgroup, let peerCgroup = Self.cgroup(of: pid), peerCgroup != "/" {
@@ -133,13 +134,6 @@ enum PeerCheck {
     private static func command(of pid: Int32) -> String {
         (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(
             in: .whitespacesAndNewlines) ?? "unknown"
-    }
-
-    private static func parent(of pid: Int32) -> Int32? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 1
-        else { return nil }
-        return Int32(fields[1])
     }
 
     private static func cgroup(of pid: Int32) -> String? {

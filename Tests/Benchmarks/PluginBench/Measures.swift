@@ -1,4 +1,5 @@
 import Foundation
+import PlugboardSystem
 
 extension Duration {
     /// The duration in fractional microseconds.
@@ -57,12 +58,9 @@ enum CPUTime {
 
     /// The CPU time of the process `pid` so far, or zero if it cannot be read.
     static func of(_ pid: Int32) -> Duration {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let nameEnd = stat.lastIndex(of: ")")
+        guard let fields = ProcessStat.fields(of: pid), fields.count > 12, let user = Int64(fields[11]),
+            let system = Int64(fields[12])
         else { return .zero }
-        // After the name: state (field 3) first, so utime and stime (fields 14, 15) are at 11, 12.
-        let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
-        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return .zero }
         return .microseconds((user + system) * 1_000_000 / Int64(sysconf(Int32(_SC_CLK_TCK))))
     }
 }
