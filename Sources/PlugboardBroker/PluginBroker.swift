@@ -72,10 +72,7 @@ public final class PluginBroker: Sendable {
     ///   `launchFailed` when the socket cannot be made.
     public func serve(id: UInt32, services: [any RegistrableRPCService]) async throws {
         let path = "\(self.socketDirectory)/broker-\(id)-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let transport =
-            try self.tls.map {
-                try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0.server)
-            } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
+        let transport = UnixSocketTransport.Server(path: path, config: .defaults, tls: self.tls?.server)
         let server = GRPCServer(transport: transport, services: services)
         guard case .enqueued = self.jobsContinuation.yield(.serve(server)) else {
             throw self.peer.closed()
@@ -109,7 +106,7 @@ public final class PluginBroker: Sendable {
         id: UInt32,
         timeout: Duration = .seconds(5),
         isolation: isolated (any Actor)? = #isolation,
-        _ body: (GRPCClient<UnixSocketTransport.AnyClient>) async throws -> Result
+        _ body: (GRPCClient<UnixSocketTransport.Client>) async throws -> Result
     ) async throws -> Result {
         let transport = try await self.transport(for: id, timeout: timeout)
         return try await withGRPCClient(transport: transport, isolation: isolation) {
@@ -136,7 +133,7 @@ public final class PluginBroker: Sendable {
     /// A brokered connection from ``dial(id:timeout:)``.
     public struct Connection: Sendable {
         /// The client; wrap it in a service's generated client.
-        public let client: GRPCClient<UnixSocketTransport.AnyClient>
+        public let client: GRPCClient<UnixSocketTransport.Client>
 
         /// Closes the connection once its calls are done.
         public func close() {
@@ -144,13 +141,13 @@ public final class PluginBroker: Sendable {
         }
     }
 
-    private func transport(for id: UInt32, timeout: Duration) async throws -> UnixSocketTransport.AnyClient {
+    private func transport(for id: UInt32, timeout: Duration) async throws -> UnixSocketTransport.Client {
         let info = try await self.announcement(id, timeout: timeout)
         guard info.network == Handshake.network, info.address.hasPrefix("/"), info.address.utf8.count < 108 else {
             throw self.peer.invalidAnnouncement(id: id, network: info.network, address: info.address)
         }
-        return try UnixSocketTransport.AnyClient(
-            kind: .lean, path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: self.tls?.client,
+        return UnixSocketTransport.Client(
+            path: info.address, config: .defaults, peerCheck: self.dialCheck, tls: self.tls?.client,
             watcher: self.watcher, explainer: self.explainer)
     }
 
@@ -248,6 +245,6 @@ private final class WaitToken: Sendable {
 
 /// Work ``PluginBroker/run()`` does for the broker's life.
 private enum Job: Sendable {
-    case serve(GRPCServer<UnixSocketTransport.AnyServer>)
-    case connect(GRPCClient<UnixSocketTransport.AnyClient>)
+    case serve(GRPCServer<UnixSocketTransport.Server>)
+    case connect(GRPCClient<UnixSocketTransport.Client>)
 }

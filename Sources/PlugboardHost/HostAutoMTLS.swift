@@ -11,15 +11,6 @@ struct HostAutoMTLS {
     /// A new identity when the spec asks for AutoMTLS, `nil` otherwise.
     static func make(for spec: PluginSpec) throws(PluginError) -> HostAutoMTLS? {
         guard spec.autoMTLS else { return nil }
-        guard spec.transport == .lean else {
-            throw PluginError(
-                code: .invalidConfiguration,
-                message:
-                    "AutoMTLS needs the lean transport, but this plugin is configured with the stock one. Remove `transport: .stock` or turn AutoMTLS off.",
-                pluginName: spec.name,
-                executablePath: spec.path
-            )
-        }
         do {
             return HostAutoMTLS(identity: try TLSIdentity.generate())
         } catch {

@@ -25,9 +25,9 @@ extension PluginHost {
             try PeerCheck.judge(pid: pid, uid: uid, socketPath: socket, owner: owner)  // again on every reconnection
         }
         let explainer = PluginFailureExplainer(plugin: spec.name, path: spec.path, process: process)
-        let transport = try UnixSocketTransport.AnyClient(
-            kind: spec.transport, path: handshake.socketPath, config: .defaults, peerCheck: peerCheck,
-            tls: tls?.client, watcher: instrumentation.calls, explainer: explainer)
+        let transport = UnixSocketTransport.Client(
+            path: handshake.socketPath, config: .defaults, peerCheck: peerCheck, tls: tls?.client,
+            watcher: instrumentation.calls, explainer: explainer)
         let broker = PluginBroker(
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
             dialCheck: peerCheck, watcher: instrumentation.calls, explainer: explainer

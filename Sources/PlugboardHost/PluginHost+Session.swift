@@ -15,8 +15,8 @@ extension PluginHost {
         _ spec: PluginSpec,
         process: PluginProcess,
         handshake: Handshake,
-        transport: UnixSocketTransport.AnyClient,
-        client: GRPCClient<UnixSocketTransport.AnyClient>,
+        transport: UnixSocketTransport.Client,
+        client: GRPCClient<UnixSocketTransport.Client>,
         broker: PluginBroker,
         logger: Logger,
         isolation: isolated (any Actor)?,
@@ -61,7 +61,7 @@ extension PluginHost {
 
     /// `GRPCStdio/StreamStdio`: the plugin's stray stdout, logged at debug. Plugins without the
     /// service (go-plugin before v1.1) answer UNIMPLEMENTED, which is fine.
-    private static func drainStdio(_ client: GRPCClient<UnixSocketTransport.AnyClient>, logger: Logger) async {
+    private static func drainStdio(_ client: GRPCClient<UnixSocketTransport.Client>, logger: Logger) async {
         try? await Plugin_GRPCStdio.Client(wrapping: client).streamStdio(Google_Protobuf_Empty()) { response in
             for try await chunk in response.messages {
                 logger.debug(
@@ -72,7 +72,7 @@ extension PluginHost {
 
     /// `GRPCBroker/StartStream`, opened as go-plugin hosts do: the host's announcements go out on
     /// it, the plugin's come in, until the session ends.
-    private static func brokerStream(_ client: GRPCClient<UnixSocketTransport.AnyClient>, broker: PluginBroker) async {
+    private static func brokerStream(_ client: GRPCClient<UnixSocketTransport.Client>, broker: PluginBroker) async {
         try? await Plugin_GRPCBroker.Client(wrapping: client).startStream(
             request: StreamingClientRequest { writer in
                 for await info in broker.outgoing { try await writer.write(info) }
@@ -84,7 +84,7 @@ extension PluginHost {
 
     /// `GRPCController/Shutdown` with a deadline; UNAVAILABLE counts as success (the plugin may
     /// close the connection before the reply arrives, as Go plugins do).
-    private static func requestShutdown(_ client: GRPCClient<UnixSocketTransport.AnyClient>, logger: Logger) async {
+    private static func requestShutdown(_ client: GRPCClient<UnixSocketTransport.Client>, logger: Logger) async {
         do {
             _ = try await Plugin_GRPCController.Client(wrapping: client).shutdown(
                 Plugin_Empty(), options: .deadline(.seconds(1)))

@@ -1,5 +1,4 @@
 public import PlugboardCore
-public import PlugboardTransport
 
 /// How to start one plugin, or, with ``reattach``, how to attach to one already running.
 public struct PluginSpec: Sendable, Hashable {
@@ -15,13 +14,11 @@ public struct PluginSpec: Sendable, Hashable {
     public var startTimeout: Duration
     /// The cookie and app protocol versions the host accepts.
     public var handshake: HandshakeConfig
-    /// The gRPC transport used to talk to the plugin.
-    public var transport: TransportKind
     /// The executable's expected SHA-256 (lower-case hex), checked before every start; `nil` skips the check.
     public var sha256: String?
     /// go-plugin's AutoMTLS: host and plugin each make a one-time certificate at every start and
     /// accept only each other's, so a process that can reach the socket but holds neither key
-    /// cannot call the plugin. Needs the lean transport; Go plugins on go-plugin support it.
+    /// cannot call the plugin. Go plugins on go-plugin support it.
     public var autoMTLS: Bool
     /// A plugin already running (started by hand with `--debug`, say) to attach to instead of
     /// starting one: no spawn, no environment, no handshake line. The host checks that the
@@ -37,7 +34,6 @@ public struct PluginSpec: Sendable, Hashable {
         environment: [String: String] = [:],
         startTimeout: Duration = .seconds(60),
         handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
-        transport: TransportKind = .lean,
         sha256: String? = nil,
         autoMTLS: Bool = false,
         reattach: ReattachRecord? = nil
@@ -48,7 +44,6 @@ public struct PluginSpec: Sendable, Hashable {
         self.environment = environment
         self.startTimeout = startTimeout
         self.handshake = handshake
-        self.transport = transport
         self.sha256 = sha256?.lowercased()
         self.autoMTLS = autoMTLS
         self.reattach = reattach

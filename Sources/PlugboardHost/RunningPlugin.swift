@@ -15,12 +15,12 @@ public struct RunningPlugin: Sendable {
     /// The unix socket the plugin serves on.
     public let socketPath: String
     /// The gRPC client connected to the plugin; wrap it in a service set's generated client.
-    public let client: GRPCClient<UnixSocketTransport.AnyClient>
+    public let client: GRPCClient<UnixSocketTransport.Client>
     /// go-plugin's broker for this instance: serve services the plugin calls back, or dial ones it
     /// serves. Its servers stop when the instance does.
     public let broker: PluginBroker
     /// The transport under `client`, for a supervisor's calls.
-    let transport: UnixSocketTransport.AnyClient
+    let transport: UnixSocketTransport.Client
     /// The process and its stderr, for errors that explain a death.
     let process: PluginProcess
 }

@@ -19,7 +19,7 @@ extension PluginDescription {
     ) {
         var packages: [String: Set<String>] = [:]
         for version in handshake.appProtocolVersions {
-            var router = RPCRouter<UnixSocketTransport.AnyServer>()
+            var router = RPCRouter<UnixSocketTransport.Server>()
             for service in services(version, logger) { service.registerMethods(with: &router) }
             for method in router.methods where !CoreServices.serviceNames.contains(method.service.fullyQualifiedService)
             {

@@ -8,8 +8,7 @@ extension PluginServer {
     /// return what to print as handshake field 6. `nil` when the host did not ask.
     ///
     /// - Throws: `PluginError` with code `invalidClientCertificate` for a variable that is not one
-    ///   PEM certificate; never a silent plaintext fallback. (The stock transport refuses the TLS
-    ///   this returns when the server transport is made.)
+    ///   PEM certificate; never a silent plaintext fallback.
     func autoMTLS() throws -> (tls: BrokerTLS, certificate: [UInt8])? {
         guard let pem = self.environment[PluginEnvironment.clientCertificate], !pem.isEmpty else { return nil }
         let hostCertificate: PeerCertificate

@@ -31,7 +31,6 @@ extension PluginServer {
     ///   - description: what the plugin serves, printed for `--describe`; its app protocol
     ///     versions are the ones offered in the handshake.
     ///   - handshake: the cookie and the app protocol versions this plugin speaks.
-    ///   - transport: the gRPC transport to serve on.
     ///   - transportConfig: the lean transport's settings, for example `runHandlersOnEventLoop`
     ///     (on by default: handlers must not block their thread).
     ///   - logLevel: the lowest level logged as hclog JSON on stderr.
@@ -39,13 +38,12 @@ extension PluginServer {
     public static func serve(
         description: PluginDescription? = nil,
         handshake: HandshakeConfig? = nil,
-        transport: TransportKind = .lean,
         transportConfig: UnixSocketTransport.Config = .defaults,
         logLevel: Logger.Level = .info,
         services: @escaping @Sendable (_ version: Int, _ logger: Logger) -> [any RegistrableRPCService]
     ) async -> Never {
         await Self.serve(
-            description: description, handshake: handshake, transport: transport, transportConfig: transportConfig,
+            description: description, handshake: handshake, transportConfig: transportConfig,
             logLevel: logLevel
         ) { version, logger, _ in services(version, logger) }
     }
@@ -55,7 +53,6 @@ extension PluginServer {
     public static func serve(
         description: PluginDescription? = nil,
         handshake: HandshakeConfig? = nil,
-        transport: TransportKind = .lean,
         transportConfig: UnixSocketTransport.Config = .defaults,
         logLevel: Logger.Level = .info,
         services:
@@ -76,7 +73,7 @@ extension PluginServer {
             Self.describe(described)
         }
         var server = PluginServer(
-            handshake: handshake, transport: transport, transportConfig: transportConfig, logger: logger,
+            handshake: handshake, transportConfig: transportConfig, logger: logger,
             services: services
         )
         server.debug = CommandLine.arguments.dropFirst().contains(ReattachRecord.debugArgument)

@@ -11,7 +11,7 @@ public import ServiceLifecycle
 /// serves until the host calls `GRPCController/Shutdown`, the service group shuts down gracefully,
 /// or its task is cancelled. Go hosts built on go-plugin load it as they load Go plugins.
 ///
-/// Most plugins call `serve(description:handshake:transport:transportConfig:logLevel:services:)`
+/// Most plugins call `serve(description:handshake:transportConfig:logLevel:services:)`
 /// from `main`, which also handles `--describe`, signals and the host's death, and exits. Run a
 /// `PluginServer` yourself to serve next to other services in one `ServiceGroup`:
 ///
@@ -31,7 +31,6 @@ public import ServiceLifecycle
 /// rest of the process with it, as go-plugin plugins do.
 public struct PluginServer: Service {
     let handshake: HandshakeConfig
-    let transport: TransportKind
     let transportConfig: UnixSocketTransport.Config
     let environment: [String: String]
     let logger: Logger
@@ -46,7 +45,6 @@ public struct PluginServer: Service {
 
     /// - Parameters:
     ///   - handshake: the cookie and the app protocol versions this plugin speaks.
-    ///   - transport: the gRPC transport to serve on.
     ///   - transportConfig: the lean transport's settings, for example `runHandlersOnEventLoop`
     ///     (on by default: handlers must not block their thread).
     ///   - environment: where the host's handshake variables are read; `nil` reads the process's.
@@ -54,14 +52,13 @@ public struct PluginServer: Service {
     ///   - services: the service sets to serve for the negotiated version.
     public init(
         handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
-        transport: TransportKind = .lean,
         transportConfig: UnixSocketTransport.Config = .defaults,
         environment: [String: String]? = nil,
         logger: Logger,
         services: @escaping @Sendable (_ version: Int, _ logger: Logger) -> [any RegistrableRPCService]
     ) {
         self.init(
-            handshake: handshake, transport: transport, transportConfig: transportConfig, environment: environment,
+            handshake: handshake, transportConfig: transportConfig, environment: environment,
             logger: logger
         ) { version, logger, _ in services(version, logger) }
     }
@@ -70,7 +67,6 @@ public struct PluginServer: Service {
     /// broker: `services` gets the `PluginBroker` of the connection to the host.
     public init(
         handshake: HandshakeConfig = .plugboard(appProtocolVersions: [1]),
-        transport: TransportKind = .lean,
         transportConfig: UnixSocketTransport.Config = .defaults,
         environment: [String: String]? = nil,
         logger: Logger,
@@ -79,7 +75,6 @@ public struct PluginServer: Service {
             [any RegistrableRPCService]
     ) {
         self.handshake = handshake
-        self.transport = transport
         self.transportConfig = transportConfig
         self.environment = environment ?? ProcessInfo.processInfo.environment
         self.logger = logger
@@ -103,13 +98,8 @@ public struct PluginServer: Service {
         let directory = try SocketDirectory(environment: self.environment)
         defer { directory.remove() }
         let stdout = StdoutCapture()
-        let serverTransport =
-            try autoMTLS.map {
-                try UnixSocketTransport.AnyServer(
-                    kind: self.transport, path: directory.socketPath, config: self.transportConfig, tls: $0.tls.server)
-            }
-            ?? UnixSocketTransport.AnyServer(
-                kind: self.transport, path: directory.socketPath, config: self.transportConfig)
+        let serverTransport = UnixSocketTransport.Server(
+            path: directory.socketPath, config: self.transportConfig, tls: autoMTLS?.tls.server)
         let broker = PluginBroker(
             peer: .host, socketDirectory: directory.path, tls: autoMTLS?.tls, dialCheck: Self.sameUser
         )
@@ -130,8 +120,8 @@ public struct PluginServer: Service {
     }
 
     private func serve(
-        _ server: GRPCServer<UnixSocketTransport.AnyServer>,
-        on transport: UnixSocketTransport.AnyServer,
+        _ server: GRPCServer<UnixSocketTransport.Server>,
+        on transport: UnixSocketTransport.Server,
         at socketPath: String,
         version: Int,
         certificate: [UInt8]?,

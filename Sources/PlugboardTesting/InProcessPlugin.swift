@@ -23,21 +23,19 @@ public import PlugboardTransport
 ///
 /// - Parameters:
 ///   - services: the service sets under test.
-///   - transport: the transport both sides use.
 ///   - transportConfig: the transport's settings, as a plugin would pass them to `PluginServer`.
 ///   - isolation: the actor `body` runs on; the caller's by default.
 ///   - body: the test, given a client; wrap it in a service set's generated client.
 public func withInProcessPlugin<Result: Sendable>(
     serving services: [any RegistrableRPCService],
-    transport: TransportKind = .lean,
     transportConfig: UnixSocketTransport.Config = .defaults,
     isolation: isolated (any Actor)? = #isolation,
-    _ body: (GRPCClient<UnixSocketTransport.AnyClient>) async throws -> Result
+    _ body: (GRPCClient<UnixSocketTransport.Client>) async throws -> Result
 ) async throws -> Result {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let socketPath = directory.path + "/plugin.sock"
-    let serverTransport = UnixSocketTransport.AnyServer(kind: transport, path: socketPath, config: transportConfig)
+    let serverTransport = UnixSocketTransport.Server(path: socketPath, config: transportConfig)
     let server = GRPCServer(transport: serverTransport, services: services + PluginServer.coreServicesForTesting())
     return try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { group in
         group.addTask { try await server.serve() }
@@ -45,8 +43,7 @@ public func withInProcessPlugin<Result: Sendable>(
             server.beginGracefulShutdown()
         }
         try await serverTransport.waitUntilListening()
-        let clientTransport = try UnixSocketTransport.AnyClient(
-            kind: transport, path: socketPath, config: transportConfig)
+        let clientTransport = UnixSocketTransport.Client(path: socketPath, config: transportConfig)
         let result = try await withGRPCClient(transport: clientTransport, isolation: isolation) { client in
             try await body(client)
         }

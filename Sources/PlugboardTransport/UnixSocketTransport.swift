@@ -1,13 +1,10 @@
 /// gRPC over a unix domain socket, for talking to plugins.
 ///
-/// Two transports sit behind GRPCCore's `ServerTransport` and `ClientTransport`:
-/// - ``Server`` and ``Client``, the *lean* transport: one HTTP/2 connection handler per socket
-///   that keeps a table of streams and frames gRPC messages itself, with no per-stream channels.
-/// - grpc-swift-nio-transport's `HTTP2ServerTransport.Posix` / `HTTP2ClientTransport.Posix`, the
-///   *stock* transport, selected with ``TransportKind/stock``.
-///
-/// Both use `GRPCNIOTransportBytes`, so ``AnyServer`` and ``AnyClient`` can hold either one and
-/// host and plugin code stay free of transport generics.
+/// ``Server`` and ``Client`` sit behind GRPCCore's `ServerTransport` and `ClientTransport`: one
+/// HTTP/2 connection handler per socket that keeps a table of streams and frames gRPC messages
+/// itself, with no per-stream channels. They carry `GRPCNIOTransportBytes`, as
+/// grpc-swift-nio-transport's transports do, and speak to them (its tests run the same suite over
+/// every pairing).
 public enum UnixSocketTransport {}
 
 extension UnixSocketTransport {

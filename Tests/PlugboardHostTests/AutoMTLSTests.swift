@@ -118,27 +118,10 @@ struct AutoMTLSTests {
             } == true, "\(error?.stderrTail ?? [])")
     }
 
-    @Test("AutoMTLS with the stock transport is refused before anything starts")
-    func stockTransport() async throws {
-        let (logger, _) = TestEnvironment.capturingLogger()
-        var spec = TestEnvironment.fixture("echo")
-        spec.autoMTLS = true
-        spec.transport = .stock
-        let error = await #expect(throws: PluginError.self) {
-            try await PluginHost.withPlugin(spec, logger: logger) { _ in }
-        }
-        #expect(error?.code == .invalidConfiguration)
-        #expect(error?.message.contains("lean transport") == true)
-    }
-
     /// Calls the plugin's echo over a connection of its own, as a process that found the socket
     /// would, and returns how the call failed.
     private static func intrude(_ socketPath: String, tls: MutualTLS?) async throws -> RPCError {
-        let transport =
-            try tls.map {
-                try UnixSocketTransport.AnyClient(
-                    kind: .lean, path: socketPath, config: .defaults, peerCheck: nil, tls: $0)
-            } ?? UnixSocketTransport.AnyClient(kind: .lean, path: socketPath)
+        let transport = UnixSocketTransport.Client(path: socketPath, config: .defaults, peerCheck: nil, tls: tls)
         var options = CallOptions.defaults
         options.timeout = .seconds(3)
         return try await withGRPCClient(transport: transport) { client in

@@ -116,12 +116,9 @@ struct PluginLifecycleTests {
         }
     }
 
-    @Test(
-        "a call to a method the plugin does not serve names the plugin, its path and the method",
-        arguments: [TransportKind.lean, .stock])
-    func unimplementedMethod(transport: TransportKind) async throws {
-        var spec = TestEnvironment.fixture("echo")
-        spec.transport = transport
+    @Test("a call to a method the plugin does not serve names the plugin, its path and the method")
+    func unimplementedMethod() async throws {
+        let spec = TestEnvironment.fixture("echo")
         try await PluginHost.withPlugin(spec, logger: TestEnvironment.capturingLogger().0) { plugin in
             let error = await #expect(throws: RPCError.self) {
                 _ = try await Ratelimit_V1_RateLimiter.Client(wrapping: plugin.client).check(.with { $0.key = "k" })

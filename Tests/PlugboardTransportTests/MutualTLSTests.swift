@@ -81,7 +81,7 @@ struct MutualTLSTests {
 
     /// Runs `body` while an Echo server with `tls` listens on `path`, then stops the server.
     private static func serving(_ path: String, tls: MutualTLS, _ body: () async throws -> Void) async throws {
-        let transport = try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: tls)
+        let transport = UnixSocketTransport.Server(path: path, config: .defaults, tls: tls)
         let server = GRPCServer(transport: transport, services: [EchoService(probe: Probe())])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
@@ -93,10 +93,7 @@ struct MutualTLSTests {
     }
 
     private static func call(_ path: String, tls: MutualTLS?) async throws -> Outcome {
-        let transport =
-            try tls.map {
-                try UnixSocketTransport.AnyClient(kind: .lean, path: path, config: .defaults, peerCheck: nil, tls: $0)
-            } ?? UnixSocketTransport.AnyClient(kind: .lean, path: path)
+        let transport = UnixSocketTransport.Client(path: path, config: .defaults, peerCheck: nil, tls: tls)
         var options = CallOptions.defaults
         options.timeout = .seconds(10)
         return try await withGRPCClient(transport: transport) { client in

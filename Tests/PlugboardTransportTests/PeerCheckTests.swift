@@ -14,13 +14,13 @@ struct PeerCheckTests {
     @Test("the check is given the listener's pid and uid, and an accepted peer serves calls")
     func accepted() async throws {
         let path = makeSocketPath()
-        let serverTransport = UnixSocketTransport.AnyServer(kind: .lean, path: path)
+        let serverTransport = UnixSocketTransport.Server(path: path)
         let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: Probe())])
         let seen = Mutex<[(Int32, UInt32)]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             try await serverTransport.waitUntilListening()
-            let client = UnixSocketTransport.AnyClient.lean(path: path) { pid, uid in
+            let client = UnixSocketTransport.Client(path: path) { pid, uid in
                 seen.withLock { $0.append((pid, uid)) }
             }
             try await withGRPCClient(transport: client) { client in
@@ -39,7 +39,7 @@ struct PeerCheckTests {
     func refused() async throws {
         let path = makeSocketPath()
         let listener = try SilentListener(path: path)
-        let client = UnixSocketTransport.AnyClient.lean(path: path) { pid, _ in
+        let client = UnixSocketTransport.Client(path: path) { pid, _ in
             throw RPCError(code: .permissionDenied, message: "pid \(pid) is not the plugin")
         }
         let error = try await withGRPCClient(transport: client) { client in
@@ -53,12 +53,5 @@ struct PeerCheckTests {
         let received = listener.drain()
         #expect(received.connections >= 1, "the client connected")
         #expect(received.bytes == 0, "the refused peer received \(received.bytes) bytes")
-    }
-}
-
-extension UnixSocketTransport.AnyClient {
-    fileprivate static func lean(path: String, peerCheck: @escaping UnixSocketTransport.Client.PeerCheck) -> Self {
-        // The lean kind never throws.
-        try! UnixSocketTransport.AnyClient(kind: .lean, path: path, peerCheck: peerCheck)
     }
 }

@@ -12,9 +12,8 @@ public protocol CallFailureExplainer: Sendable {
 
 extension CallFailureExplainer {
     /// The next response part `next` reads, or, when it throws an `RPCError` or the part is a
-    /// non-OK status (which `status` finds in a part), that error explained: the rule the lean
-    /// client and the stock client's wrapper both follow. A non-OK status ends the call as
-    /// GRPCCore would end it, with this error.
+    /// non-OK status (which `status` finds in a part), that error explained. A non-OK status ends
+    /// the call as GRPCCore would end it, with this error.
     func nextPart<Part>(
         calling method: MethodDescriptor, status: (Part) -> (Status, Metadata)?, _ next: () async throws -> Part?
     ) async throws -> Part? {

@@ -1,5 +1,5 @@
 public import GRPCCore
-public import GRPCNIOTransportHTTP2
+public import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 internal import NIOPosix
 

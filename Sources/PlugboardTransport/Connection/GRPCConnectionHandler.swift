@@ -1,5 +1,5 @@
 internal import GRPCCore
-internal import GRPCNIOTransportHTTP2
+internal import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 internal import NIOHPACK
 internal import NIOHTTP2

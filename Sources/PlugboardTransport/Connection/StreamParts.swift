@@ -1,5 +1,5 @@
 internal import GRPCCore
-internal import GRPCNIOTransportHTTP2
+internal import GRPCNIOTransportHTTP2Posix
 
 /// What the event loop hands a stream's reader: request parts on a server, response parts on a
 /// client. One enum for both keeps ``StreamCore`` non-generic.

@@ -1,4 +1,4 @@
-internal import GRPCNIOTransportHTTP2
+internal import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 
 extension ByteBuffer {

@@ -10,7 +10,7 @@ import Glibc
 /// `handshake` once it listens, and serves until the process is killed.
 enum HandMadeServer {
     static func serve(
-        _ transport: UnixSocketTransport.AnyServer, services: [any RegistrableRPCService], handshake: Handshake
+        _ transport: UnixSocketTransport.Server, services: [any RegistrableRPCService], handshake: Handshake
     ) async {
         let server = GRPCServer(transport: transport, services: services)
         await withTaskGroup(of: Void.self) { group in

@@ -14,7 +14,7 @@ enum StubbornPlugin {
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         let path = "\(socketDirectory)/stubborn-\(getpid()).sock"
-        let transport = UnixSocketTransport.AnyServer(kind: .lean, path: path)
+        let transport = UnixSocketTransport.Server(path: path)
         await HandMadeServer.serve(
             transport, services: [Health(), IgnoringController(), EchoService()],
             handshake: Handshake(appProtocolVersion: 1, socketPath: path)

@@ -46,10 +46,7 @@ enum TLSMisbehaviour {
     /// Serves Echo with `tls` (plaintext when `nil`) and announces `announced`'s certificate.
     private static func serve(socketDirectory: String, tls: MutualTLS?, announcing announced: TLSIdentity) async {
         let path = "\(socketDirectory)/misbehaving-tls.sock"
-        let transport =
-            try! tls.map {
-                try UnixSocketTransport.AnyServer(kind: .lean, path: path, config: .defaults, tls: $0)
-            } ?? UnixSocketTransport.AnyServer(kind: .lean, path: path)
+        let transport = UnixSocketTransport.Server(path: path, config: .defaults, tls: tls)
         await HandMadeServer.serve(
             transport, services: [LoggingEcho(logger: nil)],
             handshake: Handshake(appProtocolVersion: 1, socketPath: path, serverCertificate: announced.certificateDER)

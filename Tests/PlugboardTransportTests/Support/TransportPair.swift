@@ -28,16 +28,16 @@ func withEchoServer<Result: Sendable>(
     _ pair: TransportPair,
     config: UnixSocketTransport.Config = .defaults,
     probe: Probe = Probe(),
-    _ body: (GRPCClient<UnixSocketTransport.AnyClient>, GRPCServer<UnixSocketTransport.AnyServer>) async throws ->
+    _ body: (GRPCClient<AnyClient>, GRPCServer<AnyServer>) async throws ->
         Result
 ) async throws -> Result {
     let path = makeSocketPath()
-    let serverTransport = UnixSocketTransport.AnyServer(kind: pair.server, path: path, config: config)
+    let serverTransport = AnyServer(kind: pair.server, path: path, config: config)
     let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: probe)])
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.serve() }
         try await serverTransport.waitUntilListening()
-        let clientTransport = try UnixSocketTransport.AnyClient(kind: pair.client, path: path, config: config)
+        let clientTransport = try AnyClient(kind: pair.client, path: path, config: config)
         let result = try await withGRPCClient(transport: clientTransport) { client in
             try await body(client, server)
         }
