@@ -59,6 +59,7 @@ public enum PluginHost {
         var logger = logger
         logger[metadataKey: "plugin.name"] = "\(spec.name)"
         if let record = spec.reattach {
+            logger[metadataKey: "plugin.pid"] = "\(record.pid)"
             return try await Self.withAttachedPlugin(
                 spec, record: record, instrumentation: instrumentation, logger: logger, isolation: isolation, body)
         }

@@ -21,8 +21,6 @@ extension PluginHost {
         isolation: isolated (any Actor)?,
         _ body: (RunningPlugin) async throws -> Result
     ) async throws -> Result {
-        var logger = logger
-        logger[metadataKey: "plugin.pid"] = "\(record.pid)"
         func context(_ error: PluginError) -> PluginError {
             error.withContext(pluginName: spec.name, executablePath: spec.path, pid: record.pid)
         }

@@ -6,7 +6,7 @@ public import PlugboardTransport
 /// ready when it starts, or waits (up to its deadline) for the next one while the plugin restarts.
 /// Calls without a deadline get the policy's `defaultDeadline`.
 public struct SupervisedTransport: ClientTransport {
-    public typealias Bytes = UnixSocketTransport.AnyClient.Bytes
+    public typealias Bytes = UnixSocketTransport.Client.Bytes
 
     let gate: ReadinessGate
     let defaultDeadline: Duration
@@ -32,21 +32,11 @@ public struct SupervisedTransport: ClientTransport {
         self.shutdown.set(())
     }
 
+    /// Runs the call on the instance that is ready, or on the next one; the watcher sees it from
+    /// its start here, across the instances it tries, to its end.
     public func withStream<T: Sendable>(
         descriptor: MethodDescriptor,
         options: CallOptions,
-        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
-    ) async throws -> T {
-        try await self.watcher.watching(descriptor) { watched in
-            try await self.withInstance(descriptor: descriptor, options: options, watched: watched, closure)
-        }
-    }
-
-    /// Runs the call on the instance that is ready, or on the next one.
-    private func withInstance<T: Sendable>(
-        descriptor: MethodDescriptor,
-        options: CallOptions,
-        watched: (any WatchedCall)?,
         _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
     ) async throws -> T {
         // Give up a little before the caller's deadline (a fifth of it, 1 to 250 ms), so the
@@ -56,29 +46,31 @@ public struct SupervisedTransport: ClientTransport {
         let deadline = options.timeout.map {
             ContinuousClock.now + $0 - min(max($0 / 5, .milliseconds(1)), .milliseconds(250))
         }
-        var excluded: String?
-        while true {
-            let plugin: RunningPlugin
-            do {
-                plugin = try await self.gate.plugin(before: deadline, excluding: excluded)
-            } catch let error as PluginError {
-                let code: RPCError.Code = error.code == .notReady ? .deadlineExceeded : .unavailable
-                throw RPCError(code: code, message: "\(error)", cause: error)
-            }
-            var sent = false
-            do {
-                return try await plugin.transport.withStream(
-                    descriptor: descriptor, options: options, watched: watched
-                ) {
-                    stream, context in
-                    sent = true
-                    return try await closure(stream, context)
+        return try await self.watcher.watching(descriptor) { watched in
+            var excluded: String?
+            while true {
+                let plugin: RunningPlugin
+                do {
+                    plugin = try await self.gate.plugin(before: deadline, excluding: excluded)
+                } catch let error as PluginError {
+                    let code: RPCError.Code = error.code == .notReady ? .deadlineExceeded : .unavailable
+                    throw RPCError(code: code, message: "\(error)", cause: error)
                 }
-            } catch let error as RPCError where !sent && [.unavailable, .failedPrecondition].contains(error.code) {
-                // The instance's connection closed, or its transport shut down, before the call
-                // went out: the plugin is going away. Nothing was sent, so the call waits for the
-                // next instance instead.
-                excluded = plugin.socketPath
+                var sent = false
+                do {
+                    return try await plugin.transport.withStream(
+                        descriptor: descriptor, options: options, watched: watched
+                    ) {
+                        stream, context in
+                        sent = true
+                        return try await closure(stream, context)
+                    }
+                } catch let error as RPCError where !sent && [.unavailable, .failedPrecondition].contains(error.code) {
+                    // The instance's connection closed, or its transport shut down, before the
+                    // call went out: the plugin is going away. Nothing was sent, so the call
+                    // waits for the next instance instead.
+                    excluded = plugin.socketPath
+                }
             }
         }
     }
