@@ -20,6 +20,19 @@ struct ReattachTests {
         try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.text = text }).text
     }
 
+    /// The fixture started by hand with `--debug`, and a spec named "debugged" that attaches to it
+    /// from the record it printed.
+    static func debuggedFixture() async throws -> (HandStartedPlugin, PluginSpec) {
+        let plugin = try await HandStartedPlugin.fixtureInDebugMode()
+        do {
+            let record = try plugin.debugRecord().record
+            return (plugin, PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: record))
+        } catch {
+            plugin.kill()
+            throw error
+        }
+    }
+
     @Test("`--debug` prints a record to paste and a sentence; hosts attach in turn and leave the plugin running")
     func swiftPluginLeftRunning() async throws {
         let plugin = try await HandStartedPlugin.fixtureInDebugMode()  // no cookie in its environment
@@ -50,17 +63,16 @@ struct ReattachTests {
 
     @Test("with kill_on_stop the host stops the plugin it attached to: Shutdown, exit 0, socket removed")
     func killOnStop() async throws {
-        let plugin = try await HandStartedPlugin.fixtureInDebugMode()
+        let (plugin, debugged) = try await Self.debuggedFixture()
         defer { plugin.kill() }
-        var record = try plugin.debugRecord().record
-        record.killOnStop = true
+        var spec = debugged
+        spec.reattach?.killOnStop = true
         let (logger, _) = TestEnvironment.capturingLogger()
-        let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: record)
         #expect(try await PluginHost.withPlugin(spec, logger: logger) { try await self.echo($0, "last") } == "last")
         #expect(await plugin.waitForExit(within: .seconds(3)), "Shutdown stops a debugging session")
         plugin.process.waitUntilExit()
         #expect(plugin.process.terminationReason == .exit && plugin.process.terminationStatus == 0)
-        #expect(!FileManager.default.fileExists(atPath: record.socketPath))
+        #expect(!FileManager.default.fileExists(atPath: spec.reattach?.socketPath ?? ""))
     }
 
     @Test("a go-plugin plugin started by hand is attached to from its pid and handshake line, and left running")
@@ -147,11 +159,9 @@ struct ReattachTests {
     @Test(
         "a plugin that dies while attached fails the call in flight typed: exitedUnexpectedly, naming the attached pid")
     func diesWhileAttached() async throws {
-        let plugin = try await HandStartedPlugin.fixtureInDebugMode()
+        let (plugin, spec) = try await Self.debuggedFixture()
         defer { plugin.kill() }
-        let record = try plugin.debugRecord().record
         let (logger, _) = TestEnvironment.capturingLogger()
-        let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: record)
         let pid = plugin.pid
         let failure = try await PluginHost.withPlugin(spec, logger: logger) { attached async throws -> (any Error)? in
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: attached.client)
@@ -182,11 +192,9 @@ struct ReattachTests {
 
     @Test("a supervisor attaches, never restarts what it did not start, and quarantines a plugin that dies")
     func supervisorDoesNotRestart() async throws {
-        let plugin = try await HandStartedPlugin.fixtureInDebugMode()
+        let (plugin, spec) = try await Self.debuggedFixture()
         defer { plugin.kill() }
-        let record = try plugin.debugRecord().record
         let (logger, _) = TestEnvironment.capturingLogger()
-        let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: record)
         let supervisor = PluginSupervisor(spec: spec, policy: SupervisionHarness.policy(), logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
@@ -206,11 +214,9 @@ struct ReattachTests {
 
     @Test("a supervisor that stops leaves an attached plugin running")
     func supervisorLeavesPluginRunning() async throws {
-        let plugin = try await HandStartedPlugin.fixtureInDebugMode()
+        let (plugin, spec) = try await Self.debuggedFixture()
         defer { plugin.kill() }
-        let record = try plugin.debugRecord().record
         let (logger, _) = TestEnvironment.capturingLogger()
-        let spec = PluginSpec(path: TestEnvironment.fixturePath, name: "debugged", reattach: record)
         let supervisor = PluginSupervisor(spec: spec, policy: SupervisionHarness.policy(), logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
