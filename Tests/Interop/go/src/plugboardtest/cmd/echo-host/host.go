@@ -168,6 +168,25 @@ func (r *stopReport) record(stop stopResult) error {
 	return nil
 }
 
+// cleanStopReport is a stopReport with what grpc-go saw of the connection (JSON keys).
+type cleanStopReport struct {
+	stopReport
+	GoAways    int64 `json:"goAways"`
+	Reconnects int64 `json:"reconnects"`
+}
+
+// stopClean records the connection's GOAWAYs and reconnections, checks the plugin left nothing
+// behind, and stops it with go-plugin's Kill(): the first of those to fail is the error.
+func (h *host) stopClean(s *session, r *cleanStopReport) error {
+	r.GoAways, r.Reconnects = h.grpcLogs.goAways(), atomic.LoadInt64(&s.reconnects)
+	cleanErr := h.checkClean(s)
+	stopErr := r.stopReport.record(h.kill(s))
+	if cleanErr != nil {
+		return cleanErr
+	}
+	return stopErr
+}
+
 // kill stops the session with go-plugin's Kill() and checks what is left.
 func (h *host) kill(s *session) stopResult {
 	atomic.StoreInt32(&s.stopping, 1)

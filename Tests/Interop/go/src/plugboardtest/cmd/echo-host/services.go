@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -30,9 +29,7 @@ type servicesResult struct {
 	Acks              int    `json:"acks,omitempty"`
 	Rejections        int    `json:"rejections,omitempty"`
 	Events            int    `json:"events,omitempty"`
-	stopReport
-	GoAways    int64 `json:"goAways"`
-	Reconnects int64 `json:"reconnects"`
+	cleanStopReport
 }
 
 // serviceSet is what -mode services knows about one of Plugboard's service sets: how to make its
@@ -91,14 +88,7 @@ func (h *host) services() (*servicesResult, error) {
 	if err := set.exercise(ctx, client, r); err != nil {
 		return r, fmt.Errorf("%s: %v", name, err)
 	}
-	r.GoAways, r.Reconnects = h.grpcLogs.goAways(), atomic.LoadInt64(&s.reconnects)
-	cleanErr := h.checkClean(s)
-
-	stopErr := r.stopReport.record(h.kill(s))
-	if cleanErr != nil {
-		return r, cleanErr
-	}
-	return r, stopErr
+	return r, h.stopClean(s, &r.cleanStopReport)
 }
 
 // serviceSetName is -set, or else the first set the plugin's --describe output names that this

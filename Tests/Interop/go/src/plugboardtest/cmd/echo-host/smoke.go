@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	testv1 "plugboard/test/v1"
@@ -15,9 +14,7 @@ type smokeResult struct {
 	NegotiatedVersion int  `json:"negotiatedVersion"`
 	Calls             int  `json:"calls"`
 	LogLevels         bool `json:"logLevels"`
-	stopReport
-	GoAways    int64 `json:"goAways"`
-	Reconnects int64 `json:"reconnects"`
+	cleanStopReport
 }
 
 // smoke exercises every RPC kind once, then stops the plugin and checks it left nothing behind.
@@ -31,14 +28,7 @@ func (h *host) smoke() (*smokeResult, error) {
 	if err := h.smokeCalls(s, r); err != nil {
 		return r, err
 	}
-	r.GoAways, r.Reconnects = h.grpcLogs.goAways(), atomic.LoadInt64(&s.reconnects)
-	cleanErr := h.checkClean(s)
-
-	stopErr := r.stopReport.record(h.kill(s))
-	if cleanErr != nil {
-		return r, cleanErr
-	}
-	return r, stopErr
+	return r, h.stopClean(s, &r.cleanStopReport)
 }
 
 // smokeCalls makes the smoke mode's RPCs, counting the completed ones in r.Calls.
