@@ -202,15 +202,16 @@ var targets: [Target] = [
         dependencies: ["ProtobufC", "PlugboardTestV1", grpcCore],
         path: "Tests/Support"
     ),
+    .target(name: "FuzzDriver", path: "Tests/FuzzDriver"),
     .executableTarget(
         name: "protobuf-fuzz",
-        dependencies: ["ProtobufC", "PlugboardTestV1", "PlugboardTestSupport"],
+        dependencies: ["ProtobufC", "PlugboardTestV1", "PlugboardTestSupport", "FuzzDriver"],
         path: "Tests/ProtobufCFuzz"
     ),
     .executableTarget(
         name: "transport-fuzz",
         dependencies: [
-            "PlugboardTransport",
+            "PlugboardTransport", "FuzzDriver",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ],
@@ -246,6 +247,7 @@ var targets: [Target] = [
         ],
         path: "Tests/Fixtures/FixturePlugin"
     ),
+    .executableTarget(name: "attack-host", dependencies: ["PlugboardHost"], path: "Tests/Fixtures/AttackHost"),
     .testTarget(
         name: "PlugboardHostTests",
         dependencies: [

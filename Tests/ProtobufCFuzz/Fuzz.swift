@@ -4,6 +4,7 @@
 // Built normally, `main` replays the files given as arguments, or with none runs a fixed workload
 // of valid and invalid encodes and decodes, which `make test` runs under valgrind to find leaks.
 
+import FuzzDriver
 import PlugboardTestSupport
 import PlugboardTestV1
 import ProtobufC
@@ -37,38 +38,18 @@ func check<M: ProtobufMessage>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) 
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    exercise(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
-/// SwiftPM's debug builds enter an executable through `<module>_main`; hand over to libFuzzer there.
 @_cdecl("protobuf_fuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return runFuzzerDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
+    runLibFuzzer(argc, argv, exercise: exercise)
 }
 #else
-import Foundation
 
 @main
 enum ProtobufFuzz {
     static func main() throws {
         let files = CommandLine.arguments.dropFirst()
         if !files.isEmpty {
-            for file in files {
-                let data = try Data(contentsOf: URL(fileURLWithPath: file))
-                data.withUnsafeBytes { exercise($0) }
-            }
+            try replay(files, exercise)
             print("replayed \(files.count) inputs")
             return
         }

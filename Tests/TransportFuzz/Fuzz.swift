@@ -11,6 +11,7 @@
 // (TRANSPORT_FUZZ_INPUTS, default 3000) mutated from the seeds with a fixed random seed, as
 // `make test` does.
 
+import FuzzDriver
 import NIOCore
 import NIOEmbedded
 import PlugboardTransport
@@ -169,25 +170,9 @@ func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    exercise(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
-/// SwiftPM's debug builds enter an executable through `<module>_main`; hand over to libFuzzer there.
 @_cdecl("transport_fuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return runFuzzerDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
+    runLibFuzzer(argc, argv, exercise: exercise)
 }
 #else
 import Foundation
@@ -205,11 +190,8 @@ enum TransportFuzz {
             return
         }
         if !arguments.isEmpty {
-            for path in arguments {
-                let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-                bytes.withUnsafeBytes { exercise($0) }
-                print("transport-fuzz: \(path): ok")
-            }
+            try replay(arguments, exercise)
+            print("transport-fuzz: replayed \(arguments.count) inputs, no crash")
             return
         }
         let count = ProcessInfo.processInfo.environment["TRANSPORT_FUZZ_INPUTS"].flatMap(Int.init) ?? 3000
