@@ -33,6 +33,13 @@ struct ReattachTests {
         }
     }
 
+    /// ``debuggedFixture()`` with a supervisor that attaches to it, and the supervisor's logger.
+    static func debuggedSupervisor() async throws -> (HandStartedPlugin, PluginSupervisor, Logger) {
+        let (plugin, spec) = try await Self.debuggedFixture()
+        let (logger, _) = TestEnvironment.capturingLogger()
+        return (plugin, PluginSupervisor(spec: spec, policy: SupervisionHarness.policy(), logger: logger), logger)
+    }
+
     @Test("`--debug` prints a record to paste and a sentence; hosts attach in turn and leave the plugin running")
     func swiftPluginLeftRunning() async throws {
         let plugin = try await HandStartedPlugin.fixtureInDebugMode()  // no cookie in its environment
@@ -101,9 +108,9 @@ struct ReattachTests {
         "a wrong pid, a missing or foreign address, another protocol or version: each a clear error, nothing signalled, and the next good record attaches"
     )
     func badRecords() async throws {
-        let plugin = try await HandStartedPlugin.fixtureInDebugMode()
+        let (plugin, debugged) = try await Self.debuggedFixture()
         defer { plugin.kill() }
-        let good = try plugin.debugRecord().record
+        let good = try #require(debugged.reattach)
         let notASocket = self.scratch.url.appendingPathComponent("plain-file").path
         try Data("x".utf8).write(to: URL(fileURLWithPath: notASocket))
         func with(_ change: (inout ReattachRecord) -> Void) -> ReattachRecord {
@@ -192,10 +199,8 @@ struct ReattachTests {
 
     @Test("a supervisor attaches, never restarts what it did not start, and quarantines a plugin that dies")
     func supervisorDoesNotRestart() async throws {
-        let (plugin, spec) = try await Self.debuggedFixture()
+        let (plugin, supervisor, logger) = try await Self.debuggedSupervisor()
         defer { plugin.kill() }
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let supervisor = PluginSupervisor(spec: spec, policy: SupervisionHarness.policy(), logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
             #expect(events.readyPIDs == [plugin.pid])
@@ -214,10 +219,8 @@ struct ReattachTests {
 
     @Test("a supervisor that stops leaves an attached plugin running")
     func supervisorLeavesPluginRunning() async throws {
-        let (plugin, spec) = try await Self.debuggedFixture()
+        let (plugin, supervisor, logger) = try await Self.debuggedSupervisor()
         defer { plugin.kill() }
-        let (logger, _) = TestEnvironment.capturingLogger()
-        let supervisor = PluginSupervisor(spec: spec, policy: SupervisionHarness.policy(), logger: logger)
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
         }
