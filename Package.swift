@@ -230,8 +230,9 @@ var targets: [Target] = [
     .executableTarget(
         name: "plugin-bench",
         dependencies: [
-            "PlugboardHost", "PlugboardSystem", "PlugboardTestSupport", "PlugboardTestV1", "ProtobufC", grpcCore,
-            .product(name: "Logging", package: "swift-log"),
+            "PlugboardHost", "PlugboardObservability", "PlugboardTransport", "PlugboardSystem", "PlugboardTestSupport",
+            "PlugboardTestV1", "ProtobufC", grpcCore, .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ],

@@ -83,7 +83,15 @@ CPU_FIGURES = [
     ("pipelined_plugin_to_host_cpu_us_per_msg.host", "host CPU per message, pipelined plugin → host", "µs/msg", True),
     ("pipelined_plugin_to_host_cpu_us_per_msg.plugin", "plugin CPU per message, pipelined plugin → host", "µs/msg",
      True),
+    ("instrumentation_cpu_us_per_call", "host CPU per call, the observer alone (no transport, 16 callers)", "µs/msg",
+     True),
+    ("request_id_header_cpu_us_per_call", "CPU per call, the request id's header alone (host and plugin)", "µs/msg",
+     True),
 ]
+# Measured with no call around them: their on/off ratios are over an empty loop, so the table
+# gives their share of a whole call's CPU (host and plugin) instead.
+ALONE = ["instrumentation_cpu_us_per_call", "request_id_header_cpu_us_per_call"]
+CALL_CPU = ["unary_concurrent_cpu_us_per_call.host", "unary_concurrent_cpu_us_per_call.plugin"]
 
 
 def log(message):
@@ -504,7 +512,10 @@ def metrics_pairs(binaries):
 def metrics_results(pairs, rounds):
     results = pair_results(pairs)
     off, on = results["off"]["median"], results["prometheus"]["median"]
-    return {"rounds": rounds, "pairs": results, "ratios": {key: ratio(on[key], off[key]) for key in METRICS_FIGURES}}
+    ratios = {key: ratio(on[key], off[key]) for key in METRICS_FIGURES if key not in ALONE}
+    alone, call = [on[key] for key in ALONE], [off[key] for key in CALL_CPU]
+    share = sum(alone) / sum(call) if None not in alone + call and sum(call) else None
+    return {"rounds": rounds, "pairs": results, "ratios": ratios, "instrumentation_share_of_call_cpu": share}
 
 
 def metrics_markdown(result):
@@ -534,6 +545,13 @@ def metrics_markdown(result):
         r = section["ratios"].get(key)
         lines.append(f"| {label}, {unit} ({better}) | {number(pairs['off']['median'][key], unit)} | "
                      f"{number(pairs['prometheus']['median'][key], unit)} | {'—' if r is None else f'{r:.2f}×'} |")
+    share = section.get("instrumentation_share_of_call_cpu")
+    if share is not None:
+        lines += ["", "The two \"alone\" rows are measured in the host process with no call around them, 16 callers "
+                      "at once: the observer's work for a call (start, request id, the end's metric updates), and "
+                      "what the request id adds to the call's headers (built, HPACK-encoded and decoded as the two "
+                      f"transports do). Together they are {share * 100:.1f}% of a call's CPU, host and plugin, "
+                      "with instrumentation off (the two CPU-per-call rows, 16 callers)."]
     return lines + failure_lines(pairs, ["off", "prometheus"])
 
 

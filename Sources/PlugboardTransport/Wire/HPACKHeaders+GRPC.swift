@@ -1,5 +1,5 @@
-internal import GRPCCore
-internal import NIOHPACK
+package import GRPCCore
+package import NIOHPACK
 internal import PlugboardCore
 
 /// Header names with a meaning at the HTTP/2 or gRPC level, never sent from user metadata.
@@ -14,7 +14,7 @@ private let perCallNames: Set<String> = ["plugboard-request-id", "traceparent", 
 
 extension HPACKHeaders {
     /// Request headers for a call to `path` (the `/service/method` form).
-    static func grpcRequest(path: String, authority: String, metadata: Metadata) -> HPACKHeaders {
+    package static func grpcRequest(path: String, authority: String, metadata: Metadata) -> HPACKHeaders {
         var headers = HPACKHeaders()
         headers.reserveCapacity(7 + metadata.count)
         headers.add(name: ":method", value: "POST")
@@ -64,7 +64,7 @@ extension HPACKHeaders {
     }
 
     /// User metadata: every header except pseudo-headers and the gRPC status fields.
-    var grpcMetadata: Metadata {
+    package var grpcMetadata: Metadata {
         var metadata = Metadata()
         metadata.reserveCapacity(self.count)
         for (name, value, _) in self {

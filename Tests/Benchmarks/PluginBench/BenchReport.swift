@@ -19,6 +19,10 @@ struct BenchReport: Encodable, Sendable {
     /// CPU µs per message of the pipelined figures, host and plugin (Plugboard's host only).
     var pipelinedHostToPluginCPUUsPerMsg: CPUCost?
     var pipelinedPluginToHostCPUUsPerMsg: CPUCost?
+    /// CPU µs per call of the instrumentation alone, no transport (Plugboard's host only): the
+    /// host's observer, and the request id's header (encoded by the host, decoded by the plugin).
+    var instrumentationCPUUsPerCall: Double?
+    var requestIDHeaderCPUUsPerCall: Double?
     var startToReadyMs = 0.0
     var gracefulStopMs = 0.0
     var starts = 0
@@ -46,6 +50,8 @@ struct BenchReport: Encodable, Sendable {
         case pipelinedPluginToHostMsgsPerS = "pipelined_plugin_to_host_msgs_per_s"
         case pipelinedHostToPluginCPUUsPerMsg = "pipelined_host_to_plugin_cpu_us_per_msg"
         case pipelinedPluginToHostCPUUsPerMsg = "pipelined_plugin_to_host_cpu_us_per_msg"
+        case instrumentationCPUUsPerCall = "instrumentation_cpu_us_per_call"
+        case requestIDHeaderCPUUsPerCall = "request_id_header_cpu_us_per_call"
         case startToReadyMs = "start_to_ready_ms"
         case gracefulStopMs = "graceful_stop_ms"
         case starts

@@ -21,6 +21,11 @@ struct PluginBench {
         do {
             try await self.measureCalls(into: &report)
             try await self.measureStartStop(into: &report)
+            let callers = self.options.concurrency
+            report.instrumentationCPUUsPerCall = await InstrumentationCost.observerMicroseconds(
+                self.observability, callers: callers)
+            report.requestIDHeaderCPUUsPerCall = await InstrumentationCost.requestIDHeaderMicroseconds(
+                self.observability, callers: callers)
         } catch {
             report.error = "\(error)"
         }
