@@ -69,7 +69,7 @@ enum SupervisionHarness {
 /// The events a supervisor emitted so far, with waits for the next one of a kind.
 final class EventLog: Sendable {
     private let stream: AsyncStream<SupervisorEvent>
-    private let seen = Mutex<[SupervisorEvent]>([])
+    private let seen = Locked<[SupervisorEvent]>([])
 
     init(_ stream: AsyncStream<SupervisorEvent>) { self.stream = stream }
 
@@ -89,17 +89,12 @@ final class EventLog: Sendable {
         for count: Int = 1, after mark: Int = 0, timeout: Duration = .seconds(20),
         _ matches: @escaping @Sendable (SupervisorEvent) -> Bool
     ) async throws -> [SupervisorEvent] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let found = self.events.dropFirst(mark).filter(matches)
-            if found.count >= count { return found }
-            guard ContinuousClock.now < deadline else {
-                throw WaitTimedOut(
-                    description:
-                        "waited \(timeout) for \(count) matching events; saw: \(self.events.map(\.description))")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        let met = await self.seen.wait(until: { $0.dropFirst(mark).filter(matches).count >= count }, timeout: timeout)
+        guard met else {
+            throw WaitTimedOut(
+                description: "waited \(timeout) for \(count) matching events; saw: \(self.events.map(\.description))")
         }
+        return self.events.dropFirst(mark).filter(matches)
     }
 
     /// The pids of every `ready` event so far.
@@ -123,9 +118,54 @@ extension Error {
     }
 }
 
-/// A value shared between tasks of a test.
+/// A value shared between tasks of a test, which a task can wait on until it meets a condition:
+/// every change wakes the waiters whose condition it met, so nothing polls.
 final class Locked<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { self.value.withLock { body(&$0) } }
+    private struct Waiter {
+        let condition: @Sendable (Value) -> Bool
+        let continuation: CheckedContinuation<Bool, Never>
+        var timer: Task<Void, Never>?
+    }
+
+    private let state: Mutex<(value: Value, waiters: [UInt64: Waiter], next: UInt64)>
+
+    init(_ value: Value) { self.state = Mutex((value, [:], 0)) }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        let (result, met) = self.state.withLock { state in
+            let result = body(&state.value)
+            let met = state.waiters.filter { $0.value.condition(state.value) }
+            for id in met.keys { state.waiters[id] = nil }
+            return (result, Array(met.values))
+        }
+        for waiter in met {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: true)
+        }
+        return result
+    }
+
+    /// Waits until the value meets `condition`, up to `timeout`; false if it timed out first.
+    @discardableResult
+    func wait(until condition: @escaping @Sendable (Value) -> Bool, timeout: Duration = .seconds(20)) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let id: UInt64? = self.state.withLock { state in
+                if condition(state.value) { return nil }
+                state.next += 1
+                state.waiters[state.next] = Waiter(condition: condition, continuation: continuation)
+                return state.next
+            }
+            guard let id else { return continuation.resume(returning: true) }
+            let timer = Task {
+                try? await Task.sleep(for: timeout)  // a bound, not a poll
+                guard !Task.isCancelled else { return }
+                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume(returning: false)
+            }
+            let waiting = self.state.withLock { state in
+                state.waiters[id]?.timer = timer
+                return state.waiters[id] != nil
+            }
+            if !waiting { timer.cancel() }  // met before the timer was stored
+        }
+    }
 }

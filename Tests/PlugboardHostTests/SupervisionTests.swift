@@ -60,7 +60,7 @@ struct SupervisionTests {
                         }
                     }
                 }
-                while outcomes.withLock({ $0.succeeded }) < 16 { try await Task.sleep(for: .milliseconds(5)) }
+                #expect(await outcomes.wait(until: { $0.succeeded >= 16 }), "16 calls succeeded before the kill")
                 kill(first, SIGKILL)
                 killed.set(())
                 try await callers.waitForAll()
@@ -152,15 +152,12 @@ struct SupervisionTests {
         try await SupervisionHarness.run(supervisor, logger: logger) { events in
             _ = try await events.wait { $0.isReady }
             let first = try #require(events.readyPIDs.last)
-            while !opened.withLock({ $0.contains(first) }) { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(await opened.wait(until: { $0.contains(first) }), "the first instance's stream opened")
             let beforeKill = events.mark
             kill(first, SIGKILL)
             _ = try await events.wait(after: beforeKill) { $0.isReady }
             let second = try #require(events.readyPIDs.last)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !opened.withLock({ $0.contains(second) }), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            await opened.wait(until: { $0.contains(second) }, timeout: .seconds(10))  // checked below
             #expect(
                 opened.withLock { $0.suffix(2) } == [first, second], "one stream per instance, opened by whileReady")
         }
