@@ -3,7 +3,8 @@
 
 Builds the Swift bench host and plugin and the protobuf benchmark in release, and the Go peers on
 Debian's go-plugin (Tests/Interop/go/build.sh); then runs the four host/plugin pairs one after the
-other, round after round (Go→Go, Swift→Swift, Swift→Go, Go→Swift, then again), each host measuring
+other, round after round (Go→Go, Swift→Swift, Swift→Go, Go→Swift, then again from the next
+pair, so that no pair always runs first), each host measuring
 the same workloads over plugboard.test.v1.Echo (echo-host -mode bench and plugin-bench print the
 same JSON keys), on the main connection and, for the brokered unary figures, over a connection
 through go-plugin's broker (the plugin serves an Echo under a broker id, the host dials it). It reports the median of the rounds for every figure, the Plugboard/go-plugin
@@ -16,7 +17,8 @@ in a second table, "AutoMTLS", whose baseline is Go→Go with AutoMTLS: each oth
 
 Then the Swift→Swift pair alone, with the host's instrumentation off (`plugin-bench -metrics off`:
 no metrics, spans or request ids) and into a Prometheus registry (`-metrics prometheus`, as
-`plugboard run --metrics` does), alternating for BENCH_METRICS_ROUNDS rounds, in a third table,
+`plugboard run --metrics` does), alternating (each first in every other round) for
+BENCH_METRICS_ROUNDS rounds, in a third table,
 "Instrumentation cost": the ratio of the two is what observing every call costs.
 
 Timings never fail the run; it exits non-zero only when a build fails or a host reports a failed
@@ -26,7 +28,8 @@ Environment:
   BENCH_ROUNDS        rounds of the four pairs (default 5; 0 skips the plaintext table)
   BENCH_TLS_ROUNDS    rounds of the four pairs with AutoMTLS (default 3, fewer than the plaintext
                       table's to keep the run short; 0 skips the AutoMTLS table)
-  BENCH_METRICS_ROUNDS  rounds of the instrumentation pair (default 3; 0 skips that table)
+  BENCH_METRICS_ROUNDS  rounds of the instrumentation pair (default 4, even so that each side runs
+                      first as often; 0 skips that table)
   BENCH_SECONDS       seconds per figure in each run (default 2)
   BENCH_STARTS        start/stop cycles per run for start-to-ready and stop time (default 10)
   BENCH_PAYLOAD       payload bytes per message (default 0)
@@ -83,9 +86,9 @@ CPU_FIGURES = [
     ("pipelined_plugin_to_host_cpu_us_per_msg.host", "host CPU per message, pipelined plugin → host", "µs/msg", True),
     ("pipelined_plugin_to_host_cpu_us_per_msg.plugin", "plugin CPU per message, pipelined plugin → host", "µs/msg",
      True),
-    ("instrumentation_cpu_us_per_call", "host CPU per call, the observer alone (no transport, 16 callers)", "µs/msg",
+    ("instrumentation_cpu_us_per_call", "host CPU per call, the observer alone (no transport, 16 callers)", "µs/call",
      True),
-    ("request_id_header_cpu_us_per_call", "CPU per call, the request id's header alone (host and plugin)", "µs/msg",
+    ("request_id_header_cpu_us_per_call", "CPU per call, the request id's header alone (host and plugin)", "µs/call",
      True),
 ]
 # Measured with no call around them: their on/off ratios are over an empty loop, so the table
@@ -117,7 +120,7 @@ class Settings:
     def __init__(self):
         self.rounds = env_number("BENCH_ROUNDS", 5, zero_allowed=True)
         self.tls_rounds = env_number("BENCH_TLS_ROUNDS", 3, zero_allowed=True)
-        self.metrics_rounds = env_number("BENCH_METRICS_ROUNDS", 3, zero_allowed=True)
+        self.metrics_rounds = env_number("BENCH_METRICS_ROUNDS", 4, zero_allowed=True)
         self.seconds = env_number("BENCH_SECONDS", 2.0, float)
         self.starts = env_number("BENCH_STARTS", 10)
         self.payload = int(os.environ.get("BENCH_PAYLOAD", "0") or 0)
@@ -218,8 +221,11 @@ def bench_once(pair, settings):
 
 
 def measure_pairs(pairs, settings, rounds):
+    """Runs every pair once a round; each round starts one pair later than the round before, so no
+    pair always runs first or last (a run was measurably slower in some positions than others)."""
     for round_number in range(1, rounds + 1):
-        for pair in pairs:
+        start = (round_number - 1) % len(pairs)
+        for pair in pairs[start:] + pairs[:start]:
             began = time.monotonic()
             report = bench_once(pair, settings)
             took = time.monotonic() - began
@@ -340,7 +346,7 @@ def number(value, unit):
         return "—"
     if unit in ("calls/s", "msgs/s"):
         return f"{value:,.0f}"
-    if unit == "µs/msg":
+    if unit in ("µs/msg", "µs/call"):
         return f"{value:,.2f}"
     return f"{value:,.1f}"
 
@@ -386,7 +392,8 @@ def markdown(result):
         "",
         f"`make bench`, {m['date']}: {m['nproc']} cores ({m['cpu']}), `{m['uname']}`; {m['swift']}; {m['go']}.",
         f"Load average before the run: {m['load_average_before']}, after: {m['load_average_after']}.",
-        f"Medians of {s['rounds']} rounds; in each round the four pairs run one after the other; each run "
+        f"Medians of {s['rounds']} rounds; in each round the four pairs run one after the other, from the next "
+        "pair each round; each run "
         f"measures every figure for {s['seconds']:g} s after a warm-up, with {s['payload_bytes']}-byte payloads and "
         f"{s['starts']} start/stop cycles. Both hosts make the same calls over `plugboard.test.v1.Echo` "
         "(`echo-host -mode bench` on go-plugin v1.0.1 and grpc-go 1.33; Plugboard's `plugin-bench` on `PluginHost`). "
@@ -531,7 +538,7 @@ def metrics_markdown(result):
         "",
         "Plugboard Swift host → Swift plugin, the host's call instrumentation off (`plugin-bench -metrics off`) "
         "and on, into a Prometheus registry (`-metrics prometheus`: per-method counters, latency histogram, "
-        "in-flight gauge, message counters, a request id per call). Medians of the rounds, the two alternating; "
+        "in-flight gauge, message counters, a request id per call). Medians of the rounds, the two alternating, each first in every other round; "
         "ratio on/off (below 1 is better for times and memory, above 1 for rates). The CPU rows are each "
         "process's user and system time over the calls or messages of that figure: steadier than the rates "
         "on a busy machine, and where the cost shows first.",
