@@ -199,7 +199,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "PlugboardTestSupport",
-        dependencies: ["ProtobufC", "PlugboardTestV1", grpcCore],
+        dependencies: ["ProtobufC", "PlugboardTestV1", "PlugboardSystem", grpcCore],
         path: "Tests/Support"
     ),
     .target(name: "FuzzDriver", path: "Tests/FuzzDriver"),
@@ -237,6 +237,15 @@ var targets: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
         ],
         path: "Tests/Benchmarks/PluginBench"
+    ),
+    .executableTarget(
+        name: "cost-ladder",
+        dependencies: [
+            "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1", grpcCore,
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        path: "Tests/Benchmarks/CostLadder"
     ),
     .executableTarget(
         name: "plugboard-fixture",

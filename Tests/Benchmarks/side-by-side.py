@@ -11,6 +11,11 @@ through go-plugin's broker (the plugin serves an Echo under a broker id, the hos
 ratio (Swift→Swift over Go→Go), binary sizes and the protobuf-c encode/decode cost per message,
 prints the table and writes it as markdown and JSON to Tests/Benchmarks/results/.
 
+After each round, `cost-ladder` times the same echo round trip at each layer of a call (a raw
+unix socket, bare swift-nio, Plugboard's transport without GRPCCore, GRPCCore in one process),
+with CPU time and context switches per round trip, for the "cost ladder" table, whose top rungs
+are the whole calls of the same rounds.
+
 Then the same four pairs run again with AutoMTLS on both sides (echo-host and plugin-bench
 -automtls: go-plugin's ClientConfig.AutoMTLS and PluginSpec.autoMTLS), for BENCH_TLS_ROUNDS rounds,
 in a second table, "AutoMTLS", whose baseline is Go→Go with AutoMTLS: each other pair's ratio over it.
@@ -53,7 +58,7 @@ import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SWIFT_PRODUCTS = ["bench-echo-plugin", "plugin-bench", "protobuf-bench"]
+SWIFT_PRODUCTS = ["bench-echo-plugin", "plugin-bench", "protobuf-bench", "cost-ladder"]
 
 # The figures both hosts report: JSON key, label, unit, and whether lower is better.
 FIGURES = [
@@ -220,10 +225,13 @@ def bench_once(pair, settings):
     return report
 
 
-def measure_pairs(pairs, settings, rounds):
+def measure_pairs(pairs, settings, rounds, after_round=None):
     """Runs every pair once a round; each round starts one pair later than the round before, so no
-    pair always runs first or last (a run was measurably slower in some positions than others)."""
+    pair always runs first or last (a run was measurably slower in some positions than others).
+    `after_round` runs at the end of each round."""
     for round_number in range(1, rounds + 1):
+        if after_round and round_number > 1:
+            after_round()
         start = (round_number - 1) % len(pairs)
         for pair in pairs[start:] + pairs[:start]:
             began = time.monotonic()
@@ -422,6 +430,7 @@ def markdown(result):
                      + f" | {values[1] / values[0]:.2f}× |")
     lines.append(passed_row(pairs, keys, 1))
     lines += failure_lines(pairs, keys)
+    lines += ladder_markdown(result)
     lines += automtls_markdown(result)
     lines += metrics_markdown(result)
     lines += [
@@ -586,6 +595,66 @@ def automtls_results(pairs, rounds):
     }
 
 
+# The cost ladder's figures: key in cost-ladder's JSON, column heading, digits.
+LADDER_FIGURES = [("p50_us", "p50, µs", 1), ("p99_us", "p99, µs", 1), ("cpu_us", "CPU per round trip, caller, µs", 1),
+                  ("peer_cpu_us", "CPU per round trip, peer, µs", 1),
+                  ("context_switches", "context switches per round trip, both", 2)]
+
+
+def ladder_round(binaries, settings, runs):
+    """One run of cost-ladder (the same echo round trip at each layer), appended to `runs`."""
+    try:
+        out = subprocess.run([binaries["cost-ladder"], "-seconds", str(settings.seconds)], capture_output=True,
+                             text=True, timeout=120, check=True).stdout
+        runs.append(json.loads(out)["rungs"])
+        log("cost ladder: " + ", ".join(f"{rung['key']} {rung['p50_us']} µs" for rung in runs[-1]))
+    except (subprocess.SubprocessError, ValueError, KeyError) as error:
+        log(f"cost ladder: FAILED: {error}")
+
+
+def ladder_results(runs, pairs):
+    """Each rung's medians over the rounds, then the whole calls of the same rounds as the top rungs."""
+    rungs = []
+    for index, rung in enumerate(runs[0] if runs else []):
+        values = [run[index] for run in runs if len(run) > index and run[index]["key"] == rung["key"]]
+        rungs.append({"key": rung["key"], "label": rung["label"], "rounds": len(values),
+                      **{key: statistics.median(v[key] for v in values) for key, _, _ in LADDER_FIGURES}})
+    for key in ("go_go", "swift_swift"):
+        median = pairs[key]["median"]
+        rungs.append({"key": key, "label": f"the whole call: {pairs[key]['label']} (unary, sequential)",
+                      "p50_us": median["unary_p50_us"], "p99_us": median["unary_p99_us"]})
+    return rungs
+
+
+def ladder_markdown(result):
+    rungs = result.get("ladder")
+    if not rungs:
+        return []
+    lines = [
+        "",
+        "## The cost ladder",
+        "",
+        "The same echo round trip (64 bytes each way, one at a time) at each layer of a call, from `cost-ladder`, run "
+        "once in each round above (medians of the rounds): a raw unix socket between two processes with blocking "
+        "reads and writes; bare swift-nio between two processes, an `NIOAsyncChannel` each side (one hop into Swift "
+        "concurrency per side); Plugboard's lean transport between two processes, driven directly (HTTP/2 and gRPC "
+        "framing, no GRPCCore client or server); GRPCCore's whole unary call over its in-process transport (one "
+        "process, no socket); and the whole calls of the table above. CPU is each process's user and system time "
+        "over the round trips (the one-process rung has no peer).",
+        "",
+        "| rung | " + " | ".join(heading for _, heading, _ in LADDER_FIGURES) + " |",
+        "|---|" + "---:|" * len(LADDER_FIGURES),
+    ]
+    for rung in rungs:
+        cells = []
+        for key, _, digits in LADDER_FIGURES:
+            value = rung.get(key)
+            no_peer = key == "peer_cpu_us" and rung["key"] == "in_process"
+            cells.append("—" if value is None or no_peer else f"{value:,.{digits}f}")
+        lines.append(f"| {rung['label']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main():
     settings = Settings()
     binaries = build(settings)
@@ -597,7 +666,9 @@ def main():
     }}
     result["protobuf"] = protobuf_costs(binaries)
     pairs = pairs_for(binaries)
-    measure_pairs(pairs, settings, settings.rounds)
+    ladder_runs = []
+    measure_pairs(pairs, settings, settings.rounds, lambda: ladder_round(binaries, settings, ladder_runs))
+    ladder_round(binaries, settings, ladder_runs)
     tls_pairs = pairs_for(binaries, auto_mtls=True)
     measure_pairs(tls_pairs, settings, settings.tls_rounds)
     instrumented = metrics_pairs(binaries)
@@ -606,6 +677,7 @@ def main():
     result["pairs"] = pair_results(pairs)
     baseline, plugboard = result["pairs"]["go_go"]["median"], result["pairs"]["swift_swift"]["median"]
     result["ratios"] = {key: ratio(plugboard[key], baseline[key]) for key, _, _, _ in FIGURES}
+    result["ladder"] = ladder_results(ladder_runs, result["pairs"])
     if settings.tls_rounds:
         result["automtls"] = automtls_results(tls_pairs, settings.tls_rounds)
     if settings.metrics_rounds:

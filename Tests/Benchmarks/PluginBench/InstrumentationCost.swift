@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHPACK
 import PlugboardObservability
+import PlugboardTestSupport
 import PlugboardTransport
 
 /// The host's call instrumentation by itself, with no transport around it, from `callers` tasks
@@ -52,7 +53,7 @@ enum InstrumentationCost {
         callers: Int, calls: Int, _ makeCaller: @escaping @Sendable () -> (() -> Void)
     ) async -> Double {
         let perCaller = calls / callers
-        let before = CPUTime.host
+        let before = ProcessUsage.current.cpu
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<callers {
                 group.addTask {
@@ -61,7 +62,7 @@ enum InstrumentationCost {
                 }
             }
         }
-        return ((CPUTime.host - before).microseconds / Double(perCaller * callers) * 1000).rounded() / 1000
+        return ((ProcessUsage.current.cpu - before).microseconds / Double(perCaller * callers) * 1000).rounded() / 1000
     }
 }
 

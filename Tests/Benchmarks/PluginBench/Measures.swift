@@ -1,5 +1,6 @@
 import Foundation
 import PlugboardSystem
+import PlugboardTestSupport
 
 extension Duration {
     /// The duration in fractional microseconds.
@@ -43,28 +44,6 @@ enum PeakMemory {
     }
 }
 
-/// CPU time (user and system) a process has used: this one's from `getrusage`, a child's from
-/// `/proc/PID/stat` (in clock ticks, 10 ms each, so a figure's seconds of work read to about 1%).
-enum CPUTime {
-    /// This process's CPU time so far.
-    static var host: Duration {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        let microseconds =
-            (Int64(usage.ru_utime.tv_sec) + Int64(usage.ru_stime.tv_sec)) * 1_000_000
-            + Int64(usage.ru_utime.tv_usec) + Int64(usage.ru_stime.tv_usec)
-        return .microseconds(microseconds)
-    }
-
-    /// The CPU time of the process `pid` so far, or zero if it cannot be read.
-    static func of(_ pid: Int32) -> Duration {
-        guard let fields = ProcessStat.fields(of: pid), fields.count > 12, let user = Int64(fields[11]),
-            let system = Int64(fields[12])
-        else { return .zero }
-        return .microseconds((user + system) * 1_000_000 / Int64(sysconf(Int32(_SC_CLK_TCK))))
-    }
-}
-
 /// The CPU time the host and the plugin `pid` spent per unit of work while `body` ran: `body`
 /// returns a rate (units per second), and the units are that rate over the elapsed time.
 struct CPUCost: Encodable, Sendable {
@@ -78,12 +57,12 @@ struct CPUCost: Encodable, Sendable {
 
     static func measuring(plugin pid: Int32, _ body: () async throws -> Double) async throws -> (Double, CPUCost) {
         let clock = ContinuousClock()
-        let (hostBefore, pluginBefore, began) = (CPUTime.host, CPUTime.of(pid), clock.now)
+        let (hostBefore, pluginBefore, began) = (ProcessUsage.current.cpu, ProcessUsage.of(pid).cpu, clock.now)
         let rate = try await body()
         let units = rate * (clock.now - began).seconds
         let cost = CPUCost(
-            hostMicroseconds: ((CPUTime.host - hostBefore).microseconds / units * 100).rounded() / 100,
-            pluginMicroseconds: ((CPUTime.of(pid) - pluginBefore).microseconds / units * 100).rounded() / 100)
+            hostMicroseconds: ((ProcessUsage.current.cpu - hostBefore).microseconds / units * 100).rounded() / 100,
+            pluginMicroseconds: ((ProcessUsage.of(pid).cpu - pluginBefore).microseconds / units * 100).rounded() / 100)
         return (rate, cost)
     }
 }
