@@ -153,7 +153,8 @@ var targets: [Target] = [
     .executableTarget(
         name: "plugboard",
         dependencies: [
-            "PlugboardHost", "PlugboardConfig", "PlugboardCore", "RateLimitServiceSet", "StreamServiceSet", grpcCore,
+            "PlugboardHost", "PlugboardConfig", "PlugboardCore", "PlugboardSystem", "RateLimitServiceSet",
+            "StreamServiceSet", grpcCore,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -230,8 +231,9 @@ var targets: [Target] = [
     .executableTarget(
         name: "plugin-bench",
         dependencies: [
-            "PlugboardHost", "PlugboardObservability", "PlugboardTransport", "PlugboardSystem", "PlugboardTestSupport",
-            "PlugboardTestV1", "ProtobufC", grpcCore, .product(name: "Logging", package: "swift-log"),
+            "PlugboardHost", "PlugboardCore", "PlugboardObservability", "PlugboardTransport", "PlugboardSystem",
+            "PlugboardTestSupport", "PlugboardTestV1", "ProtobufC", grpcCore,
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -241,7 +243,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "cost-ladder",
         dependencies: [
-            "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1", grpcCore,
             .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ],
@@ -257,13 +259,14 @@ var targets: [Target] = [
         ],
         path: "Tests/Fixtures/FixturePlugin"
     ),
-    .executableTarget(name: "attack-host", dependencies: ["PlugboardHost"], path: "Tests/Fixtures/AttackHost"),
+    .executableTarget(
+        name: "attack-host", dependencies: ["PlugboardHost", "PlugboardSystem"], path: "Tests/Fixtures/AttackHost"),
     .testTarget(
         name: "PlugboardHostTests",
         dependencies: [
             "PlugboardHost", "PlugboardCore", "PlugboardConfig", "PlugboardTestSupport", "PlugboardTestV1",
-            "PlugboardTesting", "PlugboardPlugin", "PlugboardTransport", "PlugboardBroker", "GoPluginProtos",
-            "RateLimitServiceSet", grpcCore,
+            "PlugboardTesting", "PlugboardPlugin", "PlugboardTransport", "PlugboardBroker", "PlugboardSystem",
+            "GoPluginProtos", "RateLimitServiceSet", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -300,7 +303,7 @@ var targets: [Target] = [
     .testTarget(
         name: "PlugboardTransportTests",
         dependencies: [
-            "PlugboardTransport", "PlugboardTestSupport", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", grpcCore,
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -8,13 +8,9 @@ package enum ProcessStat {
     /// (field 3) on: `[0]` is the state, `[1]` the parent's pid, `[11]` and `[12]` the user and
     /// system CPU time in clock ticks. `nil` when the process is gone.
     package static func fields(of pid: Int32) -> [Substring]? {
-        let fd = SystemCall.retrying { open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        SystemCall.readToEnd(fd, chunkSize: 1024) { bytes += $0 }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let nameEnd = text.lastIndex(of: ")") else { return nil }
+        guard let text = SystemCall.readFile("/proc/\(pid)/stat"), let nameEnd = text.lastIndex(of: ")") else {
+            return nil
+        }
         return text[text.index(after: nameEnd)...].split(separator: " ")
     }
 

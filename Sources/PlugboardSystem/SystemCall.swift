@@ -29,6 +29,17 @@ package enum SystemCall {
         }
     }
 
+    /// The whole text of the file at `path` (a small one: `/proc` files), or `nil` if it cannot be
+    /// opened.
+    package static func readFile(_ path: String) -> String? {
+        let fd = Self.retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        Self.readToEnd(fd, chunkSize: 4096) { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Writes all of `bytes`; false if a write failed (the reader went away, say).
     package static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Bool {
         let bytes = Array(bytes)

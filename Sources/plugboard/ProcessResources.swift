@@ -1,4 +1,5 @@
 import Foundation
+import PlugboardSystem
 
 /// This process's open file descriptors, threads and resident memory, from `/proc/self`.
 struct ProcessResources: Sendable, Codable {
@@ -8,13 +9,10 @@ struct ProcessResources: Sendable, Codable {
 
     static func sample() -> ProcessResources {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        func field(_ name: String) -> Int {
-            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
-            return line?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } ?? -1
-        }
+        let status = ProcessStatus(of: "self")
         // The directory listing itself holds one descriptor open.
-        return ProcessResources(fileDescriptors: fds - 1, threads: field("Threads"), residentKilobytes: field("VmRSS"))
+        return ProcessResources(
+            fileDescriptors: fds - 1, threads: status?["Threads"] ?? -1, residentKilobytes: status?["VmRSS"] ?? -1)
     }
 
     /// A sample taken once the descriptor and thread counts have held still for 300 ms (at most

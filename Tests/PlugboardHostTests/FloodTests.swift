@@ -2,6 +2,7 @@ import Foundation
 import InMemoryLogging
 import Logging
 import PlugboardHost
+import PlugboardSystem
 import PlugboardTestV1
 import Testing
 
@@ -39,9 +40,5 @@ struct FloodTests {
         #expect(growth < 64 * 1024, "the host's memory grew \(growth) KiB while reading 100 MB")
     }
 
-    private static func residentKilobytes() -> Int {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return line?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } ?? 0
-    }
+    private static func residentKilobytes() -> Int { ProcessStatus(of: "self")?["VmRSS"] ?? 0 }
 }

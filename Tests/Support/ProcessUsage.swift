@@ -34,28 +34,19 @@ public struct ProcessUsage: Sendable {
         return usage
     }
 
-    /// The other process's context switches, summed over `/proc/PID/task/*/status`.
+    /// The other process's context switches, summed over its threads' `status`.
     private static func threadSwitches(of pid: Int32) -> Int {
         guard let tasks = opendir("/proc/\(pid)/task") else { return 0 }
         defer { closedir(tasks) }
         var total = 0
         while let entry = readdir(tasks) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+            let thread = withUnsafeBytes(of: entry.pointee.d_name) {
                 String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard name.first?.isNumber == true, let file = fopen("/proc/\(pid)/task/\(name)/status", "r") else {
+            guard thread.first?.isNumber == true, let status = ProcessStatus(of: "\(pid)/task/\(thread)") else {
                 continue
             }
-            defer { fclose(file) }
-            var line: UnsafeMutablePointer<CChar>?
-            var capacity = 0
-            while getline(&line, &capacity, file) > 0, let line {
-                let text = String(cString: line)
-                if text.hasPrefix("voluntary_ctxt_switches:") || text.hasPrefix("nonvoluntary_ctxt_switches:") {
-                    total += Int(String(text.drop { $0 != ":" }.filter(\.isNumber))) ?? 0
-                }
-            }
-            free(line)
+            total += (status["voluntary_ctxt_switches"] ?? 0) + (status["nonvoluntary_ctxt_switches"] ?? 0)
         }
         return total
     }

@@ -1,19 +1,7 @@
 import Foundation
+import PlugboardCore
 import PlugboardSystem
 import PlugboardTestSupport
-
-extension Duration {
-    /// The duration in fractional microseconds.
-    var microseconds: Double {
-        Double(self.components.seconds) * 1e6 + Double(self.components.attoseconds) / 1e12
-    }
-
-    /// The duration in fractional milliseconds.
-    var milliseconds: Double { self.microseconds / 1e3 }
-
-    /// The duration in fractional seconds.
-    var seconds: Double { self.microseconds / 1e6 }
-}
 
 /// Keeps one decimal place, as echo-host does.
 func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
@@ -34,14 +22,7 @@ enum PeakMemory {
     /// The peak RSS of the process `pid` so far, or 0 if it cannot be read.
     static func peak(of pid: Int32) -> Int { Self.peak(of: String(pid)) }
 
-    private static func peak(of process: String) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.count >= 2, fields[0] == "VmHWM:" { return Int(fields[1]) ?? 0 }
-        }
-        return 0
-    }
+    private static func peak(of process: String) -> Int { ProcessStatus(of: process)?["VmHWM"] ?? 0 }
 }
 
 /// The CPU time the host and the plugin `pid` spent per unit of work while `body` ran: `body`

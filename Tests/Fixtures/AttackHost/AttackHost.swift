@@ -6,6 +6,7 @@
 
 import Foundation
 import PlugboardHost
+import PlugboardSystem
 
 @main
 enum AttackHost {
@@ -22,7 +23,7 @@ enum AttackHost {
         }
         var logger = Logger(label: "attack-host")
         logger.logLevel = .critical
-        let baseline = Self.status("VmRSS")
+        let baseline = ProcessStatus(of: "self")?["VmRSS"] ?? 0
         let started = ContinuousClock.now
         var report: [String: Any] = ["name": spec.name]
         do {
@@ -36,15 +37,8 @@ enum AttackHost {
         }
         report["elapsedMs"] = (ContinuousClock.now - started) / .milliseconds(1)
         report["baselineKB"] = baseline
-        report["growthKB"] = Self.status("VmHWM") - baseline  // the peak, however brief
+        report["growthKB"] = (ProcessStatus(of: "self")?["VmHWM"] ?? 0) - baseline  // the peak, however brief
         let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
-    }
-
-    /// A field of `/proc/self/status`, in KiB.
-    static func status(_ field: String) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
-        return line?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } ?? 0
     }
 }
