@@ -230,8 +230,6 @@ def measure_pairs(pairs, settings, rounds, after_round=None):
     pair always runs first or last (a run was measurably slower in some positions than others).
     `after_round` runs at the end of each round."""
     for round_number in range(1, rounds + 1):
-        if after_round and round_number > 1:
-            after_round()
         start = (round_number - 1) % len(pairs)
         for pair in pairs[start:] + pairs[:start]:
             began = time.monotonic()
@@ -244,6 +242,8 @@ def measure_pairs(pairs, settings, rounds, after_round=None):
                     f"(brokered {report['brokered_unary_p50_us']} µs), "
                     f"{report['unary_calls_per_s']:.0f} calls/s, pipelined {report['pipelined_host_to_plugin_msgs_per_s']:.0f}"
                     f"/{report['pipelined_plugin_to_host_msgs_per_s']:.0f} msgs/s ({took:.0f} s)")
+        if after_round:
+            after_round()
 
 
 def medians(pair):
@@ -668,7 +668,6 @@ def main():
     pairs = pairs_for(binaries)
     ladder_runs = []
     measure_pairs(pairs, settings, settings.rounds, lambda: ladder_round(binaries, settings, ladder_runs))
-    ladder_round(binaries, settings, ladder_runs)
     tls_pairs = pairs_for(binaries, auto_mtls=True)
     measure_pairs(tls_pairs, settings, settings.tls_rounds)
     instrumented = metrics_pairs(binaries)

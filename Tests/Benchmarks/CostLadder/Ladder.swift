@@ -1,4 +1,5 @@
 import Foundation
+import PlugboardCore
 import PlugboardTestSupport
 
 /// Measures a rung, given the layer's round trip: a layer's client calls it inside the scope in
@@ -89,14 +90,13 @@ struct Ladder {
         let peerUsed = peer.map { ProcessUsage.of($0) - theirs! }
         times.sort()
         let count = Double(times.count)
-        func micros(_ duration: Duration) -> Double {
-            (Double(duration.components.attoseconds) / 1e12 + Double(duration.components.seconds) * 1e6)
-        }
         func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
         return Rung.Result(
             key: key, label: label, roundTrips: times.count,
-            p50Us: rounded(micros(times[times.count / 2])), p99Us: rounded(micros(times[times.count * 99 / 100])),
-            cpuUs: rounded(micros(used.cpu) / count), peerCPUUs: rounded(micros(peerUsed?.cpu ?? .zero) / count),
+            p50Us: rounded(times[times.count / 2].microseconds),
+            p99Us: rounded(times[times.count * 99 / 100].microseconds),
+            cpuUs: rounded(used.cpu.microseconds / count),
+            peerCPUUs: rounded((peerUsed?.cpu ?? .zero).microseconds / count),
             contextSwitches: (Double(used.contextSwitches + (peerUsed?.contextSwitches ?? 0)) / count * 100).rounded()
                 / 100)
     }

@@ -1,4 +1,5 @@
 import Logging
+import PlugboardCore
 import Synchronization
 
 /// What the host logged: lines at `printed` and above go to stderr (by default warnings, as

@@ -2,6 +2,7 @@ import GRPCCore
 import Logging
 import NIOCore
 import NIOHPACK
+import PlugboardCore
 import PlugboardObservability
 import PlugboardTestSupport
 import PlugboardTransport

@@ -1,4 +1,5 @@
 import Logging
+import PlugboardCore
 import PlugboardHost
 import PlugboardTestV1
 import ProtobufC

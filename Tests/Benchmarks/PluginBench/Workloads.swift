@@ -1,4 +1,5 @@
 import GRPCCore
+import PlugboardCore
 import PlugboardTestSupport
 import PlugboardTestV1
 import ProtobufC

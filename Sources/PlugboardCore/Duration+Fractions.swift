@@ -11,4 +11,10 @@ extension Duration {
 
     /// Milliseconds with their fraction, for log lines.
     package var milliseconds: Double { Double(self.nanoseconds) / 1_000_000 }
+
+    /// Microseconds with their fraction, for latency figures.
+    package var microseconds: Double { Double(self.nanoseconds) / 1_000 }
+
+    /// Seconds with their fraction, for rates.
+    package var seconds: Double { Double(self.nanoseconds) / 1_000_000_000 }
 }
