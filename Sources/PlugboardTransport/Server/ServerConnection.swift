@@ -38,10 +38,14 @@ extension UnixSocketTransport.Server {
         let executor: (any TaskExecutor)? =
             self.config.runHandlersOnEventLoop ? connection.core.taskExecutor : nil
         await withTaskCancellationHandler {
-            await withDiscardingTaskGroup { group in
-                for await accepted in connection.streams {
-                    group.addTask(executorPreference: executor) {
-                        await Self.run(accepted, peer: peer, handler: handler)
+            // The loop that takes new streams runs where their handlers run: on the event loop, a
+            // new RPC then starts without waking another thread (the AsyncStream resumes it there).
+            await withTaskExecutorPreference(executor) {
+                await withDiscardingTaskGroup { group in
+                    for await accepted in connection.streams {
+                        group.addTask(executorPreference: executor) {
+                            await Self.run(accepted, peer: peer, handler: handler)
+                        }
                     }
                 }
             }
