@@ -169,6 +169,29 @@ enum LeanEcho {
     }
 }
 
+/// GRPCCore's client and server over the lean transport, two processes: a Plugboard call without
+/// the host's supervision and instrumentation.
+enum GRPCEcho {
+    static func serve(path: String) async throws {
+        let transport = UnixSocketTransport.Server(path: path)
+        let server = GRPCServer(transport: transport, services: [EchoService()])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await transport.waitUntilListening()
+            announceReady()
+            try await group.waitForAll()
+        }
+    }
+
+    static func client(_ path: String, _ measure: Measure) async throws -> Rung.Result {
+        try await withGRPCClient(transport: UnixSocketTransport.Client(path: path)) { client in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
+            let request = Plugboard_Test_V1_EchoRequest.with { $0.payload = [UInt8](repeating: 7, count: messageSize) }
+            return try await measure { _ = try await echo.get(request) }
+        }
+    }
+}
+
 /// GRPCCore's whole call machinery (client, server, interceptors' absence, serialization) over
 /// its in-process transport: no socket, no second process.
 enum InProcessEcho {

@@ -39,6 +39,7 @@ struct Ladder {
         ("raw", "raw unix socket, blocking read and write"),
         ("nio", "bare swift-nio, an NIOAsyncChannel each side"),
         ("lean", "Plugboard's transport, no GRPCCore client or server"),
+        ("grpc", "GRPCCore unary call over Plugboard's transport, no host"),
         ("in_process", "GRPCCore unary call, in-process transport"),
     ]
 
