@@ -99,7 +99,7 @@ var targets: [Target] = [
 
     // MARK: Plugin SDK and host
     .target(name: "CPlugboardSystem"),
-    .target(name: "PlugboardSystem"),
+    .target(name: "PlugboardSystem", dependencies: ["CPlugboardSystem"]),
     .target(
         name: "PlugboardBroker",
         dependencies: ["PlugboardCore", "PlugboardTransport", "GoPluginProtos", grpcCore]
@@ -341,7 +341,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),

@@ -14,10 +14,18 @@
 int CPlugboardSystem_setParentDeathSignal(int signal) {
     return prctl(PR_SET_PDEATHSIG, signal);
 }
+
+void CPlugboardSystem_nameThisThread(const char *name) {
+    prctl(PR_SET_NAME, name);
+}
 #else
 int CPlugboardSystem_setParentDeathSignal(int signal) {
     (void)signal;
     return -1;
+}
+
+void CPlugboardSystem_nameThisThread(const char *name) {
+    (void)name;
 }
 #endif
 

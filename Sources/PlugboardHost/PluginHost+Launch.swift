@@ -1,4 +1,3 @@
-import Foundation
 import GRPCCore
 import GoPluginProtos
 public import Logging
@@ -6,6 +5,12 @@ import PlugboardBroker
 import PlugboardCore
 public import PlugboardObservability
 import PlugboardTransport
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc

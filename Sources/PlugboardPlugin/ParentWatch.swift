@@ -1,7 +1,13 @@
 import CPlugboardSystem
-import Foundation
+import Dispatch
 import PlugboardCore
 import PlugboardSystem
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -77,7 +83,7 @@ enum ParentWatch {
             onExit()
             return true
         }
-        let thread = Thread {
+        DetachedThread.start(name: "plugboard-host-watch") {
             var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if SystemCall.retrying({ poll(&entry, 1, -1) }) < 0 {
                 // Cannot wait on the pidfd: poll the ancestry.
@@ -86,8 +92,6 @@ enum ParentWatch {
             close(fd)
             onExit()
         }
-        thread.name = "plugboard-host-watch"
-        thread.start()
         return true
     }
 

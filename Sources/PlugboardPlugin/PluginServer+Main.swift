@@ -1,8 +1,17 @@
-import Foundation
 public import GRPCCore
 public import Logging
 public import PlugboardCore
 public import PlugboardTransport
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension PluginServer {
     /// What a plugin's `main` calls: runs a ``PluginServer`` and exits the process when it is done,

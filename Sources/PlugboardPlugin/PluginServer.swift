@@ -1,10 +1,15 @@
-import Foundation
 public import GRPCCore
 public import Logging
 public import PlugboardCore
 import PlugboardObservability
 public import PlugboardTransport
 public import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A plugin's gRPC server as a swift-service-lifecycle `Service`: it checks the cookie, negotiates
 /// the app protocol version, listens on a unix socket, prints the go-plugin handshake line, and

@@ -1,5 +1,5 @@
 import CPlugboardSystem
-import Foundation
+import Dispatch
 import PlugboardSystem
 
 #if canImport(Glibc)
@@ -19,13 +19,11 @@ enum SignalHandlers {
             // No pipe: SIGTERM keeps its default action and ends the plugin at once.
             return
         }
-        let thread = Thread {
+        DetachedThread.start(name: "plugboard-sigterm") {
             var byte: UInt8 = 0
             _ = SystemCall.retrying { read(terminations, &byte, 1) }
             stop.trigger(.terminated)
         }
-        thread.name = "plugboard-sigterm"
-        thread.start()
     }
 
     /// In a debugging session (`--debug`) the plugin runs in its user's terminal, not under a

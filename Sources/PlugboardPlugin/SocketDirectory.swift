@@ -1,4 +1,3 @@
-import Foundation
 import PlugboardCore
 
 #if canImport(Glibc)

@@ -1,5 +1,4 @@
 import CPlugboardSystem
-import Foundation
 import PlugboardSystem
 import Synchronization
 
@@ -31,13 +30,11 @@ final class StdoutCapture: Sendable {
         dup2(fds[1], 1)
         close(fds[1])
         let readEnd = fds[0]
-        let thread = Thread { [self] in
+        DetachedThread.start(name: "plugboard-stdout") { [self] in
             // go-plugin sends ≤ 1 KiB chunks too.
             SystemCall.readToEnd(readEnd, chunkSize: 1024) { self.deliver($0) }
             close(readEnd)
         }
-        thread.name = "plugboard-stdout"
-        thread.start()
     }
 
     /// The captured output from now on (starting with what was kept), until the plugin stops.

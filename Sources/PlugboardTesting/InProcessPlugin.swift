@@ -1,8 +1,17 @@
-import Foundation
 public import GRPCCore
 import PlugboardCore
 import PlugboardPlugin
 public import PlugboardTransport
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Serves `services` as a plugin serves them, next to go-plugin's core services (health,
 /// controller, broker, stdio), and runs `body` with a client connected to them, in this process,

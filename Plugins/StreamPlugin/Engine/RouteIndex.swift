@@ -1,5 +1,10 @@
-internal import Foundation
 package import StreamServiceSet  // Package API takes and returns its messages.
+
+#if canImport(FoundationEssentials)
+internal import FoundationEssentials
+#else
+internal import Foundation
+#endif
 
 /// The derived resource the plugin computes from the `route` resources it holds.
 ///

@@ -8,6 +8,9 @@
 /// Returns 0 on success, -1 where unsupported.
 int CPlugboardSystem_setParentDeathSignal(int signal);
 
+/// Names the calling thread (PR_SET_NAME; the kernel keeps 15 bytes), as `ps` and `perf` show it.
+void CPlugboardSystem_nameThisThread(const char *name);
+
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends no spawned process inherits by accident.
 /// Returns 0 on success, -1 with errno set.
 int CPlugboardSystem_pipeCloexec(int fds[2]);

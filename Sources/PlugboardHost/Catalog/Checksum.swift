@@ -1,20 +1,26 @@
 import Crypto
-import Foundation
 import PlugboardCore
+import PlugboardSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The SHA-256 of a plugin's executable, checked before every start (as Vault and go-plugin's
 /// `SecureConfig` do). Like theirs, it is a check at start time: keep plugin files unwritable by others.
 package enum Checksum {
     package static func sha256(ofFileAt path: String) throws(PluginError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw PluginError.executableNotFound(path: path)
-        }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PluginError.executableNotFound(path: path) }
+        defer { close(fd) }
         var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while let count = SystemCall.read(fd, into: &buffer), count > 0 {
+            hasher.update(data: buffer[0..<count])
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hexDigits = Array("0123456789abcdef".utf8)
+        let hex = hasher.finalize().flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 0xf)]] }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     package static func verify(_ spec: PluginSpec, expected: String) throws(PluginError) {

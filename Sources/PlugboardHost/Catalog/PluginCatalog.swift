@@ -1,5 +1,10 @@
-import Foundation
 public import PlugboardCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The plugins a host will load, each with its description, checked as a whole before any starts.
 public struct PluginCatalog: Sendable {
@@ -22,8 +27,8 @@ public struct PluginCatalog: Sendable {
         }
         return names.sorted().compactMap { name in
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).standardizedFileURL.path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+            var isDirectory = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory,
                 FileManager.default.isExecutableFile(atPath: path)
             else { return nil }
             return PluginSpec(path: path)

@@ -1,5 +1,5 @@
 import CPlugboardSystem
-import Foundation
+import Dispatch
 import PlugboardCore
 import PlugboardSystem
 import Synchronization
@@ -32,9 +32,7 @@ final class AttachedProcess: Sendable {
         self.killOnStop = killOnStop
         let pidfd = CPlugboardSystem_pidfdOpen(pid)
         if pidfd < 0 && errno == ESRCH { throw .reattachProcessNotFound(pid: pid) }
-        let thread = Thread { [self] in self.watch(pidfd: pidfd) }
-        thread.name = "plugboard-attached-\(pid)"
-        thread.start()
+        DetachedThread.start(name: "plugboard-attached-\(pid)") { [self] in self.watch(pidfd: pidfd) }
     }
 
     var hasEnded: Bool { self.ended.value != nil }

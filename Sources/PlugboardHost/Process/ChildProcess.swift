@@ -1,5 +1,5 @@
 import CPlugboardSystem
-import Foundation
+import Dispatch
 import Logging
 import PlugboardCore
 import PlugboardSystem
@@ -89,9 +89,7 @@ final class ChildProcess: Sendable {
             stdoutRead, abandon: abandon, done: self.drained, name: "plugboard-stdout-\(started.pid)")
         self.stderr = Self.drain(
             stderrRead, abandon: abandon, done: self.drained, name: "plugboard-stderr-\(started.pid)")
-        let thread = Thread { [self] in self.reap() }
-        thread.name = "plugboard-reaper-\(started.pid)"
-        thread.start()
+        DetachedThread.start(name: "plugboard-reaper-\(started.pid)") { [self] in self.reap() }
     }
 
     /// How the process ended, once it has; `nil` while it runs.
@@ -182,7 +180,7 @@ final class ChildProcess: Sendable {
         [UInt8]
     > {
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        let thread = Thread {
+        DetachedThread.start(name: name) {
             var buffer = [UInt8](repeating: 0, count: 65536)
             var fds = [
                 pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
@@ -202,8 +200,6 @@ final class ChildProcess: Sendable {
             done.signal()
             withExtendedLifetime(abandon) {}
         }
-        thread.name = name
-        thread.start()
         return stream
     }
 }

@@ -1,7 +1,12 @@
 import CPlugboardSystem
-import Foundation
 import PlugboardCore
 import PlugboardSystem
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -132,8 +137,8 @@ enum PeerCheck {
     }
 
     private static func command(of pid: Int32) -> String {
-        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(
-            in: .whitespacesAndNewlines) ?? "unknown"
+        guard let comm = SystemCall.readFile("/proc/\(pid)/comm") else { return "unknown" }
+        return String(comm.prefix { $0 != "\n" })
     }
 
     private static func cgroup(of pid: Int32) -> String? {

@@ -1,6 +1,7 @@
 import CPlugboardSystem
-import Foundation
+import Dispatch
 import PlugboardCore
+import PlugboardSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -101,15 +102,13 @@ private final class SpawnThread: Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     private init() {
-        let thread = Thread { [self] in
+        DetachedThread.start(name: "plugboard-spawn") { [self] in
             while true {
                 self.wake.wait()
                 let work = self.queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
                 work?()
             }
         }
-        thread.name = "plugboard-spawn"
-        thread.start()
     }
 
     /// Runs `work` on the spawn thread and waits for its result.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The figures, under the same JSON keys as `echo-host -mode bench` prints, so the orchestrator
 /// reads both hosts' output the same way. Only the keys both hosts can measure alike are here:

@@ -1,7 +1,12 @@
-import Foundation
 import PlugboardCore
 import PlugboardSystem
 import PlugboardTestSupport
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Keeps one decimal place, as echo-host does.
 func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
