@@ -10,14 +10,11 @@ import Glibc
 /// `SecureConfig` do). Like theirs, it is a check at start time: keep plugin files unwritable by others.
 package enum Checksum {
     package static func sha256(ofFileAt path: String) throws(PluginError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw PluginError.executableNotFound(path: path) }
         defer { close(fd) }
         var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while let count = SystemCall.read(fd, into: &buffer), count > 0 {
-            hasher.update(data: buffer[0..<count])
-        }
+        SystemCall.readToEnd(fd, chunkSize: 1 << 20) { hasher.update(data: $0) }
         let hexDigits = Array("0123456789abcdef".utf8)
         let hex = hasher.finalize().flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 0xf)]] }
         return String(decoding: hex, as: UTF8.self)
