@@ -71,6 +71,31 @@ struct CatalogTests {
         #expect(error?.executablePath == spec.path)
     }
 
+    @Test("the checksum is the file's SHA-256 in lower-case hex, across read chunks")
+    func checksumValue() throws {
+        let folder = ScratchFolder("checksum")
+        let small = folder.url.appendingPathComponent("abc").path
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: small))
+        // FIPS 180-2's test vector for "abc".
+        #expect(
+            try Checksum.sha256(ofFileAt: small) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // Larger than the 1 MiB chunks the file is read in, against coreutils' sha256sum.
+        let large = folder.url.appendingPathComponent("large").path
+        try Data((0..<(3 << 20) + 5).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: large))
+        let sha256sum = Process()
+        sha256sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        sha256sum.arguments = [large]
+        let output = Pipe()
+        sha256sum.standardOutput = output
+        try sha256sum.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sha256sum.waitUntilExit()
+        #expect(try Checksum.sha256(ofFileAt: large) == String(printed.prefix(64)))
+        #expect(throws: PluginError.self) {
+            try Checksum.sha256(ofFileAt: folder.url.appendingPathComponent("none").path)
+        }
+    }
+
     @Test("a --describe that floods stdout is killed past 1 MiB, with an error naming the plugin and its path")
     func describeFlood() async throws {
         let spec = TestEnvironment.fixture("describe-flood")
