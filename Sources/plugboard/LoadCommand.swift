@@ -215,7 +215,7 @@ struct LoadCommand: AsyncParsableCommand {
 struct LoadRun: Sendable {
     var startedIn: Duration
     var start: ProcessResources
-    var end = ProcessResources(fileDescriptors: 0, threads: 0, residentKilobytes: 0)
+    var end = ProcessResources(descriptorKinds: [], threads: 0, residentKilobytes: 0)
     var kills = 0
     var restarts = 0
     var duration: Duration = .zero

@@ -67,6 +67,7 @@ struct LoadReport {
             "seconds": Double(self.run.duration.wholeMilliseconds) / 1000,
             "fds_start": self.run.start.fileDescriptors,
             "fds_end": self.run.end.fileDescriptors,
+            "fds_added": self.run.end.descriptorsAdded(since: self.run.start),
             "threads_start": self.run.start.threads,
             "threads_end": self.run.end.threads,
             "rss_kb_start": self.run.start.residentKilobytes,

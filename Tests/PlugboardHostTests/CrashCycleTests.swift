@@ -29,7 +29,9 @@ struct CrashCycleTests {
         // connections and sockets die with the instance, inside the flat figures below.
         #expect(number("tier_lookups") > 0, "the plugin called the host's tier directory back through the broker")
         #expect(
-            number("fds_end") <= number("fds_start"), "file descriptors: \(number("fds_start")) → \(number("fds_end"))")
+            number("fds_end") <= number("fds_start"),
+            "file descriptors: \(number("fds_start")) → \(number("fds_end")), open at the end and not at the start: \(report["fds_added"] ?? "")"
+        )
         // The last killed instance's reaper and pipe threads may still be finishing (250 ms at most)
         // when the end is measured; a leak would add threads on each of the 90 cycles.
         #expect(
