@@ -103,6 +103,46 @@ struct ProcessTreeTests {
 
     @Test("a script plugin that exec'd `sleep` dies with its host's SIGKILL (PR_SET_PDEATHSIG from the host)")
     func scriptDiesWithHost() async throws {
+        let (host, sleeper) = try await self.startSleeper()
+        defer { Self.cleanUp(host) }
+
+        kill(host.processIdentifier, SIGKILL)
+        #expect(await Self.waitForExit(host, within: .seconds(1)))
+        #expect(await Self.gone([sleeper]).isEmpty, "the plugin still runs 1 s after its host's SIGKILL")
+    }
+
+    @Test(
+        "a plugin starts with /dev/null, its stdout and stderr pipes and nothing else open, no signal blocked or ignored, in its own process group and cgroup"
+    )
+    func cleanStart() async throws {
+        let (host, sleeper) = try await self.startSleeper()
+        defer { Self.cleanUp(host) }
+
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(sleeper)/fd").sorted()
+        #expect(descriptors == ["0", "1", "2"], "the host's descriptors reached the plugin")
+        let targets = descriptors.map {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sleeper)/fd/\($0)")) ?? ""
+        }
+        #expect(targets.first == "/dev/null")
+        #expect(targets.dropFirst().allSatisfy { $0.hasPrefix("pipe:") }, "\(targets)")
+
+        let status = try String(contentsOfFile: "/proc/\(sleeper)/status", encoding: .utf8).split(separator: "\n")
+        for mask in ["SigBlk", "SigIgn"] {
+            let value = status.first { $0.hasPrefix("\(mask):") }?.split(separator: "\t").last
+            #expect(value == "0000000000000000", "\(mask) of the plugin: \(value ?? "missing")")
+        }
+        #expect(Self.processGroup(sleeper) == sleeper, "the plugin leads its own process group")
+        if let cgroup = Self.cgroups(of: host.processIdentifier).first {
+            let membership = try String(contentsOfFile: "/proc/\(sleeper)/cgroup", encoding: .utf8)
+            #expect(membership.contains("/\(cgroup)"), "the plugin is not in its cgroup \(cgroup): \(membership)")
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Starts `plugboard run` with a script plugin that execs `sleep 60` (keeping the plugin's pid);
+    /// returns the host and the sleeping plugin.
+    private func startSleeper() async throws -> (host: Process, sleeper: Int32) {
         let folder = try self.scratch.folder()
         let script = folder.appendingPathComponent("sleeper.sh").path
         let description =
@@ -118,17 +158,15 @@ struct ProcessTreeTests {
                 """.utf8))
         let config = try self.config(["sleeper": "{ path: \(script) }"])
         let host = try Self.startHost(config)
-        defer { Self.cleanUp(host) }
-        let sleeper = try #require(
-            await Self.waitForChild(of: host.processIdentifier) { $0.hasPrefix("sleep\u{0}60") },
-            "the script never exec'd sleep")
-
-        kill(host.processIdentifier, SIGKILL)
-        #expect(await Self.waitForExit(host, within: .seconds(1)))
-        #expect(await Self.gone([sleeper]).isEmpty, "the plugin still runs 1 s after its host's SIGKILL")
+        guard
+            let sleeper = await Self.waitForChild(
+                of: host.processIdentifier, matching: { $0.hasPrefix("sleep\u{0}60") })
+        else {
+            Self.cleanUp(host)
+            throw ProcessTreeError(description: "the script never exec'd sleep")
+        }
+        return (host, sleeper)
     }
-
-    // MARK: Helpers
 
     private func config(_ plugins: [String: String]) throws -> String {
         let path = try self.scratch.folder().appendingPathComponent("plugboard.yaml").path
@@ -201,9 +239,20 @@ struct ProcessTreeTests {
     }
 
     private static func sessionID(_ pid: Int32) -> Int32? {
+        Self.statField(3, of: pid)
+    }
+
+    private static func processGroup(_ pid: Int32) -> Int32? {
+        Self.statField(2, of: pid)
+    }
+
+    /// A field of `/proc/PID/stat` after the command: 0 is the state, 2 the process group.
+    private static func statField(_ index: Int, of pid: Int32) -> Int32? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > 3
+            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > index
         else { return nil }
-        return Int32(fields[3])
+        return Int32(fields[index])
     }
 }
+
+private struct ProcessTreeError: Error, CustomStringConvertible { var description: String }

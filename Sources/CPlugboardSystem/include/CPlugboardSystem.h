@@ -21,8 +21,10 @@ int CPlugboardSystem_pipeCloexec(int fds[2]);
 /// registers asynchronously). One signal per process.
 int CPlugboardSystem_signalPipe(int signal);
 
-/// Starts a plugin: fork, born in the cgroup whose directory is open as `cgroupDirFd` where the
-/// kernel can (clone3, Linux 5.7), then in the child (async-signal-safe calls only) default signal
+/// Starts a plugin: a child that shares the host's memory until it execs (clone3 with CLONE_VM and
+/// CLONE_VFORK on x86-64, as posix_spawn does; fork elsewhere, or where clone3 is refused), born in
+/// the cgroup whose directory is open as `cgroupDirFd` where the kernel can (CLONE_INTO_CGROUP,
+/// Linux 5.7), then in the child (async-signal-safe calls only) default signal
 /// dispositions, its own process group, otherwise that cgroup through its `cgroup.procs` open as
 /// `cgroupProcsFd` (both -1 for none), PR_SET_PDEATHSIG(SIGKILL) checked against `hostPid`, /dev/null on stdin,
 /// `stdoutFd` and `stderrFd` on 1 and 2, every other descriptor close-on-exec, an empty signal

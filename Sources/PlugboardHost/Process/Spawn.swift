@@ -8,7 +8,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// Starts plugin processes through `CPlugboardSystem_spawn` (fork and exec with the plugin's own
+/// Starts plugin processes through `CPlugboardSystem_spawn` (clone and exec with the plugin's own
 /// process group, cgroup and PR_SET_PDEATHSIG), always from one thread that never ends: Linux
 /// sends the death signal when the thread that forked the child ends, and the threads of Swift's
 /// concurrency pool come and go.
