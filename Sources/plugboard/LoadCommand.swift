@@ -93,7 +93,7 @@ struct LoadCommand: AsyncParsableCommand {
             }
             tasks.addTask {
                 defer { Task { await group.triggerGracefulShutdown() } }
-                return try await self.drive(supervisor, tally: tally)
+                return try await self.drive(supervisor, directory: directory, tally: tally)
             }
             var run: LoadRun?
             for try await result in tasks where result != nil { run = result }
@@ -107,7 +107,9 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     /// Runs the callers and the killer; returns when the kills or the time are done.
-    private func drive(_ supervisor: PluginSupervisor, tally: LoadTally) async throws -> LoadRun {
+    private func drive(_ supervisor: PluginSupervisor, directory: PremiumTierDirectory, tally: LoadTally)
+        async throws -> LoadRun
+    {
         let firstStart = ContinuousClock.now
         try await Self.waitUntilReady(supervisor, timeout: .seconds(60))
         let startedIn = ContinuousClock.now - firstStart
@@ -139,7 +141,7 @@ struct LoadCommand: AsyncParsableCommand {
             }
             tasks.addTask {
                 defer { stop.set(()) }
-                return try await self.kill(supervisor, startedIn: startedIn)
+                return try await self.kill(supervisor, directory: directory, startedIn: startedIn)
             }
             if !self.json, self.statusEvery > 0, isatty(STDOUT_FILENO) == 1 {
                 tasks.addTask {
@@ -160,12 +162,17 @@ struct LoadCommand: AsyncParsableCommand {
 
     /// Kills the plugin every `killEvery` seconds once it is ready, sampling the host's resources
     /// after the warm-up kills and at the end.
-    private func kill(_ supervisor: PluginSupervisor, startedIn: Duration) async throws -> LoadRun {
+    private func kill(_ supervisor: PluginSupervisor, directory: PremiumTierDirectory, startedIn: Duration)
+        async throws -> LoadRun
+    {
         let began = ContinuousClock.now
         // Resources are compared from after the warm-up kills (the first tenth, at most 10), when
         // the allocator and the thread pool have reached their working size.
         let warmUp = self.kills.map { min(10, $0 / 10) } ?? 1
-        var run = LoadRun(startedIn: startedIn, start: try await ProcessResources.settledSample())
+        var lookupsBeforeInstance = 0
+        var run = LoadRun(
+            startedIn: startedIn, start: try await Self.connectedSample(directory, lookupsBefore: lookupsBeforeInstance)
+        )
         func done() -> Bool {
             if let kills = self.kills { return run.kills >= kills }
             return ContinuousClock.now - began >= .seconds(self.seconds)
@@ -177,13 +184,30 @@ struct LoadCommand: AsyncParsableCommand {
             guard self.killEvery > 0, !done(), let pid = supervisor.current?.pid else { continue }
             Glibc.kill(pid, SIGKILL)
             run.kills += 1
+            lookupsBeforeInstance = directory.lookupsServed
             try await Self.waitUntilReady(supervisor, after: pid, timeout: .seconds(30))
-            if run.kills == warmUp { run.start = try await ProcessResources.settledSample() }
+            if run.kills == warmUp {
+                run.start = try await Self.connectedSample(directory, lookupsBefore: lookupsBeforeInstance)
+            }
         }
         run.duration = ContinuousClock.now - began
-        run.end = try await ProcessResources.settledSample()
+        run.end = try await Self.connectedSample(directory, lookupsBefore: lookupsBeforeInstance)
         run.restarts = supervisor.restarts
         return run
+    }
+
+    /// A settled sample of the host's resources, taken once the plugin started after
+    /// `lookupsBefore` lookups has looked a tier up (at most 2 s): that proves its brokered
+    /// connection to the directory open, which a loaded machine may delay past the settling, and
+    /// a sample without it would miss a socket.
+    private static func connectedSample(_ directory: PremiumTierDirectory, lookupsBefore: Int) async throws
+        -> ProcessResources
+    {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while directory.lookupsServed == lookupsBefore, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return try await ProcessResources.settledSample()
     }
 
     /// Waits until a plugin other than `previous` is ready.
