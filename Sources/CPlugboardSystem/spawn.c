@@ -142,13 +142,15 @@ static pid_t startChild(struct SpawnChild *child, int cgroupDirFd) {
         arguments.stack = (uint64_t)(uintptr_t)stack;
         arguments.stackSize = stackSize;
         long pid = -ENOSYS;
+        int hasClone3 = 1;
         if (cgroupDirFd >= 0) {
             arguments.flags = CLONE_VM | CLONE_VFORK | CPLUGBOARD_CLONE_INTO_CGROUP;
             arguments.cgroup = (uint64_t)cgroupDirFd;
             child->joined = 1;
             pid = CPlugboardSystem_clone3(&arguments, sizeof arguments, runChild, child);
+            hasClone3 = pid != -ENOSYS;
         }
-        if (pid < 0 && pid != -ENOSYS) {
+        if (pid < 0 && hasClone3) {
             arguments.flags = CLONE_VM | CLONE_VFORK;
             arguments.cgroup = 0;
             child->joined = 0;
