@@ -29,9 +29,9 @@ struct ProcessResources: Sendable {
         }
     }
 
-    /// A sample taken once the descriptor and thread counts have held still for 300 ms (at most
-    /// 5 s): right after a restart, the dead instance's pipes, sockets and reaper may still be
-    /// closing and the new one's brokered connection may not be open yet.
+    /// A sample taken once the descriptors (by kind) and the thread count have held still for
+    /// 300 ms (at most 5 s): right after a restart, the dead instance's pipes, sockets and reaper
+    /// may still be closing and the new one's brokered connection may not be open yet.
     static func settledSample() async throws -> ProcessResources {
         var last = sample()
         var unchanged = 0

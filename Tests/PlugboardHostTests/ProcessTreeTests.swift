@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PlugboardCore
 import PlugboardHost
+import PlugboardSystem
 import Testing
 
 #if canImport(Glibc)
@@ -239,19 +240,11 @@ struct ProcessTreeTests {
     }
 
     private static func sessionID(_ pid: Int32) -> Int32? {
-        Self.statField(3, of: pid)
+        ProcessStat.fields(of: pid).flatMap { $0.count > 3 ? Int32($0[3]) : nil }
     }
 
     private static func processGroup(_ pid: Int32) -> Int32? {
-        Self.statField(2, of: pid)
-    }
-
-    /// A field of `/proc/PID/stat` after the command: 0 is the state, 2 the process group.
-    private static func statField(_ index: Int, of pid: Int32) -> Int32? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let fields = text.split(separator: ")").last?.split(separator: " "), fields.count > index
-        else { return nil }
-        return Int32(fields[index])
+        ProcessStat.fields(of: pid).flatMap { $0.count > 2 ? Int32($0[2]) : nil }
     }
 }
 
