@@ -135,7 +135,7 @@ class Settings:
         self.swift = os.environ.get("SWIFT", "swift")
 
     def swift_build(self, *arguments):
-        command = [self.swift, "build", "-c", "release"]
+        command = [self.swift, "build", "-c", "release", "--static-swift-stdlib"]  # as the Makefile builds
         if self.scratch:
             command += ["--scratch-path", self.scratch]
         return command + list(arguments)

@@ -31,4 +31,22 @@ struct DemoTests {
         #expect(output.contains("← event "))
         #expect(output.contains("both plugins stopped gracefully"))
     }
+
+    @Test(
+        "the release plugins and host that `make` builds carry the Swift runtime: no libswift or Foundation library is loaded at start",
+        arguments: ["assets/ratelimit-plugin", "assets/stream-plugin", ".build/release/plugboard"])
+    func staticSwiftRuntime(binary: String) async throws {
+        let path = "\(TestEnvironment.packageRoot)/\(binary)"
+        try #require(FileManager.default.isExecutableFile(atPath: path), "run `make` first: it builds \(path)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+        process.arguments = ["--dynamic", path]
+        let output = String(decoding: try await process.outputs().stdout, as: UTF8.self)
+        let needed = output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        #expect(process.terminationStatus == 0 && needed.contains { $0.contains("libc.so") }, "\(output)")
+        #expect(
+            !needed.contains { $0.contains("libswift") || $0.contains("Foundation") || $0.contains("libdispatch") },
+            "\(binary) loads the Swift runtime from shared libraries: build it with `swift build -c release --static-swift-stdlib`, as the Makefile does"
+        )
+    }
 }
