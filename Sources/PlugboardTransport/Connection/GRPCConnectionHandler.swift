@@ -158,38 +158,23 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
                 HTTP2ProtocolViolation(error: error, goAwayCode: code), goAway: nil, context: context)
             return
         }
-        // Concrete types first: the first `is any SomeProtocol` a process asks of a type scans every
-        // conformance record in the binary (hundreds of microseconds here), and the errors below
-        // reach this handler on about half of all plugin stops, when the stop is on its critical path.
+        if let violation = HTTP2ProtocolViolation(unannounced: error) {
+            if self.core.protocolViolation == nil { self.core.protocolViolation = violation }
+            context.close(promise: nil)
+            return
+        }
+        // Concrete types before the protocol: the first `is any SomeProtocol` a process asks of a
+        // type scans every conformance record in the binary, and the errors below reach this handler
+        // on about half of all plugin stops (which spent about 0.9 ms in such scans here).
         switch error {
         case is IOError, is ChannelError:
             context.close(promise: nil)  // the socket failed, or the peer closed it
         case is NIOHTTP2Errors.IOOnClosedConnection, is NIOHTTP2Errors.RaisedGoawayLastStreamID:
             return  // a frame of ours (a GOAWAY, a reset) too late for a connection already closing
-        case _ where Self.closesConnection(error):
-            if self.core.protocolViolation == nil {
-                self.core.protocolViolation = HTTP2ProtocolViolation(error: error, goAwayCode: .enhanceYourCalm)
-            }
-            context.close(promise: nil)
         case is any NIOHTTP2Error:
             return  // a stream error: NIOHTTP2Handler reset the stream, and the connection goes on
         default:
             context.close(promise: nil)
-        }
-    }
-
-    /// NIOHTTP2's errors, reported without a GOAWAY of its own, that end the connection rather
-    /// than one stream: its flood limits and a client that doesn't speak HTTP/2.
-    private static func closesConnection(_ error: any Error) -> Bool {
-        switch error {
-        case is NIOHTTP2Errors.ExcessiveOutboundFrameBuffering, is NIOHTTP2Errors.ExcessiveEmptyDataFrames,
-            is NIOHTTP2Errors.ExcessiveNumberOfGlitches, is NIOHTTP2Errors.ExcessivelyLargeHeaderBlock,
-            is NIOHTTP2Errors.ExcessiveRSTFrames, is NIOHTTP2Errors.ExcessiveControlFrames,
-            is NIOHTTP2Errors.ExcessiveContinuationFrames, is NIOHTTP2Errors.ExcessiveStreamErrors,
-            is NIOHTTP2Errors.BadClientMagic:
-            return true
-        default:
-            return false
         }
     }
 

@@ -24,6 +24,14 @@ public struct HTTP2ProtocolViolation: Error, CustomStringConvertible, Sendable {
         self.goAwayCode = Self.name(of: goAwayCode)
     }
 
+    /// A connection error that NIOHTTP2Handler reports without a GOAWAY of its own (a flood, a
+    /// client that doesn't speak HTTP/2), which ends the connection as ENHANCE_YOUR_CALM; `nil` for
+    /// any other error (a stream error, say).
+    init?(unannounced error: any Error) {
+        guard let reason = Self.unannouncedReason(for: error) else { return nil }
+        self.init(reason: reason, goAwayCode: .enhanceYourCalm)
+    }
+
     /// RFC 9113's name for `code`.
     private static func name(of code: HTTP2ErrorCode) -> String {
         let names: [HTTP2ErrorCode: String] = [
@@ -46,6 +54,15 @@ public struct HTTP2ProtocolViolation: Error, CustomStringConvertible, Sendable {
             return "it sent bytes that are not a valid HTTP/2 frame"
         case is NIOHTTP2Errors.MissingPreface:
             return "its first frame was not SETTINGS (no HTTP/2 preface)"
+        default:
+            return Self.unannouncedReason(for: error) ?? "\(type(of: error)): \(error)"
+        }
+    }
+
+    /// The errors of ``init(unannounced:)``, in words. Concrete types only: the first
+    /// `is any SomeProtocol` a process asks of a type scans every conformance record in the binary.
+    private static func unannouncedReason(for error: any Error) -> String? {
+        switch error {
         case is NIOHTTP2Errors.BadClientMagic:
             return "it did not start with the HTTP/2 client preface"
         case is NIOHTTP2Errors.ExcessivelyLargeHeaderBlock, is NIOHTTP2Errors.ExcessiveContinuationFrames:
@@ -60,7 +77,7 @@ public struct HTTP2ProtocolViolation: Error, CustomStringConvertible, Sendable {
         case is NIOHTTP2Errors.ExcessiveOutboundFrameBuffering:
             return "it does not read the frames it is owed"
         default:
-            return "\(type(of: error)): \(error)"
+            return nil
         }
     }
 }
