@@ -4,6 +4,10 @@ internal import PlugboardCore
 public import PlugboardTransport
 internal import Synchronization
 
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
 /// go-plugin's `GRPCBroker` in classic mode (protocol §8.1): extra gRPC connections between a host
 /// and its plugin, in either direction, for callbacks.
 ///
@@ -34,6 +38,8 @@ public final class PluginBroker: Sendable {
     private let watcher: (any CallWatcher)?
     private let explainer: (any CallFailureExplainer)?
     private let ids = Atomic<UInt32>(0)
+    /// The sockets ``serve(id:services:)`` listens on.
+    private let socketPaths = Mutex<[String]>([])
     private let announcements = Mutex(BrokerAnnouncements<Plugin_ConnInfo, Waiter>())
     private let outbox: AsyncStream<Plugin_ConnInfo>
     private let outboxContinuation: AsyncStream<Plugin_ConnInfo>.Continuation
@@ -77,6 +83,7 @@ public final class PluginBroker: Sendable {
         guard case .enqueued = self.jobsContinuation.yield(.serve(server)) else {
             throw self.peer.closed()
         }
+        self.socketPaths.withLock { $0.append(path) }
         do {
             try await transport.waitUntilListening()
         } catch {
@@ -173,6 +180,11 @@ public final class PluginBroker: Sendable {
                 }
             }
         }
+    }
+
+    /// Removes the socket files of the servers, for a process that exits without stopping them.
+    package func removeSocketFiles() {
+        for path in self.socketPaths.withLock({ $0 }) { unlink(path) }
     }
 
     /// Ends the broker: no more announcements or servers; waiting dials fail with `brokerClosed`.

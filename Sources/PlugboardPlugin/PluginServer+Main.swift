@@ -86,6 +86,7 @@ extension PluginServer {
             services: services
         )
         server.debug = CommandLine.arguments.dropFirst().contains(ReattachRecord.debugArgument)
+        server.onStopped = { exit(0) }
         SignalHandlers.install(stop: server.stop)
         if server.debug {
             // Run by a person, not a host: a shell script that starts it in the background and

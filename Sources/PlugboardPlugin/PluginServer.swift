@@ -47,6 +47,10 @@ public struct PluginServer: Service {
     /// the handshake line a `PLUGBOARD_REATTACH='…'` line (keyed by the logger's label) that hosts
     /// attach with; stdout stays where it was. Set it before ``run()``.
     public var debug = false
+    /// Called, when set, once a stop has sent every reply and closed the connections, and the
+    /// socket files are gone; `serve` exits the process there instead of unwinding the server's
+    /// tasks (as go-plugin's `Stop` does).
+    var onStopped: (@Sendable () -> Void)?
 
     /// - Parameters:
     ///   - handshake: the cookie and the app protocol versions this plugin speaks.
@@ -104,7 +108,8 @@ public struct PluginServer: Service {
         defer { directory.remove() }
         let stdout = StdoutCapture()
         let serverTransport = UnixSocketTransport.Server(
-            path: directory.socketPath, config: self.transportConfig, tls: autoMTLS?.tls.server)
+            path: directory.socketPath, config: self.transportConfig, tls: autoMTLS?.tls.server,
+            backgroundPaths: CoreServices.backgroundPaths)
         let broker = PluginBroker(
             peer: .host, socketDirectory: directory.path, tls: autoMTLS?.tls, dialCheck: Self.sameUser
         )
@@ -116,7 +121,7 @@ public struct PluginServer: Service {
         )
         try await withGracefulShutdownHandler {
             try await self.serve(
-                server, on: serverTransport, at: directory.socketPath, version: version,
+                server, on: serverTransport, in: directory, version: version,
                 certificate: autoMTLS?.certificate, broker: broker, stdout: stdout
             )
         } onGracefulShutdown: {
@@ -127,13 +132,14 @@ public struct PluginServer: Service {
     private func serve(
         _ server: GRPCServer<UnixSocketTransport.Server>,
         on transport: UnixSocketTransport.Server,
-        at socketPath: String,
+        in directory: SocketDirectory,
         version: Int,
         certificate: [UInt8]?,
         broker: PluginBroker,
         stdout: StdoutCapture
     ) async throws {
         let logger = self.logger
+        let socketPath = directory.socketPath
         // Each task says whether its end ends the serving: the server's and the deadline's do, the
         // broker's (which may end early, when it served nothing) does not.
         try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -166,16 +172,31 @@ public struct PluginServer: Service {
             self.announce(line, stdout: stdout)
             logger.debug("plugin serving", metadata: ["address": "\(socketPath)", "version": "\(version)"])
 
+            // New calls are refused from the moment of the stop: a Shutdown handler's reply goes
+            // out with the GOAWAY.
+            let refuseNewCalls: @Sendable () -> Void = {
+                stdout.finish()
+                broker.close()
+                server.beginGracefulShutdown()
+            }
+            self.stop.whenTriggered(refuseNewCalls)
             let reason = await self.stop.wait()
+            if reason == nil { refuseNewCalls() }
             logger.debug("plugin stopping", metadata: ["reason": "\(reason?.rawValue ?? "cancelled")"])
-            stdout.finish()
-            broker.close()
-            server.beginGracefulShutdown()
             // In-flight calls get a moment to finish; then the server is cancelled outright. Either
             // way the other task is cancelled: the deadline once the server is done, or the server.
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(1500))
                 return true
+            }
+            if let onStopped = self.onStopped {
+                group.addTask {
+                    await transport.waitUntilClosed()
+                    broker.removeSocketFiles()
+                    directory.remove()
+                    onStopped()
+                    return true
+                }
             }
             while let ends = try await group.next(), !ends {}
             group.cancelAll()

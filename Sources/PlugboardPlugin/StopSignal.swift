@@ -1,4 +1,5 @@
 import PlugboardCore
+import Synchronization
 
 /// Why a plugin stops serving.
 enum StopReason: String, Sendable {
@@ -13,8 +14,35 @@ enum StopReason: String, Sendable {
 /// Fires once; every waiter, past and future, gets the first reason.
 final class StopSignal: Sendable {
     private let reason = OnceValue<StopReason>()
+    private let hook = Mutex<Hook>(Hook())
 
-    func trigger(_ reason: StopReason) { self.reason.set(reason) }
+    private struct Hook {
+        var action: (@Sendable () -> Void)?
+        var fired = false
+    }
+
+    func trigger(_ reason: StopReason) {
+        let action: (@Sendable () -> Void)?? = self.hook.withLock { hook in
+            if hook.fired { return nil }
+            hook.fired = true
+            defer { hook.action = nil }
+            return .some(hook.action)
+        }
+        guard let action else { return }
+        action?()
+        self.reason.set(reason)
+    }
+
+    /// Runs `action` once, on the thread that fires the signal, before the waiters wake (or at
+    /// once, if it has fired): for what must not wait for a thread hop, such as refusing new calls
+    /// while a `Shutdown` reply is written.
+    func whenTriggered(_ action: @escaping @Sendable () -> Void) {
+        let now = self.hook.withLock { hook in
+            if !hook.fired { hook.action = action }
+            return hook.fired
+        }
+        if now { action() }
+    }
 
     /// The reason, once the signal fires; `nil` if the task is cancelled first.
     func wait() async -> StopReason? { await self.reason.wait() }

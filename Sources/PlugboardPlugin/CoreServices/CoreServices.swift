@@ -1,4 +1,5 @@
 package import GRPCCore
+import GoPluginProtos
 import PlugboardBroker
 
 /// go-plugin's core services, which every plugin serves next to its service sets.
@@ -11,6 +12,13 @@ enum CoreServices {
             StdioService(stdout: stdout),
         ]
     }
+
+    /// The streams that last as long as the connection (stdio and broker): a stop doesn't wait
+    /// for them, they end when the connection closes.
+    static let backgroundPaths: Set<String> = [
+        "/" + Plugin_GRPCStdio.Method.StreamStdio.descriptor.fullyQualifiedMethod,
+        "/" + Plugin_GRPCBroker.Method.StartStream.descriptor.fullyQualifiedMethod,
+    ]
 
     /// The fully qualified names of the core services, which a plugin's description leaves out.
     static let serviceNames: Set<String> = [

@@ -1,5 +1,6 @@
 internal import GRPCCore
 internal import NIOCore
+internal import PlugboardCore
 internal import Synchronization
 
 /// What the tasks of a connection share with its event loop: the outbox of parts waiting to be
@@ -14,6 +15,9 @@ final class ConnectionCore: @unchecked Sendable {
     let socketPath: String
     /// Runs tasks on this connection's event loop.
     let taskExecutor: EventLoopTaskExecutor
+    /// Succeeds once the connection closes, or, for a drained server connection, once its last
+    /// frames are flushed, just before it closes.
+    let closing = OnceValue<Void>()
 
     private struct Outbox {
         var items: [(StreamCore, OutboundPart)] = []

@@ -33,7 +33,7 @@ package final class ConnectionHarness {
             self.accepted = streams
             self.handler = GRPCConnectionHandler(
                 core: self.core,
-                role: .server(.init(methods: [Self.method: descriptor], onStream: continuation))
+                role: .server(.init(methods: [Self.method: descriptor], onStream: continuation, backgroundPaths: []))
             )
         }
         let sync = channel.pipeline.syncOperations

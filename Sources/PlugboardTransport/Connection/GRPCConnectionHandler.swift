@@ -3,6 +3,7 @@ internal import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 internal import NIOHPACK
 internal import NIOHTTP2
+internal import PlugboardCore
 
 /// The one handler behind `NIOHTTP2Handler` on a lean connection: it keeps the stream table,
 /// turns frames into gRPC parts and parts into frames, and does stream flow control.
@@ -23,6 +24,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         var methods: [String: MethodDescriptor]
         /// Receives each new RPC.
         var onStream: AsyncStream<AcceptedStream>.Continuation
+        /// `:path`s of long-lived streams a graceful shutdown doesn't wait for.
+        var backgroundPaths: Set<String>
     }
 
     struct ClientRole {
@@ -180,6 +183,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.isClosed = true
+        self.core.closing.set(())
         let streams = self.streams
         self.streams.removeAll()
         for stream in streams.values {
@@ -316,9 +320,18 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         )
     }
 
-    /// Closes the connection once it's draining and no streams are left.
+    /// Whether every open stream is a background one (always, for a client's connection).
+    private var onlyBackgroundStreamsLeft: Bool {
+        guard case .server(let role) = self.role, !role.backgroundPaths.isEmpty else { return self.streams.isEmpty }
+        return self.streams.values.allSatisfy { role.backgroundPaths.contains($0.path) }
+    }
+
+    /// Closes the connection once it's draining and no streams are left but background ones,
+    /// which end with it.
     func closeIfDrained() {
-        guard self.draining, self.streams.isEmpty, !self.isClosed, let context = self.context else { return }
+        guard self.draining, !self.isClosed, let context = self.context, self.onlyBackgroundStreamsLeft else {
+            return
+        }
         // Close on a later tick: this may run inside NIOHTTP2Handler's write of the last stream's
         // final frame, which must reach the socket first.
         self.isClosed = true
@@ -326,6 +339,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             guard let context = self.context else { return }
             self.needsFlush = false
             context.flush()
+            self.core.closing.set(())
             context.close(promise: nil)
         }
     }

@@ -33,7 +33,7 @@ final class StreamCore: @unchecked Sendable {
     let connection: ConnectionCore
     let shared: Mutex<Shared>
 
-    /// Client: the `:path` to call. Server: unused.
+    /// The `:path` of the method called.
     let path: String
     /// Client: the watched call this stream carries, which may add to the request metadata.
     let watched: (any WatchedCall)?

@@ -13,13 +13,14 @@ struct AcceptedConnection: Sendable {
         _ channel: any Channel,
         config: UnixSocketTransport.Config,
         path: String,
-        methods: [String: MethodDescriptor]
+        methods: [String: MethodDescriptor],
+        backgroundPaths: Set<String>
     ) throws -> AcceptedConnection {
         let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
         let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
         let handler = GRPCConnectionHandler(
             core: core,
-            role: .server(.init(methods: methods, onStream: continuation))
+            role: .server(.init(methods: methods, onStream: continuation, backgroundPaths: backgroundPaths))
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))

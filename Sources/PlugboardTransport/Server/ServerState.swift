@@ -1,6 +1,7 @@
 internal import GRPCCore
 internal import NIOCore
 internal import NIOPosix
+internal import PlugboardCore
 internal import Synchronization
 
 /// The mutable part of a lean server: its listener and live connections.
@@ -52,6 +53,15 @@ final class ServerState: Sendable {
         for core in connections {
             core.eventLoop.execute { core.handler?.beginGracefulShutdown() }
         }
+    }
+
+    /// Returns once the listener has closed and each connection open now is closing.
+    func waitUntilClosed() async {
+        let (listener, connections) = self.state.withLock { state in
+            (state.listener, Array(state.connections.values))
+        }
+        try? await listener?.closeFuture.get()
+        for core in connections { await core.closing.wait() }
     }
 
     /// Closes the listener and every connection at once.

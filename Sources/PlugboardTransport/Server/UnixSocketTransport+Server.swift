@@ -27,6 +27,9 @@ extension UnixSocketTransport {
         public let config: Config
         /// AutoMTLS, when every connection must present the host's certificate.
         let tls: MutualTLS?
+        /// `:path`s (`/package.Service/Method`) of long-lived streams a graceful shutdown doesn't
+        /// wait for: once every other stream has finished, the connection closes and they end with it.
+        let backgroundPaths: Set<String>
         private let state: ServerState
 
         /// Creates a server that will listen on `path` once ``listen(streamHandler:)`` runs.
@@ -34,11 +37,14 @@ extension UnixSocketTransport {
             self.init(path: path, config: config, tls: nil)
         }
 
-        /// A server that requires TLS with `tls` (a ``MutualTLS`` in the server role) on every connection.
-        package init(path: String, config: Config, tls: MutualTLS?) {
+        /// A server that requires TLS with `tls` (a ``MutualTLS`` in the server role) on every
+        /// connection, when it is given, and whose graceful shutdown doesn't wait for streams on
+        /// `backgroundPaths`.
+        package init(path: String, config: Config, tls: MutualTLS?, backgroundPaths: Set<String> = []) {
             self.path = path
             self.config = config
             self.tls = tls
+            self.backgroundPaths = backgroundPaths
             self.state = ServerState()
         }
 
@@ -61,6 +67,7 @@ extension UnixSocketTransport {
             let config = self.config
             let path = self.path
             let tls = self.tls
+            let backgroundPaths = self.backgroundPaths
             let listener: NIOAsyncChannel<AcceptedConnection, Never>
             do {
                 listener = try await ServerBootstrap(group: group)
@@ -70,7 +77,7 @@ extension UnixSocketTransport {
                         channel.eventLoop.makeCompletedFuture {
                             try tls?.addHandler(to: channel)
                             return try AcceptedConnection.configure(
-                                channel, config: config, path: path, methods: methods)
+                                channel, config: config, path: path, methods: methods, backgroundPaths: backgroundPaths)
                         }
                     }
             } catch {
@@ -117,6 +124,13 @@ extension UnixSocketTransport {
 
         public func beginGracefulShutdown() {
             self.state.beginGracefulShutdown()
+        }
+
+        /// After ``beginGracefulShutdown()``: returns once the listener is closed and every
+        /// connection has flushed its last frames and is closing, without waiting for the handlers
+        /// of their background streams to return.
+        package func waitUntilClosed() async {
+            await self.state.waitUntilClosed()
         }
     }
 }
