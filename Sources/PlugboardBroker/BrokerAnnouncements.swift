@@ -62,7 +62,7 @@ package struct BrokerAnnouncements<Info, Waiter> {
         self.isClosed = true
         self.unclaimed = [:]
         defer { self.waiters = [:] }
-        return self.waiters.values.flatMap(\.values)
+        return self.waiters.values.flatMap { $0.values }
     }
 
     private mutating func forgetExpired(now: ContinuousClock.Instant) {

@@ -57,7 +57,7 @@ package struct ClientConnectionStateMachine<Connection, Waiter> {
     package mutating func connected(_ connection: Connection) -> [Waiter] {
         guard case .closed = self.state else {
             self.state = .ready(connection)
-            let woken = self.waiters.values.map(\.waiter)
+            let woken = self.waiters.values.map { $0.waiter }
             self.activeStreams += woken.count
             self.waiters.removeAll()
             return woken
@@ -71,7 +71,7 @@ package struct ClientConnectionStateMachine<Connection, Waiter> {
         self.state = .failed(error)
         let failing = self.waiters.filter { !$0.value.waitForReady }
         for id in failing.keys { self.waiters.removeValue(forKey: id) }
-        return failing.values.map(\.waiter)
+        return failing.values.map { $0.waiter }
     }
 
     /// A stream finished. Returns `true` if the transport should now close.
@@ -85,7 +85,7 @@ package struct ClientConnectionStateMachine<Connection, Waiter> {
     package mutating func close() -> (waiters: [Waiter], closeNow: Bool) {
         self.isShuttingDown = true
         self.state = .closed
-        let waiters = self.waiters.values.map(\.waiter)
+        let waiters = self.waiters.values.map { $0.waiter }
         self.waiters.removeAll()
         return (waiters, self.activeStreams == 0)
     }

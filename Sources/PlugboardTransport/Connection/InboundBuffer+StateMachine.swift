@@ -26,7 +26,7 @@ package struct InboundBufferStateMachine<Part, Waiter> {
     var hasEnded: Bool { self.end != nil }
 
     /// The parts delivered and not yet taken, oldest first.
-    package var bufferedParts: some Collection<Part> { self.parts.lazy.map(\.part) }
+    package var bufferedParts: some Collection<Part> { self.parts.lazy.map { $0.part } }
 
     package enum OnReceive {
         /// Hand `part` straight to the parked reader; send `credit` (if non-zero) to the peer.
