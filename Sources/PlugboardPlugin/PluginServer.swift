@@ -191,7 +191,7 @@ public struct PluginServer: Service {
             }
             if let onStopped = self.onStopped {
                 group.addTask {
-                    await transport.waitUntilClosed()
+                    await transport.waitUntilConnectionsClose()
                     broker.removeSocketFiles()
                     directory.remove()
                     onStopped()

@@ -6,7 +6,7 @@ import Testing
 @Suite("Graceful shutdown of a lean server with background streams")
 struct BackgroundStreamTests {
     @Test(
-        "a draining connection waits for its calls, not for background streams: those end with it, and waitUntilClosed returns"
+        "a draining connection waits for its calls, not for background streams: those end with it, and waitUntilConnectionsClose returns"
     )
     func drainSkipsBackgroundStreams() async throws {
         let path = makeSocketPath()
@@ -57,7 +57,7 @@ struct BackgroundStreamTests {
 
                 server.beginGracefulShutdown()
                 Task {
-                    await transport.waitUntilClosed()
+                    await transport.waitUntilConnectionsClose()
                     closed.set()
                 }
                 try await Task.sleep(for: .milliseconds(100))

@@ -55,13 +55,9 @@ final class ServerState: Sendable {
         }
     }
 
-    /// Returns once the listener has closed and each connection open now is closing.
-    func waitUntilClosed() async {
-        let (listener, connections) = self.state.withLock { state in
-            (state.listener, Array(state.connections.values))
-        }
-        try? await listener?.closeFuture.get()
-        for core in connections { await core.closing.wait() }
+    /// Returns once each connection open now is closing.
+    func waitUntilConnectionsClose() async {
+        for core in self.state.withLock({ Array($0.connections.values) }) { await core.closing.wait() }
     }
 
     /// Closes the listener and every connection at once.

@@ -126,11 +126,11 @@ extension UnixSocketTransport {
             self.state.beginGracefulShutdown()
         }
 
-        /// After ``beginGracefulShutdown()``: returns once the listener is closed and every
+        /// After ``beginGracefulShutdown()`` (which closes the listener): returns once every
         /// connection has flushed its last frames and is closing, without waiting for the handlers
         /// of their background streams to return.
-        package func waitUntilClosed() async {
-            await self.state.waitUntilClosed()
+        package func waitUntilConnectionsClose() async {
+            await self.state.waitUntilConnectionsClose()
         }
     }
 }
