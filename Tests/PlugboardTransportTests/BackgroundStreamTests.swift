@@ -35,24 +35,7 @@ struct BackgroundStreamTests {
                 let closed = Flag()
                 let (echoedOne, echoedOneSignal) = AsyncStream.makeStream(of: Void.self)
                 let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
-                async let echoed = client.bidirectionalStreaming(
-                    request: StreamingClientRequest { writer in
-                        try await writer.write([1])
-                        for await _ in release { break }
-                        try await writer.write([2])
-                    },
-                    descriptor: EchoService.Method.update,
-                    serializer: IdentitySerializer(),
-                    deserializer: IdentityDeserializer(),
-                    options: .defaults
-                ) { response in
-                    var all: [UInt8] = []
-                    for try await message in response.messages {
-                        all += message
-                        if all == [1] { echoedOneSignal.yield() }
-                    }
-                    return all
-                }
+                async let echoed = client.updateInTwoSteps(echoedFirst: echoedOneSignal, release: release)
                 for await _ in echoedOne { break }
 
                 server.beginGracefulShutdown()

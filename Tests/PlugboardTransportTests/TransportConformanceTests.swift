@@ -240,30 +240,14 @@ struct TransportConformanceTests {
     @Test("Graceful shutdown lets an in-flight RPC finish", arguments: TransportPair.all)
     func gracefulShutdown(pair: TransportPair) async throws {
         try await withEchoServer(pair) { client, server in
+            let (echoedFirst, echoedFirstSignal) = AsyncStream.makeStream(of: Void.self)
             let (shutdownBegan, signal) = AsyncStream.makeStream(of: Void.self)
-            let echoed = try await client.bidirectionalStreaming(
-                request: StreamingClientRequest { writer in
-                    try await writer.write([1])
-                    for await _ in shutdownBegan { break }
-                    try await writer.write([2])
-                },
-                descriptor: EchoService.Method.update,
-                serializer: IdentitySerializer(),
-                deserializer: IdentityDeserializer(),
-                options: .defaults
-            ) { response in
-                var all: [UInt8] = []
-                for try await message in response.messages {
-                    all += message
-                    if all == [1] {
-                        // The server has this stream for sure: shut down under it.
-                        server.beginGracefulShutdown()
-                        signal.yield()
-                    }
-                }
-                return all
-            }
-            #expect(echoed == [1, 2])
+            async let echoed = client.updateInTwoSteps(echoedFirst: echoedFirstSignal, release: shutdownBegan)
+            for await _ in echoedFirst { break }
+            server.beginGracefulShutdown()
+            signal.yield()
+            let all = try await echoed
+            #expect(all == [1, 2])
         }
     }
 }

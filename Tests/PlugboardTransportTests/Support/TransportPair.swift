@@ -63,4 +63,29 @@ extension GRPCClient {
             options: options
         ) { try $0.message }
     }
+
+    /// An `Update` call that sends `[1]`, tells `echoedFirst` once it is echoed (the server has the
+    /// stream for sure), sends `[2]` once `release` yields, and returns every byte echoed.
+    func updateInTwoSteps(
+        echoedFirst: AsyncStream<Void>.Continuation, release: AsyncStream<Void>
+    ) async throws -> [UInt8] {
+        try await self.bidirectionalStreaming(
+            request: StreamingClientRequest { writer in
+                try await writer.write([1])
+                for await _ in release { break }
+                try await writer.write([2])
+            },
+            descriptor: EchoService.Method.update,
+            serializer: IdentitySerializer(),
+            deserializer: IdentityDeserializer(),
+            options: .defaults
+        ) { response in
+            var all: [UInt8] = []
+            for try await message in response.messages {
+                all += message
+                if all == [1] { echoedFirst.yield() }
+            }
+            return all
+        }
+    }
 }
