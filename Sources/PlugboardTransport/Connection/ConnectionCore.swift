@@ -15,8 +15,8 @@ final class ConnectionCore: @unchecked Sendable {
     let socketPath: String
     /// Runs tasks on this connection's event loop.
     let taskExecutor: EventLoopTaskExecutor
-    /// Succeeds once the connection closes, or, for a drained server connection, once its last
-    /// frames are flushed, just before it closes.
+    /// Set once the connection closes, or, for a drained server connection, once its last frames
+    /// are flushed, just before it closes.
     let closing = OnceValue<Void>()
 
     private struct Outbox {

@@ -320,9 +320,9 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         )
     }
 
-    /// Whether every open stream is a background one (always, for a client's connection).
+    /// Whether every open stream is a background one (a client's connection has none).
     private var onlyBackgroundStreamsLeft: Bool {
-        guard case .server(let role) = self.role, !role.backgroundPaths.isEmpty else { return self.streams.isEmpty }
+        guard case .server(let role) = self.role else { return self.streams.isEmpty }
         return self.streams.values.allSatisfy { role.backgroundPaths.contains($0.path) }
     }
 
