@@ -50,6 +50,7 @@ import datetime
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -135,7 +136,7 @@ class Settings:
         self.swift = os.environ.get("SWIFT", "swift")
 
     def swift_build(self, *arguments):
-        command = [self.swift, "build", "-c", "release", "--static-swift-stdlib"]  # as the Makefile builds
+        command = [self.swift, "build"] + release_flags()  # as the Makefile builds
         if self.scratch:
             command += ["--scratch-path", self.scratch]
         return command + list(arguments)
@@ -143,6 +144,16 @@ class Settings:
     @property
     def go_out(self):
         return os.path.join(ROOT, self.scratch or ".build", "go")
+
+
+def release_flags():
+    """The Makefile's RELEASE flags (its one definition of a release build), continuation lines joined."""
+    with open(os.path.join(ROOT, "Makefile")) as makefile:
+        text = makefile.read().replace("\\\n", " ")
+    for line in text.splitlines():
+        if line.startswith("RELEASE :="):
+            return shlex.split(line[len("RELEASE :="):])
+    sys.exit("side-by-side: the Makefile defines no RELEASE flags")
 
 
 def run(command, **kwargs):
