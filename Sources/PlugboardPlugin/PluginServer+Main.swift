@@ -28,8 +28,10 @@ extension PluginServer {
     ///
     /// It logs hclog JSON lines on stderr (hosts re-log them at their levels), ignores SIGINT (the
     /// host decides when plugins stop), stops gracefully on SIGTERM, and exits within a second when
-    /// its host dies. Run with `--describe`, it prints `description` as JSON on stdout and exits 0;
-    /// without a description it describes what `services` serve for each app protocol version.
+    /// its host dies. It runs NIO's shared event loops on one thread (set
+    /// `NIO_SINGLETON_GROUP_LOOP_COUNT` for more). Run with `--describe`, it prints `description` as
+    /// JSON on stdout and exits 0; without a description it describes what `services` serve for
+    /// each app protocol version.
     ///
     /// Run by hand with `--debug`, it serves a debugging session (see ``debug``): it prints a
     /// `PLUGBOARD_REATTACH='…'` line that hosts attach with instead of starting the plugin, serves
@@ -68,6 +70,7 @@ extension PluginServer {
             @escaping @Sendable (_ version: Int, _ logger: Logger, _ broker: PluginBroker) ->
             [any RegistrableRPCService]
     ) async -> Never {
+        UnixSocketTransport.startOneEventLoopThread()
         let handshake = handshake ?? .plugboard(appProtocolVersions: description?.appProtocolVersions ?? [1])
         let name = URL(fileURLWithPath: CommandLine.arguments.first ?? "plugin").lastPathComponent
         let logger = Logger(label: name) { label in
