@@ -3,12 +3,6 @@ import Dispatch
 import PlugboardCore
 import PlugboardSystem
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +21,7 @@ import Glibc
 /// kernel has no pidfds. A go-plugin host sets no such variable: then only the parent is watched.
 enum ParentWatch {
     static func start(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
+        environment: [String: String] = ProcessEnvironment.variables(),
         onHostExit: @escaping @Sendable () -> Void
     ) {
         let parent = getppid()

@@ -72,7 +72,7 @@ extension PluginServer {
     ) async -> Never {
         UnixSocketTransport.startOneEventLoopThread()
         let handshake = handshake ?? .plugboard(appProtocolVersions: description?.appProtocolVersions ?? [1])
-        let name = URL(fileURLWithPath: CommandLine.arguments.first ?? "plugin").lastPathComponent
+        let name = CommandLine.arguments.first?.split(separator: "/").last.map(String.init) ?? "plugin"
         let logger = Logger(label: name) { label in
             HCLogHandler(label: label, logLevel: logLevel) { line in StandardStreams.writeError(line) }
         }

@@ -2,14 +2,9 @@ public import GRPCCore
 public import Logging
 public import PlugboardCore
 import PlugboardObservability
+import PlugboardSystem
 public import PlugboardTransport
 public import ServiceLifecycle
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// A plugin's gRPC server as a swift-service-lifecycle `Service`: it checks the cookie, negotiates
 /// the app protocol version, listens on a unix socket, prints the go-plugin handshake line, and
@@ -85,7 +80,7 @@ public struct PluginServer: Service {
     ) {
         self.handshake = handshake
         self.transportConfig = transportConfig
-        self.environment = environment ?? ProcessInfo.processInfo.environment
+        self.environment = environment ?? ProcessEnvironment.variables()
         self.logger = logger
         self.services = services
     }
