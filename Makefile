@@ -13,15 +13,15 @@ FUZZ_SECONDS ?= 60
 # plugin then starts and stops about 20% faster (no shared libraries to load and bind) and runs on a
 # machine with no Swift installed. They link with the toolchain's lld, export no symbols (the static
 # runtime asks for -export-dynamic, which put 39,000 symbols in each plugin's dynamic table for its
-# start-up dladdr to search), and pack relative relocations (DT_RELR, glibc 2.36 or newer): a plugin
-# is then 17% smaller and peaks 16% lower in memory. Every module reaches concrete generic type
-# metadata through its accessor functions instead of by mangled name: the runtime then neither
-# demangles nor searches every protocol conformance in the binary for each such type on its first
-# use, which was a third of a plugin's CPU from start to its first answered call (start to ready
-# 0.87x). Every release build uses these flags, and Tests/Benchmarks/side-by-side.py reads them from
-# here: changing them recompiles.
-RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic \
-	-Xlinker -z -Xlinker pack-relative-relocs \
+# start-up dladdr to search), and link position-dependent executables, as Go does: a PIE's pointers in
+# its data need 90,000 relocations at every start, each page of them copied on write: more than a
+# quarter of a plugin's page faults, and start to ready 1.2x slower (the shared libraries, heap and
+# stacks are still placed at random). Every module reaches concrete generic type metadata through its
+# accessor functions instead of by mangled name: the runtime then neither demangles nor searches
+# every protocol conformance in the binary for each such type on its first use, which was a third of
+# a plugin's CPU from start to its first answered call (start to ready 0.87x). Every release build
+# uses these flags, and Tests/Benchmarks/side-by-side.py reads them from here: changing them recompiles.
+RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic -Xlinker --no-pie \
 	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 
 # Plugin executables (products in Package.swift) that `make` builds into $(ASSETS).
