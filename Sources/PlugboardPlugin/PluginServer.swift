@@ -42,9 +42,8 @@ public struct PluginServer: Service {
     /// the handshake line a `PLUGBOARD_REATTACH='…'` line (keyed by the logger's label) that hosts
     /// attach with; stdout stays where it was. Set it before ``run()``.
     public var debug = false
-    /// Called, when set, once a stop has sent every reply and closed the connections, and the
-    /// socket files are gone; `serve` exits the process there instead of unwinding the server's
-    /// tasks (as go-plugin's `Stop` does).
+    /// Called, when set, once a stop has sent every reply and closed the connections; `serve`
+    /// exits the process there instead of unwinding the server's tasks (as go-plugin's `Stop` does).
     var onStopped: (@Sendable () -> Void)?
 
     /// - Parameters:
@@ -178,6 +177,10 @@ public struct PluginServer: Service {
             let reason = await self.stop.wait()
             if reason == nil { refuseNewCalls() }
             logger.debug("plugin stopping", metadata: ["reason": "\(reason?.rawValue ?? "cancelled")"])
+            // Nothing may connect any more: the socket files and the directory go now, while the
+            // last replies drain, not on the way to the exit.
+            broker.removeSocketFiles()
+            directory.remove()
             // In-flight calls get a moment to finish; then the server is cancelled outright. Either
             // way the other task is cancelled: the deadline once the server is done, or the server.
             group.addTask {
@@ -187,8 +190,6 @@ public struct PluginServer: Service {
             if let onStopped = self.onStopped {
                 group.addTask {
                     await transport.waitUntilConnectionsClose()
-                    broker.removeSocketFiles()
-                    directory.remove()
                     onStopped()
                     return true
                 }
