@@ -182,7 +182,8 @@ public final class PluginBroker: Sendable {
         }
     }
 
-    /// Removes the socket files of the servers, for a process that exits without stopping them.
+    /// Removes the socket files of the servers, so that nothing can dial them any more; the servers
+    /// keep their open connections (a stopping plugin calls it before its last replies drain).
     package func removeSocketFiles() {
         for path in self.socketPaths.withLock({ $0 }) { unlink(path) }
     }
