@@ -147,13 +147,20 @@ class Settings:
 
 
 def release_flags():
-    """The Makefile's RELEASE flags (its one definition of a release build), continuation lines joined."""
+    """The Makefile's RELEASE flags (its one definition of a release build), continuation lines joined
+    and the `:=` variables it names expanded."""
     with open(os.path.join(ROOT, "Makefile")) as makefile:
         text = makefile.read().replace("\\\n", " ")
+    variables = {"CURDIR": ROOT}
     for line in text.splitlines():
-        if line.startswith("RELEASE :="):
-            return shlex.split(line[len("RELEASE :="):])
-    sys.exit("side-by-side: the Makefile defines no RELEASE flags")
+        name, assigned, value = line.partition(" := ")
+        if assigned and name.isidentifier():
+            for variable, known in variables.items():
+                value = value.replace(f"$({variable})", known)
+            variables[name] = value
+    if "RELEASE" not in variables:
+        sys.exit("side-by-side: the Makefile defines no RELEASE flags")
+    return shlex.split(variables["RELEASE"])
 
 
 def run(command, **kwargs):
