@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 60
 # not marked as used (-internalize-at-link: nothing outside an executable calls into it), so the
 # linker drops those nothing calls (binaries 11% smaller). The functions a host and a plugin run are
 # placed first, together ($(SYMBOL_ORDER), which `make symbol-order` records): a process maps its
-# code a window of pages at a time, and that took peak RSS down by about 4 MiB per process. Every
+# code a window of pages at a time, and that took peak RSS down by 3 to 5 MiB per process. Every
 # release build uses these flags, and Tests/Benchmarks/side-by-side.py reads them from here:
 # changing them recompiles; changing $(SYMBOL_ORDER) alone does not relink (touch a source file).
 SYMBOL_ORDER := Tests/Benchmarks/symbol-order.txt

@@ -108,8 +108,8 @@ def main():
         profiles = record(binaries[0], binaries[1], folder)
         cost = instructions_by_function(profiles, binaries)
         known = function_symbols(binaries)
-    # The entry point first: the kernel maps the code around each first touch, a whole large folio
-    # at a time, so even one function left out can keep a megabyte of unrelated code resident.
+    # The entry point first: it runs in every process, and the kernel maps 64 KiB of code around
+    # each first touch, so one function left out keeps its unrelated neighbours resident.
     ordered = ["_start"] + [name for name, _ in sorted(cost.items(), key=lambda item: (-item[1], item[0]))]
     symbols = list(dict.fromkeys(name for name in ordered if name in known))
     with open(output, "w") as file:
