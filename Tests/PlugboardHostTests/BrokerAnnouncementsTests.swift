@@ -93,10 +93,10 @@ struct BrokerAnnouncementsTests {
         broker.close()
         let started = ContinuousClock.now
         let error = await #expect(throws: PluginError.self) {
-            try await broker.withClient(id: 1, timeout: .seconds(5)) { _ in }
+            try await broker.withClient(id: 1, timeout: .seconds(60)) { _ in }
         }
         #expect(error?.code == .brokerClosed)
-        #expect(ContinuousClock.now - started < .seconds(4), "not after the 5 s timeout")
+        #expect(ContinuousClock.now - started < .seconds(20), "not after the 60 s timeout")
         let serveError = await #expect(throws: PluginError.self) { try await broker.serve(id: 1, services: []) }
         #expect(serveError?.code == .brokerClosed)
     }

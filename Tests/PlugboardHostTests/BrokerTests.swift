@@ -62,7 +62,7 @@ struct BrokerTests {
             #expect(
                 unknown?.pluginName == spec.name && unknown?.message.contains("999") == true,
                 "\(unknown.map { "\($0)" } ?? "")")
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(10), "the 300 ms timeout fired; id 999 never comes")
             #expect(try await echo.get(.with { $0.text = "still fine" }).text == "still fine")
         }
     }

@@ -137,8 +137,9 @@ struct CatalogTests {
             try await PluginDescriber.describe(spec, timeout: .seconds(1))
         }
         #expect(
-            ContinuousClock.now - started < .seconds(6),
-            "a 1 s timeout, then the kill and 250 ms for the pipes; the daemon holds them for 60 s")
+            ContinuousClock.now - started < .seconds(20),
+            "a 1 s timeout, then the kill and 250 ms for the pipes, on a machine that may be loaded; the daemon holds them for 60 s"
+        )
         #expect(error?.code == .invalidDescription)
         #expect(
             error?.message.contains(
@@ -153,7 +154,7 @@ struct CatalogTests {
     static func expectGone(daemonIn pids: String) async throws {
         let text = try String(contentsOfFile: pids, encoding: .utf8)
         let daemon = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let deadline = ContinuousClock.now + .seconds(1)
+        let deadline = ContinuousClock.now + .seconds(5)  // room for a loaded machine; the daemon sleeps 60 s
         while ProcessTable.isRunning(daemon), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -166,7 +166,7 @@ struct ConfigurationTests {
         }
         let started = ContinuousClock.now
         let (result, file) = try self.load(yaml)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(10), "expanded, it would be 10^27 strings")
         guard case .failure(let error) = result else {
             Issue.record("accepted an alias bomb")
             return

@@ -10,7 +10,7 @@ import Glibc
 /// blocks on them runs off the shared thread pool (`TestEnvironment.offThePool`).
 @Suite("When the host dies", .timeLimit(.minutes(1)))
 struct HostDeathTests {
-    @Test("the plugin exits within 1 s of its host being killed with SIGKILL")
+    @Test("the plugin exits within 5 s of its host being killed with SIGKILL")
     func pluginExitsWithHost() async throws {
         // The "host" is a shell that starts the plugin with the cookie and then waits.
         let (host, lines) = try await Self.shellHost("\"$0\" & echo $!; wait")
@@ -20,15 +20,15 @@ struct HostDeathTests {
         #expect(ProcessTable.isRunning(pid))
 
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: [pid]) }
-        #expect(left.isEmpty, "the plugin still runs 1 s after its host was killed")
+        #expect(left.isEmpty, "the plugin still runs 5 s after its host was killed")
         let removed = ContinuousClock.now
-        while FileManager.default.fileExists(atPath: socketPath), ContinuousClock.now - removed < .seconds(1) {
+        while FileManager.default.fileExists(atPath: socketPath), ContinuousClock.now - removed < .seconds(5) {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(!FileManager.default.fileExists(atPath: socketPath), "the plugin removed its socket on the way out")
     }
 
-    @Test("every plugin of `plugboard run` ends within 1 s of the host's SIGKILL")
+    @Test("every plugin of `plugboard run` ends within 5 s of the host's SIGKILL")
     func noOrphans() async throws {
         let scratch = ScratchFolder("plugboard-kill")
         defer { withExtendedLifetime(scratch) {} }
@@ -45,10 +45,10 @@ struct HostDeathTests {
         #expect(plugins.count == 2, "both plugins run under the host: \(output)")
 
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins) }
-        #expect(left.isEmpty, "plugins still running 1 s after the host's SIGKILL: \(left)")
+        #expect(left.isEmpty, "plugins still running 5 s after the host's SIGKILL: \(left)")
     }
 
-    @Test("a plugin behind a wrapper that outlives the host (sh -c under sh -c) ends within 1 s of the host's SIGKILL")
+    @Test("a plugin behind a wrapper that outlives the host (sh -c under sh -c) ends within 5 s of the host's SIGKILL")
     func pluginBehindWrapperExitsWithHost() async throws {
         let scratch = ScratchFolder("plugboard-wrapped")
         defer { withExtendedLifetime(scratch) {} }
@@ -71,10 +71,10 @@ struct HostDeathTests {
             "host → sh → sh → plugin: \(outer) \(inner) \(plugins)")
 
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins + inner) }
-        #expect(left.isEmpty, "the plugin (or its wrapper) still runs 1 s after the host's SIGKILL: \(left)")
+        #expect(left.isEmpty, "the plugin (or its wrapper) still runs 5 s after the host's SIGKILL: \(left)")
     }
 
-    @Test("a plugin's own children end within 1 s of the host's SIGKILL too (the host's warden)")
+    @Test("a plugin's own children end within 5 s of the host's SIGKILL too (the host's warden)")
     func childrenExitWithHost() async throws {
         let scratch = ScratchFolder("plugboard-warden")
         defer { withExtendedLifetime(scratch) {} }
@@ -99,7 +99,7 @@ struct HostDeathTests {
         let left = try await TestEnvironment.offThePool { ProcessTable.kill(host, thenWaitFor: plugins + children) }
         #expect(
             left.isEmpty,
-            "still running 1 s after the host's SIGKILL: \(left) (plugin \(plugins), its child \(children))")
+            "still running 5 s after the host's SIGKILL: \(left) (plugin \(plugins), its child \(children))")
     }
 
     @Test("a PLUGBOARD_HOST_PID that is not an ancestor is ignored")
@@ -190,13 +190,15 @@ enum ProcessTable {
         return output
     }
 
-    /// SIGKILLs `host`, waits up to 1 s for `pids` to end, and returns those still running (which
-    /// are then killed, so a failing test leaves nothing behind).
+    /// SIGKILLs `host`, waits up to 5 s for `pids` to end, and returns those still running (which
+    /// are then killed, so a failing test leaves nothing behind). They end within a few hundred
+    /// milliseconds; 5 s leaves room for a loaded CI machine, and a missed kill would run on for 30 s
+    /// or more.
     static func kill(_ host: Process, thenWaitFor pids: [Int32]) -> [Int32] {
         Glibc.kill(host.processIdentifier, SIGKILL)
         host.waitUntilExit()
         let killed = ContinuousClock.now
-        while pids.contains(where: isRunning), ContinuousClock.now - killed < .seconds(1) { usleep(10_000) }
+        while pids.contains(where: isRunning), ContinuousClock.now - killed < .seconds(5) { usleep(10_000) }
         let left = pids.filter(isRunning)
         left.forEach { Glibc.kill($0, SIGKILL) }
         return left

@@ -18,6 +18,10 @@ struct ProcessTreeTests {
     /// `plugboard run`'s stop: Shutdown (1 s), 2 s for the exit, SIGTERM and 1 s, then SIGKILL.
     static let grace: Duration = .seconds(4)
 
+    /// Room for a loaded CI machine in the waits below; what they catch (a host that ignores its
+    /// signal, a plugin left running) would go on for a minute or for good.
+    static let slack: Duration = .seconds(5)
+
     @Test(
         "SIGTERM or SIGINT while a plugin is still starting ends `plugboard run` within its grace period",
         arguments: [SIGTERM, SIGINT])
@@ -33,9 +37,9 @@ struct ProcessTreeTests {
 
         let sent = ContinuousClock.now
         kill(host.processIdentifier, signal)
-        let exited = await Self.waitForExit(host, within: Self.grace + .seconds(1))
-        #expect(exited, "plugboard run still runs \(Self.grace + .seconds(1)) after the signal")
-        #expect(ContinuousClock.now - sent < Self.grace + .seconds(1))
+        let exited = await Self.waitForExit(host, within: Self.grace + Self.slack)
+        #expect(exited, "plugboard run still runs \(Self.grace + Self.slack) after the signal")
+        #expect(ContinuousClock.now - sent < Self.grace + Self.slack)
         #expect(await Self.gone([plugin]).isEmpty, "the plugin is killed and reaped")
         #expect(Self.cgroups(of: host.processIdentifier).isEmpty, "the plugin's cgroup is removed")
     }
@@ -69,7 +73,7 @@ struct ProcessTreeTests {
             (plugin.pid, ContinuousClock.now)
         }
         let took = ContinuousClock.now - stopping
-        #expect(took < .seconds(5), "the plugin exits on Shutdown and its child sleeps 60 s; the stop took \(took)")
+        #expect(took < .seconds(20), "the plugin exits on Shutdown and its child sleeps 60 s; the stop took \(took)")
         let started = Self.recorded(pids) + [pid]
         #expect(started.count == 2, "the plugin and its child")
         #expect(await Self.gone(started).isEmpty, "the plugin's child is killed with it")
@@ -91,7 +95,7 @@ struct ProcessTreeTests {
             return (daemon, cgroup.contains("/plugboard-"))
         }
         let took = ContinuousClock.now - stopping.withLock { $0! }
-        #expect(took < .seconds(5), "the daemon holds the pipes for 60 s; the stop took \(took)")
+        #expect(took < .seconds(20), "the daemon holds the pipes for 60 s; the stop took \(took)")
         let left = await Self.gone([daemon])
         if inCgroup {
             #expect(left.isEmpty, "the plugin's cgroup is killed as a whole")
@@ -108,8 +112,8 @@ struct ProcessTreeTests {
         defer { Self.cleanUp(host) }
 
         kill(host.processIdentifier, SIGKILL)
-        #expect(await Self.waitForExit(host, within: .seconds(1)))
-        #expect(await Self.gone([sleeper]).isEmpty, "the plugin still runs 1 s after its host's SIGKILL")
+        #expect(await Self.waitForExit(host, within: Self.slack))
+        #expect(await Self.gone([sleeper]).isEmpty, "the plugin still runs 5 s after its host's SIGKILL")
     }
 
     @Test(
@@ -209,9 +213,9 @@ struct ProcessTreeTests {
         return await Self.waitUntil(timeout) { !ProcessTable.isRunning(pid) }
     }
 
-    /// Waits up to 1 s for `pids` to end; returns (and kills) those still running.
+    /// Waits up to ``slack`` for `pids` to end; returns (and kills) those still running.
     private static func gone(_ pids: [Int32]) async -> [Int32] {
-        _ = await Self.waitUntil(.seconds(1)) { !pids.contains(where: ProcessTable.isRunning) }
+        _ = await Self.waitUntil(Self.slack) { !pids.contains(where: ProcessTable.isRunning) }
         let left = pids.filter(ProcessTable.isRunning)
         left.forEach { kill($0, SIGKILL) }
         return left

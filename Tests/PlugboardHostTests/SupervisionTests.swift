@@ -204,7 +204,8 @@ struct SupervisionTests {
                 _ = try await echo.get(.with { $0.text = "hang" }, options: options)
             }
             #expect(explicit?.code == .deadlineExceeded)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(
+                ContinuousClock.now - started < .seconds(10), "the 200 ms deadline fired; the handler hangs for good")
             let byDefault = await #expect(throws: RPCError.self) { _ = try await echo.get(.with { $0.text = "hang" }) }
             #expect(byDefault?.code == .deadlineExceeded, "the policy's default deadline applies to calls without one")
             let timeout = try await echo.get(.with { $0.text = "deadline" }).text
