@@ -188,12 +188,13 @@ bench: deps
 	SWIFT="$(SWIFT)" python3 Tests/Benchmarks/side-by-side.py
 
 # Records which functions the bench host and plugin run, under valgrind's callgrind, into
-# $(SYMBOL_ORDER) (Tests/Benchmarks/symbol-order.py; a few minutes). Stale entries are harmless: the
-# linker skips names it no longer finds and places unlisted functions after the listed ones.
-symbol-order: deps
+# $(SYMBOL_ORDER) (Tests/Benchmarks/symbol-order.py, with go-plugin's peers too; about 10 minutes).
+# Stale entries are harmless: the linker skips names it no longer finds and places unlisted
+# functions after the listed ones.
+symbol-order: deps go-peers
 	$(call install_packages,valgrind binutils python3)
 	@for p in plugin-bench bench-echo-plugin; do $(SWIFT) build $(RELEASE) --product $$p || exit 1; done
-	python3 Tests/Benchmarks/symbol-order.py "$$($(SWIFT) build $(RELEASE) --show-bin-path)" $(SYMBOL_ORDER)
+	python3 Tests/Benchmarks/symbol-order.py "$$($(SWIFT) build $(RELEASE) --show-bin-path)" .build/go $(SYMBOL_ORDER)
 
 clean-assets:
 	rm -rf $(ASSETS)
