@@ -1,7 +1,8 @@
+import Dispatch
 import Synchronization
 
-/// A value that is set once and awaited by any number of tasks; a waiting task that is cancelled
-/// stops waiting (and gets `nil`), so it can be raced against a timeout in a task group.
+/// A value that is set once and awaited by any number of tasks, with or without a timeout; a
+/// waiting task that is cancelled stops waiting (and gets `nil`).
 package final class OnceValue<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
@@ -30,11 +31,18 @@ package final class OnceValue<Value: Sendable>: Sendable {
     }
 
     /// Waits for the value; `nil` if the task is cancelled first.
-    package func wait() async -> Value? {
+    package func wait() async -> Value? { await self.wait(timeout: nil) }
+
+    /// Waits up to `timeout` for the value; `nil` if the time runs out or the task is cancelled
+    /// first. Whichever comes first wakes the task once (racing a sleep in a task group costs
+    /// three wake-ups where the value comes first).
+    package func wait(timeout: Duration?) async -> Value? {
         let id = self.state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
         }
+        let timer = timeout.map { _ in DispatchWorkItem { self.removeWaiter(id)?.resume(returning: nil) } }
+        defer { timer?.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let ready: Value?? = self.state.withLock { state in
@@ -43,11 +51,24 @@ package final class OnceValue<Value: Sendable>: Sendable {
                     state.waiters[id] = continuation
                     return nil
                 }
-                if let ready { continuation.resume(returning: ready) }
+                if let ready {
+                    continuation.resume(returning: ready)
+                } else if let timer, let timeout {
+                    DispatchQueue.global().asyncAfter(deadline: .now() + Self.interval(timeout), execute: timer)
+                }
             }
         } onCancel: {
-            let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: nil)
+            self.removeWaiter(id)?.resume(returning: nil)
         }
+    }
+
+    private func removeWaiter(_ id: Int) -> CheckedContinuation<Value?, Never>? {
+        self.state.withLock { $0.waiters.removeValue(forKey: id) }
+    }
+
+    private static func interval(_ duration: Duration) -> DispatchTimeInterval {
+        let (seconds, attoseconds) = duration.components
+        guard seconds < Int64(Int32.max) else { return .never }
+        return .nanoseconds(Int(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
     }
 }

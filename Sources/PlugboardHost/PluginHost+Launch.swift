@@ -119,6 +119,9 @@ public enum PluginHost {
                     instrumentation: instrumentation,
                     logger: logger, isolation: isolation, body
                 )
+                // The plugin has closed its connection and is on its way out: its directory goes
+                // while it exits (an ext4 rmdir takes a tenth of a millisecond or more).
+                directory.remove()
                 await Self.stop(child, spec: spec, logger: logger)
                 await child.killTree()  // what the plugin left behind, and its cgroup
                 try? await pipes.waitForAll()

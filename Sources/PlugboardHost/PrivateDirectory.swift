@@ -30,7 +30,10 @@ struct PrivateDirectory: Sendable {
         self.path = String(cString: made)
     }
 
+    /// Removes the directory: with one `rmdir` when it is empty, as a plugin that removed its
+    /// socket on the way out leaves it; with everything in it otherwise.
     func remove() {
+        if rmdir(self.path) == 0 || errno == ENOENT { return }
         try? FileManager.default.removeItem(atPath: self.path)
     }
 

@@ -100,16 +100,7 @@ final class ChildProcess: Sendable {
 
     /// Waits up to `timeout` for the process to end; `nil` if it is still running.
     func wait(timeout: Duration) async -> PluginError.Termination? {
-        await withTaskGroup(of: PluginError.Termination?.self) { group in
-            group.addTask { await self.wait() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first ?? self.termination
-        }
+        await self.exit.wait(timeout: timeout) ?? self.termination
     }
 
     /// Sends `signal` to the plugin's process group unless the plugin has already been reaped (its
@@ -128,6 +119,7 @@ final class ChildProcess: Sendable {
     func killTree() async {
         self.send(SIGKILL)
         let finished = self.finished
+        if finished.value != nil { return }
         _ = await Task { await finished.wait() }.value
     }
 
