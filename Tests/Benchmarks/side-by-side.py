@@ -469,8 +469,9 @@ def markdown(result):
         "## Binary sizes",
         "",
         "Swift release binaries keep their debug info, so both the size as built and the size after "
-        "`strip --strip-all` are shown. The Go binaries are static; the Swift ones also load the Swift "
-        "runtime and Foundation from the toolchain as shared libraries (last column, not in the binary).",
+        "`strip --strip-all` are shown. The Go binaries are static; the Swift ones, as `make` builds them, "
+        "carry the Swift runtime and FoundationEssentials (`--static-swift-stdlib`). The last column is "
+        "what a binary loads from the Swift toolchain as shared libraries beside it (none, built so).",
         "",
         "| binary | as built, MiB | stripped, MiB | toolchain shared libraries, MiB |",
         "|---|---:|---:|---:|",
