@@ -104,3 +104,18 @@ int CPlugboardSystem_pidfdOpen(pid_t pid) {
     return -1;
 }
 #endif
+
+#ifdef __linux__
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+int CPlugboardSystem_isTmpfs(const char *path) {
+    struct statfs info;
+    return statfs(path, &info) == 0 && info.f_type == TMPFS_MAGIC;
+}
+#else
+int CPlugboardSystem_isTmpfs(const char *path) {
+    (void)path;
+    return 0;
+}
+#endif

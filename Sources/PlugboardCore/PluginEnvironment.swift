@@ -14,7 +14,8 @@ package enum PluginEnvironment {
     /// The host's PEM certificate; its presence turns AutoMTLS on in the plugin.
     package static let clientCertificate = "PLUGIN_CLIENT_CERT"
 
-    /// Directory in which the plugin creates its unix sockets (default: `$TMPDIR`).
+    /// Directory in which the plugin creates its unix sockets (go-plugin's default: `$TMPDIR`;
+    /// Plugboard's: a tmpfs when there is one, see `SocketDirectoryBase`).
     package static let unixSocketDirectory = "PLUGIN_UNIX_SOCKET_DIR"
 
     /// Group name or id the plugin gives its sockets (`chown :group`, mode 0660).

@@ -1,4 +1,5 @@
 import PlugboardCore
+import PlugboardSystem
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -60,6 +61,6 @@ struct PrivateDirectory: Sendable {
     private static let prefix = "plugboard-"
 
     private static var base: String {
-        ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        SocketDirectoryBase.path(for: ProcessInfo.processInfo.environment)
     }
 }

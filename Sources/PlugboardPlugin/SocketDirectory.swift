@@ -1,11 +1,13 @@
 import PlugboardCore
+import PlugboardSystem
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Where the plugin's socket lives: `PLUGIN_UNIX_SOCKET_DIR` when the host gives one, otherwise a
-/// new 0700 directory under `$TMPDIR` that the plugin removes when it stops.
+/// new 0700 directory (see `SocketDirectoryBase`) that the plugin removes
+/// when it stops.
 struct SocketDirectory {
     /// `sun_path` holds 108 bytes on Linux, NUL included.
     static let maximumSocketPathLength = 107
@@ -19,7 +21,7 @@ struct SocketDirectory {
             self.path = given
             self.createdHere = false
         } else {
-            let base = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            let base = SocketDirectoryBase.path(for: environment)
             var template = Array("\(base)/plugboard-XXXXXX".utf8CString)
             guard let made = mkdtemp(&template) else {
                 throw PluginError(

@@ -3,6 +3,7 @@ import GRPCCore
 import Logging
 import PlugboardCore
 import PlugboardHost
+import PlugboardSystem
 import PlugboardTestV1
 import Synchronization
 import Testing
@@ -285,7 +286,7 @@ struct SupervisionTests {
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run()
         dead.waitUntilExit()
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let base = SocketDirectoryBase.path(for: ProcessInfo.processInfo.environment)
         let stale = "\(base)/plugboard-\(dead.processIdentifier)-gone-host-\(UInt32.random(in: 0...UInt32.max))"
         let live = "\(base)/plugboard-1-init-owns-this-\(UInt32.random(in: 0...UInt32.max))"
         for directory in [stale, live] {

@@ -2,6 +2,7 @@ import Foundation
 import InMemoryLogging
 import Logging
 import PlugboardHost
+import PlugboardSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -52,7 +53,7 @@ enum TestEnvironment {
 
     /// Socket directories the host made for `name` that still exist.
     static func leftoverDirectories(for name: String) -> [String] {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let base = SocketDirectoryBase.path(for: ProcessInfo.processInfo.environment)
         let prefix = "plugboard-\(getpid())-" + String(name.prefix(24)) + "-"
         return ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix(prefix) }
     }

@@ -11,6 +11,9 @@ int CPlugboardSystem_setParentDeathSignal(int signal);
 /// Names the calling thread (PR_SET_NAME; the kernel keeps 15 bytes), as `ps` and `perf` show it.
 void CPlugboardSystem_nameThisThread(const char *name);
 
+/// 1 when `path` is on a tmpfs (statfs), 0 otherwise or on error.
+int CPlugboardSystem_isTmpfs(const char *path);
+
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends no spawned process inherits by accident.
 /// Returns 0 on success, -1 with errno set.
 int CPlugboardSystem_pipeCloexec(int fds[2]);
