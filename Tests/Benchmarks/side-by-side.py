@@ -384,7 +384,7 @@ def number(value, unit):
         return "—"
     if unit in ("calls/s", "msgs/s"):
         return f"{value:,.0f}"
-    if unit in ("µs/msg", "µs/call"):
+    if unit in ("µs/msg", "µs/call", "ms"):
         return f"{value:,.2f}"
     return f"{value:,.1f}"
 

@@ -8,8 +8,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Keeps one decimal place, as echo-host does.
-func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+/// Keeps `places` decimal places (one unless asked), as echo-host does.
+func rounded(_ value: Double, places: Int = 1) -> Double {
+    let scale = (0..<places).reduce(1.0) { scale, _ in scale * 10 }
+    return (value * scale).rounded() / scale
+}
 
 /// The middle element of the sorted samples (the upper one of two), as echo-host picks it.
 func median(_ samples: [Duration]) -> Duration {

@@ -149,8 +149,9 @@ struct PluginBench {
         }
         report.starts = ready.count
         if !ready.isEmpty {
-            report.startToReadyMs = rounded(median(ready).milliseconds)
-            report.gracefulStopMs = rounded(median(stop).milliseconds)
+            // Two places, as echo-host gives them: a stop takes about a millisecond.
+            report.startToReadyMs = rounded(median(ready).milliseconds, places: 2)
+            report.gracefulStopMs = rounded(median(stop).milliseconds, places: 2)
         }
     }
 }

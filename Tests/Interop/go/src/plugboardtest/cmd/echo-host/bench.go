@@ -316,8 +316,9 @@ func (h *host) startStop(r *benchResult) error {
 	}
 	r.Starts = len(ready)
 	if r.Starts > 0 {
-		r.StartToReadyMs = round(ms(median(ready)))
-		r.GracefulStopMs = round(ms(median(stop)))
+		// Two places: a stop takes about a millisecond, and alternating pairs compare tenths of it.
+		r.StartToReadyMs = roundTo(ms(median(ready)), 2)
+		r.GracefulStopMs = roundTo(ms(median(stop)), 2)
 	}
 	return nil
 }
