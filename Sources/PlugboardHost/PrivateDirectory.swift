@@ -41,14 +41,15 @@ struct PrivateDirectory: Sendable {
     /// Removes the socket directories of hosts that are no longer running (killed before they could
     /// clean up); returns their paths. Directories of live hosts, and anything else, are left alone.
     static func sweepStale() -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: self.base)) ?? []
+        let base = self.base
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         var removed: [String] = []
         for entry in entries where entry.hasPrefix(self.prefix) {
             let fields = entry.dropFirst(self.prefix.count).split(separator: "-", maxSplits: 1)
             guard let owner = fields.first.flatMap({ Int32($0) }), owner > 0, owner != getpid() else { continue }
             // The owner still runs (or isn't ours to judge).
             guard kill(owner, 0) != 0, errno == ESRCH else { continue }
-            let path = "\(self.base)/\(entry)"
+            let path = "\(base)/\(entry)"
             var status = stat()
             guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() else {
                 continue

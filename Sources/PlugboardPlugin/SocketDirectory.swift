@@ -6,8 +6,7 @@ import Glibc
 #endif
 
 /// Where the plugin's socket lives: `PLUGIN_UNIX_SOCKET_DIR` when the host gives one, otherwise a
-/// new 0700 directory (see `SocketDirectoryBase`) that the plugin removes
-/// when it stops.
+/// new 0700 directory (see `SocketDirectoryBase`) that the plugin removes when it stops.
 struct SocketDirectory {
     /// `sun_path` holds 108 bytes on Linux, NUL included.
     static let maximumSocketPathLength = 107
