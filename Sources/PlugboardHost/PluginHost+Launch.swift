@@ -95,12 +95,12 @@ public enum PluginHost {
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { pipes in
             pipes.addTask { await stdout.run(child.stdout) }
             pipes.addTask { await stderr.run(child.stderr) }
-            defer { directory.remove() }
             let handshake: Handshake
             do {
                 handshake = try await Self.awaitHandshake(spec, child: child, stdout: stdout)
             } catch let error as PluginError {
                 await Self.kill(child)
+                directory.remove()
                 try? await pipes.waitForAll()  // stderr fully read, so the error carries its last lines
                 throw context(error)
             }
@@ -128,6 +128,7 @@ public enum PluginHost {
                 return result
             } catch {
                 await Self.kill(child)
+                directory.remove()
                 try? await pipes.waitForAll()
                 if let error = error as? PluginError { throw context(error) }
                 throw error

@@ -126,8 +126,10 @@ final class ChildProcess: Sendable {
     private func reap() {
         // Wait for the exit without reaping (WNOWAIT), so the process group still exists; kill
         // what the plugin left in it; then reap under the lock that `send` takes, so no signal can
-        // reach a recycled pid. The exit is published first (callers waiting to explain a dropped
-        // connection have little time), then the cgroup is killed and removed.
+        // reach a recycled pid. An empty cgroup goes before the exit is published, so that a stop
+        // finds everything done when it wakes; a populated one (a setsid daemon) after, since
+        // killing it can take a while and callers waiting to explain a dropped connection have
+        // little time.
         var info = siginfo_t()
         _ = SystemCall.retrying { waitid(P_PID, id_t(self.pid), &info, WEXITED | WNOWAIT) }
         var status: Int32 = 0
@@ -140,9 +142,14 @@ final class ChildProcess: Sendable {
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
         let termination: PluginError.Termination =
             result < 0 ? .exited(-1) : status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
-        self.exit.set(termination)
-        self.group?.remove()  // kills what is left in it (a setsid daemon), waits for it to empty
-        HostWarden.forget(processGroup: self.pid)
+        if self.group?.removeIfEmpty() ?? true {
+            HostWarden.forget(processGroup: self.pid)
+            self.exit.set(termination)
+        } else {
+            self.exit.set(termination)
+            self.group?.remove()  // kills what is left in it, waits for it to empty
+            HostWarden.forget(processGroup: self.pid)
+        }
         self.finished.set(())
         // The pipes close when the last holder exits; one that escaped the group and the cgroup
         // (or a host without cgroups) must not hold the host's readers.

@@ -50,8 +50,16 @@ final class PluginCgroup: Sendable {
         Self.write("1", to: "\(self.path)/cgroup.kill")
     }
 
-    /// Waits up to `timeout` for the cgroup to empty, then removes it; kills what is left first.
+    /// Removes the cgroup if it is empty, as it is once a plugin that left nothing behind is
+    /// reaped: one `rmdir`, which a populated cgroup refuses (EBUSY).
+    func removeIfEmpty() -> Bool {
+        rmdir(self.path) == 0 || errno == ENOENT
+    }
+
+    /// Removes the cgroup; if anything is left in it (a daemon the plugin started), kills it
+    /// first and waits up to `timeout` for the cgroup to empty.
     func remove(timeout: Duration = .seconds(2)) {
+        if self.removeIfEmpty() { return }
         self.kill()
         let start = ContinuousClock.now
         while self.isPopulated, ContinuousClock.now - start < timeout { usleep(5_000) }
