@@ -25,10 +25,10 @@ FUZZ_SECONDS ?= 60
 # asking the runtime for generic type metadata on every call (unary p50 0.92x, calls/s 1.07x
 # sequential and 1.17x with 16 callers, pipelined 1.02-1.06x; binaries 2-6% larger, peak RSS
 # 5-8% higher). Public functions are not marked as used (-internalize-at-link: nothing outside an
-# executable calls into it), so the linker drops those nothing calls (binaries 11% smaller). The functions a host and a plugin run are
-# placed first, together ($(SYMBOL_ORDER), which `make symbol-order` records): a process maps its
-# code a window of pages at a time, and that took peak RSS down by 3 to 5 MiB per process. Every
-# release build uses these flags, and Tests/Benchmarks/side-by-side.py reads them from here:
+# executable calls into it), so the linker drops those nothing calls (binaries 11% smaller). The
+# functions a host and a plugin run are placed first, together ($(SYMBOL_ORDER), which
+# `make symbol-order` records): a process maps its code a window of pages at a time, and that took
+# peak RSS down by 3 to 5 MiB per process. Every release build uses these flags, and Tests/Benchmarks/side-by-side.py reads them from here:
 # changing them recompiles; changing $(SYMBOL_ORDER) alone does not relink (touch a source file).
 SYMBOL_ORDER := Tests/Benchmarks/symbol-order.txt
 RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic -Xlinker --no-pie \

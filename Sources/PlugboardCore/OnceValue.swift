@@ -67,8 +67,7 @@ package final class OnceValue<Value: Sendable>: Sendable {
     }
 
     private static func interval(_ duration: Duration) -> DispatchTimeInterval {
-        let (seconds, attoseconds) = duration.components
-        guard seconds < Int64(Int32.max) else { return .never }
-        return .nanoseconds(Int(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
+        guard duration.components.seconds < Int64(Int32.max) else { return .never }
+        return .nanoseconds(Int(max(0, duration.nanoseconds)))
     }
 }
