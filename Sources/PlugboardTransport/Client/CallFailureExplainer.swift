@@ -11,19 +11,19 @@ public protocol CallFailureExplainer: Sendable {
 }
 
 extension CallFailureExplainer {
-    /// The next response part `next` reads, or, when it throws an `RPCError` or the part is a
-    /// non-OK status (which `status` finds in a part), that error explained. A non-OK status ends
-    /// the call as GRPCCore would end it, with this error.
-    func nextPart<Part>(
-        calling method: MethodDescriptor, status: (Part) -> (Status, Metadata)?, _ next: () async throws -> Part?
-    ) async throws -> Part? {
-        let part: Part?
+    /// The next response part of `stream`, or, when reading throws an `RPCError` or the part is
+    /// a non-OK status, that error explained. A non-OK status ends the call as GRPCCore would end
+    /// it, with this error. It runs where its caller runs, as ``StreamCore/nextPart()`` does.
+    nonisolated(nonsending) func nextPart(of stream: StreamCore, calling method: MethodDescriptor) async throws
+        -> InboundPart?
+    {
+        let part: InboundPart?
         do {
-            part = try await next()
+            part = try await stream.nextPart()
         } catch let error as RPCError {
             throw await self.explain(error, calling: method)
         }
-        if let part, let (status, metadata) = status(part), let error = RPCError(status: status, metadata: metadata) {
+        if let (status, metadata) = part?.statusAndTrailers, let error = RPCError(status: status, metadata: metadata) {
             throw await self.explain(error, calling: method)
         }
         return part

@@ -83,8 +83,9 @@ final class StreamCore: @unchecked Sendable {
 // MARK: - Reading (any thread)
 
 extension StreamCore {
-    /// The next inbound part, or `nil` once the peer finished.
-    func nextPart() async throws -> InboundPart? {
+    /// The next inbound part, or `nil` once the peer finished. It runs where its caller runs: a
+    /// hop here would cost a lock on the task's executor preference for every message.
+    nonisolated(nonsending) func nextPart() async throws -> InboundPart? {
         // Fast path: a part is already here, no suspension.
         switch self.shared.withLock({ $0.inbound.next(parking: nil) }) {
         case .part(let part, let credit):
@@ -126,8 +127,9 @@ extension StreamCore {
 // MARK: - Writing (any thread)
 
 extension StreamCore {
-    /// Hands `part` to the event loop, waiting only if too many bytes are already queued.
-    func write(_ part: OutboundPart) async throws {
+    /// Hands `part` to the event loop, waiting only if too many bytes are already queued. It runs
+    /// where its caller runs, as ``nextPart()`` does.
+    nonisolated(nonsending) func write(_ part: OutboundPart) async throws {
         var part = part
         if case .metadata(var metadata) = part, let watched = self.watched {
             watched.sending(&metadata)

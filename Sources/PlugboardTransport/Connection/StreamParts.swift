@@ -30,16 +30,19 @@ struct InboundParts<Element: ConvertibleFromInboundPart>: AsyncSequence, Sendabl
         let explainer: (any CallFailureExplainer, MethodDescriptor)?
 
         mutating func next() async throws -> Element? {
-            guard let (explainer, method) = self.explainer else {
-                guard let part = try await self.core.nextPart() else { return nil }
-                return Element(part)
+            try await self.next(isolation: nil)
+        }
+
+        /// GRPCCore reads with this one: one hop to `actor`'s executor for each part, and none
+        /// below it (each hop locks the task's executor preference).
+        mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
+            let part: InboundPart?
+            if let (explainer, method) = self.explainer {
+                part = try await explainer.nextPart(of: self.core, calling: method)
+            } else {
+                part = try await self.core.nextPart()
             }
-            let core = self.core
-            let part = try await explainer.nextPart(calling: method, status: { $0.statusAndTrailers }) {
-                try await core.nextPart()
-            }
-            guard let part else { return nil }
-            return Element(part)
+            return part.flatMap(Element.init)
         }
     }
 }
