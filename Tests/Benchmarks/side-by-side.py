@@ -83,6 +83,14 @@ FIGURES = [
 # CPU time (user and system) per call or message, each process, during the 16-caller and pipelined
 # figures: only plugin-bench reports them (getrusage for itself, /proc/PID/stat for its plugin).
 # CPU time is steadier than rates on a busy machine, so the instrumentation table shows them.
+# Plugboard's host only: the sequential unary figures again with the caller on the connection's
+# event loop (RunningPlugin.withCallsOnConnectionLoop), a rung of the cost ladder.
+LOOP_FIGURES = [
+    ("loop_unary_p50_us", "unary p50, caller on the connection's loop", "µs", True),
+    ("loop_unary_p99_us", "unary p99, caller on the connection's loop", "µs", True),
+    ("loop_unary_calls_per_s", "unary calls/s, sequential, caller on the connection's loop", "calls/s", False),
+]
+
 CPU_FIGURES = [
     ("unary_concurrent_cpu_us_per_call.host", "host CPU per call, 16 callers", "µs", True),
     ("unary_concurrent_cpu_us_per_call.plugin", "plugin CPU per call, 16 callers", "µs", True),
@@ -278,7 +286,7 @@ def measure_pairs(pairs, settings, rounds, after_round=None):
 def medians(pair):
     """Each figure's median over the pair's successful runs (None without any)."""
     result = {}
-    for key, _, unit, _ in FIGURES + CPU_FIGURES:
+    for key, _, unit, _ in FIGURES + CPU_FIGURES + LOOP_FIGURES:
         values = [value for value in (figure(run, key) for run in pair.runs) if value is not None]
         if not values:
             result[key] = None
@@ -655,6 +663,12 @@ def ladder_results(runs, pairs):
         median = pairs[key]["median"]
         rungs.append({"key": key, "label": f"the whole call: {pairs[key]['label']} (unary, sequential)",
                       "p50_us": median["unary_p50_us"], "p99_us": median["unary_p99_us"]})
+    median = pairs["swift_swift"]["median"]
+    if median.get("loop_unary_p50_us") is not None:
+        rungs.append({"key": "swift_swift_loop",
+                      "label": f"the whole call: {pairs['swift_swift']['label']}, the caller on the connection's "
+                               "event loop (`withCallsOnConnectionLoop`)",
+                      "p50_us": median["loop_unary_p50_us"], "p99_us": median["loop_unary_p99_us"]})
     return rungs
 
 
@@ -671,7 +685,9 @@ def ladder_markdown(result):
         "reads and writes; bare swift-nio between two processes, an `NIOAsyncChannel` each side (one hop into Swift "
         "concurrency per side); Plugboard's lean transport between two processes, driven directly (HTTP/2 and gRPC "
         "framing, no GRPCCore client or server); GRPCCore's whole unary call over its in-process transport (one "
-        "process, no socket); and the whole calls of the table above. CPU is each process's user and system time "
+        "process, no socket); and the whole calls of the table above, Plugboard's also with its caller on the "
+        "connection's event loop (`RunningPlugin.withCallsOnConnectionLoop`: no thread hop into or out of a call). "
+        "CPU is each process's user and system time "
         "over the round trips (the one-process rung has no peer).",
         "",
         "| rung | " + " | ".join(heading for _, heading, _ in LADDER_FIGURES) + " |",

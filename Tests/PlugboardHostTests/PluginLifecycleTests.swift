@@ -133,6 +133,23 @@ struct PluginLifecycleTests {
         }
     }
 
+    @Test("calls from withCallsOnConnectionLoop run on the connection's event loop; before and after it, not")
+    func callsOnConnectionLoop() async throws {
+        try await PluginHost.withPlugin(TestEnvironment.fixture("echo"), logger: TestEnvironment.capturingLogger().0) {
+            plugin in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
+            _ = try await echo.get(.with { $0.text = "before" })
+            #expect(await !currentThreadName().hasPrefix("NIO-"))
+            let (thread, answer) = try await plugin.withCallsOnConnectionLoop {
+                let answer = try await echo.get(.with { $0.text = "on the loop" })
+                return (await currentThreadName(), answer.text)
+            }
+            #expect(thread.hasPrefix("NIO-"), "the body ran on thread '\(thread)', not the connection's event loop")
+            #expect(answer == "on the loop")
+            #expect(await !currentThreadName().hasPrefix("NIO-"))
+        }
+    }
+
     @Test("SIGTERM right after the handshake line stops the plugin gracefully, every time")
     func terminateRightAfterHandshake() async throws {
         for _ in 0..<20 {
@@ -162,4 +179,11 @@ struct PluginLifecycleTests {
                 "a graceful exit, not death by the signal")
         }
     }
+}
+
+/// The name of the thread this nonisolated function runs on: where the calling task's executor
+/// preference puts it (NIO names its event loops' threads `NIO-…`).
+private func currentThreadName() async -> String {
+    let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+    return comm.trimmingCharacters(in: .whitespacesAndNewlines)
 }

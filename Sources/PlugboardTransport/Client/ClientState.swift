@@ -19,6 +19,9 @@ final class ClientState: Sendable {
 
     var isShuttingDown: Bool { self.state.withLock { $0.machine.isShuttingDown } }
 
+    /// The connection new streams use, if there is one now.
+    var connected: ConnectionCore? { self.state.withLock { $0.core } }
+
     /// A connection for a new stream, waiting for one if needed.
     func openStream(waitForReady: Bool?) async throws -> ConnectionCore {
         switch self.state.withLock({ $0.machine.openStream(waitForReady: waitForReady, waiter: nil) }) {

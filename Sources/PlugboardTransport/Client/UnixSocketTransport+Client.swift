@@ -64,6 +64,10 @@ extension UnixSocketTransport {
 
         public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? { nil }
 
+        /// The event loop of the connection new calls use, as a task executor: a task that prefers
+        /// it makes calls without a thread hop on the way in or out. `nil` while not connected.
+        package var connectionExecutor: (any TaskExecutor)? { self.state.connected?.taskExecutor }
+
         public func beginGracefulShutdown() {
             self.state.beginGracefulShutdown()
         }

@@ -13,6 +13,11 @@ struct BenchReport: Encodable, Sendable {
     var brokeredUnaryP50Us = 0.0
     var brokeredUnaryP99Us = 0.0
     var unaryCallsPerS = 0.0
+    /// The sequential unary figures again, the caller on the connection's event loop
+    /// (`RunningPlugin.withCallsOnConnectionLoop`; Plugboard's host only).
+    var loopUnaryP50Us: Double?
+    var loopUnaryP99Us: Double?
+    var loopUnaryCallsPerS: Double?
     var unaryConcurrentCallsPerS = 0.0
     var concurrency = 0
     /// CPU µs per call of the concurrent unary figure, host and plugin (Plugboard's host only).
@@ -46,6 +51,9 @@ struct BenchReport: Encodable, Sendable {
         case brokeredUnaryP50Us = "brokered_unary_p50_us"
         case brokeredUnaryP99Us = "brokered_unary_p99_us"
         case unaryCallsPerS = "unary_calls_per_s"
+        case loopUnaryP50Us = "loop_unary_p50_us"
+        case loopUnaryP99Us = "loop_unary_p99_us"
+        case loopUnaryCallsPerS = "loop_unary_calls_per_s"
         case unaryConcurrentCallsPerS = "unary_concurrent_calls_per_s"
         case unaryConcurrentCPUUsPerCall = "unary_concurrent_cpu_us_per_call"
         case concurrency

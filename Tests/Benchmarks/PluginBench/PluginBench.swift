@@ -66,6 +66,13 @@ struct PluginBench {
             report.unaryCallsPerS = rounded(Double(latencies.count) / (self.clock.now - unaryBegan).seconds)
             (report.unaryP50Us, report.unaryP99Us) = percentiles(latencies)
 
+            let loopBegan = self.clock.now
+            let loopLatencies = try await step("sequential unary, caller on the connection's loop") {
+                try await plugin.withCallsOnConnectionLoop { try await workloads.unarySequential(for: figure) }
+            }
+            report.loopUnaryCallsPerS = rounded(Double(loopLatencies.count) / (self.clock.now - loopBegan).seconds)
+            (report.loopUnaryP50Us, report.loopUnaryP99Us) = percentiles(loopLatencies)
+
             /// A figure's rate and the CPU each process spent per unit of it.
             func costed(_ name: String, _ rate: () async throws -> Double) async throws -> (Double, CPUCost) {
                 try await step(name) { try await CPUCost.measuring(plugin: plugin.pid) { rounded(try await rate()) } }
