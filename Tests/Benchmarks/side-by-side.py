@@ -83,14 +83,6 @@ FIGURES = [
 # CPU time (user and system) per call or message, each process, during the 16-caller and pipelined
 # figures: only plugin-bench reports them (getrusage for itself, /proc/PID/stat for its plugin).
 # CPU time is steadier than rates on a busy machine, so the instrumentation table shows them.
-# Plugboard's host only: the sequential unary figures again with the caller on the connection's
-# event loop (RunningPlugin.withCallsOnConnectionLoop), a rung of the cost ladder.
-LOOP_FIGURES = [
-    ("loop_unary_p50_us", "unary p50, caller on the connection's loop", "µs", True),
-    ("loop_unary_p99_us", "unary p99, caller on the connection's loop", "µs", True),
-    ("loop_unary_calls_per_s", "unary calls/s, sequential, caller on the connection's loop", "calls/s", False),
-]
-
 CPU_FIGURES = [
     ("unary_concurrent_cpu_us_per_call.host", "host CPU per call, 16 callers", "µs", True),
     ("unary_concurrent_cpu_us_per_call.plugin", "plugin CPU per call, 16 callers", "µs", True),
@@ -104,6 +96,14 @@ CPU_FIGURES = [
      True),
     ("request_id_header_cpu_us_per_call", "CPU per call, the request id's header alone (host and plugin)", "µs/call",
      True),
+]
+
+# Plugboard's host only: the sequential unary figures again with the caller on the connection's
+# event loop (RunningPlugin.withCallsOnConnectionLoop), a rung of the cost ladder.
+LOOP_FIGURES = [
+    ("loop_unary_p50_us", "unary p50, caller on the connection's loop", "µs", True),
+    ("loop_unary_p99_us", "unary p99, caller on the connection's loop", "µs", True),
+    ("loop_unary_calls_per_s", "unary calls/s, sequential, caller on the connection's loop", "calls/s", False),
 ]
 # Measured with no call around them: their on/off ratios are over an empty loop, so the table
 # gives their share of a whole call's CPU (host and plugin) instead.

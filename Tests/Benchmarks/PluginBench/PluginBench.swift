@@ -61,17 +61,23 @@ struct PluginBench {
                 try await workloads.calls.update(count: 1000, payload: workloads.payload)
             }
 
-            let unaryBegan = self.clock.now
-            let latencies = try await step("sequential unary") { try await workloads.unarySequential(for: figure) }
-            report.unaryCallsPerS = rounded(Double(latencies.count) / (self.clock.now - unaryBegan).seconds)
-            (report.unaryP50Us, report.unaryP99Us) = percentiles(latencies)
-
-            let loopBegan = self.clock.now
-            let loopLatencies = try await step("sequential unary, caller on the connection's loop") {
+            /// Sequential Gets for `figure`, from where `run` runs them: calls/s, p50 and p99.
+            func sequential(_ name: String, _ run: () async throws -> [Duration]) async throws -> (
+                Double, Double, Double
+            ) {
+                let began = self.clock.now
+                let latencies = try await step(name, run)
+                let (p50, p99) = percentiles(latencies)
+                return (rounded(Double(latencies.count) / (self.clock.now - began).seconds), p50, p99)
+            }
+            (report.unaryCallsPerS, report.unaryP50Us, report.unaryP99Us) = try await sequential("sequential unary") {
+                try await workloads.unarySequential(for: figure)
+            }
+            (report.loopUnaryCallsPerS, report.loopUnaryP50Us, report.loopUnaryP99Us) = try await sequential(
+                "sequential unary, caller on the connection's loop"
+            ) {
                 try await plugin.withCallsOnConnectionLoop { try await workloads.unarySequential(for: figure) }
             }
-            report.loopUnaryCallsPerS = rounded(Double(loopLatencies.count) / (self.clock.now - loopBegan).seconds)
-            (report.loopUnaryP50Us, report.loopUnaryP99Us) = percentiles(loopLatencies)
 
             /// A figure's rate and the CPU each process spent per unit of it.
             func costed(_ name: String, _ rate: () async throws -> Double) async throws -> (Double, CPUCost) {
