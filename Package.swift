@@ -72,7 +72,7 @@ var targets: [Target] = [
     .target(
         name: "PlugboardTransport",
         dependencies: [
-            "PlugboardCore", grpcCore,
+            "PlugboardCore", "ProtobufC", grpcCore,
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -107,7 +107,8 @@ var targets: [Target] = [
     .target(
         name: "PlugboardPlugin",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "PlugboardObservability", "GoPluginProtos",
+            "PlugboardCore", "PlugboardTransport", "ProtobufC", "PlugboardBroker", "PlugboardObservability",
+            "GoPluginProtos",
             "CPlugboardSystem", "PlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -266,7 +267,7 @@ var targets: [Target] = [
         dependencies: [
             "PlugboardHost", "PlugboardCore", "PlugboardConfig", "PlugboardTestSupport", "PlugboardTestV1",
             "PlugboardTesting", "PlugboardPlugin", "PlugboardTransport", "PlugboardBroker", "PlugboardSystem",
-            "GoPluginProtos", "RateLimitServiceSet", grpcCore,
+            "GoPluginProtos", "RateLimitServiceSet", "ProtobufC", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -303,7 +304,7 @@ var targets: [Target] = [
     .testTarget(
         name: "PlugboardTransportTests",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "ProtobufC", grpcCore,
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

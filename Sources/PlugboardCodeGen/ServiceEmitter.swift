@@ -1,7 +1,8 @@
 internal import GRPCCodeGen
 
 /// Writes GRPCCore service stubs with grpc-swift-2's own code generator, wired to the
-/// libprotobuf-c serializers.
+/// libprotobuf-c serializers, and makes each service a `ProtobufC.DirectlyRegistrableService`
+/// (its methods registered a second time, for Plugboard's server to run past GRPCCore's executor).
 struct ServiceEmitter {
     let registry: TypeRegistry
     let file: ProtoFile
@@ -35,14 +36,48 @@ struct ServiceEmitter {
         let request = CodeGenerationRequest(
             fileName: self.file.name,
             leadingTrivia: self.header,
-            dependencies: [Dependency(module: "ProtobufC", accessLevel: .internal)],
+            dependencies: [Dependency(module: "ProtobufC", accessLevel: .public)],
             services: services,
             makeSerializerCodeSnippet: { "ProtobufC.ProtobufSerializer<\($0)>()" },
             makeDeserializerCodeSnippet: { "ProtobufC.ProtobufDeserializer<\($0)>()" }
         )
         var config = CodeGenerator.Config(accessLevel: .public, accessLevelOnImports: true, client: true, server: true)
         config.indentation = 4
-        return try CodeGenerator(config: config).generate(request).contents
+        let stubs = try CodeGenerator(config: config).generate(request).contents
+        let grpcProtocol = "public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {"
+        let directProtocol = "public protocol StreamingServiceProtocol: ProtobufC.DirectlyRegistrableService {"
+        guard stubs.ranges(of: grpcProtocol).count == self.file.services.count else {
+            throw GeneratorError(
+                message: "grpc-swift's generator no longer declares '\(grpcProtocol)' once per service")
+        }
+        return stubs.replacing(grpcProtocol, with: directProtocol) + "\n"
+            + services.map(Self.directRegistration).joined()
+    }
+
+    /// The extension that registers a service's methods with a `DirectMethodTable`, exactly as
+    /// grpc-swift's generated `registerMethods(with:)` registers them with an `RPCRouter`.
+    private static func directRegistration(_ service: ServiceDescriptor) -> String {
+        let type = service.name.typeName
+        var writer = SwiftWriter()
+        writer.line()
+        writer.line("// Direct registration, for Plugboard's server (see 'ProtobufC.DirectlyRegistrableService').")
+        writer.line("@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)")
+        writer.block("extension \(type).StreamingServiceProtocol") { writer in
+            writer.block("public func registerDirectMethods(with table: inout ProtobufC.DirectMethodTable)") { writer in
+                for method in service.methods {
+                    writer.line("table.registerHandler(")
+                    writer.line("    forMethod: \(type).Method.\(method.name.typeName).descriptor,")
+                    writer.line("    deserializer: ProtobufC.ProtobufDeserializer<\(method.inputType)>(),")
+                    writer.line("    serializer: ProtobufC.ProtobufSerializer<\(method.outputType)>(),")
+                    writer.line("    handler: { request, context in")
+                    writer.line(
+                        "        try await self.`\(method.name.functionName)`(request: request, context: context)")
+                    writer.line("    }")
+                    writer.line(")")
+                }
+            }
+        }
+        return writer.text
     }
 
     private static func docComment(_ comment: String) -> String {

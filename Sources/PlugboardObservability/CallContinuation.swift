@@ -56,6 +56,19 @@ public struct CallContinuation: ServerInterceptor {
     }
 }
 
+extension CallContinuation {
+    /// Does for a call the transport runs itself, past the server's interceptors, what
+    /// ``intercept(request:context:next:)`` does: `body` runs with the call's request id and span,
+    /// and returns the error the call ended with, if any.
+    package func continueCall(
+        _ descriptor: MethodDescriptor, metadata: Metadata, _ body: () async -> RPCError?
+    ) async {
+        let call = ServedCall(metadata, descriptor: descriptor, logger: self.logger)
+        let error = try? await call.run { await body() }
+        call.end(error ?? nil)
+    }
+}
+
 /// One call a plugin serves: its request id, its server span (none while the tracer is the
 /// no-op one, so an untraced plugin pays nothing for spans) and its start, for the log line.
 private struct ServedCall: Sendable {

@@ -101,18 +101,21 @@ public struct PluginServer: Service {
         let directory = try SocketDirectory(environment: self.environment)
         defer { directory.remove() }
         let stdout = StdoutCapture()
-        let serverTransport = UnixSocketTransport.Server(
-            path: directory.socketPath, config: self.transportConfig, tls: autoMTLS?.tls.server,
-            backgroundPaths: CoreServices.backgroundPaths)
         let broker = PluginBroker(
             peer: .host, socketDirectory: directory.path, tls: autoMTLS?.tls, dialCheck: Self.sameUser
         )
-        let server = GRPCServer(
-            transport: serverTransport,
-            services: self.services(version, self.logger, broker)
-                + CoreServices.all(stop: self.stop, stdout: stdout, broker: broker),
-            interceptors: [CallContinuation(logger: self.logger)]
+        let services =
+            self.services(version, self.logger, broker)
+            + CoreServices.all(stop: self.stop, stdout: stdout, broker: broker)
+        let continuation = CallContinuation(logger: self.logger)
+        let serverTransport = UnixSocketTransport.Server(
+            path: directory.socketPath, config: self.transportConfig, tls: autoMTLS?.tls.server,
+            backgroundPaths: CoreServices.backgroundPaths,
+            directMethods: DirectMethods(Self.directMethods(of: services)) { descriptor, metadata, body in
+                await continuation.continueCall(descriptor, metadata: metadata, body)
+            }
         )
+        let server = GRPCServer(transport: serverTransport, services: services, interceptors: [continuation])
         try await withGracefulShutdownHandler {
             try await self.serve(
                 server, on: serverTransport, in: directory, version: version,

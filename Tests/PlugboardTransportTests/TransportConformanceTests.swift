@@ -181,6 +181,45 @@ struct TransportConformanceTests {
         Issue.record("The server never ran the handler before the deadline passed, even with 5 s to do so.")
     }
 
+    @Test(
+        "A grpc-timeout the client sends cancels the server handler when it passes",
+        .timeLimit(.minutes(1)),
+        arguments: TransportPair.all
+    )
+    func serverSideTimeout(pair: TransportPair) async throws {
+        let probe = Probe()
+        try await withEchoServer(pair, probe: probe) { client, _ in
+            // No deadline of the client's own: only the server's timer can end the handler, which
+            // then answers with an empty message.
+            let reply = try await client.call(EchoService.Method.hang, [1], metadata: ["grpc-timeout": "100m"])
+            #expect(reply == [])
+            #expect(probe.total(of: .hangCancelled) == 1)
+        }
+    }
+
+    @Test("A handler's error that is not an RPCError ends the call with UNKNOWN", arguments: TransportPair.all)
+    func unknownError(pair: TransportPair) async throws {
+        try await withEchoServer(pair) { client, _ in
+            for (request, message) in [([UInt8(0)], "Service method threw an unknown error."), ([1], "")] {
+                let error = await #expect(throws: RPCError.self) {
+                    try await client.serverStreaming(
+                        request: ClientRequest(message: request),
+                        descriptor: EchoService.Method.fail,
+                        serializer: IdentitySerializer(),
+                        deserializer: IdentityDeserializer(),
+                        options: .defaults
+                    ) { response in
+                        for try await _ in response.messages {}
+                    }
+                }
+                #expect(error?.code == .unknown)
+                #expect(error?.message == message)
+            }
+            let after = try await client.call(EchoService.Method.get, [2])
+            #expect(after == [2])
+        }
+    }
+
     @Test("The server ending a stream early stops the client", arguments: TransportPair.all)
     func serverCancellation(pair: TransportPair) async throws {
         try await withEchoServer(pair) { client, _ in

@@ -2,6 +2,7 @@ internal import GRPCCore
 internal import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 internal import NIOHTTP2
+internal import ProtobufC
 
 /// An accepted connection, set up on its event loop: HTTP/2 handler, then our stream handler.
 struct AcceptedConnection: Sendable {
@@ -44,8 +45,11 @@ extension UnixSocketTransport.Server {
             await withTaskExecutorPreference(executor) {
                 await withDiscardingTaskGroup { group in
                     for await accepted in connection.streams {
+                        let direct = self.directMethods.flatMap { methods in
+                            methods.table.handler(forPath: accepted.stream.path).map { ($0, methods.wrapper) }
+                        }
                         group.addTask(executorPreference: executor) {
-                            await Self.run(accepted, peer: peer, handler: handler)
+                            await Self.run(accepted, peer: peer, direct: direct, handler: handler)
                         }
                     }
                 }
@@ -55,25 +59,31 @@ extension UnixSocketTransport.Server {
         }
     }
 
+    /// Runs one RPC: a direct method's straight from the stream, any other through GRPCCore.
     private static func run(
         _ accepted: AcceptedStream,
         peer: String,
+        direct: ((any DirectMethodHandler), DirectMethods.Wrapper)?,
         handler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
     ) async {
         let core = accepted.stream
         await withServerContextRPCCancellationHandle { handle in
             core.setCancellationHandle(handle)
-            let stream = RPCStream(
-                descriptor: accepted.descriptor,
-                inbound: RPCAsyncSequence(wrapping: InboundParts<RPCRequestPart<GRPCNIOTransportBytes>>(core: core)),
-                outbound: RPCWriter.Closable(
-                    wrapping: OutboundWriter<RPCResponsePart<GRPCNIOTransportBytes>>(core: core))
-            )
             let context = ServerContext(
                 descriptor: accepted.descriptor,
                 remotePeer: peer,
                 localPeer: peer,
                 cancellation: handle
+            )
+            if let (method, wrapper) = direct {
+                await Self.runDirect(method, on: core, context: context, wrapper: wrapper)
+                return
+            }
+            let stream = RPCStream(
+                descriptor: accepted.descriptor,
+                inbound: RPCAsyncSequence(wrapping: InboundParts<RPCRequestPart<GRPCNIOTransportBytes>>(core: core)),
+                outbound: RPCWriter.Closable(
+                    wrapping: OutboundWriter<RPCResponsePart<GRPCNIOTransportBytes>>(core: core))
             )
             await handler(stream, context)
         }

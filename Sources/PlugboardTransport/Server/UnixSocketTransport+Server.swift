@@ -30,6 +30,8 @@ extension UnixSocketTransport {
         /// `:path`s (`/package.Service/Method`) of long-lived streams a graceful shutdown doesn't
         /// wait for: once every other stream has finished, the connection closes and they end with it.
         let backgroundPaths: Set<String>
+        /// Methods run straight from the connection instead of through the `GRPCServer`'s handler.
+        let directMethods: DirectMethods?
         private let state: ServerState
 
         /// Creates a server that will listen on `path` once ``listen(streamHandler:)`` runs.
@@ -38,13 +40,18 @@ extension UnixSocketTransport {
         }
 
         /// A server that requires TLS with `tls` (a ``MutualTLS`` in the server role) on every
-        /// connection, when it is given, and whose graceful shutdown doesn't wait for streams on
-        /// `backgroundPaths`.
-        package init(path: String, config: Config, tls: MutualTLS?, backgroundPaths: Set<String> = []) {
+        /// connection, when it is given, whose graceful shutdown doesn't wait for streams on
+        /// `backgroundPaths`, and which runs the calls of `directMethods` itself: the
+        /// `GRPCServer`'s interceptors don't see those, `directMethods`' wrapper runs around them.
+        package init(
+            path: String, config: Config, tls: MutualTLS?, backgroundPaths: Set<String> = [],
+            directMethods: DirectMethods? = nil
+        ) {
             self.path = path
             self.config = config
             self.tls = tls
             self.backgroundPaths = backgroundPaths
+            self.directMethods = directMethods
             self.state = ServerState()
         }
 

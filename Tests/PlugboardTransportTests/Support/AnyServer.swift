@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import PlugboardTransport
+import ProtobufC
 
 /// Which gRPC transport a test runs on: Plugboard's, or grpc-swift-nio-transport's as the
 /// reference the lean one must agree with (the conformance suite and the transport benchmark).
@@ -23,11 +24,18 @@ struct AnyServer: ServerTransport {
     private let wrapped: Wrapped
 
     /// A server of `kind` on `path`; the stock one takes the message size and stream limits of
-    /// `config`.
-    init(kind: TransportKind, path: String, config: UnixSocketTransport.Config = .defaults) {
+    /// `config`; the lean one runs the methods of `direct` itself.
+    init(
+        kind: TransportKind, path: String, config: UnixSocketTransport.Config = .defaults,
+        direct: (any DirectlyRegistrableService)? = nil
+    ) {
         switch kind {
         case .lean:
-            self.wrapped = .lean(UnixSocketTransport.Server(path: path, config: config))
+            var table = DirectMethodTable()
+            direct?.registerDirectMethods(with: &table)
+            self.wrapped = .lean(
+                UnixSocketTransport.Server(
+                    path: path, config: config, tls: nil, directMethods: direct.map { _ in DirectMethods(table) }))
         case .stock:
             var stockConfig = HTTP2ServerTransport.Posix.Config.defaults
             stockConfig.rpc.maxRequestPayloadSize = config.maxReceiveMessageSize

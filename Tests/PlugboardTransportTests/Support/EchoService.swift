@@ -1,4 +1,5 @@
 import GRPCCore
+import ProtobufC
 
 /// Serializes `[UInt8]` messages as themselves.
 struct IdentitySerializer: MessageSerializer {
@@ -12,8 +13,25 @@ struct IdentityDeserializer: MessageDeserializer {
     }
 }
 
-/// A hand-written service over raw bytes, covering all four RPC kinds plus a call that hangs.
-struct EchoService: RegistrableRPCService {
+/// Where a service registers its handlers: GRPCCore's router, or the table of methods
+/// Plugboard's server runs directly.
+protocol HandlerRegistry {
+    mutating func registerHandler<Input: Sendable, Output: Sendable>(
+        forMethod method: MethodDescriptor,
+        deserializer: some MessageDeserializer<Input>,
+        serializer: some MessageSerializer<Output>,
+        handler:
+            @escaping @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+            StreamingServerResponse<Output>
+    )
+}
+
+extension RPCRouter: HandlerRegistry {}
+extension DirectMethodTable: HandlerRegistry {}
+
+/// A hand-written service over raw bytes, covering all four RPC kinds plus a call that hangs;
+/// the same handlers run through GRPCCore's router or directly (``TransportPair/direct``).
+struct EchoService: DirectlyRegistrableService {
     enum Method {
         static let service = ServiceDescriptor(package: "plugboard.test", service: "Echo")
         /// Unary: echoes the message and metadata.
@@ -26,11 +44,25 @@ struct EchoService: RegistrableRPCService {
         static let update = MethodDescriptor(service: service, method: "Update")
         /// Unary that never answers; reports cancellation through the probe.
         static let hang = MethodDescriptor(service: service, method: "Hang")
+        /// Server streaming that fails with an error that is not an `RPCError`: before its
+        /// response for a request `[0]`, while writing it for `[1]`.
+        static let fail = MethodDescriptor(service: service, method: "Fail")
     }
+
+    /// What `Fail` throws.
+    struct PlainError: Error {}
 
     let probe: Probe
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        self.register(with: &router)
+    }
+
+    func registerDirectMethods(with table: inout DirectMethodTable) {
+        self.register(with: &table)
+    }
+
+    private func register(with router: inout some HandlerRegistry) {
         let serializer = IdentitySerializer()
         let deserializer = IdentityDeserializer()
         let probe = self.probe
@@ -89,6 +121,16 @@ struct EchoService: RegistrableRPCService {
             }
             try Task.checkCancellation()
             return StreamingServerResponse(single: ServerResponse(message: []))
+        }
+
+        router.registerHandler(forMethod: Method.fail, deserializer: deserializer, serializer: serializer) {
+            request, _ in
+            let single = try await ServerRequest(stream: request)
+            if single.message == [0] { throw PlainError() }
+            return StreamingServerResponse { writer in
+                try await writer.write([1])
+                throw PlainError()
+            }
         }
     }
 }

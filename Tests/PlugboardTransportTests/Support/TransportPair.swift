@@ -6,15 +6,23 @@ import Testing
 struct TransportPair: Sendable, CustomTestStringConvertible {
     var server: TransportKind
     var client: TransportKind
+    /// The lean server runs the service's methods itself (a `DirectMethodTable`, as a plugin
+    /// does with generated services) instead of through the `GRPCServer`'s handler.
+    var direct = false
 
-    var testDescription: String { "\(self.server) server, \(self.client) client" }
+    var testDescription: String {
+        "\(self.server) server\(self.direct ? " running the methods directly" : ""), \(self.client) client"
+    }
 
-    /// lean↔lean, stock↔stock and both cross pairs.
+    /// lean↔lean, stock↔stock, both cross pairs, and the lean server's direct methods under
+    /// both clients.
     static let all: [TransportPair] = [
         .init(server: .lean, client: .lean),
         .init(server: .stock, client: .stock),
         .init(server: .lean, client: .stock),
         .init(server: .stock, client: .lean),
+        .init(server: .lean, client: .lean, direct: true),
+        .init(server: .lean, client: .stock, direct: true),
     ]
 }
 
@@ -32,8 +40,9 @@ func withEchoServer<Result: Sendable>(
         Result
 ) async throws -> Result {
     let path = makeSocketPath()
-    let serverTransport = AnyServer(kind: pair.server, path: path, config: config)
-    let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: probe)])
+    let echo = EchoService(probe: probe)
+    let serverTransport = AnyServer(kind: pair.server, path: path, config: config, direct: pair.direct ? echo : nil)
+    let server = GRPCServer(transport: serverTransport, services: [echo])
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.serve() }
         try await serverTransport.waitUntilListening()

@@ -1,0 +1,75 @@
+package import GRPCCore
+internal import GRPCNIOTransportHTTP2Posix
+internal import NIOCore
+internal import PlugboardCore
+package import ProtobufC
+
+/// The methods a server runs straight from the connection (``DirectMethodTable``), past GRPCCore's
+/// per-call executor, and what wraps each of those calls in place of the server's interceptors.
+package struct DirectMethods: Sendable {
+    /// Runs around one call's `body`, given the method and the request metadata; `body` returns
+    /// the error the call ended with, if any.
+    package typealias Wrapper = @Sendable (MethodDescriptor, Metadata, () async -> RPCError?) async -> Void
+
+    let table: DirectMethodTable
+    let wrapper: Wrapper
+
+    package init(_ table: DirectMethodTable, wrapper: @escaping Wrapper = { _, _, body in _ = await body() }) {
+        self.table = table
+        self.wrapper = wrapper
+    }
+}
+
+extension UnixSocketTransport.Server {
+    /// Runs one call of a direct method, whose stream the handler task owns: what GRPCCore's
+    /// server executor does for it (the request metadata first, the `grpc-timeout` cancelling the
+    /// call's context when it passes), with the transport's own reads and writes and no task of
+    /// its own for the deadline (a timer on the event loop).
+    static func runDirect(
+        _ method: any DirectMethodHandler,
+        on core: StreamCore,
+        context: ServerContext,
+        wrapper: DirectMethods.Wrapper
+    ) async {
+        guard case .metadata(let metadata)? = try? await core.nextPart() else {
+            let status = Status(code: .internalError, message: "The stream ended before its request metadata.")
+            try? await core.write(.status(status, [:]))
+            return
+        }
+        let deadline = metadata.grpcTimeout.map { timeout in
+            core.connection.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                context.cancellation.cancel()
+            }
+        }
+        await wrapper(context.descriptor, metadata) {
+            await method.run(on: DirectServerStream(core: core), metadata: metadata, context: context)
+        }
+        deadline?.cancel()
+    }
+}
+
+/// A server stream as a direct method reads and writes it.
+private struct DirectServerStream: DirectCallStream {
+    let core: StreamCore
+
+    nonisolated(nonsending) func nextMessage() async throws -> GRPCNIOTransportBytes? {
+        switch try await self.core.nextPart() {
+        case .message(let bytes):
+            return bytes
+        case .metadata:
+            throw RPCError(
+                code: .internalError,
+                message: """
+                    Server received an extra set of metadata. Only one set of metadata may be received \
+                    at the start of the RPC. This is likely to be caused by a misbehaving client.
+                    """
+            )
+        case .status, nil:
+            return nil
+        }
+    }
+
+    nonisolated(nonsending) func write(_ part: RPCResponsePart<GRPCNIOTransportBytes>) async throws {
+        try await self.core.write(part.outboundPart)
+    }
+}

@@ -1,0 +1,31 @@
+import GRPCCore
+import PlugboardPlugin
+import PlugboardTestSupport
+import ProtobufC
+import Testing
+
+@Suite("Which methods a plugin's transport runs directly")
+struct DirectMethodsTests {
+    /// A hand-written service (not generated, so not directly registrable) with Echo's `Get`.
+    struct HandWrittenGet: RegistrableRPCService {
+        func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+            router.registerHandler(
+                forMethod: MethodDescriptor(fullyQualifiedService: "plugboard.test.v1.Echo", method: "Get"),
+                deserializer: ProtobufDeserializer<EchoRequest>(),
+                serializer: ProtobufSerializer<EchoResponse>()
+            ) { _, _ in StreamingServerResponse(error: RPCError(code: .unimplemented, message: "hand-written")) }
+        }
+    }
+
+    @Test("a generated service's methods run directly; one that a later service registers goes back to GRPCCore")
+    func laterRegistrationWins() {
+        let generatedFirst = PluginServer.directMethods(of: [EchoService(), HandWrittenGet()])
+        #expect(generatedFirst.handler(forPath: "/plugboard.test.v1.Echo/Get") == nil)
+        #expect(generatedFirst.handler(forPath: "/plugboard.test.v1.Echo/Collect") != nil)
+
+        let generatedLast = PluginServer.directMethods(of: [HandWrittenGet(), EchoService()])
+        #expect(generatedLast.handler(forPath: "/plugboard.test.v1.Echo/Get") != nil)
+        #expect(generatedLast.handler(forPath: "/plugboard.test.v1.Echo/Update") != nil)
+        #expect(generatedLast.handler(forPath: "/plugboard.test.v1.Echo/Missing") == nil)
+    }
+}
