@@ -12,7 +12,8 @@ ratio (Swift→Swift over Go→Go), binary sizes and the protobuf-c encode/decod
 prints the table and writes it as markdown and JSON to Tests/Benchmarks/results/.
 
 After each round, `cost-ladder` times the same echo round trip at each layer of a call (a raw
-unix socket, bare swift-nio, Plugboard's transport without GRPCCore, GRPCCore in one process),
+unix socket, bare swift-nio, Plugboard's transport without GRPCCore, GRPCCore over it, GRPCCore's
+client with the server running the method directly, GRPCCore in one process),
 with CPU time and context switches per round trip, for the "cost ladder" table, whose top rungs
 are the whole calls of the same rounds.
 
@@ -684,7 +685,10 @@ def ladder_markdown(result):
         "once in each round above (medians of the rounds): a raw unix socket between two processes with blocking "
         "reads and writes; bare swift-nio between two processes, an `NIOAsyncChannel` each side (one hop into Swift "
         "concurrency per side); Plugboard's lean transport between two processes, driven directly (HTTP/2 and gRPC "
-        "framing, no GRPCCore client or server); GRPCCore's whole unary call over its in-process transport (one "
+        "framing, no GRPCCore client or server); GRPCCore's client and server over that transport (a generated stub "
+        "and a generated service; no host, supervision or instrumentation); the same with the server running the "
+        "generated method straight from the connection, as a plugin's server does (`DirectMethodTable`: no GRPCCore "
+        "server executor); GRPCCore's whole unary call over its in-process transport (one "
         "process, no socket); and the whole calls of the table above, Plugboard's also with its caller on the "
         "connection's event loop (`RunningPlugin.withCallsOnConnectionLoop`: no thread hop into or out of a call). "
         "CPU is each process's user and system time "

@@ -40,6 +40,7 @@ struct Ladder {
         ("nio", "bare swift-nio, an NIOAsyncChannel each side"),
         ("lean", "Plugboard's transport, no GRPCCore client or server"),
         ("grpc", "GRPCCore unary call over Plugboard's transport, no host"),
+        ("direct", "GRPCCore client, the server running the method directly (as a plugin does), no host"),
         ("in_process", "GRPCCore unary call, in-process transport"),
     ]
 

@@ -3,9 +3,9 @@
 // whole calls of go-plugin and Plugboard measured in the same round.
 //
 //   cost-ladder [-seconds 2] [-only KEY]   prints one JSON object: {"rungs": [{...}, ...]}
-//   cost-ladder --peer raw|nio|lean|grpc PATH   serves the far end of a two-process rung on PATH
+//   cost-ladder --peer raw|nio|lean|grpc|direct PATH   serves the far end of a two-process rung on PATH
 //
-// The rungs' keys: raw, nio, lean, grpc, in_process (`-only` runs one, to profile it). Each rung makes
+// The rungs' keys: raw, nio, lean, grpc, direct, in_process (`-only` runs one, to profile it). Each rung makes
 // sequential round trips for -seconds after a 0.3 s warm-up and reports the
 // p50 and p99, and the CPU time and context switches per round trip of this process and, for the
 // two-process rungs, of the peer.
@@ -23,6 +23,7 @@ if arguments.first == "--peer", arguments.count == 3 {
     case "nio": try await NIOEcho.serve(path: arguments[2])
     case "lean": try await LeanEcho.serve(path: arguments[2])
     case "grpc": try await GRPCEcho.serve(path: arguments[2])
+    case "direct": try await DirectEcho.serve(path: arguments[2])
     default: break
     }
     exit(0)
@@ -39,7 +40,7 @@ for (key, label) in Ladder.rungs where only == nil || only == key {
     case "raw": rungs.append(try await ladder.twoProcesses(key, label, RawSocketEcho.client))
     case "nio": rungs.append(try await ladder.twoProcesses(key, label, NIOEcho.client))
     case "lean": rungs.append(try await ladder.twoProcesses(key, label, LeanEcho.client))
-    case "grpc": rungs.append(try await ladder.twoProcesses(key, label, GRPCEcho.client))
+    case "grpc", "direct": rungs.append(try await ladder.twoProcesses(key, label, GRPCEcho.client))
     default: rungs.append(try await ladder.oneProcess(key, label, InProcessEcho.client))
     }
 }
