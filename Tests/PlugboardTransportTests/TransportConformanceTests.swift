@@ -197,6 +197,14 @@ struct TransportConformanceTests {
         }
     }
 
+    @Test("The longest grpc-timeout there is (9,999,999 hours) leaves the call alone", arguments: TransportPair.all)
+    func longestTimeout(pair: TransportPair) async throws {
+        try await withEchoServer(pair) { client, _ in
+            let reply = try await client.call(EchoService.Method.get, [3], metadata: ["grpc-timeout": "9999999H"])
+            #expect(reply == [3])
+        }
+    }
+
     @Test("A handler's error that is not an RPCError ends the call with UNKNOWN", arguments: TransportPair.all)
     func unknownError(pair: TransportPair) async throws {
         try await withEchoServer(pair) { client, _ in
