@@ -107,7 +107,7 @@ var targets: [Target] = [
     .target(
         name: "PlugboardPlugin",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "ProtobufC", "PlugboardBroker", "PlugboardObservability",
+            "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "PlugboardObservability",
             "GoPluginProtos",
             "CPlugboardSystem", "PlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),

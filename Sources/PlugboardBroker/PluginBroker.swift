@@ -78,7 +78,8 @@ public final class PluginBroker: Sendable {
     ///   `launchFailed` when the socket cannot be made.
     public func serve(id: UInt32, services: [any RegistrableRPCService]) async throws {
         let path = "\(self.socketDirectory)/broker-\(id)-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let transport = UnixSocketTransport.Server(path: path, config: .defaults, tls: self.tls?.server)
+        let transport = UnixSocketTransport.Server(
+            path: path, config: .defaults, tls: self.tls?.server, directMethods: DirectMethods(serving: services))
         let server = GRPCServer(transport: transport, services: services)
         guard case .enqueued = self.jobsContinuation.yield(.serve(server)) else {
             throw self.peer.closed()

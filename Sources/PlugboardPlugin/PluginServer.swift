@@ -111,7 +111,7 @@ public struct PluginServer: Service {
         let serverTransport = UnixSocketTransport.Server(
             path: directory.socketPath, config: self.transportConfig, tls: autoMTLS?.tls.server,
             backgroundPaths: CoreServices.backgroundPaths,
-            directMethods: DirectMethods(Self.directMethods(of: services)) { descriptor, metadata, body in
+            directMethods: DirectMethods(serving: services) { descriptor, metadata, body in
                 await continuation.continueCall(descriptor, metadata: metadata, body)
             }
         )

@@ -1,10 +1,10 @@
 import GRPCCore
-import PlugboardPlugin
 import PlugboardTestSupport
+import PlugboardTransport
 import ProtobufC
 import Testing
 
-@Suite("Which methods a plugin's transport runs directly")
+@Suite("Which methods a server's transport runs directly")
 struct DirectMethodsTests {
     /// A hand-written service (not generated, so not directly registrable) with Echo's `Get`.
     struct HandWrittenGet: RegistrableRPCService {
@@ -19,11 +19,11 @@ struct DirectMethodsTests {
 
     @Test("a generated service's methods run directly; one that a later service registers goes back to GRPCCore")
     func laterRegistrationWins() {
-        let generatedFirst = PluginServer.directMethods(of: [EchoService(), HandWrittenGet()])
+        let generatedFirst = DirectMethods(serving: [EchoService(), HandWrittenGet()]).table
         #expect(generatedFirst.handler(forPath: "/plugboard.test.v1.Echo/Get") == nil)
         #expect(generatedFirst.handler(forPath: "/plugboard.test.v1.Echo/Collect") != nil)
 
-        let generatedLast = PluginServer.directMethods(of: [HandWrittenGet(), EchoService()])
+        let generatedLast = DirectMethods(serving: [HandWrittenGet(), EchoService()]).table
         #expect(generatedLast.handler(forPath: "/plugboard.test.v1.Echo/Get") != nil)
         #expect(generatedLast.handler(forPath: "/plugboard.test.v1.Echo/Update") != nil)
         #expect(generatedLast.handler(forPath: "/plugboard.test.v1.Echo/Missing") == nil)

@@ -11,12 +11,32 @@ package struct DirectMethods: Sendable {
     /// the error the call ended with, if any.
     package typealias Wrapper = @Sendable (MethodDescriptor, Metadata, () async -> RPCError?) async -> Void
 
-    let table: DirectMethodTable
+    package let table: DirectMethodTable
     let wrapper: Wrapper
 
     package init(_ table: DirectMethodTable, wrapper: @escaping Wrapper = { _, _, body in _ = await body() }) {
         self.table = table
         self.wrapper = wrapper
+    }
+
+    /// The methods of `services` to run directly: those of every `DirectlyRegistrableService` (all
+    /// that `protoc-gen-plugboard` generates). As in `GRPCServer`'s router, a later registration
+    /// of a method wins, so one that another kind of service registers later goes back to GRPCCore.
+    package init(
+        serving services: [any RegistrableRPCService],
+        wrapper: @escaping Wrapper = { _, _, body in _ = await body() }
+    ) {
+        var table = DirectMethodTable()
+        for service in services {
+            if let service = service as? any DirectlyRegistrableService {
+                service.registerDirectMethods(with: &table)
+            } else {
+                var router = RPCRouter<UnixSocketTransport.Server>()
+                service.registerMethods(with: &router)
+                router.methods.forEach { table.removeHandler(forMethod: $0) }
+            }
+        }
+        self.init(table, wrapper: wrapper)
     }
 }
 
