@@ -109,7 +109,9 @@ extension UnixSocketTransport {
             )
             let peer = "unix:\(self.path)"
             let context = ClientContext(descriptor: descriptor, remotePeer: peer, localPeer: peer)
-            if self.config.runCallsOnEventLoop {
+            // A server-streaming call's messages only come in: its reader keeps up better beside
+            // the event loop than on it (see `Config.runCallsOnEventLoop`).
+            if self.config.runCallsOnEventLoop, descriptor.type != .serverStreaming {
                 return try await withTaskExecutorPreference(connection.taskExecutor) {
                     try await closure(stream, context)
                 }
