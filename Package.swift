@@ -244,7 +244,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "cost-ladder",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1", "ProtobufC", grpcCore,
+            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1", grpcCore,
             .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ],

@@ -5,7 +5,6 @@ import NIOPosix
 import PlugboardTestSupport
 import PlugboardTestV1
 import PlugboardTransport
-import ProtobufC
 
 #if canImport(Glibc)
 import Glibc
@@ -171,10 +170,13 @@ enum LeanEcho {
 }
 
 /// GRPCCore's client and server over the lean transport, two processes: a Plugboard call without
-/// the host's supervision and instrumentation.
+/// the host's supervision and instrumentation. With `direct`, the server runs the generated method
+/// itself (a `DirectMethodTable`), past GRPCCore's server executor, as a plugin's server runs it.
 enum GRPCEcho {
-    static func serve(path: String) async throws {
-        let transport = UnixSocketTransport.Server(path: path)
+    static func serve(path: String, direct: Bool) async throws {
+        let transport = UnixSocketTransport.Server(
+            path: path, config: .defaults, tls: nil,
+            directMethods: direct ? DirectMethods(serving: [EchoService()]) : nil)
         let server = GRPCServer(transport: transport, services: [EchoService()])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
@@ -189,25 +191,6 @@ enum GRPCEcho {
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
             let request = Plugboard_Test_V1_EchoRequest.with { $0.payload = [UInt8](repeating: 7, count: messageSize) }
             return try await measure { _ = try await echo.get(request) }
-        }
-    }
-}
-
-/// GRPCCore's client over the lean transport, and the server running the generated method itself
-/// (a `DirectMethodTable`), as a plugin's server runs it: a Plugboard call past GRPCCore's server
-/// executor, without the host's supervision and instrumentation.
-enum DirectEcho {
-    static func serve(path: String) async throws {
-        var table = DirectMethodTable()
-        EchoService().registerDirectMethods(with: &table)
-        let transport = UnixSocketTransport.Server(
-            path: path, config: .defaults, tls: nil, directMethods: DirectMethods(table))
-        let server = GRPCServer(transport: transport, services: [EchoService()])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            try await transport.waitUntilListening()
-            announceReady()
-            try await group.waitForAll()
         }
     }
 }

@@ -22,8 +22,8 @@ if arguments.first == "--peer", arguments.count == 3 {
     case "raw": try RawSocketEcho.serve(path: arguments[2])
     case "nio": try await NIOEcho.serve(path: arguments[2])
     case "lean": try await LeanEcho.serve(path: arguments[2])
-    case "grpc": try await GRPCEcho.serve(path: arguments[2])
-    case "direct": try await DirectEcho.serve(path: arguments[2])
+    case "grpc": try await GRPCEcho.serve(path: arguments[2], direct: false)
+    case "direct": try await GRPCEcho.serve(path: arguments[2], direct: true)
     default: break
     }
     exit(0)
