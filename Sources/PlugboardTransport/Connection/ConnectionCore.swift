@@ -57,17 +57,19 @@ final class ConnectionCore: @unchecked Sendable {
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
     }
 
-    /// Queues `part` of `stream` for the event loop.
-    func enqueue(_ stream: StreamCore, _ part: OutboundPart) {
-        let schedule = self.outbox.withLock { outbox in
+    /// Queues `part` of `stream` for the event loop; returns how many parts are queued now.
+    @discardableResult
+    func enqueue(_ stream: StreamCore, _ part: OutboundPart) -> Int {
+        let (schedule, queued) = self.outbox.withLock { outbox in
             outbox.items.append((stream, part))
-            if outbox.drainScheduled { return false }
+            if outbox.drainScheduled { return (false, outbox.items.count) }
             outbox.drainScheduled = true
-            return true
+            return (true, outbox.items.count)
         }
         if schedule {
             self.eventLoop.execute { self.handler?.drainOutbox() ?? self.dropOutbox() }
         }
+        return queued
     }
 
     /// Takes everything queued so far; event loop only.

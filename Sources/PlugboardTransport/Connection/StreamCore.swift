@@ -127,6 +127,10 @@ extension StreamCore {
 // MARK: - Writing (any thread)
 
 extension StreamCore {
+    /// How many parts a writer on the event loop queues before it lets the loop write them (of
+    /// 32, 128, 512 and 2,048, 512 moved pipelined streams fastest both ways).
+    static let partsBeforeYield = 512
+
     /// Hands `part` to the event loop, waiting only if too many bytes are already queued. It runs
     /// where its caller runs, as ``nextPart()`` does.
     nonisolated(nonsending) func write(_ part: OutboundPart) async throws {
@@ -148,7 +152,13 @@ extension StreamCore {
             shared.outboundPending += size
             return shared.outboundPending > high
         }
-        self.connection.enqueue(self, part)
+        let queued = self.connection.enqueue(self, part)
+        if queued >= Self.partsBeforeYield, self.connection.eventLoop.inEventLoop {
+            // A writer on the event loop holds it until it waits: without this, a stream's messages
+            // would all queue up before the first of them was written, and the peer would sit
+            // idle meanwhile. The drain scheduled with the first part runs before the writer again.
+            await Task.yield()
+        }
         if mustWait {
             try await withUnsafeThrowingContinuation { (waiter: WriteWaiter) in
                 let resumeNow: Result<Void, RPCError>? = self.shared.withLock { shared in
