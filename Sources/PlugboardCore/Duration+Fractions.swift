@@ -4,9 +4,14 @@ extension Duration {
         self.components.seconds * 1000 + self.components.attoseconds / 1_000_000_000_000_000
     }
 
-    /// Whole nanoseconds, for metrics timers.
+    /// Whole nanoseconds, for metrics timers and event-loop timers; `Int64.max` (or `.min`) for a
+    /// duration beyond about 292 years, which a peer's `grpc-timeout` (up to 9,999,999 hours) can be.
     package var nanoseconds: Int64 {
-        self.components.seconds * 1_000_000_000 + self.components.attoseconds / 1_000_000_000
+        let (whole, overflow) = self.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return self.components.seconds < 0 ? .min : .max }
+        let (total, overflowAgain) = whole.addingReportingOverflow(self.components.attoseconds / 1_000_000_000)
+        if overflowAgain { return whole < 0 ? .min : .max }
+        return total
     }
 
     /// Milliseconds with their fraction, for log lines.

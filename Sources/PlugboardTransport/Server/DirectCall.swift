@@ -57,10 +57,9 @@ extension UnixSocketTransport.Server {
             return
         }
         let deadline = metadata.grpcTimeout.map { timeout in
-            // `grpc-timeout` allows 9,999,999 hours, more nanoseconds than an Int64 holds: such a
-            // timer is set for the end of time instead (NIO saturates the deadline).
-            let nanoseconds = timeout < .seconds(Int64.max / 1_000_000_000) ? timeout.nanoseconds : .max
-            return core.connection.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            // A timeout past what nanoseconds hold comes out as `Int64.max`: NIO then saturates
+            // the deadline, and the timer never fires.
+            core.connection.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
                 context.cancellation.cancel()
             }
         }
