@@ -14,11 +14,6 @@ package struct DirectMethods: Sendable {
     package let table: DirectMethodTable
     let wrapper: Wrapper
 
-    package init(_ table: DirectMethodTable, wrapper: @escaping Wrapper = { _, _, body in _ = await body() }) {
-        self.table = table
-        self.wrapper = wrapper
-    }
-
     /// The methods of `services` to run directly: those of every `DirectlyRegistrableService` (all
     /// that `protoc-gen-plugboard` generates). As in `GRPCServer`'s router, a later registration
     /// of a method wins, so one that another kind of service registers later goes back to GRPCCore.
@@ -36,7 +31,8 @@ package struct DirectMethods: Sendable {
                 router.methods.forEach { table.removeHandler(forMethod: $0) }
             }
         }
-        self.init(table, wrapper: wrapper)
+        self.table = table
+        self.wrapper = wrapper
     }
 }
 

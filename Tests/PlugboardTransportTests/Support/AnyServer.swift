@@ -31,11 +31,9 @@ struct AnyServer: ServerTransport {
     ) {
         switch kind {
         case .lean:
-            var table = DirectMethodTable()
-            direct?.registerDirectMethods(with: &table)
             self.wrapped = .lean(
                 UnixSocketTransport.Server(
-                    path: path, config: config, tls: nil, directMethods: direct.map { _ in DirectMethods(table) }))
+                    path: path, config: config, tls: nil, directMethods: direct.map { DirectMethods(serving: [$0]) }))
         case .stock:
             var stockConfig = HTTP2ServerTransport.Posix.Config.defaults
             stockConfig.rpc.maxRequestPayloadSize = config.maxReceiveMessageSize
