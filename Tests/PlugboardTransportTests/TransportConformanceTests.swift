@@ -94,6 +94,39 @@ struct TransportConformanceTests {
         }
     }
 
+    // Each message reaches a reader already waiting for it, so the window it returns is released
+    // while the event loop is still taking that DATA frame apart: 2,500 KiB each way crosses the
+    // 1 MiB credit batch twice on both sides (a debug build once trapped there on exclusivity).
+    @Test("Ping-pong, 2,500 messages of 1 KiB: window returns while readers wait", arguments: TransportPair.all)
+    func pingPong(pair: TransportPair) async throws {
+        try await withEchoServer(pair) { client, _ in
+            let (replies, replied) = AsyncStream.makeStream(of: Void.self)
+            let total = try await client.bidirectionalStreaming(
+                request: StreamingClientRequest { writer in
+                    var turns = replies.makeAsyncIterator()
+                    for index in 0..<2_500 {
+                        try await writer.write([UInt8](repeating: UInt8(index & 0xFF), count: 1024))
+                        guard await turns.next() != nil else { return }
+                    }
+                },
+                descriptor: EchoService.Method.update,
+                serializer: IdentitySerializer(),
+                deserializer: IdentityDeserializer(),
+                options: .defaults
+            ) { response in
+                defer { replied.finish() }
+                var count = 0
+                for try await message in response.messages {
+                    #expect(message.count == 1024 && message[0] == UInt8(count & 0xFF))
+                    count += 1
+                    replied.yield()
+                }
+                return count
+            }
+            #expect(total == 2_500)
+        }
+    }
+
     @Test("Messages at the size limit pass, larger ones fail with RESOURCE_EXHAUSTED", arguments: TransportPair.all)
     func sizeLimit(pair: TransportPair) async throws {
         let limit = 4 * 1024 * 1024

@@ -25,7 +25,7 @@ extension GRPCConnectionHandler {
                 self.deliverStatus(status, metadata: fields.grpcMetadata, to: stream)
                 self.resetStream(stream, code: .cancel)
             } else {
-                stream.deliver(.metadata(fields.grpcMetadata), credit: 0)
+                stream.deliver(.metadata(fields.grpcMetadata))
             }
         } else if let code = fields.first(name: ":status").flatMap({ Int($0) }), (100..<200).contains(code) {
             return  // Informational headers: the real ones follow.
@@ -44,7 +44,7 @@ extension GRPCConnectionHandler {
     func deliverStatus(_ status: Status, metadata: Metadata, to stream: StreamCore) {
         guard !stream.loop.deliveredStatus else { return }
         stream.loop.deliveredStatus = true
-        stream.deliver(.status(status, metadata), credit: 0)
+        stream.deliver(.status(status, metadata))
         stream.finishInbound()
     }
 

@@ -106,9 +106,4 @@ final class ConnectionCore: @unchecked Sendable {
     func sendCredit(_ credit: Int, for stream: StreamCore) {
         self.eventLoop.execute { self.handler?.sendStreamCredit(credit, for: stream) }
     }
-
-    /// Like ``sendCredit(_:for:)`` when already on the event loop.
-    func sendCreditOnLoop(_ credit: Int, for stream: StreamCore) {
-        self.handler?.sendStreamCredit(credit, for: stream)
-    }
 }

@@ -253,10 +253,14 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         // right here on the loop; `sendStreamCredit` must already see `receivedEnd` and drop it.
         if data.endStream { stream.loop.receivedEnd = true }
         do {
+            // Window released while the deframer runs is sent after it: sending reads the
+            // stream's loop state, which `process` holds for writing.
+            var owed = 0
             let creditNow = try stream.loop.deframer.process(buffer) { message, credit in
-                stream.deliver(.message(GRPCNIOTransportBytes(message.readableBytesView)), credit: credit)
+                owed += stream.deliver(.message(GRPCNIOTransportBytes(message.readableBytesView)), credit: credit)
             }
-            stream.addCredit(creditNow + padding)
+            owed += stream.addCredit(creditNow + padding)
+            if owed > 0 { self.sendStreamCredit(owed, for: stream) }
         } catch {
             self.refuseMessage(on: stream, failure: error)
             return

@@ -209,8 +209,17 @@ extension StreamCore {
 // MARK: - Event loop side
 
 extension StreamCore {
-    /// Delivers an inbound part; `credit` bytes of window are returned once the reader takes it.
-    func deliver(_ part: InboundPart, credit: Int) {
+    /// Delivers metadata or a status, which take no window.
+    func deliver(_ part: InboundPart) {
+        let owed = self.deliver(part, credit: 0)
+        assert(owed == 0, "A part that takes no window released some.")
+    }
+
+    /// Delivers an inbound message, whose `credit` bytes of window are returned once the reader
+    /// takes it. Returns the window owed to the peer now, for the caller to send: a loop still
+    /// inside this stream's ``loop`` state (its deframer) must not send from here, since sending
+    /// reads that state.
+    func deliver(_ part: InboundPart, credit: Int) -> Int {
         let action = self.shared.withLock { shared in
             switch part {
             case .status(let status, _): shared.status = status
@@ -221,18 +230,18 @@ extension StreamCore {
         }
         switch action {
         case .resume(let waiter, let part, let credit):
-            if credit > 0 { self.connection.sendCreditOnLoop(credit, for: self) }
             waiter.resume(returning: part)
+            return credit
         case .buffered, .dropped:
-            ()
+            return 0
         }
     }
 
-    /// Credit for bytes that don't wait for the reader (partial messages, padding).
-    func addCredit(_ credit: Int) {
-        guard credit > 0 else { return }
-        let send = self.shared.withLock { $0.inbound.addCredit(credit) }
-        if send > 0 { self.connection.sendCreditOnLoop(send, for: self) }
+    /// Credit for bytes that don't wait for the reader (partial messages, padding); returns the
+    /// window owed to the peer now, which the caller sends.
+    func addCredit(_ credit: Int) -> Int {
+        guard credit > 0 else { return 0 }
+        return self.shared.withLock { $0.inbound.addCredit(credit) }
     }
 
     /// The peer finished sending: the reader sees the end after the buffered parts.

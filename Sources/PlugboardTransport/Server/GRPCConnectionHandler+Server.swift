@@ -45,7 +45,7 @@ extension GRPCConnectionHandler {
         let stream = StreamCore(connection: self.core, path: path)
         stream.loop.streamID = streamID
         self.streams[streamID] = stream
-        stream.deliver(.metadata(fields.grpcMetadata), credit: 0)
+        stream.deliver(.metadata(fields.grpcMetadata))
         if headers.endStream {
             stream.loop.receivedEnd = true
             stream.finishInbound()
