@@ -102,7 +102,7 @@ var targets: [Target] = [
     .target(name: "PlugboardSystem", dependencies: ["CPlugboardSystem"]),
     .target(
         name: "PlugboardBroker",
-        dependencies: ["PlugboardCore", "PlugboardTransport", "GoPluginProtos", grpcCore]
+        dependencies: ["PlugboardCore", "PlugboardTransport", "GoPluginProtos", "ProtobufC", grpcCore]
     ),
     .target(
         name: "PlugboardPlugin",
@@ -119,7 +119,7 @@ var targets: [Target] = [
         name: "PlugboardHost",
         dependencies: [
             "PlugboardCore", "PlugboardTransport", "PlugboardBroker", "PlugboardObservability", "GoPluginProtos",
-            "CPlugboardSystem", "PlugboardSystem", grpcCore,
+            "ProtobufC", "CPlugboardSystem", "PlugboardSystem", grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -130,7 +130,8 @@ var targets: [Target] = [
     .target(
         name: "PlugboardTesting",
         dependencies: [
-            "PlugboardPlugin", "PlugboardHost", "PlugboardCore", "PlugboardTransport", "GoPluginProtos", grpcCore,
+            "PlugboardPlugin", "PlugboardHost", "PlugboardCore", "PlugboardTransport", "GoPluginProtos", "ProtobufC",
+            grpcCore,
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
         ]

@@ -366,14 +366,14 @@ extension Grpc_Health_V1_Health {
     /// >
     /// > Health checking, as in grpc/grpc-proto.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
-        private let client: GRPCCore.GRPCClient<Transport>
+        private let client: ProtobufC.DirectClient<Transport>
 
         /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
         ///
         /// - Parameters:
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
-            self.client = client
+            self.client = ProtobufC.DirectClient(client)
         }
 
         /// Call the "Check" method.

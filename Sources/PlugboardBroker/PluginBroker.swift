@@ -2,6 +2,7 @@ public import GRPCCore
 package import GoPluginProtos
 internal import PlugboardCore
 public import PlugboardTransport
+internal import ProtobufC
 internal import Synchronization
 
 #if canImport(Glibc)
@@ -119,7 +120,9 @@ public final class PluginBroker: Sendable {
         let transport = try await self.transport(for: id, timeout: timeout)
         return try await withGRPCClient(transport: transport, isolation: isolation) {
             client in
-            try await body(client)
+            let route = DirectRoute.open(from: client, to: transport)
+            defer { route.close() }
+            return try await body(client)
         }
     }
 
@@ -132,19 +135,23 @@ public final class PluginBroker: Sendable {
     public func dial(id: UInt32, timeout: Duration = .seconds(5)) async throws -> Connection {
         let transport = try await self.transport(for: id, timeout: timeout)
         let client = GRPCClient(transport: transport)
-        guard case .enqueued = self.jobsContinuation.yield(.connect(client)) else {
+        let route = DirectRoute.open(from: client, to: transport)
+        guard case .enqueued = self.jobsContinuation.yield(.connect(client, route)) else {
+            route.close()
             throw self.peer.closed()
         }
-        return Connection(client: client)
+        return Connection(client: client, route: route)
     }
 
     /// A brokered connection from ``dial(id:timeout:)``.
     public struct Connection: Sendable {
         /// The client; wrap it in a service's generated client.
         public let client: GRPCClient<UnixSocketTransport.Client>
+        let route: DirectRoute
 
         /// Closes the connection once its calls are done.
         public func close() {
+            self.route.close()
             self.client.beginGracefulShutdown()
         }
     }
@@ -177,7 +184,11 @@ public final class PluginBroker: Sendable {
             for await job in self.jobs {
                 switch job {
                 case .serve(let server): group.addTask { try? await server.serve() }
-                case .connect(let client): group.addTask { try? await client.runConnections() }
+                case .connect(let client, let route):
+                    group.addTask {
+                        try? await client.runConnections()
+                        route.close()
+                    }
                 }
             }
         }
@@ -260,5 +271,5 @@ private final class WaitToken: Sendable {
 /// Work ``PluginBroker/run()`` does for the broker's life.
 private enum Job: Sendable {
     case serve(GRPCServer<UnixSocketTransport.Server>)
-    case connect(GRPCClient<UnixSocketTransport.Client>)
+    case connect(GRPCClient<UnixSocketTransport.Client>, DirectRoute)
 }

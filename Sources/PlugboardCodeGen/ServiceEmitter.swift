@@ -2,7 +2,9 @@ internal import GRPCCodeGen
 
 /// Writes GRPCCore service stubs with grpc-swift-2's own code generator, wired to the
 /// libprotobuf-c serializers, and makes each service a `ProtobufC.DirectlyRegistrableService`
-/// (its methods registered a second time, for Plugboard's server to run past GRPCCore's executor).
+/// (its methods registered a second time, for Plugboard's server to run past GRPCCore's executor)
+/// and each client call through a `ProtobufC.DirectClient` (unary calls past GRPCCore's client
+/// executor, on clients Plugboard made).
 struct ServiceEmitter {
     let registry: TypeRegistry
     let file: ProtoFile
@@ -43,16 +45,32 @@ struct ServiceEmitter {
         )
         var config = CodeGenerator.Config(accessLevel: .public, accessLevelOnImports: true, client: true, server: true)
         config.indentation = 4
-        let stubs = try CodeGenerator(config: config).generate(request).contents
-        let grpcProtocol = "public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {"
-        let directProtocol = "public protocol StreamingServiceProtocol: ProtobufC.DirectlyRegistrableService {"
-        guard stubs.ranges(of: grpcProtocol).count == self.file.services.count else {
-            throw GeneratorError(
-                message: "grpc-swift's generator no longer declares '\(grpcProtocol)' once per service")
+        var stubs = try CodeGenerator(config: config).generate(request).contents
+        for (grpcLine, directLine) in Self.directLines {
+            guard stubs.ranges(of: grpcLine).count == self.file.services.count else {
+                throw GeneratorError(message: "grpc-swift's generator no longer writes '\(grpcLine)' once per service")
+            }
+            stubs = stubs.replacing(grpcLine, with: directLine)
         }
-        return stubs.replacing(grpcProtocol, with: directProtocol) + "\n"
-            + services.map(Self.directRegistration).joined()
+        return stubs + "\n" + services.map(Self.directRegistration).joined()
     }
+
+    /// Lines of grpc-swift's stubs, and what replaces them: each service's protocol refines
+    /// `DirectlyRegistrableService`, and each client calls through a `DirectClient`.
+    private static let directLines = [
+        (
+            "public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {",
+            "public protocol StreamingServiceProtocol: ProtobufC.DirectlyRegistrableService {"
+        ),
+        (
+            "private let client: GRPCCore.GRPCClient<Transport>\n",
+            "private let client: ProtobufC.DirectClient<Transport>\n"
+        ),
+        (
+            "public init(wrapping client: GRPCCore.GRPCClient<Transport>) {\n            self.client = client\n",
+            "public init(wrapping client: GRPCCore.GRPCClient<Transport>) {\n            self.client = ProtobufC.DirectClient(client)\n"
+        ),
+    ]
 
     /// The extension that registers a service's methods with a `DirectMethodTable`, exactly as
     /// grpc-swift's generated `registerMethods(with:)` registers them with an `RPCRouter`.

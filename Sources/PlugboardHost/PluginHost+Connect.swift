@@ -3,6 +3,7 @@ import Logging
 import PlugboardBroker
 import PlugboardCore
 import PlugboardTransport
+import ProtobufC
 
 extension PluginHost {
     /// What follows a verified handshake, for a plugin the host started and one it attached to
@@ -34,7 +35,9 @@ extension PluginHost {
         )
         return try await withGRPCClient(transport: transport, isolation: isolation) {
             client in
-            try await Self.session(
+            let route = DirectRoute.open(from: client, to: transport)
+            defer { route.close() }
+            return try await Self.session(
                 spec, process: process, handshake: handshake, transport: transport, client: client, broker: broker,
                 logger: logger, isolation: isolation, body
             )

@@ -2,6 +2,7 @@ public import GRPCCore
 import PlugboardCore
 import PlugboardPlugin
 public import PlugboardTransport
+import ProtobufC
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -54,7 +55,9 @@ public func withInProcessPlugin<Result: Sendable>(
         try await serverTransport.waitUntilListening()
         let clientTransport = UnixSocketTransport.Client(path: socketPath, config: transportConfig)
         let result = try await withGRPCClient(transport: clientTransport, isolation: isolation) { client in
-            try await body(client)
+            let route = DirectRoute.open(from: client, to: clientTransport)
+            defer { route.close() }
+            return try await body(client)
         }
         server.beginGracefulShutdown()
         try await group.waitForAll()

@@ -495,14 +495,14 @@ extension Ratelimit_V1_RateLimiter {
     /// >
     /// > Applies rule sets and answers checks against the active one. Served by the plugin.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
-        private let client: GRPCCore.GRPCClient<Transport>
+        private let client: ProtobufC.DirectClient<Transport>
 
         /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
         ///
         /// - Parameters:
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
-            self.client = client
+            self.client = ProtobufC.DirectClient(client)
         }
 
         /// Call the "ApplyRules" method.
@@ -1060,14 +1060,14 @@ extension Ratelimit_V1_TierDirectory {
     /// > key and remembers the answer for as long as the rule set that named the directory is active
     /// > (bounded like the keys' budgets: the least recently used answers are forgotten first).
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
-        private let client: GRPCCore.GRPCClient<Transport>
+        private let client: ProtobufC.DirectClient<Transport>
 
         /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
         ///
         /// - Parameters:
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
-            self.client = client
+            self.client = ProtobufC.DirectClient(client)
         }
 
         /// Call the "Lookup" method.

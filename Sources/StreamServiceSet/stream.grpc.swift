@@ -210,14 +210,14 @@ extension Stream_V1_ControlStream {
     /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
     /// means of communication with the remote peer.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
-        private let client: GRPCCore.GRPCClient<Transport>
+        private let client: ProtobufC.DirectClient<Transport>
 
         /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
         ///
         /// - Parameters:
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
-            self.client = client
+            self.client = ProtobufC.DirectClient(client)
         }
 
         /// Call the "Sync" method.

@@ -1,5 +1,6 @@
 import GRPCCore
 import PlugboardTransport
+import ProtobufC
 import Synchronization
 import Testing
 
@@ -23,7 +24,7 @@ struct BackgroundStreamTests {
             try await withGRPCClient(transport: UnixSocketTransport.Client(path: path)) { client in
                 let background = Task { () -> RPCError? in
                     do {
-                        _ = try await client.call(EchoService.Method.hang, [])
+                        _ = try await DirectClient(client).call(EchoService.Method.hang, [])
                         return nil
                     } catch let error as RPCError {
                         return error
@@ -35,7 +36,7 @@ struct BackgroundStreamTests {
                 let closed = Flag()
                 let (echoedOne, echoedOneSignal) = AsyncStream.makeStream(of: Void.self)
                 let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
-                async let echoed = client.updateInTwoSteps(echoedFirst: echoedOneSignal, release: release)
+                async let echoed = DirectClient(client).updateInTwoSteps(echoedFirst: echoedOneSignal, release: release)
                 for await _ in echoedOne { break }
 
                 server.beginGracefulShutdown()

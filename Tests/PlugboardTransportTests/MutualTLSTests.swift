@@ -1,6 +1,7 @@
 import GRPCCore
 import PlugboardTestSupport
 import PlugboardTransport
+import ProtobufC
 import Testing
 
 /// The lean transport's AutoMTLS: each side accepts exactly one certificate, the other's.
@@ -98,7 +99,7 @@ struct MutualTLSTests {
         options.timeout = .seconds(10)
         return try await withGRPCClient(transport: transport) { client in
             do {
-                return .success(try await client.call(EchoService.Method.get, [9], options: options))
+                return .success(try await DirectClient(client).call(EchoService.Method.get, [9], options: options))
             } catch let error as RPCError {
                 return .failure(error)
             }

@@ -1,6 +1,7 @@
 import GRPCCore
 import PlugboardTestSupport
 import PlugboardTransport
+import ProtobufC
 import Synchronization
 import Testing
 
@@ -24,7 +25,7 @@ struct PeerCheckTests {
                 seen.withLock { $0.append((pid, uid)) }
             }
             try await withGRPCClient(transport: client) { client in
-                let echoed = try await client.call(EchoService.Method.get, [7])
+                let echoed = try await DirectClient(client).call(EchoService.Method.get, [7])
                 #expect(echoed == [7])
             }
             server.beginGracefulShutdown()
@@ -46,7 +47,7 @@ struct PeerCheckTests {
             var options = CallOptions.defaults
             options.timeout = .seconds(20)  // the refusal comes at once; a loaded machine may be slow to connect
             return await #expect(throws: RPCError.self) {
-                try await client.call(EchoService.Method.get, [1], options: options)
+                try await DirectClient(client).call(EchoService.Method.get, [1], options: options)
             }
         }
         #expect(error?.message.contains("pid \(getpid()) is not the plugin") == true, "\(error.map { "\($0)" } ?? "")")

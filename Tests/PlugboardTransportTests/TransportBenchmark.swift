@@ -2,6 +2,7 @@ import GRPCCore
 import PlugboardCore
 import PlugboardTestSupport
 import PlugboardTransport
+import ProtobufC
 import Testing
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import GRPCCore
 import PlugboardTransport
+import ProtobufC
 import Testing
 
 // Serialized: on a two-core machine, running the suite's ~50 cases at once delays a new

@@ -616,14 +616,14 @@ extension Plugboard_Test_V1_Echo {
     /// >
     /// > Echoes what it is sent. Each RPC kind has one method.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
-        private let client: GRPCCore.GRPCClient<Transport>
+        private let client: ProtobufC.DirectClient<Transport>
 
         /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
         ///
         /// - Parameters:
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
-            self.client = client
+            self.client = ProtobufC.DirectClient(client)
         }
 
         /// Call the "Get" method.

@@ -1,5 +1,6 @@
 import GRPCCore
 import PlugboardTransport
+import ProtobufC
 import Testing
 
 /// A server transport kind and a client transport kind to run a test over.
@@ -9,13 +10,17 @@ struct TransportPair: Sendable, CustomTestStringConvertible {
     /// The lean server runs the service's methods itself (a `DirectMethodTable`, as a plugin
     /// does with generated services) instead of through the `GRPCServer`'s handler.
     var direct = false
+    /// The client makes unary calls straight on its transport's stream (a `DirectClient` whose
+    /// route is open, as on clients Plugboard makes) instead of through the `GRPCClient`.
+    var directClient = false
 
     var testDescription: String {
         "\(self.server) server\(self.direct ? " running the methods directly" : ""), \(self.client) client"
+            + (self.directClient ? " making unary calls directly" : "")
     }
 
-    /// lean↔lean, stock↔stock, both cross pairs, and the lean server's direct methods under
-    /// both clients.
+    /// lean↔lean, stock↔stock, both cross pairs, the lean server's direct methods under both
+    /// clients, and the direct client against both servers.
     static let all: [TransportPair] = [
         .init(server: .lean, client: .lean),
         .init(server: .stock, client: .stock),
@@ -23,6 +28,8 @@ struct TransportPair: Sendable, CustomTestStringConvertible {
         .init(server: .stock, client: .lean),
         .init(server: .lean, client: .lean, direct: true),
         .init(server: .lean, client: .stock, direct: true),
+        .init(server: .lean, client: .lean, direct: true, directClient: true),
+        .init(server: .stock, client: .lean, directClient: true),
     ]
 }
 
@@ -36,7 +43,7 @@ func withEchoServer<Result: Sendable>(
     _ pair: TransportPair,
     config: UnixSocketTransport.Config = .defaults,
     probe: Probe = Probe(),
-    _ body: (GRPCClient<AnyClient>, GRPCServer<AnyServer>) async throws ->
+    _ body: (DirectClient<AnyClient>, GRPCServer<AnyServer>) async throws ->
         Result
 ) async throws -> Result {
     let path = makeSocketPath()
@@ -48,7 +55,11 @@ func withEchoServer<Result: Sendable>(
         try await serverTransport.waitUntilListening()
         let clientTransport = try AnyClient(kind: pair.client, path: path, config: config)
         let result = try await withGRPCClient(transport: clientTransport) { client in
-            try await body(client, server)
+            let route = pair.directClient ? DirectRoute.open(from: client, to: clientTransport) : nil
+            defer { route?.close() }
+            let direct = DirectClient(client)
+            #expect(direct.callsDirectly == pair.directClient)
+            return try await body(direct, server)
         }
         server.beginGracefulShutdown()
         try await group.waitForAll()
@@ -56,7 +67,7 @@ func withEchoServer<Result: Sendable>(
     }
 }
 
-extension GRPCClient {
+extension DirectClient {
     /// A unary call to `method` with raw bytes.
     func call(
         _ method: MethodDescriptor,

@@ -481,14 +481,14 @@ extension Inventory_V1_Inventory {
     /// >
     /// > Tracks stock levels.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
-        private let client: GRPCCore.GRPCClient<Transport>
+        private let client: ProtobufC.DirectClient<Transport>
 
         /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
         ///
         /// - Parameters:
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
-            self.client = client
+            self.client = ProtobufC.DirectClient(client)
         }
 
         /// Call the "Restock" method.
@@ -1021,14 +1021,14 @@ extension Inventory_V1_Supplier {
     /// > Served by the host, through go-plugin's broker: where the plugin reorders an item it has run
     /// > out of.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
-        private let client: GRPCCore.GRPCClient<Transport>
+        private let client: ProtobufC.DirectClient<Transport>
 
         /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
         ///
         /// - Parameters:
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
-            self.client = client
+            self.client = ProtobufC.DirectClient(client)
         }
 
         /// Call the "Reorder" method.

@@ -1,0 +1,156 @@
+public import GRPCCore
+internal import Synchronization
+
+/// The channel a generated client calls through: a `GRPCClient`, whose unary calls go straight
+/// to its transport's stream when Plugboard opened a ``DirectRoute`` for it (a client Plugboard
+/// made, with no interceptors). That skips GRPCCore's per-call executor: its task group, the
+/// child task that writes the request and the response sequence adapters. Everything else, and
+/// a unary call with a timeout or an execution policy, goes through the `GRPCClient` as before.
+public struct DirectClient<Transport: ClientTransport>: Sendable {
+    private let client: GRPCClient<Transport>
+    private let route: (route: DirectRoute, transport: Transport)?
+
+    /// Wraps `client`, taking its direct route if Plugboard opened one.
+    public init(_ client: GRPCClient<Transport>) {
+        self.client = client
+        self.route = DirectRoute.route(for: client)
+    }
+
+    /// Whether unary calls (with no timeout or execution policy) go straight to the transport.
+    package var callsDirectly: Bool { self.route?.route.isOpen ?? false }
+
+    /// A unary call, as `GRPCClient.unary` makes it.
+    public func unary<Request, Response, ReturnValue: Sendable>(
+        request: ClientRequest<Request>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Request>,
+        deserializer: some MessageDeserializer<Response>,
+        options: CallOptions,
+        onResponse handleResponse: @Sendable @escaping (ClientResponse<Response>) async throws -> ReturnValue
+    ) async throws -> ReturnValue {
+        guard let (route, transport) = self.route, route.isOpen, options.timeout == nil,
+            options.executionPolicy == nil, transport.config(forMethod: descriptor) == nil,
+            let message = try? serializer.serialize(request.message) as Transport.Bytes
+        else {
+            return try await self.client.unary(
+                request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
+                options: options, onResponse: handleResponse)
+        }
+        guard message.count <= Self.inlineRequestLimit else {
+            // GRPCCore writes it from a child task while the response is read: a server may
+            // answer (say, that it is too large) before it reads the whole request.
+            return try await self.client.unary(
+                request: ClientRequest(message: message, metadata: request.metadata), descriptor: descriptor,
+                serializer: SerializedMessage<Transport.Bytes>(), deserializer: deserializer, options: options,
+                onResponse: handleResponse)
+        }
+        return try await DirectUnaryCall(deserializer: deserializer).run(
+            request.metadata, message: message, descriptor: descriptor, options: options, on: transport,
+            onResponse: handleResponse)
+    }
+
+    /// The largest request a direct call writes before reading the response: below HTTP/2's
+    /// smallest initial window and any transport's write buffer, so the write cannot wait on the
+    /// server.
+    static var inlineRequestLimit: Int { 32 * 1024 }
+
+    /// A client-streaming call, through the `GRPCClient`.
+    public func clientStreaming<Request, Response, ReturnValue: Sendable>(
+        request: StreamingClientRequest<Request>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Request>,
+        deserializer: some MessageDeserializer<Response>,
+        options: CallOptions,
+        onResponse handleResponse: @Sendable @escaping (ClientResponse<Response>) async throws -> ReturnValue
+    ) async throws -> ReturnValue {
+        try await self.client.clientStreaming(
+            request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
+            options: options, onResponse: handleResponse)
+    }
+
+    /// A server-streaming call, through the `GRPCClient`.
+    public func serverStreaming<Request, Response, ReturnValue: Sendable>(
+        request: ClientRequest<Request>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Request>,
+        deserializer: some MessageDeserializer<Response>,
+        options: CallOptions,
+        onResponse handleResponse: @Sendable @escaping (StreamingClientResponse<Response>) async throws -> ReturnValue
+    ) async throws -> ReturnValue {
+        try await self.client.serverStreaming(
+            request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
+            options: options, onResponse: handleResponse)
+    }
+
+    /// A bidirectional-streaming call, through the `GRPCClient`.
+    public func bidirectionalStreaming<Request, Response, ReturnValue: Sendable>(
+        request: StreamingClientRequest<Request>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Request>,
+        deserializer: some MessageDeserializer<Response>,
+        options: CallOptions,
+        onResponse handleResponse: @Sendable @escaping (StreamingClientResponse<Response>) async throws -> ReturnValue
+    ) async throws -> ReturnValue {
+        try await self.client.bidirectionalStreaming(
+            request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
+            options: options, onResponse: handleResponse)
+    }
+}
+
+/// Lets ``DirectClient``s wrapping one `GRPCClient` call its transport directly, until closed.
+/// Plugboard opens one for each client it makes (those have no interceptors) and closes it
+/// before the client shuts down, so that calls made after that get the `GRPCClient`'s own error.
+package final class DirectRoute: Sendable {
+    private struct Entry {
+        weak var client: AnyObject?
+        let route: DirectRoute
+    }
+
+    private static let routes = Mutex<[ObjectIdentifier: Entry]>([:])
+
+    private let transport: any Sendable
+    private let open = Atomic(true)
+
+    private init(transport: any Sendable) {
+        self.transport = transport
+    }
+
+    /// Opens the route from `client` to `transport`, which must be the client's own transport,
+    /// and the client must have no interceptors.
+    package static func open<Transport: ClientTransport>(
+        from client: GRPCClient<Transport>, to transport: Transport
+    ) -> DirectRoute {
+        let route = DirectRoute(transport: transport)
+        Self.routes.withLock { routes in
+            routes = routes.filter { $0.value.client != nil }
+            routes[ObjectIdentifier(client)] = Entry(client: client, route: route)
+        }
+        return route
+    }
+
+    /// Closes the route: calls through it from now on go through the `GRPCClient`.
+    package func close() {
+        self.open.store(false, ordering: .releasing)
+    }
+
+    var isOpen: Bool { self.open.load(ordering: .acquiring) }
+
+    fileprivate static func route<Transport>(
+        for client: GRPCClient<Transport>
+    ) -> (route: DirectRoute, transport: Transport)? {
+        let route = Self.routes.withLock { routes -> DirectRoute? in
+            guard let entry = routes[ObjectIdentifier(client)], entry.client === client else { return nil }
+            return entry.route
+        }
+        guard let route, let transport = route.transport as? Transport else { return nil }
+        return (route, transport)
+    }
+}
+
+/// A request already serialized, passed through as it is.
+private struct SerializedMessage<Bytes: GRPCContiguousBytes & Sendable>: MessageSerializer {
+    func serialize<Output: GRPCContiguousBytes>(_ message: Bytes) throws -> Output {
+        if let same = message as? Output { return same }
+        return message.withUnsafeBytes { Output($0) }
+    }
+}
