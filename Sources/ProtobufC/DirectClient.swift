@@ -2,7 +2,7 @@ public import GRPCCore
 internal import Synchronization
 
 /// The channel a generated client calls through: a `GRPCClient`, whose unary calls go straight
-/// to its transport's stream when Plugboard opened a ``DirectRoute`` for it (a client Plugboard
+/// to its transport's stream when Plugboard opened a direct route for it (a client Plugboard
 /// made, with no interceptors). That skips GRPCCore's per-call executor: its task group, the
 /// child task that writes the request and the response sequence adapters. Everything else, and
 /// a unary call with a timeout or an execution policy, goes through the `GRPCClient` as before.
@@ -36,23 +36,10 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
                 request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
                 options: options, onResponse: handleResponse)
         }
-        guard message.count <= Self.inlineRequestLimit else {
-            // GRPCCore writes it from a child task while the response is read: a server may
-            // answer (say, that it is too large) before it reads the whole request.
-            return try await self.client.unary(
-                request: ClientRequest(message: message, metadata: request.metadata), descriptor: descriptor,
-                serializer: SerializedMessage<Transport.Bytes>(), deserializer: deserializer, options: options,
-                onResponse: handleResponse)
-        }
         return try await DirectUnaryCall(deserializer: deserializer).run(
             request.metadata, message: message, descriptor: descriptor, options: options, on: transport,
             onResponse: handleResponse)
     }
-
-    /// The largest request a direct call writes before reading the response: below HTTP/2's
-    /// smallest initial window and any transport's write buffer, so the write cannot wait on the
-    /// server.
-    static var inlineRequestLimit: Int { 32 * 1024 }
 
     /// A client-streaming call, through the `GRPCClient`.
     public func clientStreaming<Request, Response, ReturnValue: Sendable>(
@@ -144,13 +131,5 @@ package final class DirectRoute: Sendable {
         }
         guard let route, let transport = route.transport as? Transport else { return nil }
         return (route, transport)
-    }
-}
-
-/// A request already serialized, passed through as it is.
-private struct SerializedMessage<Bytes: GRPCContiguousBytes & Sendable>: MessageSerializer {
-    func serialize<Output: GRPCContiguousBytes>(_ message: Bytes) throws -> Output {
-        if let same = message as? Output { return same }
-        return message.withUnsafeBytes { Output($0) }
     }
 }

@@ -1,14 +1,18 @@
 internal import GRPCCore
 
-/// One unary call on a transport's stream, in the calling task: the request is written, then
-/// the response read (so the request must be small enough that writing it cannot wait on the
-/// server: see ``DirectClient``). The responses and errors are those GRPCCore's client executor gives a call
-/// with no interceptors, timeout or execution policy (its `ClientStreamExecutor` and
-/// `ClientResponse(stream:)`), word for word.
+/// One unary call on a transport's stream, in the calling task: the request is written, then the
+/// response read (a large request is written alongside, by a child task). The responses and errors
+/// are those GRPCCore's client executor gives a call with no interceptors, timeout or execution
+/// policy (its `ClientStreamExecutor` and `ClientResponse(stream:)`), word for word.
 struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deserializer.Message: Sendable {
     let deserializer: Deserializer
 
     typealias Response = ClientResponse<Deserializer.Message>
+
+    /// The largest request written before the response is read, in the calling task: below
+    /// HTTP/2's smallest initial window and any transport's write buffer, so that the write
+    /// cannot wait on the server.
+    static var inlineRequestLimit: Int { 32 * 1024 }
 
     func run<Transport: ClientTransport, ReturnValue: Sendable>(
         _ metadata: Metadata,
@@ -18,17 +22,41 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
         on transport: Transport,
         onResponse handleResponse: @Sendable @escaping (Response) async throws -> ReturnValue
     ) async throws -> ReturnValue {
-        let result = try await transport.withStream(descriptor: descriptor, options: options) { stream, _ in
-            do {
-                try await stream.outbound.write(.metadata(metadata))
-                try await stream.outbound.write(.message(message))
-                await stream.outbound.finish()
-            } catch {
-                await stream.outbound.finish(throwing: Self.rpcError(error, otherwise: "Write failed."))
+        if message.count <= Self.inlineRequestLimit {
+            let result = try await transport.withStream(descriptor: descriptor, options: options) { stream, _ in
+                await Self.write(metadata, message, to: stream.outbound)
+                return await self.respond(reading: stream.inbound, handleResponse)
             }
-            return await self.respond(reading: stream.inbound, handleResponse)
+            return try result.get()
+        }
+        // A larger request is written by a child task while the response is read, as GRPCCore
+        // writes every request: a server may answer (say, that it is too large) before reading it
+        // all. The task outlives the stream, whose end fails a write still waiting for window.
+        let result = await withTaskGroup(of: Void.self, returning: Result<ReturnValue, any Error>.self) { group in
+            do {
+                return try await transport.withStream(descriptor: descriptor, options: options) { stream, _ in
+                    group.addTask { await Self.write(metadata, message, to: stream.outbound) }
+                    let result = await self.respond(reading: stream.inbound, handleResponse)
+                    group.cancelAll()
+                    return result
+                }
+            } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
+    }
+
+    private static func write<Bytes: GRPCContiguousBytes>(
+        _ metadata: Metadata, _ message: Bytes, to outbound: RPCWriter<RPCRequestPart<Bytes>>.Closable
+    ) async {
+        do {
+            try await outbound.write(.metadata(metadata))
+            try await outbound.write(.message(message))
+            await outbound.finish()
+        } catch {
+            await outbound.finish(throwing: UnaryResponse.rpcError(error, otherwise: "Write failed."))
+        }
     }
 
     private func respond<Bytes: GRPCContiguousBytes, ReturnValue: Sendable>(
@@ -48,22 +76,9 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
     ) async -> Response {
         var parts = inbound.makeAsyncIterator()
         let metadata: Metadata
-        do {
-            switch try await parts.next() {
-            case .metadata(let first):
-                metadata = first
-            case .status(let status, let trailers):
-                if let error = RPCError(status: status, metadata: trailers) { return Response(error: error) }
-                return Response(error: RPCError(code: .unimplemented, message: Self.noMessage))
-            case .message:
-                return Response(error: RPCError(code: .internalError, message: Self.messageFirst))
-            case .none:
-                if Task.isCancelled { throw CancellationError() }
-                return Response(error: RPCError(code: .internalError, message: Self.emptyStream))
-            }
-        } catch {
-            let unexpected = RPCError(code: .unknown, message: "The transport threw an unexpected error.", cause: error)
-            return Response(error: error as? RPCError ?? unexpected)
+        switch await UnaryResponse.metadata(from: &parts) {
+        case .success(let first): metadata = first
+        case .failure(let error): return Response(error: error)
         }
         do {
             // Three parts, as GRPCCore reads them: a message, the trailers, the end.
@@ -74,12 +89,11 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
             case (.message(let message), .trailingMetadata(let trailers), .none):
                 return Response(message: message, metadata: metadata, trailingMetadata: trailers)
             case (.message, .message, _):
-                return Response(error: RPCError(code: .unimplemented, message: Self.manyMessages))
+                return Response(error: UnaryResponse.manyMessages)
             case (.trailingMetadata, .none, .none):
-                return Response(error: RPCError(code: .unimplemented, message: Self.noMessage))
+                return Response(error: UnaryResponse.noMessage)
             case (_, _, _):
-                return Response(
-                    error: RPCError(code: .internalError, message: Self.invalidStream([part1, part2, part3])))
+                return Response(error: UnaryResponse.invalidStream(parts: "\([part1, part2, part3])"))
             }
         } catch let error as RPCError {
             return Response(accepted: .success(.init(metadata: metadata, error: error)))
@@ -97,13 +111,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
         case .none:
             return nil
         case .metadata(let metadata):
-            throw RPCError(
-                code: .internalError,
-                message: """
-                    Received multiple sets of metadata from the transport. This is likely to be a \
-                    transport specific bug. Metadata received: '\(metadata)'.
-                    """
-            )
+            throw UnaryResponse.moreMetadata(metadata)
         case .message(let bytes):
             return .message(try self.deserializer.deserialize(bytes))
         case .status(let status, let metadata):
@@ -111,37 +119,91 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
             return .trailingMetadata(metadata)
         }
     }
+}
 
-    private static func rpcError(_ error: any Error, otherwise message: String) -> RPCError {
+/// What a unary response's parts can go wrong with, in GRPCCore's words; apart from
+/// ``DirectUnaryCall`` so that each response type's copy of it stays small.
+enum UnaryResponse {
+    /// The response's metadata, its first part, or the response's error.
+    static func metadata<Bytes: GRPCContiguousBytes>(
+        from parts: inout RPCAsyncSequence<RPCResponsePart<Bytes>, any Error>.AsyncIterator
+    ) async -> Result<Metadata, RPCError> {
+        do {
+            switch try await parts.next() {
+            case .metadata(let metadata):
+                return .success(metadata)
+            case .status(let status, let trailers):
+                return .failure(RPCError(status: status, metadata: trailers) ?? Self.noMessage)
+            case .message:
+                return .failure(Self.messageFirst)
+            case .none:
+                if Task.isCancelled { throw CancellationError() }
+                return .failure(Self.emptyStream)
+            }
+        } catch {
+            let unexpected = RPCError(code: .unknown, message: "The transport threw an unexpected error.", cause: error)
+            return .failure(error as? RPCError ?? unexpected)
+        }
+    }
+
+    static func rpcError(_ error: any Error, otherwise message: String) -> RPCError {
         if let error = error as? RPCError { return error }
         if let error = error as? any RPCErrorConvertible { return RPCError(error) }
         return RPCError(code: .unknown, message: message, cause: error)
     }
 
-    private static var noMessage: String { "No messages received, exactly one was expected." }
-    private static var manyMessages: String {
-        """
-        Multiple messages received, but only one is expected. The server may have \
-        incorrectly implemented the RPC or the client and server may have a different \
-        opinion on whether this RPC streams responses.
-        """
+    static var noMessage: RPCError {
+        RPCError(code: .unimplemented, message: "No messages received, exactly one was expected.")
     }
-    private static var messageFirst: String {
-        """
-        Invalid stream. The transport returned a message as the first element in the \
-        stream, expected metadata. This is likely to be a transport-specific bug.
-        """
+
+    static var manyMessages: RPCError {
+        RPCError(
+            code: .unimplemented,
+            message: """
+                Multiple messages received, but only one is expected. The server may have \
+                incorrectly implemented the RPC or the client and server may have a different \
+                opinion on whether this RPC streams responses.
+                """
+        )
     }
-    private static var emptyStream: String {
-        """
-        Invalid stream. The transport returned an empty stream. This is likely to be \
-        a transport-specific bug.
-        """
+
+    static var messageFirst: RPCError {
+        RPCError(
+            code: .internalError,
+            message: """
+                Invalid stream. The transport returned a message as the first element in the \
+                stream, expected metadata. This is likely to be a transport-specific bug.
+                """
+        )
     }
-    private static func invalidStream(_ parts: [BodyPart?]) -> String {
-        """
-        The stream from the client transport is invalid. This is likely to be an incorrectly \
-        implemented transport. Received parts: \(parts)."
-        """
+
+    static var emptyStream: RPCError {
+        RPCError(
+            code: .internalError,
+            message: """
+                Invalid stream. The transport returned an empty stream. This is likely to be \
+                a transport-specific bug.
+                """
+        )
+    }
+
+    static func moreMetadata(_ metadata: Metadata) -> RPCError {
+        RPCError(
+            code: .internalError,
+            message: """
+                Received multiple sets of metadata from the transport. This is likely to be a \
+                transport specific bug. Metadata received: '\(metadata)'.
+                """
+        )
+    }
+
+    static func invalidStream(parts: String) -> RPCError {
+        RPCError(
+            code: .internalError,
+            message: """
+                The stream from the client transport is invalid. This is likely to be an incorrectly \
+                implemented transport. Received parts: \(parts)."
+                """
+        )
     }
 }
