@@ -141,9 +141,9 @@ extension StreamCore {
         }
         let size = part.size
         let high = self.connection.config.outboundHighWatermark
-        let mustWait: Bool = try self.shared.withLock { (shared) throws(RPCError) -> Bool in
+        let mustWait: Bool? = try self.shared.withLock { (shared) throws(RPCError) -> Bool? in
             if let error = shared.outboundError { throw error }
-            if shared.outboundFinished { return false }
+            if shared.outboundFinished { return nil }
             switch part {
             case .status: shared.outboundFinished = true
             case .message: shared.messagesSent += 1
@@ -152,6 +152,9 @@ extension StreamCore {
             shared.outboundPending += size
             return shared.outboundPending > high
         }
+        // A writer that outlived its call (GRPCCore's request task, say, scheduled after the call
+        // was cancelled) must not open the stream that the call's end already gave up.
+        guard let mustWait else { return }
         let queued = self.connection.enqueue(self, part)
         if queued >= Self.partsBeforeYield, self.connection.eventLoop.inEventLoop {
             // A writer on the event loop holds it until it waits: without this, a stream's messages

@@ -69,6 +69,7 @@ struct EchoService: DirectlyRegistrableService {
 
         router.registerHandler(forMethod: Method.get, deserializer: deserializer, serializer: serializer) {
             request, _ in
+            probe.record(.getCalled)
             let single = try await ServerRequest(stream: request)
             return StreamingServerResponse(
                 single: ServerResponse(message: single.message, metadata: userMetadata(single.metadata)))

@@ -5,6 +5,7 @@ final class Probe: Sendable {
     enum Event: Sendable, Hashable {
         case hangStarted
         case hangCancelled
+        case getCalled
     }
 
     private struct State {
