@@ -45,32 +45,60 @@ struct ServiceEmitter {
         )
         var config = CodeGenerator.Config(accessLevel: .public, accessLevelOnImports: true, client: true, server: true)
         config.indentation = 4
-        var stubs = try CodeGenerator(config: config).generate(request).contents
-        for (grpcLine, directLine) in Self.directLines {
-            guard stubs.ranges(of: grpcLine).count == self.file.services.count else {
-                throw GeneratorError(message: "grpc-swift's generator no longer writes '\(grpcLine)' once per service")
+        var lines = try CodeGenerator(config: config).generate(request).contents
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (grpcLines, directLines) in Self.directLines {
+            guard Self.replace(grpcLines, with: directLines, in: &lines) == self.file.services.count else {
+                throw GeneratorError(
+                    message:
+                        "grpc-swift's generator no longer writes '\(grpcLines.joined(separator: "\n"))' once per service"
+                )
             }
-            stubs = stubs.replacing(grpcLine, with: directLine)
         }
-        return stubs + "\n" + services.map(Self.directRegistration).joined()
+        return lines.joined(separator: "\n") + "\n" + services.map(Self.directRegistration).joined()
     }
 
-    /// Lines of grpc-swift's stubs, and what replaces them: each service's protocol refines
-    /// `DirectlyRegistrableService`, and each client calls through a `DirectClient`.
-    private static let directLines = [
+    /// Lines of grpc-swift's stubs (without their indentation), and what replaces them: each
+    /// service's protocol refines `DirectlyRegistrableService`, and each client calls through a
+    /// `DirectClient`.
+    private static let directLines: [([String], [String])] = [
         (
-            "public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {",
-            "public protocol StreamingServiceProtocol: ProtobufC.DirectlyRegistrableService {"
+            ["public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {"],
+            ["public protocol StreamingServiceProtocol: ProtobufC.DirectlyRegistrableService {"]
         ),
         (
-            "private let client: GRPCCore.GRPCClient<Transport>\n",
-            "private let client: ProtobufC.DirectClient<Transport>\n"
+            ["private let client: GRPCCore.GRPCClient<Transport>"],
+            ["private let client: ProtobufC.DirectClient<Transport>"]
         ),
         (
-            "public init(wrapping client: GRPCCore.GRPCClient<Transport>) {\n            self.client = client\n",
-            "public init(wrapping client: GRPCCore.GRPCClient<Transport>) {\n            self.client = ProtobufC.DirectClient(client)\n"
+            ["public init(wrapping client: GRPCCore.GRPCClient<Transport>) {", "self.client = client"],
+            [
+                "public init(wrapping client: GRPCCore.GRPCClient<Transport>) {",
+                "self.client = ProtobufC.DirectClient(client)",
+            ]
         ),
     ]
+
+    /// Replaces each run of whole `old` lines (whatever their indentation, which is kept) with
+    /// `new`, line for line; returns how many runs it replaced.
+    private static func replace(_ old: [String], with new: [String], in lines: inout [String]) -> Int {
+        var replaced = 0
+        var index = lines.startIndex
+        while index + old.count <= lines.endIndex {
+            let run = lines[index..<index + old.count]
+            guard zip(run, old).allSatisfy({ $0.drop(while: { $0 == " " }) == $1 }) else {
+                index += 1
+                continue
+            }
+            for (offset, line) in new.enumerated() {
+                let indentation = lines[index + offset].prefix(while: { $0 == " " })
+                lines[index + offset] = indentation + line
+            }
+            replaced += 1
+            index += old.count
+        }
+        return replaced
+    }
 
     /// The extension that registers a service's methods with a `DirectMethodTable`, exactly as
     /// grpc-swift's generated `registerMethods(with:)` registers them with an `RPCRouter`.

@@ -17,7 +17,7 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
     }
 
     /// Whether unary calls (with no timeout or execution policy) go straight to the transport.
-    package var callsDirectly: Bool { self.route?.route.isOpen ?? false }
+    package var callsDirectly: Bool { self.route?.route.takesCalls ?? false }
 
     /// A unary call, as `GRPCClient.unary` makes it.
     public func unary<Request, Response, ReturnValue: Sendable>(
@@ -28,7 +28,7 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
         options: CallOptions,
         onResponse handleResponse: @Sendable @escaping (ClientResponse<Response>) async throws -> ReturnValue
     ) async throws -> ReturnValue {
-        guard let (route, transport) = self.route, route.isOpen, options.timeout == nil,
+        guard let (route, transport) = self.route, route.takesCalls, options.timeout == nil,
             options.executionPolicy == nil, transport.config(forMethod: descriptor) == nil,
             let message = try? serializer.serialize(request.message) as Transport.Bytes
         else {
@@ -36,9 +36,10 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
                 request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
                 options: options, onResponse: handleResponse)
         }
-        return try await DirectUnaryCall(deserializer: deserializer).run(
-            request.metadata, message: message, descriptor: descriptor, options: options, on: transport,
-            onResponse: handleResponse)
+        return try await DirectUnaryCall(deserializer: deserializer, largestInlineRequest: route.largestInlineRequest)
+            .run(
+                request.metadata, message: message, descriptor: descriptor, options: options, on: transport,
+                onResponse: handleResponse)
     }
 
     /// A client-streaming call, through the `GRPCClient`.
@@ -84,9 +85,19 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
     }
 }
 
+/// A client transport that ``DirectClient`` may call directly.
+package protocol DirectCallTransport: ClientTransport {
+    /// Whether it takes new calls: `false` once it began shutting down, as the `GRPCClient` that
+    /// owns it then does (calls fall back to the client, which refuses them with its own error).
+    var takesCalls: Bool { get }
+    /// The largest request a call may write before it reads the response: one that cannot wait
+    /// on the server, which may answer before it reads it.
+    var largestInlineRequest: Int { get }
+}
+
 /// Lets ``DirectClient``s wrapping one `GRPCClient` call its transport directly, until closed.
-/// Plugboard opens one for each client it makes (those have no interceptors) and closes it
-/// before the client shuts down, so that calls made after that get the `GRPCClient`'s own error.
+/// Plugboard opens one for each client it makes (those have no interceptors) and closes it when
+/// the client's scope ends; a transport that began shutting down takes no more calls either.
 package final class DirectRoute: Sendable {
     private struct Entry {
         weak var client: AnyObject?
@@ -95,22 +106,26 @@ package final class DirectRoute: Sendable {
 
     private static let routes = Mutex<[ObjectIdentifier: Entry]>([:])
 
-    private let transport: any Sendable
+    private let key: ObjectIdentifier
+    private let transport: any DirectCallTransport
     private let open = Atomic(true)
+    let largestInlineRequest: Int
 
-    private init(transport: any Sendable) {
+    private init(key: ObjectIdentifier, transport: some DirectCallTransport) {
+        self.key = key
         self.transport = transport
+        self.largestInlineRequest = transport.largestInlineRequest
     }
 
     /// Opens the route from `client` to `transport`, which must be the client's own transport,
     /// and the client must have no interceptors.
-    package static func open<Transport: ClientTransport>(
+    package static func open<Transport: DirectCallTransport>(
         from client: GRPCClient<Transport>, to transport: Transport
     ) -> DirectRoute {
-        let route = DirectRoute(transport: transport)
+        let route = DirectRoute(key: ObjectIdentifier(client), transport: transport)
         Self.routes.withLock { routes in
             routes = routes.filter { $0.value.client != nil }
-            routes[ObjectIdentifier(client)] = Entry(client: client, route: route)
+            routes[route.key] = Entry(client: client, route: route)
         }
         return route
     }
@@ -118,9 +133,13 @@ package final class DirectRoute: Sendable {
     /// Closes the route: calls through it from now on go through the `GRPCClient`.
     package func close() {
         self.open.store(false, ordering: .releasing)
+        Self.routes.withLock { routes in
+            if routes[self.key]?.route === self { routes[self.key] = nil }
+        }
     }
 
-    var isOpen: Bool { self.open.load(ordering: .acquiring) }
+    /// Whether calls may take the route now.
+    var takesCalls: Bool { self.open.load(ordering: .acquiring) && self.transport.takesCalls }
 
     fileprivate static func route<Transport>(
         for client: GRPCClient<Transport>

@@ -6,13 +6,11 @@ internal import GRPCCore
 /// policy (its `ClientStreamExecutor` and `ClientResponse(stream:)`), word for word.
 struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deserializer.Message: Sendable {
     let deserializer: Deserializer
+    /// Larger requests are written alongside the read (the transport's
+    /// ``DirectCallTransport/largestInlineRequest``).
+    let largestInlineRequest: Int
 
     typealias Response = ClientResponse<Deserializer.Message>
-
-    /// The largest request written before the response is read, in the calling task: below
-    /// HTTP/2's smallest initial window and any transport's write buffer, so that the write
-    /// cannot wait on the server.
-    static var inlineRequestLimit: Int { 32 * 1024 }
 
     func run<Transport: ClientTransport, ReturnValue: Sendable>(
         _ metadata: Metadata,
@@ -22,7 +20,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
         on transport: Transport,
         onResponse handleResponse: @Sendable @escaping (Response) async throws -> ReturnValue
     ) async throws -> ReturnValue {
-        if message.count <= Self.inlineRequestLimit {
+        if message.count <= self.largestInlineRequest {
             let result = try await transport.withStream(descriptor: descriptor, options: options) { stream, _ in
                 await Self.write(metadata, message, to: stream.outbound)
                 return await self.respond(reading: stream.inbound, handleResponse)

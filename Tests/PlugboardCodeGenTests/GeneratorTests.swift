@@ -31,6 +31,21 @@ struct GeneratorTests {
         #expect(stubs.contains("ClientProtocol"))
     }
 
+    @Test("services call through DirectClient and register directly, even where a comment quotes those lines")
+    func directLines() throws {
+        var file = Self.inventoryFile()
+        file.services[0].comments = """
+            Not a declaration: public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+            private let client: GRPCCore.GRPCClient<Transport>
+            """
+        let stubs = try #require(try Self.generate([file]).last?.content)
+        #expect(stubs.contains("public protocol StreamingServiceProtocol: ProtobufC.DirectlyRegistrableService {"))
+        #expect(stubs.contains("private let client: ProtobufC.DirectClient<Transport>"))
+        #expect(stubs.contains("self.client = ProtobufC.DirectClient(client)"))
+        #expect(stubs.contains("public func registerDirectMethods(with table: inout ProtobufC.DirectMethodTable)"))
+        #expect(stubs.contains("/// > private let client: GRPCCore.GRPCClient<Transport>"), "the comment, as written")
+    }
+
     @Test("a file without services gets no .grpc.swift; c_module names the C module to import")
     func options() throws {
         var file = Self.inventoryFile()

@@ -17,7 +17,7 @@ struct DirectClientTests {
             #expect(DirectClient(client).callsDirectly)
             let echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
             #expect(try await echo.get(.with { $0.sequence = 7 }).sequence == 7)
-            // A request too large to write before reading goes through GRPCCore, and arrives whole.
+            // A request too large to write before reading is written alongside, and arrives whole.
             let large = String(repeating: "x", count: 100_000)
             #expect(try await echo.get(.with { $0.text = large }).text == large)
         }
@@ -30,5 +30,17 @@ struct DirectClientTests {
 
         let own = GRPCClient(transport: UnixSocketTransport.Client(path: "/nonexistent.sock"))
         #expect(!DirectClient(own).callsDirectly)
+    }
+
+    @Test("a client its user stops refuses calls with GRPCClient's own error, its route still open")
+    func stoppedByItsUser() async throws {
+        try await withInProcessPlugin(serving: [EchoService()]) { client async throws in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
+            #expect(try await echo.get(.with { $0.sequence = 1 }).sequence == 1)
+            client.beginGracefulShutdown()
+            #expect(!DirectClient(client).callsDirectly)
+            let error = await #expect(throws: RuntimeError.self) { try await echo.get(.init()) }
+            #expect(error?.code == .clientIsStopped)
+        }
     }
 }

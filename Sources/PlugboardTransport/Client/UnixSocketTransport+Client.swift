@@ -2,6 +2,7 @@ public import GRPCCore
 public import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 internal import NIOPosix
+internal import ProtobufC
 
 extension UnixSocketTransport {
     /// The lean gRPC client transport: one HTTP/2 connection to a unix domain socket, with every
@@ -119,4 +120,11 @@ extension UnixSocketTransport {
             return try await closure(stream, context)
         }
     }
+}
+
+extension UnixSocketTransport.Client: DirectCallTransport {
+    package var takesCalls: Bool { !self.state.isShuttingDown }
+
+    /// A write waits only once the stream has more than `outboundHighWatermark` bytes queued.
+    package var largestInlineRequest: Int { min(32 * 1024, self.config.outboundHighWatermark) }
 }

@@ -1,9 +1,10 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import PlugboardTransport
+import ProtobufC
 
 /// A client transport of either ``TransportKind``, so a test needn't be generic.
-struct AnyClient: ClientTransport {
+struct AnyClient: ClientTransport, DirectCallTransport {
     typealias Bytes = GRPCNIOTransportBytes
 
     private enum Wrapped: Sendable {
@@ -53,6 +54,22 @@ struct AnyClient: ClientTransport {
         switch self.wrapped {
         case .lean(let client): try await client.withStream(descriptor: descriptor, options: options, closure)
         case .stock(let client): try await client.withStream(descriptor: descriptor, options: options, closure)
+        }
+    }
+
+    /// The stock client can't be asked whether it is shutting down: a call made after that gets
+    /// its error rather than the `GRPCClient`'s (no test does).
+    var takesCalls: Bool {
+        switch self.wrapped {
+        case .lean(let client): client.takesCalls
+        case .stock: true
+        }
+    }
+
+    var largestInlineRequest: Int {
+        switch self.wrapped {
+        case .lean(let client): client.largestInlineRequest
+        case .stock: 32 * 1024
         }
     }
 
