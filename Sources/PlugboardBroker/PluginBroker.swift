@@ -118,12 +118,7 @@ public final class PluginBroker: Sendable {
         _ body: (GRPCClient<UnixSocketTransport.Client>) async throws -> Result
     ) async throws -> Result {
         let transport = try await self.transport(for: id, timeout: timeout)
-        return try await withGRPCClient(transport: transport, isolation: isolation) {
-            client in
-            let route = DirectRoute.open(from: client, to: transport)
-            defer { route.close() }
-            return try await body(client)
-        }
+        return try await DirectRoute.withClient(transport: transport, isolation: isolation, body)
     }
 
     /// Like ``withClient(id:timeout:isolation:_:)``, for a connection that outlives the caller's

@@ -33,11 +33,9 @@ extension PluginHost {
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
             dialCheck: peerCheck, watcher: instrumentation.calls, explainer: explainer
         )
-        return try await withGRPCClient(transport: transport, isolation: isolation) {
+        return try await DirectRoute.withClient(transport: transport, isolation: isolation) {
             client in
-            let route = DirectRoute.open(from: client, to: transport)
-            defer { route.close() }
-            return try await Self.session(
+            try await Self.session(
                 spec, process: process, handshake: handshake, transport: transport, client: client, broker: broker,
                 logger: logger, isolation: isolation, body
             )

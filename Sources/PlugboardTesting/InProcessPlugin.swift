@@ -54,11 +54,7 @@ public func withInProcessPlugin<Result: Sendable>(
         }
         try await serverTransport.waitUntilListening()
         let clientTransport = UnixSocketTransport.Client(path: socketPath, config: transportConfig)
-        let result = try await withGRPCClient(transport: clientTransport, isolation: isolation) { client in
-            let route = DirectRoute.open(from: client, to: clientTransport)
-            defer { route.close() }
-            return try await body(client)
-        }
+        let result = try await DirectRoute.withClient(transport: clientTransport, isolation: isolation, body)
         server.beginGracefulShutdown()
         try await group.waitForAll()
         return result

@@ -130,6 +130,20 @@ package final class DirectRoute: Sendable {
         return route
     }
 
+    /// `withGRPCClient` for a client with no interceptors, whose calls take a route to
+    /// `transport` while `body` runs.
+    package static func withClient<Transport: DirectCallTransport, Result: Sendable>(
+        transport: Transport,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (GRPCClient<Transport>) async throws -> Result
+    ) async throws -> Result {
+        try await withGRPCClient(transport: transport, isolation: isolation) { client in
+            let route = Self.open(from: client, to: transport)
+            defer { route.close() }
+            return try await body(client)
+        }
+    }
+
     /// Closes the route: calls through it from now on go through the `GRPCClient`.
     package func close() {
         self.open.store(false, ordering: .releasing)
