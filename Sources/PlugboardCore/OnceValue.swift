@@ -8,6 +8,7 @@ package final class OnceValue<Value: Sendable>: Sendable {
         var value: Value?
         var nextID = 0
         var waiters: [Int: CheckedContinuation<Value?, Never>] = [:]
+        var actions: [@Sendable (Value) -> Void] = []
     }
 
     private let state = Mutex<State>(State())
@@ -20,14 +21,30 @@ package final class OnceValue<Value: Sendable>: Sendable {
     /// Sets the value and wakes every waiter; later calls are ignored. Returns whether this call set it.
     @discardableResult
     package func set(_ value: Value) -> Bool {
-        let waiters: [CheckedContinuation<Value?, Never>]? = self.state.withLock { state in
-            guard state.value == nil else { return nil }
-            state.value = value
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+        let woken: (waiters: [CheckedContinuation<Value?, Never>], actions: [@Sendable (Value) -> Void])? =
+            self.state.withLock { state in
+                guard state.value == nil else { return nil }
+                state.value = value
+                defer {
+                    state.waiters = [:]
+                    state.actions = []
+                }
+                return (Array(state.waiters.values), state.actions)
+            }
+        guard let woken else { return false }
+        woken.actions.forEach { $0(value) }
+        woken.waiters.forEach { $0.resume(returning: value) }
+        return true
+    }
+
+    /// Runs `action` with the value on the thread that sets it, before waiting tasks wake (or at
+    /// once, if it is set): for what must not wait for a thread hop.
+    package func whenSet(_ action: @escaping @Sendable (Value) -> Void) {
+        let value: Value? = self.state.withLock { state in
+            if state.value == nil { state.actions.append(action) }
+            return state.value
         }
-        waiters?.forEach { $0.resume(returning: value) }
-        return waiters != nil
+        if let value { action(value) }
     }
 
     /// Waits for the value; `nil` if the task is cancelled first.

@@ -42,8 +42,9 @@ public struct PluginServer: Service {
     /// the handshake line a `PLUGBOARD_REATTACH='…'` line (keyed by the logger's label) that hosts
     /// attach with; stdout stays where it was. Set it before ``run()``.
     public var debug = false
-    /// Called, when set, once a stop has sent every reply and closed the connections; `serve`
-    /// exits the process there instead of unwinding the server's tasks (as go-plugin's `Stop` does).
+    /// Called, when set, once a stop has sent every reply and the connections are closing, on the
+    /// event loop that sent the last; `serve` exits the process there instead of unwinding the
+    /// server's tasks (as go-plugin's `Stop` does).
     var onStopped: (@Sendable () -> Void)?
 
     /// - Parameters:
@@ -170,11 +171,21 @@ public struct PluginServer: Service {
             logger.debug("plugin serving", metadata: ["address": "\(socketPath)", "version": "\(version)"])
 
             // New calls are refused from the moment of the stop: a Shutdown handler's reply goes
-            // out with the GOAWAY.
+            // out with the GOAWAY. A plugin that exits when stopped does so on the event loop
+            // that flushes the last reply, its socket files removed first: waking this task for
+            // it would cost the host's stop a thread hop.
+            let onStopped = self.onStopped
             let refuseNewCalls: @Sendable () -> Void = {
                 stdout.finish()
                 broker.close()
                 server.beginGracefulShutdown()
+                if let onStopped {
+                    transport.whenConnectionsClose {
+                        broker.removeSocketFiles()
+                        directory.remove()
+                        onStopped()
+                    }
+                }
             }
             self.stop.whenTriggered(refuseNewCalls)
             let reason = await self.stop.wait()
@@ -189,13 +200,6 @@ public struct PluginServer: Service {
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(1500))
                 return true
-            }
-            if let onStopped = self.onStopped {
-                group.addTask {
-                    await transport.waitUntilConnectionsClose()
-                    onStopped()
-                    return true
-                }
             }
             while let ends = try await group.next(), !ends {}
             group.cancelAll()

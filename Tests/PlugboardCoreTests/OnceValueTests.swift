@@ -1,4 +1,5 @@
 import PlugboardCore
+import Synchronization
 import Testing
 
 @Suite("OnceValue")
@@ -46,5 +47,24 @@ struct OnceValueTests {
         waiter.cancel()
         #expect(await waiter.value == nil)
         #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    @Test("whenSet runs on the setter's thread before waiters wake, once; registered after the set, at once")
+    func whenSet() async {
+        let value = OnceValue<Int>()
+        let seen = Mutex<[String]>([])
+        value.whenSet { number in seen.withLock { $0.append("first \(number)") } }
+        value.whenSet { number in seen.withLock { $0.append("second \(number)") } }
+        #expect(seen.withLock { $0 }.isEmpty, "ran before the value was set")
+        async let waited = value.wait()
+        try? await Task.sleep(for: .milliseconds(50))
+        value.set(3)
+        // `set` returned: the actions ran in it, on this thread, whether or not the waiter woke yet.
+        #expect(seen.withLock { $0 } == ["first 3", "second 3"])
+        value.set(4)
+        #expect(seen.withLock { $0 } == ["first 3", "second 3"], "a second set ran the actions again")
+        #expect(await waited == 3)
+        value.whenSet { number in seen.withLock { $0.append("late \(number)") } }
+        #expect(seen.withLock { $0 } == ["first 3", "second 3", "late 3"])
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite("Graceful shutdown of a lean server with background streams")
 struct BackgroundStreamTests {
     @Test(
-        "a draining connection waits for its calls, not for background streams: those end with it, and waitUntilConnectionsClose returns"
+        "a draining connection waits for its calls, not for background streams: those end with it, and whenConnectionsClose runs"
     )
     func drainSkipsBackgroundStreams() async throws {
         let path = makeSocketPath()
@@ -40,10 +40,7 @@ struct BackgroundStreamTests {
                 for await _ in echoedOne { break }
 
                 server.beginGracefulShutdown()
-                Task {
-                    await transport.waitUntilConnectionsClose()
-                    closed.set()
-                }
+                transport.whenConnectionsClose { closed.set() }
                 try await Task.sleep(for: .milliseconds(100))
                 #expect(!closed.isSet, "the connection closed under a call that was still running")
                 releaseSignal.yield()

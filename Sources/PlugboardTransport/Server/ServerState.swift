@@ -55,9 +55,13 @@ final class ServerState: Sendable {
         }
     }
 
-    /// Returns once each connection open now is closing.
-    func waitUntilConnectionsClose() async {
-        for core in self.state.withLock({ Array($0.connections.values) }) { await core.closing.wait() }
+    /// Runs `action` once each connection open now is closing, on the thread that closes the last
+    /// (or at once, when none is open).
+    func whenConnectionsClose(_ action: @escaping @Sendable () -> Void) {
+        let connections = self.state.withLock { Array($0.connections.values) }
+        let countdown = Countdown(connections.count + 1, action)
+        for core in connections { core.closing.whenSet { countdown.step() } }
+        countdown.step()
     }
 
     /// Closes the listener and every connection at once.
@@ -70,5 +74,20 @@ final class ServerState: Sendable {
         for core in connections {
             core.eventLoop.execute { core.handler?.context?.close(promise: nil) }
         }
+    }
+}
+
+/// Runs an action when the last of a number of steps is taken.
+private final class Countdown: Sendable {
+    private let remaining: Atomic<Int>
+    private let action: @Sendable () -> Void
+
+    init(_ steps: Int, _ action: @escaping @Sendable () -> Void) {
+        self.remaining = Atomic(steps)
+        self.action = action
+    }
+
+    func step() {
+        if self.remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { self.action() }
     }
 }

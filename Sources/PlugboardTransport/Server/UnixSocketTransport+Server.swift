@@ -133,11 +133,12 @@ extension UnixSocketTransport {
             self.state.beginGracefulShutdown()
         }
 
-        /// After ``beginGracefulShutdown()`` (which closes the listener): returns once every
-        /// connection has flushed its last frames and is closing, without waiting for the handlers
-        /// of their background streams to return.
-        package func waitUntilConnectionsClose() async {
-            await self.state.waitUntilConnectionsClose()
+        /// After ``beginGracefulShutdown()`` (which closes the listener): runs `action` once every
+        /// connection has flushed its last frames and is closing, on the event loop that flushed
+        /// the last (or at once, when none is open), without waiting for the handlers of their
+        /// background streams to return.
+        package func whenConnectionsClose(_ action: @escaping @Sendable () -> Void) {
+            self.state.whenConnectionsClose(action)
         }
     }
 }
