@@ -4,8 +4,9 @@ internal import Synchronization
 /// The channel a generated client calls through: a `GRPCClient`, whose unary calls go straight
 /// to its transport's stream when Plugboard opened a direct route for it (a client Plugboard
 /// made, with no interceptors). That skips GRPCCore's per-call executor: its task group, the
-/// child task that writes the request and the response sequence adapters. Everything else, and
-/// a unary call with a timeout or an execution policy, goes through the `GRPCClient` as before.
+/// child task that writes the request, the task that sleeps until a timeout and the response
+/// sequence adapters. Everything else, and a unary call with an execution policy or a method
+/// config, goes through the `GRPCClient` as before.
 public struct DirectClient<Transport: ClientTransport>: Sendable {
     private let client: GRPCClient<Transport>
     private let route: (route: DirectRoute, transport: Transport)?
@@ -16,7 +17,7 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
         self.route = DirectRoute.route(for: client)
     }
 
-    /// Whether unary calls (with no timeout or execution policy) go straight to the transport.
+    /// Whether unary calls (with no execution policy) go straight to the transport.
     package var callsDirectly: Bool { self.route?.route.takesCalls ?? false }
 
     /// A unary call, as `GRPCClient.unary` makes it.
@@ -28,7 +29,8 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
         options: CallOptions,
         onResponse handleResponse: @Sendable @escaping (ClientResponse<Response>) async throws -> ReturnValue
     ) async throws -> ReturnValue {
-        guard let (route, transport) = self.route, route.takesCalls, options.timeout == nil,
+        guard let (route, transport) = self.route, route.takesCalls,
+            options.timeout == nil || route.timesDeadlines,
             options.executionPolicy == nil, transport.config(forMethod: descriptor) == nil,
             let message = try? serializer.serialize(request.message) as Transport.Bytes
         else {
@@ -36,10 +38,36 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
                 request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
                 options: options, onResponse: handleResponse)
         }
+        if let timeout = options.timeout {
+            return try await Self.unary(
+                on: route.transport, message: message, metadata: request.metadata, descriptor: descriptor,
+                options: options, deadline: CallDeadline(after: timeout),
+                call: DirectUnaryCall(deserializer: deserializer, largestInlineRequest: route.largestInlineRequest),
+                onResponse: handleResponse)
+        }
         return try await DirectUnaryCall(deserializer: deserializer, largestInlineRequest: route.largestInlineRequest)
             .run(
                 request.metadata, message: message, descriptor: descriptor, options: options, on: transport,
                 onResponse: handleResponse)
+    }
+
+    /// A unary call with a deadline, which `transport` (the route's: this client's own) times.
+    static func unary<Direct: DirectCallTransport, Deserializer: MessageDeserializer, ReturnValue: Sendable>(
+        on transport: Direct,
+        message: Transport.Bytes,
+        metadata: Metadata,
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        deadline: CallDeadline,
+        call: DirectUnaryCall<Deserializer>,
+        onResponse handleResponse:
+            @Sendable @escaping (ClientResponse<Deserializer.Message>) async throws
+            -> ReturnValue
+    ) async throws -> ReturnValue {
+        // The route's transport is this client's `Transport`, so its bytes are the same type.
+        try await call.run(
+            metadata, message: message as! Direct.Bytes, descriptor: descriptor, options: options, on: transport,
+            deadline: deadline, onResponse: handleResponse)
     }
 
     /// A client-streaming call, through the `GRPCClient`.
@@ -93,6 +121,20 @@ package protocol DirectCallTransport: ClientTransport {
     /// The largest request a call may write before it reads the response: one that cannot wait
     /// on the server, which may answer before it reads it.
     var largestInlineRequest: Int { get }
+    /// Whether it times a call's deadline itself (`withStream(descriptor:options:deadline:_:)`);
+    /// calls with a timeout go through the `GRPCClient` otherwise.
+    var timesDeadlines: Bool { get }
+
+    /// `withStream`, ending the stream when `deadline` passes before `closure` returns: the
+    /// deadline passes (``CallDeadline/pass()``), the stream's reads and writes fail with
+    /// ``CallDeadline/error`` and the server is told (`RST_STREAM`). Called only if
+    /// ``timesDeadlines``.
+    func withStream<T: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        deadline: CallDeadline,
+        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T
 }
 
 /// Lets ``DirectClient``s wrapping one `GRPCClient` call its transport directly, until closed.
@@ -107,14 +149,17 @@ package final class DirectRoute: Sendable {
     private static let routes = Mutex<[ObjectIdentifier: Entry]>([:])
 
     private let key: ObjectIdentifier
-    private let transport: any DirectCallTransport
+    /// The client's transport.
+    let transport: any DirectCallTransport
     private let open = Atomic(true)
     let largestInlineRequest: Int
+    let timesDeadlines: Bool
 
     private init(key: ObjectIdentifier, transport: some DirectCallTransport) {
         self.key = key
         self.transport = transport
         self.largestInlineRequest = transport.largestInlineRequest
+        self.timesDeadlines = transport.timesDeadlines
     }
 
     /// Opens the route from `client` to `transport`, which must be the client's own transport,

@@ -2,8 +2,10 @@ internal import GRPCCore
 
 /// One unary call on a transport's stream, in the calling task: the request is written, then the
 /// response read (a large request is written alongside, by a child task). The responses and errors
-/// are those GRPCCore's client executor gives a call with no interceptors, timeout or execution
-/// policy (its `ClientStreamExecutor` and `ClientResponse(stream:)`), word for word.
+/// are those GRPCCore's client executor gives a call with no interceptors or execution policy (its
+/// `ClientStreamExecutor`, `ClientResponse(stream:)` and deadline), word for word. A call whose
+/// deadline passes throws ``CallDeadline/error``, without its response handler when the deadline
+/// passed first; one that passes while the handler runs does not cancel it.
 struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deserializer.Message: Sendable {
     let deserializer: Deserializer
     /// Larger requests are written alongside the read (the transport's
@@ -45,6 +47,52 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
         return try result.get()
     }
 
+    /// The call with a deadline, which `transport` times.
+    func run<Transport: DirectCallTransport, ReturnValue: Sendable>(
+        _ metadata: Metadata,
+        message: Transport.Bytes,
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        on transport: Transport,
+        deadline: CallDeadline,
+        onResponse handleResponse: @Sendable @escaping (Response) async throws -> ReturnValue
+    ) async throws -> ReturnValue {
+        var timed = metadata
+        // As GRPCCore sends it: the time left when the request goes out.
+        timed.replaceOrAddString(deadline.grpcTimeout, forKey: "grpc-timeout")
+        let metadata = timed
+        let result: Result<ReturnValue, any Error>
+        do {
+            if message.count <= self.largestInlineRequest {
+                result = try await transport.withStream(descriptor: descriptor, options: options, deadline: deadline) {
+                    stream, _ in
+                    await Self.write(metadata, message, to: stream.outbound)
+                    return await self.respond(reading: stream.inbound, before: deadline, handleResponse)
+                }
+            } else {
+                // Written alongside the read, as above.
+                result = await withTaskGroup(of: Void.self, returning: Result<ReturnValue, any Error>.self) { group in
+                    do {
+                        return try await transport.withStream(
+                            descriptor: descriptor, options: options, deadline: deadline
+                        ) { stream, _ in
+                            group.addTask { await Self.write(metadata, message, to: stream.outbound) }
+                            let result = await self.respond(reading: stream.inbound, before: deadline, handleResponse)
+                            group.cancelAll()
+                            return result
+                        }
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+        } catch  where deadline.hasPassed {
+            throw CallDeadline.error
+        }
+        if deadline.hasPassed { throw CallDeadline.error }
+        return try result.get()
+    }
+
     private static func write<Bytes: GRPCContiguousBytes>(
         _ metadata: Metadata, _ message: Bytes, to outbound: RPCWriter<RPCRequestPart<Bytes>>.Closable
     ) async {
@@ -59,9 +107,11 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
 
     private func respond<Bytes: GRPCContiguousBytes, ReturnValue: Sendable>(
         reading inbound: RPCAsyncSequence<RPCResponsePart<Bytes>, any Error>,
+        before deadline: CallDeadline? = nil,
         _ handleResponse: @Sendable @escaping (Response) async throws -> ReturnValue
     ) async -> Result<ReturnValue, any Error> {
         let response = await self.read(inbound)
+        if deadline?.hasPassed == true { return .failure(CallDeadline.error) }
         do {
             return .success(try await handleResponse(response))
         } catch {

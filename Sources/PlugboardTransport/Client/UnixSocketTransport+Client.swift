@@ -2,7 +2,6 @@ public import GRPCCore
 public import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 internal import NIOPosix
-internal import ProtobufC
 
 extension UnixSocketTransport {
     /// The lean gRPC client transport: one HTTP/2 connection to a unix domain socket, with every
@@ -90,12 +89,15 @@ extension UnixSocketTransport {
             descriptor: MethodDescriptor,
             options: CallOptions,
             watched: (any WatchedCall)?,
+            deadline: StreamDeadline? = nil,
             _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
         ) async throws -> T {
             let connection = try await self.state.openStream(waitForReady: options.waitForReady)
             let core = StreamCore(
                 connection: connection, path: "/" + descriptor.fullyQualifiedMethod, watched: watched)
+            let timer = deadline.map { core.end(at: $0) }
             defer {
+                timer?.cancel()
                 core.finishWriting(.abort)
                 self.state.streamFinished()
                 core.reportCarried()
@@ -120,11 +122,4 @@ extension UnixSocketTransport {
             return try await closure(stream, context)
         }
     }
-}
-
-extension UnixSocketTransport.Client: DirectCallTransport {
-    package var takesCalls: Bool { !self.state.isShuttingDown }
-
-    /// A write waits only once the stream has more than `outboundHighWatermark` bytes queued.
-    package var largestInlineRequest: Int { min(32 * 1024, self.config.outboundHighWatermark) }
 }

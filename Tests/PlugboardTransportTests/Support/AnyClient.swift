@@ -66,6 +66,29 @@ struct AnyClient: ClientTransport, DirectCallTransport {
         }
     }
 
+    /// The lean client times its calls' deadlines itself; the stock one's calls with a timeout go
+    /// through the `GRPCClient`.
+    var timesDeadlines: Bool {
+        switch self.wrapped {
+        case .lean(let client): client.timesDeadlines
+        case .stock: false
+        }
+    }
+
+    func withStream<T: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        deadline: CallDeadline,
+        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T {
+        switch self.wrapped {
+        case .lean(let client):
+            try await client.withStream(descriptor: descriptor, options: options, deadline: deadline, closure)
+        case .stock:
+            preconditionFailure("DirectClient asks only a transport that times deadlines (timesDeadlines) to")
+        }
+    }
+
     var largestInlineRequest: Int {
         switch self.wrapped {
         case .lean(let client): client.largestInlineRequest

@@ -1,0 +1,52 @@
+public import GRPCCore
+internal import NIOCore
+internal import PlugboardCore
+public import ProtobufC
+
+extension UnixSocketTransport.Client: DirectCallTransport {
+    package var takesCalls: Bool { !self.state.isShuttingDown }
+
+    /// A write waits only once the stream has more than `outboundHighWatermark` bytes queued.
+    package var largestInlineRequest: Int { min(32 * 1024, self.config.outboundHighWatermark) }
+
+    /// On the connection's event loop, a timer per call.
+    package var timesDeadlines: Bool { true }
+
+    package func withStream<T: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        deadline: CallDeadline,
+        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T {
+        let timed = StreamDeadline(instant: deadline.instant, error: CallDeadline.error, passed: deadline.pass)
+        return try await self.watcher.watching(descriptor) { watched in
+            try await self.withStream(
+                descriptor: descriptor, options: options, watched: watched, deadline: timed, closure)
+        }
+    }
+}
+
+/// When a client stream ends unless its call is done: what a direct call's ``CallDeadline``
+/// becomes in the transport (whose calls' own code names no type of ProtobufC, so that other
+/// modules can specialize it).
+package struct StreamDeadline: Sendable {
+    let instant: ContinuousClock.Instant
+    /// What reads and writes fail with once it passes.
+    let error: RPCError
+    /// Told first, on the event loop.
+    let passed: @Sendable () -> Void
+}
+
+extension StreamCore {
+    /// Ends the call at `deadline`, on the event loop: the deadline passes, reads and writes fail
+    /// with its error and the server is told (`RST_STREAM`).
+    func end(at deadline: StreamDeadline) -> Scheduled<Void> {
+        self.connection.eventLoop.scheduleTask(
+            in: .nanoseconds(ContinuousClock.now.duration(to: deadline.instant).nanoseconds)
+        ) {
+            deadline.passed()
+            self.terminate(deadline.error, dropBufferedParts: true)
+            self.finishWriting(.abort)
+        }
+    }
+}
