@@ -1,4 +1,5 @@
 import GRPCCore
+import GoPluginProtos
 import PlugboardCore
 import PlugboardTransport
 
@@ -15,6 +16,9 @@ struct PluginFailureExplainer: CallFailureExplainer {
     let process: PluginProcess
 
     func explain(_ error: RPCError, calling method: MethodDescriptor) async -> RPCError {
+        // A plugin asked to stop may exit before it replies (go-plugin's do, and an idle
+        // Plugboard plugin): nothing to explain, and the stop must not wait here for the exit.
+        if method == Plugin_GRPCController.Method.Shutdown.descriptor { return error }
         if error.code == .unimplemented {
             return RPCError(
                 code: .unimplemented,

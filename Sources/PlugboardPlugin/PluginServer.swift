@@ -161,19 +161,12 @@ public struct PluginServer: Service {
                     cause: error
                 )
             }
-            let line = Handshake(
-                appProtocolVersion: version,
-                socketPath: socketPath,
-                serverCertificate: certificate,
-                multiplexSupported: self.environment[PluginEnvironment.multiplexGRPC] != nil ? false : nil
-            )
-            self.announce(line, stdout: stdout)
-            logger.debug("plugin serving", metadata: ["address": "\(socketPath)", "version": "\(version)"])
-
             // New calls are refused from the moment of the stop: a Shutdown handler's reply goes
             // out with the GOAWAY. A plugin that exits when stopped does so on the event loop
             // that flushes the last reply, its socket files removed first: waking this task for
-            // it would cost the host's stop a thread hop.
+            // it would cost the host's stop a thread hop. An idle one asked to stop by Shutdown
+            // exits in the handler, as go-plugin's do: no reply, no GOAWAY, no tasks woken, each
+            // a thread hop on the way to the exit.
             let onStopped = self.onStopped
             let refuseNewCalls: @Sendable () -> Void = {
                 stdout.finish()
@@ -187,7 +180,25 @@ public struct PluginServer: Service {
                     }
                 }
             }
+            if let onStopped {
+                // The Shutdown call itself is in flight.
+                self.stop.exitWhenIdle {
+                    guard transport.callsInFlight <= 1 else { return }
+                    broker.removeSocketFiles()
+                    directory.remove()
+                    onStopped()
+                }
+            }
+            let line = Handshake(
+                appProtocolVersion: version,
+                socketPath: socketPath,
+                serverCertificate: certificate,
+                multiplexSupported: self.environment[PluginEnvironment.multiplexGRPC] != nil ? false : nil
+            )
+            self.announce(line, stdout: stdout)
+            logger.debug("plugin serving", metadata: ["address": "\(socketPath)", "version": "\(version)"])
             self.stop.whenTriggered(refuseNewCalls)
+
             let reason = await self.stop.wait()
             if reason == nil { refuseNewCalls() }
             logger.debug("plugin stopping", metadata: ["reason": "\(reason?.rawValue ?? "cancelled")"])

@@ -15,6 +15,7 @@ enum StopReason: String, Sendable {
 final class StopSignal: Sendable {
     private let reason = OnceValue<StopReason>()
     private let hook = Mutex<Hook>(Hook())
+    private let idleExit = Mutex<(@Sendable () -> Void)?>(nil)
 
     private struct Hook {
         var action: (@Sendable () -> Void)?
@@ -42,6 +43,20 @@ final class StopSignal: Sendable {
             return hook.fired
         }
         if now { action() }
+    }
+
+    /// Set by a plugin that exits when it stops: `exit` ends the process at once if no call but
+    /// the one asking for the stop is in flight, and returns otherwise.
+    func exitWhenIdle(_ exit: @escaping @Sendable () -> Void) {
+        self.idleExit.withLock { $0 = exit }
+    }
+
+    /// A host's `Shutdown`: the process ends here, before its reply, if it exits when stopped and
+    /// nothing else is in flight, as go-plugin's plugins end (the host sees the connection close,
+    /// which hosts take as the reply); otherwise the stop fires.
+    func shutdownRequested() {
+        self.idleExit.withLock { $0 }?()
+        self.trigger(.shutdownRequested)
     }
 
     /// The reason, once the signal fires; `nil` if the task is cancelled first.

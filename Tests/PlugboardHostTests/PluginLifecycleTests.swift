@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import GoPluginProtos
 import InMemoryLogging
 import Logging
 import PlugboardCore
@@ -57,6 +58,53 @@ struct PluginLifecycleTests {
             !logs.entries.contains {
                 $0.message.description.contains("SIGTERM") || $0.message.description.contains("SIGKILL")
             })
+    }
+
+    @Test(
+        "Shutdown: an idle plugin exits without a reply, as go-plugin's do; a busy one answers, finishes its call, then exits"
+    )
+    func shutdownWaitsOnlyForCalls() async throws {
+        let (logger, _) = TestEnvironment.capturingLogger()
+        try await PluginHost.withPlugin(TestEnvironment.fixture("echo"), logger: logger) { plugin in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: plugin.client)
+            // An Update that waits for `release` between its messages: a call in flight.
+            let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+            let (firstEchoed, firstEchoedSignal) = AsyncStream.makeStream(of: Void.self)
+            async let inFlight = echo.update(
+                request: StreamingClientRequest { writer in
+                    try await writer.write(.with { $0.sequence = 1 })
+                    for await _ in release { break }
+                    try await writer.write(.with { $0.sequence = 2 })
+                }
+            ) { response in
+                try await response.messages.reduce(into: [Int64]()) { echoed, message in
+                    echoed.append(message.sequence)
+                    firstEchoedSignal.yield()
+                }
+            }
+            for await _ in firstEchoed { break }
+            _ = try await Plugin_GRPCController.Client(wrapping: plugin.client).shutdown(Plugin_Empty())
+            #expect(TestEnvironment.processExists(plugin.pid), "the plugin exited under a call in flight")
+            releaser.yield()
+            #expect(try await inFlight == [1, 2])
+            #expect(await Self.exits(plugin.pid), "the plugin did not exit once its call was done")
+        }
+        try await PluginHost.withPlugin(TestEnvironment.fixture("echo"), logger: logger) { plugin in
+            let answer = try await Plugboard_Test_V1_Echo.Client(wrapping: plugin.client).get(.with { $0.sequence = 5 })
+            #expect(answer.sequence == 5)
+            let error = await #expect(throws: RPCError.self, "an idle plugin ends without replying") {
+                try await Plugin_GRPCController.Client(wrapping: plugin.client).shutdown(Plugin_Empty())
+            }
+            #expect(error?.code == .unavailable)
+            #expect(await Self.exits(plugin.pid))
+            #expect(!FileManager.default.fileExists(atPath: plugin.socketPath), "the socket is removed first")
+        }
+    }
+
+    /// Whether the process `pid` is gone (and reaped, by the host) within 10 s.
+    private static func exits(_ pid: Int32) async -> Bool {
+        for _ in 0..<1000 where TestEnvironment.processExists(pid) { try? await Task.sleep(for: .milliseconds(10)) }
+        return !TestEnvironment.processExists(pid)
     }
 
     @Test("the plugin's hclog lines arrive at their own levels, with plugin.name and plugin.pid")

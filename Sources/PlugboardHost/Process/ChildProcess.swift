@@ -143,14 +143,15 @@ final class ChildProcess: Sendable {
         let termination: PluginError.Termination =
             result < 0 ? .exited(-1) : status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
         if self.group?.removeIfEmpty() ?? true {
-            HostWarden.forget(processGroup: self.pid)
             self.exit.set(termination)
         } else {
             self.exit.set(termination)
             self.group?.remove()  // kills what is left in it, waits for it to empty
-            HostWarden.forget(processGroup: self.pid)
         }
         self.finished.set(())
+        // After the stop is told: the warden's note is a message to another process, which
+        // the stop need not wait for (the group is reaped already, watched or not).
+        HostWarden.forget(processGroup: self.pid)
         // The pipes close when the last holder exits; one that escaped the group and the cgroup
         // (or a host without cgroups) must not hold the host's readers.
         let grace = DispatchTime.now() + .milliseconds(Int(Self.pipeGrace.wholeMilliseconds))

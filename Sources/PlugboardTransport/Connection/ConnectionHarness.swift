@@ -33,7 +33,10 @@ package final class ConnectionHarness {
             self.accepted = streams
             self.handler = GRPCConnectionHandler(
                 core: self.core,
-                role: .server(.init(methods: [Self.method: descriptor], onStream: continuation, backgroundPaths: []))
+                role: .server(
+                    .init(
+                        methods: [Self.method: descriptor], onStream: continuation, backgroundPaths: [],
+                        calls: CallCount()))
             )
         }
         let sync = channel.pipeline.syncOperations

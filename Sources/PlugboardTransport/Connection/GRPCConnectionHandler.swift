@@ -26,6 +26,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         var onStream: AsyncStream<AcceptedStream>.Continuation
         /// `:path`s of long-lived streams a graceful shutdown doesn't wait for.
         var backgroundPaths: Set<String>
+        /// Counts every other stream accepted, until its handler returns.
+        var calls: CallCount
     }
 
     struct ClientRole {

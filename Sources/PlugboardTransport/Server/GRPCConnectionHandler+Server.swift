@@ -50,6 +50,7 @@ extension GRPCConnectionHandler {
             stream.loop.receivedEnd = true
             stream.finishInbound()
         }
+        if !role.backgroundPaths.contains(path) { role.calls.started() }
         role.onStream.yield(AcceptedStream(stream: stream, descriptor: descriptor))
     }
 

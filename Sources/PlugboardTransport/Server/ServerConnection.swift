@@ -15,13 +15,15 @@ struct AcceptedConnection: Sendable {
         config: UnixSocketTransport.Config,
         path: String,
         methods: [String: MethodDescriptor],
-        backgroundPaths: Set<String>
+        backgroundPaths: Set<String>,
+        calls: CallCount
     ) throws -> AcceptedConnection {
         let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
         let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
         let handler = GRPCConnectionHandler(
             core: core,
-            role: .server(.init(methods: methods, onStream: continuation, backgroundPaths: backgroundPaths))
+            role: .server(
+                .init(methods: methods, onStream: continuation, backgroundPaths: backgroundPaths, calls: calls))
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))
@@ -48,8 +50,10 @@ extension UnixSocketTransport.Server {
                         let direct = self.directMethods.flatMap { methods in
                             methods.table.handler(forPath: accepted.stream.path).map { ($0, methods.wrapper) }
                         }
+                        let counted = !self.backgroundPaths.contains(accepted.stream.path)
                         group.addTask(executorPreference: executor) {
                             await Self.run(accepted, peer: peer, direct: direct, handler: handler)
+                            if counted { self.state.calls.finished() }
                         }
                     }
                 }

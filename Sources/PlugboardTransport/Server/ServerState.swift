@@ -7,6 +7,8 @@ internal import Synchronization
 /// The mutable part of a lean server: its listener and live connections.
 final class ServerState: Sendable {
     let methods = Mutex<[String: MethodDescriptor]>([:])
+    /// Calls accepted and not yet finished, on every connection, background streams left out.
+    let calls = CallCount()
     let bound: EventLoopPromise<Void> = MultiThreadedEventLoopGroup.singleton.any().makePromise()
 
     private struct State {
@@ -90,4 +92,17 @@ private final class Countdown: Sendable {
     func step() {
         if self.remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { self.action() }
     }
+}
+
+/// How many calls a server has accepted and not finished: counted on the event loop when a
+/// stream's request headers arrive, uncounted when its handler returns. A stream dropped before
+/// its handler ran stays counted, so the count errs high, never low.
+final class CallCount: Sendable {
+    private let value = Atomic(0)
+
+    var current: Int { self.value.load(ordering: .acquiring) }
+
+    func started() { self.value.add(1, ordering: .releasing) }
+
+    func finished() { self.value.subtract(1, ordering: .releasing) }
 }

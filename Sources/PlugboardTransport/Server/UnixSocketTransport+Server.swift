@@ -32,7 +32,7 @@ extension UnixSocketTransport {
         let backgroundPaths: Set<String>
         /// Methods run straight from the connection instead of through the `GRPCServer`'s handler.
         let directMethods: DirectMethods?
-        private let state: ServerState
+        let state: ServerState
 
         /// Creates a server that will listen on `path` once ``listen(streamHandler:)`` runs.
         public init(path: String, config: Config = .defaults) {
@@ -75,6 +75,7 @@ extension UnixSocketTransport {
             let path = self.path
             let tls = self.tls
             let backgroundPaths = self.backgroundPaths
+            let calls = self.state.calls
             let listener: NIOAsyncChannel<AcceptedConnection, Never>
             do {
                 listener = try await ServerBootstrap(group: group)
@@ -84,7 +85,8 @@ extension UnixSocketTransport {
                         channel.eventLoop.makeCompletedFuture {
                             try tls?.addHandler(to: channel)
                             return try AcceptedConnection.configure(
-                                channel, config: config, path: path, methods: methods, backgroundPaths: backgroundPaths)
+                                channel, config: config, path: path, methods: methods, backgroundPaths: backgroundPaths,
+                                calls: calls)
                         }
                     }
             } catch {
@@ -140,6 +142,10 @@ extension UnixSocketTransport {
         package func whenConnectionsClose(_ action: @escaping @Sendable () -> Void) {
             self.state.whenConnectionsClose(action)
         }
+
+        /// Calls accepted and not yet answered, on every connection (background streams left
+        /// out): a call that asks the server to stop counts itself.
+        package var callsInFlight: Int { self.state.calls.current }
     }
 }
 
