@@ -1,7 +1,7 @@
-public import GRPCCore
+package import GRPCCore
 internal import NIOCore
 internal import PlugboardCore
-public import ProtobufC
+package import ProtobufC
 
 extension UnixSocketTransport.Client: DirectCallTransport {
     package var takesCalls: Bool { !self.state.isShuttingDown }
