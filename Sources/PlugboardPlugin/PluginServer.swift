@@ -167,26 +167,23 @@ public struct PluginServer: Service {
             // it would cost the host's stop a thread hop. An idle one asked to stop by Shutdown
             // exits in the handler, as go-plugin's do: no reply, no GOAWAY, no tasks woken, each
             // a thread hop on the way to the exit.
-            let onStopped = self.onStopped
+            let exitWhenStopped = self.onStopped.map { onStopped -> @Sendable () -> Void in
+                {
+                    broker.removeSocketFiles()
+                    directory.remove()
+                    onStopped()
+                }
+            }
             let refuseNewCalls: @Sendable () -> Void = {
                 stdout.finish()
                 broker.close()
                 server.beginGracefulShutdown()
-                if let onStopped {
-                    transport.whenConnectionsClose {
-                        broker.removeSocketFiles()
-                        directory.remove()
-                        onStopped()
-                    }
-                }
+                if let exitWhenStopped { transport.whenConnectionsClose(exitWhenStopped) }
             }
-            if let onStopped {
+            if let exitWhenStopped {
                 // The Shutdown call itself is in flight.
                 self.stop.exitWhenIdle {
-                    guard transport.callsInFlight <= 1 else { return }
-                    broker.removeSocketFiles()
-                    directory.remove()
-                    onStopped()
+                    if transport.callsInFlight <= 1 { exitWhenStopped() }
                 }
             }
             let line = Handshake(
