@@ -10,7 +10,13 @@ extension GRPCConnectionHandler {
         let fields = headers.headers
         if headers.endStream { stream.loop.receivedEnd = true }
 
-        if stream.loop.receivedHeaders {
+        if let malformed = fields.malformedField {
+            let status = Status(
+                code: .internalError, message: "The server sent a malformed header block: \(malformed).")
+            stream.loop.receivedHeaders = true
+            self.deliverStatus(status, metadata: [:], to: stream)
+            self.resetStream(stream, code: .protocolError)
+        } else if stream.loop.receivedHeaders {
             self.deliverStatus(fields.grpcStatus, metadata: fields.grpcMetadata, to: stream)
         } else if fields.first(name: ":status") == "200" || fields.first(name: "grpc-status") != nil {
             stream.loop.receivedHeaders = true
@@ -69,11 +75,21 @@ extension GRPCConnectionHandler {
                 stream.closeOutbound(RPCError(code: .unavailable, message: status.message))
                 return
             }
+            let headers: HPACKHeaders
+            do {
+                headers = try HPACKHeaders.grpcRequest(path: stream.path, authority: authority, metadata: metadata)
+            } catch {
+                // As grpc-go refuses such metadata: before anything is sent.
+                let status = Status(
+                    code: .internalError, message: "The call's metadata can't be sent: \(error); change it.")
+                self.deliverStatus(status, metadata: [:], to: stream)
+                stream.closeOutbound(RPCError(code: .internalError, message: status.message))
+                return
+            }
             let id = HTTP2StreamID(self.nextStreamID)
             self.nextStreamID += 2
             stream.loop.streamID = id
             self.streams[id] = stream
-            let headers = HPACKHeaders.grpcRequest(path: stream.path, authority: authority, metadata: metadata)
             self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers))))
         case .message:
             preconditionFailure("Messages are written by drainOutbox.")

@@ -1,4 +1,4 @@
-internal import GRPCCore
+package import GRPCCore
 package import NIOCore
 internal import NIOHTTP2
 internal import Synchronization
@@ -19,6 +19,7 @@ package final class ConnectionHarness {
     private let core: ConnectionCore
     private let handler: GRPCConnectionHandler
     private var accepted: AsyncStream<AcceptedStream>?
+    private var opened: [StreamCore] = []
 
     /// Adds the handlers to `channel` (on its event loop, before it is active).
     package init(side: Side, channel: any Channel, config: UnixSocketTransport.Config = .defaults) throws {
@@ -49,7 +50,20 @@ package final class ConnectionHarness {
     /// Client: queues a new call's HEADERS (written when the event loop runs).
     package func openStream() {
         let stream = StreamCore(connection: self.core, path: Self.method)
+        self.opened.append(stream)
         self.core.enqueue(stream, .metadata([:]))
+    }
+
+    /// Client: the status delivered to each call ``openStream()`` opened, nil until it has one.
+    package var statuses: [Status?] {
+        self.opened.map { stream in
+            stream.shared.withLock { shared in
+                shared.inbound.bufferedParts.lazy.compactMap { part -> Status? in
+                    if case .status(let status, _) = part { return status }
+                    return nil
+                }.first
+            }
+        }
     }
 
     /// Bytes the connection holds for its streams: messages delivered and not read (nobody reads

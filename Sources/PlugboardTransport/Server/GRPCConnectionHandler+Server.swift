@@ -19,6 +19,11 @@ extension GRPCConnectionHandler {
         }
 
         let fields = headers.headers
+        if fields.malformedField != nil {
+            // A malformed request (RFC 9113 §8.1.1), answered as grpc-go answers it.
+            self.write(HTTP2Frame(streamID: streamID, payload: .rstStream(.protocolError)))
+            return
+        }
         guard fields.first(name: ":method") == "POST", fields.hasGRPCContentType else {
             // Not gRPC: answer at the HTTP level (415 Unsupported Media Type), as grpc-go does.
             var response = HPACKHeaders()
@@ -66,7 +71,7 @@ extension GRPCConnectionHandler {
     }
 
     private func rejectStream(_ id: HTTP2StreamID, status: Status, clientFinished: Bool) {
-        let trailers = HPACKHeaders.grpcTrailers(status: status, metadata: [:], trailersOnly: true)
+        let trailers = HPACKHeaders.grpcTrailers(status: status, trailersOnly: true)
         self.rejectStream(id, headers: trailers, clientFinished: clientFinished)
     }
 
@@ -83,8 +88,13 @@ extension GRPCConnectionHandler {
         switch part {
         case .metadata(let metadata):
             guard !stream.loop.sentHeaders else { return }
-            stream.loop.sentHeaders = true
-            self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: .grpcResponse(metadata: metadata)))))
+            do {
+                let headers = try HPACKHeaders.grpcResponse(metadata: metadata)
+                stream.loop.sentHeaders = true
+                self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers))))
+            } catch {
+                self.writeStatus(Self.unsendable(error), metadata: [:], on: stream)
+            }
         case .message:
             preconditionFailure("Messages are written by drainOutbox.")
         case .status(let status, let metadata):
@@ -100,8 +110,13 @@ extension GRPCConnectionHandler {
     /// Sends trailers (or a trailers-only response) and ends the stream.
     func writeStatus(_ status: Status, metadata: Metadata, on stream: StreamCore) {
         guard let id = stream.loop.streamID, !stream.loop.sentEnd else { return }
-        let trailers = HPACKHeaders.grpcTrailers(
-            status: status, metadata: metadata, trailersOnly: !stream.loop.sentHeaders)
+        let trailersOnly = !stream.loop.sentHeaders
+        let trailers: HPACKHeaders
+        do {
+            trailers = try HPACKHeaders.grpcTrailers(status: status, metadata: metadata, trailersOnly: trailersOnly)
+        } catch {
+            trailers = HPACKHeaders.grpcTrailers(status: Self.unsendable(error), trailersOnly: trailersOnly)
+        }
         stream.loop.sentHeaders = true
         stream.loop.sentEnd = true
         let written = self.context?.eventLoop.makePromise(of: Void.self)
@@ -115,6 +130,11 @@ extension GRPCConnectionHandler {
             self.write(HTTP2Frame(streamID: id, payload: .rstStream(.noError)))
             self.flushIfNeeded()
         }
+    }
+
+    /// The status a call ends with when its handler's metadata can't be sent.
+    private static func unsendable(_ malformed: MalformedField) -> Status {
+        Status(code: .internalError, message: "The server's response metadata can't be sent: \(malformed).")
     }
 
     /// Starts a graceful shutdown: GOAWAY, finish streams already open, then close.

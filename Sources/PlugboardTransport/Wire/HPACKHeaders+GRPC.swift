@@ -5,7 +5,7 @@ internal import PlugboardCore
 /// Header names with a meaning at the HTTP/2 or gRPC level, never sent from user metadata.
 private let reservedNames: Set<String> = [
     "content-type", "te", "grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding",
-    "connection", "transfer-encoding", "host",
+    "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host",
 ]
 
 /// Metadata whose value is new on every call (a request id, a trace context): indexing it would
@@ -13,8 +13,11 @@ private let reservedNames: Set<String> = [
 private let perCallNames: Set<String> = ["plugboard-request-id", "traceparent", "tracestate"]
 
 extension HPACKHeaders {
-    /// Request headers for a call to `path` (the `/service/method` form).
-    package static func grpcRequest(path: String, authority: String, metadata: Metadata) -> HPACKHeaders {
+    /// Request headers for a call to `path` (the `/service/method` form); throws if `metadata`
+    /// holds a field HTTP/2 forbids.
+    package static func grpcRequest(
+        path: String, authority: String, metadata: Metadata
+    ) throws(MalformedField) -> HPACKHeaders {
         var headers = HPACKHeaders()
         headers.reserveCapacity(7 + metadata.count)
         headers.add(name: ":method", value: "POST")
@@ -24,24 +27,34 @@ extension HPACKHeaders {
         headers.add(name: "content-type", value: "application/grpc")
         headers.add(name: "te", value: "trailers")
         headers.add(name: "user-agent", value: "grpc-swift-plugboard/1.0")
-        headers.addUserMetadata(metadata, skipping: ["user-agent"])
+        try headers.addUserMetadata(metadata, skippingUserAgent: true)
         return headers
     }
 
-    /// Response headers that precede the first message.
-    static func grpcResponse(metadata: Metadata) -> HPACKHeaders {
+    /// Response headers that precede the first message; throws if `metadata` holds a field HTTP/2
+    /// forbids.
+    static func grpcResponse(metadata: Metadata) throws(MalformedField) -> HPACKHeaders {
         var headers = HPACKHeaders()
         headers.reserveCapacity(2 + metadata.count)
         headers.add(name: ":status", value: "200")
         headers.add(name: "content-type", value: "application/grpc")
-        headers.addUserMetadata(metadata)
+        try headers.addUserMetadata(metadata)
+        return headers
+    }
+
+    /// Trailers carrying `status` and `metadata`; throws if `metadata` holds a field HTTP/2 forbids.
+    static func grpcTrailers(
+        status: Status, metadata: Metadata, trailersOnly: Bool
+    ) throws(MalformedField) -> HPACKHeaders {
+        var headers = Self.grpcTrailers(status: status, trailersOnly: trailersOnly, reserving: metadata.count)
+        try headers.addUserMetadata(metadata)
         return headers
     }
 
     /// Trailers carrying `status`; `trailersOnly` adds the response-header fields too.
-    static func grpcTrailers(status: Status, metadata: Metadata, trailersOnly: Bool) -> HPACKHeaders {
+    static func grpcTrailers(status: Status, trailersOnly: Bool, reserving extra: Int = 0) -> HPACKHeaders {
         var headers = HPACKHeaders()
-        headers.reserveCapacity(4 + metadata.count)
+        headers.reserveCapacity(4 + extra)
         if trailersOnly {
             headers.add(name: ":status", value: "200")
             headers.add(name: "content-type", value: "application/grpc")
@@ -50,16 +63,20 @@ extension HPACKHeaders {
         if !status.message.isEmpty {
             headers.add(name: "grpc-message", value: PercentEncoding.encode(status.message))
         }
-        headers.addUserMetadata(metadata)
         return headers
     }
 
-    private mutating func addUserMetadata(_ metadata: Metadata, skipping extra: Set<String> = []) {
+    private mutating func addUserMetadata(
+        _ metadata: Metadata, skippingUserAgent: Bool = false
+    ) throws(MalformedField) {
         for (key, value) in metadata {
             let name = key.lowercased()
-            if name.hasPrefix(":") || reservedNames.contains(name) || extra.contains(name) { continue }
-            self.add(
-                name: name, value: value.encoded(), indexing: perCallNames.contains(name) ? .nonIndexable : .indexable)
+            if name.hasPrefix(":") || reservedNames.contains(name) || (skippingUserAgent && name == "user-agent") {
+                continue
+            }
+            let encoded = value.encoded()
+            if let malformed = MalformedField.check(name: name, value: encoded, pseudo: false) { throw malformed }
+            self.add(name: name, value: encoded, indexing: perCallNames.contains(name) ? .nonIndexable : .indexable)
         }
     }
 

@@ -75,7 +75,7 @@ private final class HeaderRoundTrip {
     private var buffer = ByteBuffer()
 
     func send(_ metadata: Metadata) {
-        let headers = HPACKHeaders.grpcRequest(
+        let headers = try! HPACKHeaders.grpcRequest(
             path: "/plugboard.test.v1.Echo/Get", authority: "localhost", metadata: metadata)
         self.buffer.clear()
         try! self.encoder.encode(headers: headers, to: &self.buffer)

@@ -34,7 +34,8 @@ extension DirectMethodTable: HandlerRegistry {}
 struct EchoService: DirectlyRegistrableService {
     enum Method {
         static let service = ServiceDescriptor(package: "plugboard.test", service: "Echo")
-        /// Unary: echoes the message and metadata.
+        /// Unary: echoes the message and metadata; with `x-answer-malformed` in the request, its
+        /// response metadata holds a value HTTP/2 forbids.
         static let get = MethodDescriptor(service: service, method: "Get")
         /// Client streaming: answers `[count, totalBytes]` as two big-endian UInt32s.
         static let collect = MethodDescriptor(service: service, method: "Collect")
@@ -71,8 +72,11 @@ struct EchoService: DirectlyRegistrableService {
             request, _ in
             probe.record(.getCalled)
             let single = try await ServerRequest(stream: request)
-            return StreamingServerResponse(
-                single: ServerResponse(message: single.message, metadata: userMetadata(single.metadata)))
+            var metadata = userMetadata(single.metadata)
+            if single.metadata.contains(where: { $0.key == "x-answer-malformed" }) {
+                metadata.addString("two\nlines", forKey: "x-answer")
+            }
+            return StreamingServerResponse(single: ServerResponse(message: single.message, metadata: metadata))
         }
 
         router.registerHandler(forMethod: Method.collect, deserializer: deserializer, serializer: serializer) {
