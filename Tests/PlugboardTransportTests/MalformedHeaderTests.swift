@@ -19,7 +19,10 @@ struct MalformedHeaderTests {
                     ["x bad": "v"],
                     "the header name \"x bad\" is not a lowercase HTTP token (letters a-z, digits and !#$%&'*+-.^_`|~)"
                 ),
-                (["x-ok": "two\nlines"], "the value of header \"x-ok\" holds a NUL, CR or LF byte, which HTTP/2 forbids"),
+                (
+                    ["x-ok": "two\nlines"],
+                    "the value of header \"x-ok\" holds a NUL, CR or LF byte, which HTTP/2 forbids"
+                ),
             ]
             for (metadata, problem) in cases {
                 let error = await #expect(throws: RPCError.self) {

@@ -24,11 +24,17 @@ struct BenchOptions: Sendable {
     /// The host's metrics backend: `off` (no instrumentation at all), `noop` (instrumented, no
     /// backend: what a host gets without bootstrapping one) or `prometheus` (a Prometheus registry).
     var metrics = "noop"
+    /// The call figures to measure (`-figures expand`, to profile one; those left out report 0);
+    /// all by default.
+    var figures: Set<String> = Self.allFigures
+    /// The call figures' names, in the order they run.
+    static let figureNames = ["sequential", "loop", "concurrent", "pingpong", "collect", "expand", "brokered"]
+    static let allFigures = Set(figureNames)
     /// Seconds the whole run may take (plus 10) before the watchdog kills the plugin and exits with 3.
     var timeout = 300.0
 
     static let usage =
-        "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-starts N] [-payload BYTES] [--auto-mtls] [-metrics off|noop|prometheus] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
+        "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-figures sequential,loop,concurrent,pingpong,collect,expand,brokered] [-starts N] [-payload BYTES] [--auto-mtls] [-metrics off|noop|prometheus] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
 
     /// Flags without a value (Go's boolean flags): `-flag` alone sets them, `-flag=false` clears them.
     /// `--auto-mtls` is also spelled `-automtls`, as echo-host spells it.
@@ -87,6 +93,12 @@ struct BenchOptions: Sendable {
         case "concurrency": self.concurrency = try Self.count(value, for: name, minimum: 1)
         case "starts": self.starts = try Self.count(value, for: name, minimum: 0)
         case "payload": self.payload = try Self.count(value, for: name, minimum: 0)
+        case "figures":
+            let names = Set(value.split(separator: ",").map(String.init))
+            guard !names.isEmpty, names.isSubset(of: Self.allFigures) else {
+                throw BenchError("-figures takes some of \(Self.figureNames.joined(separator: ",")), not \(value)")
+            }
+            self.figures = names
         default: throw BenchError("unknown flag -\(name)\n\(Self.usage)")
         }
     }

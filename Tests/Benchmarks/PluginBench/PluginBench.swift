@@ -70,42 +70,59 @@ struct PluginBench {
                 let (p50, p99) = percentiles(latencies)
                 return (rounded(Double(latencies.count) / (self.clock.now - began).seconds), p50, p99)
             }
-            (report.unaryCallsPerS, report.unaryP50Us, report.unaryP99Us) = try await sequential("sequential unary") {
-                try await workloads.unarySequential(for: figure)
+            if options.figures.contains("sequential") {
+                (report.unaryCallsPerS, report.unaryP50Us, report.unaryP99Us) = try await sequential("sequential unary")
+                {
+                    try await workloads.unarySequential(for: figure)
+                }
             }
-            (report.loopUnaryCallsPerS, report.loopUnaryP50Us, report.loopUnaryP99Us) = try await sequential(
-                "sequential unary, caller on the connection's loop"
-            ) {
-                try await plugin.withCallsOnConnectionLoop { try await workloads.unarySequential(for: figure) }
+            if options.figures.contains("loop") {
+                (report.loopUnaryCallsPerS, report.loopUnaryP50Us, report.loopUnaryP99Us) = try await sequential(
+                    "sequential unary, caller on the connection's loop"
+                ) {
+                    try await plugin.withCallsOnConnectionLoop { try await workloads.unarySequential(for: figure) }
+                }
             }
 
             /// A figure's rate and the CPU each process spent per unit of it.
             func costed(_ name: String, _ rate: () async throws -> Double) async throws -> (Double, CPUCost) {
                 try await step(name) { try await CPUCost.measuring(plugin: plugin.pid) { rounded(try await rate()) } }
             }
-            (report.unaryConcurrentCallsPerS, report.unaryConcurrentCPUUsPerCall) = try await costed("concurrent unary")
-            {
-                try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
-            }
-            report.pingpongMsgsPerS = rounded(try await step("ping-pong") { try await workloads.pingPong(for: figure) })
-            (report.pipelinedHostToPluginMsgsPerS, report.pipelinedHostToPluginCPUUsPerMsg) = try await costed(
-                "pipelined host to plugin"
-            ) {
-                try await workloads.pipelined(for: figure) {
-                    try await workloads.calls.collect(count: pipelineBatch, payload: workloads.payload)
+            if options.figures.contains("concurrent") {
+                (report.unaryConcurrentCallsPerS, report.unaryConcurrentCPUUsPerCall) = try await costed(
+                    "concurrent unary"
+                ) {
+                    try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
                 }
             }
-            (report.pipelinedPluginToHostMsgsPerS, report.pipelinedPluginToHostCPUUsPerMsg) = try await costed(
-                "pipelined plugin to host"
-            ) {
-                try await workloads.pipelined(for: figure) {
-                    try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
+            if options.figures.contains("pingpong") {
+                report.pingpongMsgsPerS = rounded(
+                    try await step("ping-pong") { try await workloads.pingPong(for: figure) })
+            }
+            if options.figures.contains("collect") {
+                (report.pipelinedHostToPluginMsgsPerS, report.pipelinedHostToPluginCPUUsPerMsg) = try await costed(
+                    "pipelined host to plugin"
+                ) {
+                    try await workloads.pipelined(for: figure) {
+                        try await workloads.calls.collect(count: pipelineBatch, payload: workloads.payload)
+                    }
                 }
             }
-            (report.brokeredUnaryP50Us, report.brokeredUnaryP99Us) = percentiles(
-                try await step("brokered unary") {
-                    try await self.brokeredUnary(plugin, warmup: .seconds(options.warmup), for: figure)
-                })
+            if options.figures.contains("expand") {
+                (report.pipelinedPluginToHostMsgsPerS, report.pipelinedPluginToHostCPUUsPerMsg) = try await costed(
+                    "pipelined plugin to host"
+                ) {
+                    try await workloads.pipelined(for: figure) {
+                        try await workloads.calls.expand(count: pipelineBatch, payload: workloads.payload)
+                    }
+                }
+            }
+            if options.figures.contains("brokered") {
+                (report.brokeredUnaryP50Us, report.brokeredUnaryP99Us) = percentiles(
+                    try await step("brokered unary") {
+                        try await self.brokeredUnary(plugin, warmup: .seconds(options.warmup), for: figure)
+                    })
+            }
             report.pluginPeakRssKb = PeakMemory.peak(of: plugin.pid)
         }
         self.watchdog.track(0)
