@@ -55,9 +55,7 @@ struct ConnectionErrorTests {
         "socket, channel and unknown errors close the connection; NIOHTTP2's flood limits and a client that isn't HTTP/2 close it as the peer's violation; stream errors and our own frames too late for a closing connection leave it open",
         arguments: Reported.allCases)
     func outcome(of reported: Reported) throws {
-        let channel = EmbeddedChannel()
-        let connection = try ConnectionHarness(side: .server, channel: channel)
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let (channel, connection) = try embeddedConnection(.server)
         #expect(channel.isActive)
 
         channel.pipeline.fireErrorCaught(reported.error)

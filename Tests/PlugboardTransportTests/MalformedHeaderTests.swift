@@ -97,9 +97,7 @@ struct MalformedHeaderTests {
         "a response with a field HTTP/2 forbids ends the call with a status naming it and resets the stream",
         arguments: Received.allCases)
     func malformedResponse(_ received: Received) throws {
-        let channel = EmbeddedChannel()
-        let harness = try ConnectionHarness(side: .client, channel: channel)
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let (channel, harness) = try embeddedConnection(.client)
         harness.openStream()
         channel.embeddedEventLoop.run()
         _ = outbound(channel)
@@ -117,9 +115,7 @@ struct MalformedHeaderTests {
 
     @Test("a request with a field HTTP/2 forbids is reset, and the connection serves the next one")
     func malformedRequest() throws {
-        let channel = EmbeddedChannel()
-        let harness = try ConnectionHarness(side: .server, channel: channel)
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let (channel, harness) = try embeddedConnection(.server)
         let request =
             [0x83, 0x86, 0x04, UInt8(ConnectionHarness.method.utf8.count)] + Array(ConnectionHarness.method.utf8)
             + contentType + literal("te", "trailers")
