@@ -27,7 +27,7 @@ extension PluginHost {
         }
         let explainer = PluginFailureExplainer(plugin: spec.name, path: spec.path, process: process)
         let transport = UnixSocketTransport.Client(
-            path: handshake.socketPath, config: .defaults, peerCheck: peerCheck, tls: tls?.client,
+            path: handshake.socketPath, config: RunningPlugin.transportConfig, peerCheck: peerCheck, tls: tls?.client,
             watcher: instrumentation.calls, explainer: explainer)
         let broker = PluginBroker(
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,

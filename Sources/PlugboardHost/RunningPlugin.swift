@@ -21,6 +21,8 @@ public struct RunningPlugin: Sendable {
     public let broker: PluginBroker
     /// The transport under `client`, for a supervisor's calls.
     let transport: UnixSocketTransport.Client
+    /// The configuration of every plugin's `transport`.
+    static let transportConfig = UnixSocketTransport.Config.defaults
     /// The process and its stderr, for errors that explain a death.
     let process: PluginProcess
 }

@@ -5,8 +5,8 @@ internal import Synchronization
 /// to its transport's stream when Plugboard opened a direct route for it (a client Plugboard
 /// made, with no interceptors). That skips GRPCCore's per-call executor: its task group, the
 /// child task that writes the request, the task that sleeps until a timeout and the response
-/// sequence adapters. Everything else, and a unary call with an execution policy or a method
-/// config, goes through the `GRPCClient` as before.
+/// sequence adapters. Everything else, and a unary call with an execution policy (its own or its
+/// method config's), goes through the `GRPCClient` as before.
 public struct DirectClient<Transport: ClientTransport>: Sendable {
     private let client: GRPCClient<Transport>
     private let route: (route: DirectRoute, transport: Transport)?
@@ -30,8 +30,8 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
         onResponse handleResponse: @Sendable @escaping (ClientResponse<Response>) async throws -> ReturnValue
     ) async throws -> ReturnValue {
         guard let (route, transport) = self.route, route.takesCalls,
-            options.timeout == nil || route.timesDeadlines,
-            options.executionPolicy == nil, transport.config(forMethod: descriptor) == nil,
+            case let options = Self.merging(options, transport.config(forMethod: descriptor)),
+            options.timeout == nil || route.timesDeadlines, options.executionPolicy == nil,
             let message = try? serializer.serialize(request.message) as Transport.Bytes
         else {
             return try await self.client.unary(
@@ -49,6 +49,19 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
             .run(
                 request.metadata, message: message, descriptor: descriptor, options: options, on: transport,
                 onResponse: handleResponse)
+    }
+
+    /// `options` with what they leave unset taken from the transport's `config` for the method, as
+    /// the `GRPCClient` merges them.
+    private static func merging(_ options: CallOptions, _ config: MethodConfig?) -> CallOptions {
+        guard let config else { return options }
+        var merged = options
+        merged.timeout = options.timeout ?? config.timeout
+        merged.waitForReady = options.waitForReady ?? config.waitForReady
+        merged.maxRequestMessageBytes = options.maxRequestMessageBytes ?? config.maxRequestMessageBytes
+        merged.maxResponseMessageBytes = options.maxResponseMessageBytes ?? config.maxResponseMessageBytes
+        merged.executionPolicy = options.executionPolicy ?? config.executionPolicy
+        return merged
     }
 
     /// A unary call with a deadline, which `transport` (the route's: this client's own) times.

@@ -1,4 +1,5 @@
 import GRPCCore
+import PlugboardHost
 import PlugboardTestSupport
 import PlugboardTestV1
 import PlugboardTesting
@@ -30,6 +31,26 @@ struct DirectClientTests {
 
         let own = GRPCClient(transport: UnixSocketTransport.Client(path: "/nonexistent.sock"))
         #expect(!DirectClient(own).callsDirectly)
+    }
+
+    @Test(
+        "a supervisor's client, while it runs, its calls timed by the transport with the policy's deadline; not once it stopped"
+    )
+    func supervisorsClient() async throws {
+        let supervisor = try await SupervisionHarness.withFixture { supervisor, _ in
+            #expect(DirectClient(supervisor.client).callsDirectly)
+            let caller = currentTask()
+            let handledIn = try await Plugboard_Test_V1_Echo.Client(wrapping: supervisor.client).get(
+                .with { $0.text = "direct" }
+            ) { response in
+                let message = try response.message
+                #expect(message.text == "direct")
+                return currentTask()
+            }
+            #expect(handledIn == caller, "handled in another task, as GRPCCore's deadline race handles it")
+            return supervisor
+        }
+        #expect(!DirectClient(supervisor.client).callsDirectly)
     }
 
     @Test("a client its user stops refuses calls with GRPCClient's own error, its route still open")

@@ -2,6 +2,7 @@ public import GRPCCore
 public import Logging
 import PlugboardCore
 public import PlugboardObservability
+import ProtobufC
 public import ServiceLifecycle
 
 /// Keeps one plugin running: starts it, health-checks it, restarts it with backoff when it
@@ -49,6 +50,8 @@ public final class PluginSupervisor: Service, Sendable {
     let gate = ReadinessGate()
     let broadcaster = EventBroadcaster()
     let stopRequest = OnceValue<Void>()
+    /// Lets the generated clients wrapping ``client`` call ``SupervisedTransport`` directly.
+    private let directRoute: DirectRoute
 
     /// - Parameters:
     ///   - spec: how the plugin is started.
@@ -79,6 +82,7 @@ public final class PluginSupervisor: Service, Sendable {
         let transport = SupervisedTransport(
             gate: self.gate, defaultDeadline: policy.defaultDeadline, watcher: self.instrumentation.calls)
         self.client = GRPCClient(transport: transport)
+        self.directRoute = DirectRoute.open(from: self.client, to: transport)
     }
 
     /// The state as of the last event.
@@ -99,6 +103,7 @@ public final class PluginSupervisor: Service, Sendable {
     /// Supervises until graceful shutdown (or cancellation), then stops the plugin gracefully and
     /// returns. Sweeps socket directories left by hosts that died first.
     public func run() async throws {
+        defer { self.directRoute.close() }
         let swept = PrivateDirectory.sweepStale()
         if !swept.isEmpty {
             self.logger.info("removed socket directories left by hosts that are gone", metadata: ["paths": "\(swept)"])

@@ -1,6 +1,7 @@
 public import GRPCCore
 import PlugboardCore
 public import PlugboardTransport
+package import ProtobufC
 
 /// The transport behind ``PluginSupervisor/client``: each call goes to the plugin instance that is
 /// ready when it starts, or waits (up to its deadline) for the next one while the plugin restarts.
@@ -39,6 +40,16 @@ public struct SupervisedTransport: ClientTransport {
         options: CallOptions,
         _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
     ) async throws -> T {
+        try await self.withStream(descriptor: descriptor, options: options, ending: nil, closure)
+    }
+
+    /// `withStream`, the stream ended at `streamDeadline` if one is given (a direct call's).
+    private func withStream<T: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        ending streamDeadline: StreamDeadline?,
+        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T {
         // Give up a little before the caller's deadline (a fifth of it, 1 to 250 ms), so the
         // caller sees why (the plugin was not ready) rather than GRPCCore's bare "timed out",
         // which wins only when this task is scheduled that much late (100 ms was not enough on
@@ -59,7 +70,7 @@ public struct SupervisedTransport: ClientTransport {
                 var sent = false
                 do {
                     return try await plugin.transport.withStream(
-                        descriptor: descriptor, options: options, watched: watched
+                        descriptor: descriptor, options: options, watched: watched, deadline: streamDeadline
                     ) {
                         stream, context in
                         sent = true
@@ -77,5 +88,27 @@ public struct SupervisedTransport: ClientTransport {
 
     public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? {
         MethodConfig(names: [], timeout: self.defaultDeadline)
+    }
+}
+
+/// A supervisor's generated clients make unary calls straight on this transport, past the
+/// `GRPCClient`'s executor, as a `PluginHost` client's do (``PluginSupervisor`` opens the route).
+extension SupervisedTransport: DirectCallTransport {
+    package var takesCalls: Bool { self.shutdown.value == nil }
+
+    package var largestInlineRequest: Int {
+        UnixSocketTransport.Client.largestInlineRequest(RunningPlugin.transportConfig)
+    }
+
+    package var timesDeadlines: Bool { true }
+
+    package func withStream<T: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        deadline: CallDeadline,
+        _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T {
+        try await self.withStream(
+            descriptor: descriptor, options: options, ending: StreamDeadline(deadline), closure)
     }
 }

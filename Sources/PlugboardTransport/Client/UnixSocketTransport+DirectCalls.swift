@@ -6,8 +6,12 @@ package import ProtobufC
 extension UnixSocketTransport.Client: DirectCallTransport {
     package var takesCalls: Bool { !self.state.isShuttingDown }
 
+    package var largestInlineRequest: Int { Self.largestInlineRequest(self.config) }
+
     /// A write waits only once the stream has more than `outboundHighWatermark` bytes queued.
-    package var largestInlineRequest: Int { min(32 * 1024, self.config.outboundHighWatermark) }
+    package static func largestInlineRequest(_ config: UnixSocketTransport.Config) -> Int {
+        min(32 * 1024, config.outboundHighWatermark)
+    }
 
     /// On the connection's event loop, a timer per call.
     package var timesDeadlines: Bool { true }
@@ -18,10 +22,9 @@ extension UnixSocketTransport.Client: DirectCallTransport {
         deadline: CallDeadline,
         _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
     ) async throws -> T {
-        let timed = StreamDeadline(instant: deadline.instant, error: CallDeadline.error, passed: deadline.pass)
-        return try await self.watcher.watching(descriptor) { watched in
+        try await self.watcher.watching(descriptor) { watched in
             try await self.withStream(
-                descriptor: descriptor, options: options, watched: watched, deadline: timed, closure)
+                descriptor: descriptor, options: options, watched: watched, deadline: StreamDeadline(deadline), closure)
         }
     }
 }
@@ -35,6 +38,13 @@ package struct StreamDeadline: Sendable {
     let error: RPCError
     /// Told first, on the event loop.
     let passed: @Sendable () -> Void
+
+    /// A direct call's deadline.
+    package init(_ deadline: CallDeadline) {
+        self.instant = deadline.instant
+        self.error = CallDeadline.error
+        self.passed = deadline.pass
+    }
 }
 
 extension StreamCore {
