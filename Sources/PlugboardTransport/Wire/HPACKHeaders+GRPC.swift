@@ -3,10 +3,10 @@ package import NIOHPACK
 internal import PlugboardCore
 
 /// Header names with a meaning at the HTTP/2 or gRPC level, never sent from user metadata.
-private let reservedNames: Set<String> = [
-    "content-type", "te", "grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding",
-    "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host",
-]
+private let reservedNames = Set(
+    [
+        "content-type", "te", "grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding", "host",
+    ] + MalformedField.connectionSpecificNames)
 
 /// Metadata whose value is new on every call (a request id, a trace context): indexing it would
 /// only push the headers every call repeats out of HPACK's dynamic table, on both sides.

@@ -25,6 +25,12 @@ package struct MalformedField: Error, CustomStringConvertible {
         }
     }
 
+    /// The connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2); user metadata never sends
+    /// them.
+    static let connectionSpecificNames = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+    ]
+
     /// Checks one field; `pseudo` allows the `:` prefix of pseudo-headers.
     static func check(name: String, value: String, pseudo: Bool) -> MalformedField? {
         let nameProblem = name.utf8.withContiguousStorageIfAvailable { Self.problem(name: $0, pseudo: pseudo) }
@@ -46,8 +52,7 @@ package struct MalformedField: Error, CustomStringConvertible {
         switch (name.count, name.first) {
         case (10, UInt8(ascii: "c")), (10, UInt8(ascii: "k")), (16, UInt8(ascii: "p")), (17, UInt8(ascii: "t")),
             (7, UInt8(ascii: "u")):
-            let connectionSpecific = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]
-            return connectionSpecific.contains { $0.utf8.elementsEqual(name) } ? .connectionSpecific : nil
+            return Self.connectionSpecificNames.contains { $0.utf8.elementsEqual(name) } ? .connectionSpecific : nil
         default:
             return nil
         }

@@ -24,12 +24,13 @@ struct BenchOptions: Sendable {
     /// The host's metrics backend: `off` (no instrumentation at all), `noop` (instrumented, no
     /// backend: what a host gets without bootstrapping one) or `prometheus` (a Prometheus registry).
     var metrics = "noop"
+    /// The call figures, in the order they run.
+    enum Figure: String, CaseIterable, Sendable {
+        case sequential, loop, concurrent, pingpong, collect, expand, brokered
+    }
     /// The call figures to measure (`-figures expand`, to profile one; those left out report 0);
     /// all by default.
-    var figures: Set<String> = Self.allFigures
-    /// The call figures' names, in the order they run.
-    static let figureNames = ["sequential", "loop", "concurrent", "pingpong", "collect", "expand", "brokered"]
-    static let allFigures = Set(figureNames)
+    var figures = Set(Figure.allCases)
     /// Seconds the whole run may take (plus 10) before the watchdog kills the plugin and exits with 3.
     var timeout = 300.0
 
@@ -94,11 +95,12 @@ struct BenchOptions: Sendable {
         case "starts": self.starts = try Self.count(value, for: name, minimum: 0)
         case "payload": self.payload = try Self.count(value, for: name, minimum: 0)
         case "figures":
-            let names = Set(value.split(separator: ",").map(String.init))
-            guard !names.isEmpty, names.isSubset(of: Self.allFigures) else {
-                throw BenchError("-figures takes some of \(Self.figureNames.joined(separator: ",")), not \(value)")
+            let figures = value.split(separator: ",").map { Figure(rawValue: String($0)) }
+            guard !figures.isEmpty, !figures.contains(nil) else {
+                let names = Figure.allCases.map(\.rawValue).joined(separator: ",")
+                throw BenchError("-figures takes some of \(names), not \(value)")
             }
-            self.figures = names
+            self.figures = Set(figures.compactMap { $0 })
         default: throw BenchError("unknown flag -\(name)\n\(Self.usage)")
         }
     }

@@ -70,13 +70,13 @@ struct PluginBench {
                 let (p50, p99) = percentiles(latencies)
                 return (rounded(Double(latencies.count) / (self.clock.now - began).seconds), p50, p99)
             }
-            if options.figures.contains("sequential") {
+            if options.figures.contains(.sequential) {
                 (report.unaryCallsPerS, report.unaryP50Us, report.unaryP99Us) = try await sequential("sequential unary")
                 {
                     try await workloads.unarySequential(for: figure)
                 }
             }
-            if options.figures.contains("loop") {
+            if options.figures.contains(.loop) {
                 (report.loopUnaryCallsPerS, report.loopUnaryP50Us, report.loopUnaryP99Us) = try await sequential(
                     "sequential unary, caller on the connection's loop"
                 ) {
@@ -88,18 +88,18 @@ struct PluginBench {
             func costed(_ name: String, _ rate: () async throws -> Double) async throws -> (Double, CPUCost) {
                 try await step(name) { try await CPUCost.measuring(plugin: plugin.pid) { rounded(try await rate()) } }
             }
-            if options.figures.contains("concurrent") {
+            if options.figures.contains(.concurrent) {
                 (report.unaryConcurrentCallsPerS, report.unaryConcurrentCPUUsPerCall) = try await costed(
                     "concurrent unary"
                 ) {
                     try await workloads.unaryConcurrent(callers: options.concurrency, for: figure)
                 }
             }
-            if options.figures.contains("pingpong") {
+            if options.figures.contains(.pingpong) {
                 report.pingpongMsgsPerS = rounded(
                     try await step("ping-pong") { try await workloads.pingPong(for: figure) })
             }
-            if options.figures.contains("collect") {
+            if options.figures.contains(.collect) {
                 (report.pipelinedHostToPluginMsgsPerS, report.pipelinedHostToPluginCPUUsPerMsg) = try await costed(
                     "pipelined host to plugin"
                 ) {
@@ -108,7 +108,7 @@ struct PluginBench {
                     }
                 }
             }
-            if options.figures.contains("expand") {
+            if options.figures.contains(.expand) {
                 (report.pipelinedPluginToHostMsgsPerS, report.pipelinedPluginToHostCPUUsPerMsg) = try await costed(
                     "pipelined plugin to host"
                 ) {
@@ -117,7 +117,7 @@ struct PluginBench {
                     }
                 }
             }
-            if options.figures.contains("brokered") {
+            if options.figures.contains(.brokered) {
                 (report.brokeredUnaryP50Us, report.brokeredUnaryP99Us) = percentiles(
                     try await step("brokered unary") {
                         try await self.brokeredUnary(plugin, warmup: .seconds(options.warmup), for: figure)
