@@ -287,7 +287,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             }
             let isEnd: Bool
             if case .end = part { isEnd = true } else { isEnd = false }
-            self.writeData(&pending, endStream: isEnd && pending?.stream === stream && self.isClient)
+            let sameStream = pending?.stream === stream
+            self.writeData(&pending, endStream: isEnd && sameStream && self.isClient, last: sameStream && part.isLast)
             if isEnd && stream.loop.sentEnd && self.isClient { continue }
             self.write(part, of: stream)
         }
@@ -309,7 +310,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func writeData(_ pending: inout PendingData?, endStream: Bool) {
+    /// Writes the coalesced messages as one DATA frame. `last`: the stream's writer has written its
+    /// last part, so none waits for these bytes to leave; they are counted out now rather than by a
+    /// promise kept once they are written (a unary call then makes no promise).
+    private func writeData(_ pending: inout PendingData?, endStream: Bool, last: Bool = false) {
         guard let data = pending else { return }
         pending = nil
         let stream = data.stream
@@ -317,8 +321,13 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             stream.outboundWritten(data.messageBytes)
             return
         }
-        let promise = self.context?.eventLoop.makePromise(of: Void.self)
-        promise?.futureResult.whenComplete { _ in stream.outboundWritten(data.messageBytes) }
+        var promise: EventLoopPromise<Void>?
+        if last {
+            stream.outboundWritten(data.messageBytes)
+        } else {
+            promise = self.context?.eventLoop.makePromise(of: Void.self)
+            promise?.futureResult.whenComplete { _ in stream.outboundWritten(data.messageBytes) }
+        }
         if endStream { stream.loop.sentEnd = true }
         self.write(
             HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(data.buffer), endStream: endStream))),

@@ -133,4 +133,12 @@ enum OutboundPart: Sendable {
         if case .message(let bytes) = self { return bytes.wireSize }
         return 0
     }
+
+    /// Whether the writer writes nothing after this part.
+    var isLast: Bool {
+        switch self {
+        case .metadata, .message: false
+        case .status, .end, .abort: true
+        }
+    }
 }

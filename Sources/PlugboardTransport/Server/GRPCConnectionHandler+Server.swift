@@ -119,12 +119,13 @@ extension GRPCConnectionHandler {
         }
         stream.loop.sentHeaders = true
         stream.loop.sentEnd = true
-        let written = self.context?.eventLoop.makePromise(of: Void.self)
+        // If the client is still sending, tell it to stop, as grpc-go does: once the trailers are
+        // out, since a reset drops frames still queued for the stream. A client that has finished
+        // (as a unary call's client has, almost always) needs no reset, so no promise either.
+        let written = stream.loop.receivedEnd ? nil : self.context?.eventLoop.makePromise(of: Void.self)
         self.write(
             HTTP2Frame(streamID: id, payload: .headers(.init(headers: trailers, endStream: true))), promise: written)
         stream.closeOutbound(RPCError(code: .failedPrecondition, message: "The RPC's status was already sent."))
-        // If the client is still sending, tell it to stop, as grpc-go does: once the trailers are
-        // out, since a reset drops frames still queued for the stream.
         written?.futureResult.assumeIsolated().whenSuccess { _ in
             guard !stream.loop.receivedEnd, self.streams[id] === stream else { return }
             self.write(HTTP2Frame(streamID: id, payload: .rstStream(.noError)))
