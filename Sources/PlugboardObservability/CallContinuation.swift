@@ -13,12 +13,17 @@ public enum PluginCall {
 /// The plugin side of ``CallObserver``: binds the host's request id (``PluginCall/requestID``),
 /// continues the host's trace with a server span per call (so the handler's spans are children
 /// of the host's call), and logs each call's end at debug with its id and duration. Uses
-/// `InstrumentationSystem.tracer`, which is a no-op until the plugin bootstraps one.
+/// `InstrumentationSystem.tracer` as it is when the continuation is made (a plugin's server makes
+/// it as it starts: bootstrap a tracer before that), or none when that is the no-op one.
 public struct CallContinuation: ServerInterceptor {
     private let logger: Logger
+    /// `nil` while the tracer is the no-op one, so an untraced plugin pays nothing for spans.
+    private let tracer: (any Tracer)?
 
     public init(logger: Logger) {
         self.logger = logger
+        let tracer = InstrumentationSystem.tracer
+        self.tracer = tracer is NoOpTracer ? nil : tracer
     }
 
     public func intercept<Input: Sendable, Output: Sendable>(
@@ -26,7 +31,8 @@ public struct CallContinuation: ServerInterceptor {
         context: ServerContext,
         next: (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        let call = ServedCall(request.metadata, descriptor: context.descriptor, logger: self.logger)
+        let call = ServedCall(
+            request.metadata, descriptor: context.descriptor, tracer: self.tracer, logger: self.logger)
         // Unary handlers run inside `next`; streaming ones in the response's producer, later.
         var response: StreamingServerResponse<Output>
         do {
@@ -63,7 +69,7 @@ extension CallContinuation {
     package func continueCall(
         _ descriptor: MethodDescriptor, metadata: Metadata, _ body: () async -> RPCError?
     ) async {
-        let call = ServedCall(metadata, descriptor: descriptor, logger: self.logger)
+        let call = ServedCall(metadata, descriptor: descriptor, tracer: self.tracer, logger: self.logger)
         let error = try? await call.run { await body() }
         call.end(error ?? nil)
     }
@@ -78,13 +84,12 @@ private struct ServedCall: Sendable {
     let logger: Logger
     let started: ContinuousClock.Instant?
 
-    init(_ metadata: Metadata, descriptor: MethodDescriptor, logger: Logger) {
+    init(_ metadata: Metadata, descriptor: MethodDescriptor, tracer: (any Tracer)?, logger: Logger) {
         self.descriptor = descriptor
         self.requestID = MetadataExtractor().extract(key: CallMetadata.requestIDKey, from: metadata)
         self.logger = logger
         self.started = logger.logLevel <= .debug ? .now : nil
-        let tracer = InstrumentationSystem.tracer
-        guard !(tracer is NoOpTracer) else {
+        guard let tracer else {
             self.span = nil
             return
         }

@@ -108,7 +108,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let closed = event as? StreamClosedEvent, let stream = self.streams.removeValue(forKey: closed.streamID) {
+        // NIOHTTP2Handler fires several events per stream; comparing the type first spares the
+        // others a failing dynamic cast.
+        if type(of: event) == StreamClosedEvent.self, let closed = event as? StreamClosedEvent,
+            let stream = self.streams.removeValue(forKey: closed.streamID)
+        {
             if closed.reason == .flowControlError, !stream.loop.resetByPeer {
                 // NIOHTTP2Handler reset the stream: the peer sent more DATA than the stream's window.
                 // A peer that ignores flow control would go on filling the connection window with
