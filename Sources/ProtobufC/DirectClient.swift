@@ -1,12 +1,12 @@
 public import GRPCCore
 internal import Synchronization
 
-/// The channel a generated client calls through: a `GRPCClient`, whose unary calls go straight
-/// to its transport's stream when Plugboard opened a direct route for it (a client Plugboard
-/// made, with no interceptors). That skips GRPCCore's per-call executor: its task group, the
-/// child task that writes the request, the task that sleeps until a timeout and the response
-/// sequence adapters. Everything else, and a unary call with an execution policy (its own or its
-/// method config's), goes through the `GRPCClient` as before.
+/// The channel a generated client calls through: a `GRPCClient`, whose unary and server-streaming
+/// calls go straight to its transport's stream when Plugboard opened a direct route for it (a
+/// client Plugboard made, with no interceptors). That skips GRPCCore's per-call executor: its task
+/// group, the child task that writes the request, the task that sleeps until a timeout and the
+/// response sequence adapters. Everything else, and a call with an execution policy (its own or
+/// its method config's), goes through the `GRPCClient` as before.
 public struct DirectClient<Transport: ClientTransport>: Sendable {
     private let client: GRPCClient<Transport>
     private let route: (route: DirectRoute, transport: Transport)?
@@ -17,7 +17,8 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
         self.route = DirectRoute.route(for: client)
     }
 
-    /// Whether unary calls (with no execution policy) go straight to the transport.
+    /// Whether unary and server-streaming calls (with no execution policy) go straight to the
+    /// transport.
     package var callsDirectly: Bool { self.route?.route.takesCalls ?? false }
 
     /// A unary call, as `GRPCClient.unary` makes it.
@@ -97,7 +98,9 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
             options: options, onResponse: handleResponse)
     }
 
-    /// A server-streaming call, through the `GRPCClient`.
+    /// A server-streaming call, as `GRPCClient.serverStreaming` makes it: straight to the
+    /// transport's stream when it has a direct route and the call has no timeout or execution
+    /// policy and a request small enough to write before reading.
     public func serverStreaming<Request, Response, ReturnValue: Sendable>(
         request: ClientRequest<Request>,
         descriptor: MethodDescriptor,
@@ -106,9 +109,19 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
         options: CallOptions,
         onResponse handleResponse: @Sendable @escaping (StreamingClientResponse<Response>) async throws -> ReturnValue
     ) async throws -> ReturnValue {
-        try await self.client.serverStreaming(
-            request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
-            options: options, onResponse: handleResponse)
+        guard let (route, transport) = self.route, route.takesCalls,
+            case let options = Self.merging(options, transport.config(forMethod: descriptor)),
+            options.timeout == nil, options.executionPolicy == nil,
+            let message = try? serializer.serialize(request.message) as Transport.Bytes,
+            message.count <= route.largestInlineRequest
+        else {
+            return try await self.client.serverStreaming(
+                request: request, descriptor: descriptor, serializer: serializer, deserializer: deserializer,
+                options: options, onResponse: handleResponse)
+        }
+        return try await DirectServerStreamingCall(deserializer: deserializer).run(
+            request.metadata, message: message, descriptor: descriptor, options: options, on: transport,
+            onResponse: handleResponse)
     }
 
     /// A bidirectional-streaming call, through the `GRPCClient`.

@@ -24,7 +24,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
     ) async throws -> ReturnValue {
         if message.count <= self.largestInlineRequest {
             let result = try await transport.withStream(descriptor: descriptor, options: options) { stream, _ in
-                await Self.write(metadata, message, to: stream.outbound)
+                await DirectCallParts.write(metadata, message, to: stream.outbound)
                 return await self.respond(reading: stream.inbound, handleResponse)
             }
             return try result.get()
@@ -35,7 +35,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
         let result = await withTaskGroup(of: Void.self, returning: Result<ReturnValue, any Error>.self) { group in
             do {
                 return try await transport.withStream(descriptor: descriptor, options: options) { stream, _ in
-                    group.addTask { await Self.write(metadata, message, to: stream.outbound) }
+                    group.addTask { await DirectCallParts.write(metadata, message, to: stream.outbound) }
                     let result = await self.respond(reading: stream.inbound, handleResponse)
                     group.cancelAll()
                     return result
@@ -66,7 +66,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
             if message.count <= self.largestInlineRequest {
                 result = try await transport.withStream(descriptor: descriptor, options: options, deadline: deadline) {
                     stream, _ in
-                    await Self.write(metadata, message, to: stream.outbound)
+                    await DirectCallParts.write(metadata, message, to: stream.outbound)
                     return await self.respond(reading: stream.inbound, before: deadline, handleResponse)
                 }
             } else {
@@ -76,7 +76,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
                         return try await transport.withStream(
                             descriptor: descriptor, options: options, deadline: deadline
                         ) { stream, _ in
-                            group.addTask { await Self.write(metadata, message, to: stream.outbound) }
+                            group.addTask { await DirectCallParts.write(metadata, message, to: stream.outbound) }
                             let result = await self.respond(reading: stream.inbound, before: deadline, handleResponse)
                             group.cancelAll()
                             return result
@@ -91,18 +91,6 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
         }
         if deadline.hasPassed { throw CallDeadline.error }
         return try result.get()
-    }
-
-    private static func write<Bytes: GRPCContiguousBytes>(
-        _ metadata: Metadata, _ message: Bytes, to outbound: RPCWriter<RPCRequestPart<Bytes>>.Closable
-    ) async {
-        do {
-            try await outbound.write(.metadata(metadata))
-            try await outbound.write(.message(message))
-            await outbound.finish()
-        } catch {
-            await outbound.finish(throwing: UnaryResponse.rpcError(error, otherwise: "Write failed."))
-        }
     }
 
     private func respond<Bytes: GRPCContiguousBytes, ReturnValue: Sendable>(
@@ -124,9 +112,11 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
     ) async -> Response {
         var parts = inbound.makeAsyncIterator()
         let metadata: Metadata
-        switch await UnaryResponse.metadata(from: &parts) {
-        case .success(let first): metadata = first
-        case .failure(let error): return Response(error: error)
+        switch await DirectCallParts.start(from: &parts) {
+        case .metadata(let first): metadata = first
+        case .status(let status, let trailers):
+            return Response(error: RPCError(status: status, metadata: trailers) ?? DirectCallParts.noMessage)
+        case .failed(let error): return Response(error: error)
         }
         do {
             // Three parts, as GRPCCore reads them: a message, the trailers, the end.
@@ -137,11 +127,11 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
             case (.message(let message), .trailingMetadata(let trailers), .none):
                 return Response(message: message, metadata: metadata, trailingMetadata: trailers)
             case (.message, .message, _):
-                return Response(error: UnaryResponse.manyMessages)
+                return Response(error: DirectCallParts.manyMessages)
             case (.trailingMetadata, .none, .none):
-                return Response(error: UnaryResponse.noMessage)
+                return Response(error: DirectCallParts.noMessage)
             case (_, _, _):
-                return Response(error: UnaryResponse.invalidStream(parts: "\([part1, part2, part3])"))
+                return Response(error: DirectCallParts.invalidStream(parts: "\([part1, part2, part3])"))
             }
         } catch let error as RPCError {
             return Response(accepted: .success(.init(metadata: metadata, error: error)))
@@ -159,7 +149,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
         case .none:
             return nil
         case .metadata(let metadata):
-            throw UnaryResponse.moreMetadata(metadata)
+            throw DirectCallParts.moreMetadata(metadata)
         case .message(let bytes):
             return .message(try self.deserializer.deserialize(bytes))
         case .status(let status, let metadata):
@@ -169,28 +159,51 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
     }
 }
 
-/// What a unary response's parts can go wrong with, in GRPCCore's words; apart from
-/// ``DirectUnaryCall`` so that each response type's copy of it stays small.
-enum UnaryResponse {
-    /// The response's metadata, its first part, or the response's error.
-    static func metadata<Bytes: GRPCContiguousBytes>(
+/// A direct call's request and the start of its response, and what a response's parts can go
+/// wrong with, in GRPCCore's words; apart from the calls so that each response type's copy of
+/// them stays small.
+enum DirectCallParts {
+    /// A call's one request message: its metadata, the message, the end.
+    static func write<Bytes: GRPCContiguousBytes>(
+        _ metadata: Metadata, _ message: Bytes, to outbound: RPCWriter<RPCRequestPart<Bytes>>.Closable
+    ) async {
+        do {
+            try await outbound.write(.metadata(metadata))
+            try await outbound.write(.message(message))
+            await outbound.finish()
+        } catch {
+            await outbound.finish(throwing: Self.rpcError(error, otherwise: "Write failed."))
+        }
+    }
+
+    /// How a response begins.
+    enum Start {
+        /// With metadata: the server took the call.
+        case metadata(Metadata)
+        /// With the status alone (a trailers-only response).
+        case status(Status, Metadata)
+        case failed(RPCError)
+    }
+
+    /// The response's first part.
+    static func start<Bytes: GRPCContiguousBytes>(
         from parts: inout RPCAsyncSequence<RPCResponsePart<Bytes>, any Error>.AsyncIterator
-    ) async -> Result<Metadata, RPCError> {
+    ) async -> Start {
         do {
             switch try await parts.next() {
             case .metadata(let metadata):
-                return .success(metadata)
+                return .metadata(metadata)
             case .status(let status, let trailers):
-                return .failure(RPCError(status: status, metadata: trailers) ?? Self.noMessage)
+                return .status(status, trailers)
             case .message:
-                return .failure(Self.messageFirst)
+                return .failed(Self.messageFirst)
             case .none:
                 if Task.isCancelled { throw CancellationError() }
-                return .failure(Self.emptyStream)
+                return .failed(Self.emptyStream)
             }
         } catch {
             let unexpected = RPCError(code: .unknown, message: "The transport threw an unexpected error.", cause: error)
-            return .failure(error as? RPCError ?? unexpected)
+            return .failed(error as? RPCError ?? unexpected)
         }
     }
 

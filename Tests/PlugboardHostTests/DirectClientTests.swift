@@ -8,7 +8,7 @@ import ProtobufC
 import Synchronization
 import Testing
 
-@Suite("Which clients make unary calls straight on their transport", .timeLimit(.minutes(1)))
+@Suite("Which clients make calls straight on their transport", .timeLimit(.minutes(1)))
 struct DirectClientTests {
     @Test("a client Plugboard made, while it runs; not once it stopped, and never one the user made")
     func clientsPlugboardMade() async throws {
@@ -119,6 +119,55 @@ struct DirectClientTests {
         Issue.record("The server never ran the handler before the deadline passed, even with 5 s to do so.")
     }
 
+    @Test(
+        "a server-streaming call goes straight on the transport: the same messages, metadata, trailers and errors as GRPCClient's own call"
+    )
+    func serverStreamingGoesDirect() async throws {
+        try await withInProcessPlugin(serving: [EchoService()]) { client async throws in
+            let echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
+            for request in [
+                EchoRequest.with { $0.sequence = 0 }, .with { $0.sequence = 3 }, .with { $0.sequence = 2_000 },
+                .with { $0.sequence = -1 },  // refused by the handler, after the response's metadata
+                .with {  // too large to write before reading: through the GRPCClient
+                    $0.sequence = 2
+                    $0.payload = Array(repeating: 7, count: 100_000)
+                },
+            ] {
+                let direct = try await echo.expand(request) { try await ExpandOutcome($0) }
+                let own = try await client.serverStreaming(
+                    request: ClientRequest(message: request),
+                    descriptor: Plugboard_Test_V1_Echo.Method.Expand.descriptor,
+                    serializer: ProtobufSerializer<EchoRequest>(), deserializer: ProtobufDeserializer<EchoResponse>(),
+                    options: .defaults
+                ) { try await ExpandOutcome($0) }
+                #expect(direct == own, "sequence \(request.sequence)")
+                #expect(direct.bodyParts.contains("DirectBodyParts") == (request.payload.count < 32 * 1024))
+                #expect(own.bodyParts.contains("RawBodyPartToMessageSequence"))
+            }
+            // A method the server doesn't have: refused in a trailers-only response, the same both ways.
+            let missing = MethodDescriptor(fullyQualifiedService: "plugboard.test.v1.Echo", method: "Missing")
+            let refusedDirectly = try await DirectClient(client).serverStreaming(
+                request: ClientRequest(message: EchoRequest()), descriptor: missing,
+                serializer: ProtobufSerializer<EchoRequest>(), deserializer: ProtobufDeserializer<EchoResponse>(),
+                options: .defaults
+            ) { try await ExpandOutcome($0) }
+            let refused = try await client.serverStreaming(
+                request: ClientRequest(message: EchoRequest()), descriptor: missing,
+                serializer: ProtobufSerializer<EchoRequest>(), deserializer: ProtobufDeserializer<EchoResponse>(),
+                options: .defaults
+            ) { try await ExpandOutcome($0) }
+            #expect(refusedDirectly == refused)
+            #expect(refused.error?.hasPrefix("unimplemented") == true)
+            // A handler that returns early resets the stream; the connection takes the next call.
+            let first = try await echo.expand(.with { $0.sequence = 100_000 }) { response in
+                for try await message in response.messages { return message.sequence }
+                return -1
+            }
+            #expect(first == 0)
+            #expect(try await echo.get(.with { $0.sequence = 9 }).sequence == 9)
+        }
+    }
+
     @Test("grpc-timeout as GRPCCore encodes it: at most eight digits, in the finest unit that holds them, rounded up")
     func grpcTimeoutEncoding() {
         let cases: [(Duration, String)] = [
@@ -130,6 +179,45 @@ struct DirectClientTests {
         for (duration, encoded) in cases {
             #expect(CallDeadline.encode(duration) == encoded, "\(duration)")
         }
+    }
+}
+
+/// What a server-streaming call's handler saw: the messages' sequence numbers, the metadata, the
+/// trailers or the error, and the type behind the body parts (which path read them).
+private struct ExpandOutcome: Equatable {
+    var sequences: [Int64] = []
+    var metadata: [String] = []
+    var trailers: [String] = []
+    var error: String?
+    let bodyParts: String
+
+    init(_ response: StreamingClientResponse<EchoResponse>) async throws {
+        switch response.accepted {
+        case .failure(let error):
+            self.error = "\(error.code): \(error.message)"
+            self.bodyParts = "none"
+        case .success(let contents):
+            self.metadata = contents.metadata.map { "\($0.key)=\($0.value)" }.sorted()
+            self.bodyParts = Mirror(reflecting: contents.bodyParts).children.map {
+                String(reflecting: type(of: $0.value))
+            }
+            .joined()
+            do {
+                for try await part in contents.bodyParts {
+                    switch part {
+                    case .message(let message): self.sequences.append(message.sequence)
+                    case .trailingMetadata(let trailers):
+                        self.trailers = trailers.map { "\($0.key)=\($0.value)" }.sorted()
+                    }
+                }
+            } catch let error as RPCError {
+                self.error = "\(error.code): \(error.message)"
+            }
+        }
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        (lhs.sequences, lhs.metadata, lhs.trailers, lhs.error) == (rhs.sequences, rhs.metadata, rhs.trailers, rhs.error)
     }
 }
 
