@@ -38,7 +38,10 @@ struct DirectServerStreamingCall<Deserializer: MessageDeserializer>: Sendable wh
         var parts = inbound.makeAsyncIterator()
         switch await DirectCallParts.start(from: &parts) {
         case .metadata(let metadata):
-            let body = DirectBodyParts(rest: UncheckedIterator(parts), deserializer: self.deserializer)
+            // The reader's code is specialized here, where its types are known; the sequence
+            // around it is called through RPCAsyncSequence's existential, where it is not.
+            let reader = BodyPartReader(parts: parts, deserializer: self.deserializer)
+            let body = DirectBodyParts<Deserializer.Message> { actor in try await reader.next(isolation: actor) }
             return Response(metadata: metadata, bodyParts: RPCAsyncSequence(wrapping: body))
         case .status(let status, let trailers):
             if let error = RPCError(status: status, metadata: trailers) { return Response(error: error) }
@@ -49,50 +52,55 @@ struct DirectServerStreamingCall<Deserializer: MessageDeserializer>: Sendable wh
     }
 }
 
-/// An iterator handed, once, from the task that read a response's first part to the sequence the
-/// same call's handler reads the rest from.
-private struct UncheckedIterator<Iterator>: @unchecked Sendable {
-    var iterator: Iterator
+/// Reads a response's parts after its metadata: messages, deserialized, then the trailers, or the
+/// error the status or a part makes. Its call's handler reads it from one task at a time.
+private final class BodyPartReader<Deserializer: MessageDeserializer, Bytes: GRPCContiguousBytes & Sendable>:
+    @unchecked Sendable
+where Deserializer.Message: Sendable {
+    private var parts: RPCAsyncSequence<RPCResponsePart<Bytes>, any Error>.AsyncIterator
+    private let deserializer: Deserializer
 
-    init(_ iterator: Iterator) {
-        self.iterator = iterator
+    init(parts: RPCAsyncSequence<RPCResponsePart<Bytes>, any Error>.AsyncIterator, deserializer: Deserializer) {
+        self.parts = parts
+        self.deserializer = deserializer
+    }
+
+    func next(
+        isolation actor: isolated (any Actor)?
+    ) async throws -> StreamingClientResponse<Deserializer.Message>.Contents.BodyPart? {
+        switch try await self.parts.next(isolation: actor) {
+        case .none:
+            return nil
+        case .metadata(let metadata):
+            throw DirectCallParts.moreMetadata(metadata)
+        case .message(let bytes):
+            return .message(try self.deserializer.deserialize(bytes))
+        case .status(let status, let metadata):
+            if let error = RPCError(status: status, metadata: metadata) { throw error }
+            return .trailingMetadata(metadata)
+        }
     }
 }
 
-/// A response's parts after its metadata: messages, deserialized, then the trailers, or the error
-/// the status or a part makes.
-private struct DirectBodyParts<Deserializer: MessageDeserializer, Bytes: GRPCContiguousBytes & Sendable>: AsyncSequence,
-    Sendable
-where Deserializer.Message: Sendable {
-    typealias Element = StreamingClientResponse<Deserializer.Message>.Contents.BodyPart
+/// A response's body parts, as its ``BodyPartReader`` reads them.
+private struct DirectBodyParts<Message: Sendable>: AsyncSequence, Sendable {
+    typealias Element = StreamingClientResponse<Message>.Contents.BodyPart
 
-    let rest: UncheckedIterator<RPCAsyncSequence<RPCResponsePart<Bytes>, any Error>.AsyncIterator>
-    let deserializer: Deserializer
+    let read: @Sendable (isolated (any Actor)?) async throws -> Element?
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(parts: self.rest.iterator, deserializer: self.deserializer)
+        Iterator(read: self.read)
     }
 
     struct Iterator: AsyncIteratorProtocol {
-        var parts: RPCAsyncSequence<RPCResponsePart<Bytes>, any Error>.AsyncIterator
-        let deserializer: Deserializer
+        let read: @Sendable (isolated (any Actor)?) async throws -> Element?
 
         mutating func next(isolation actor: isolated (any Actor)?) async throws(any Error) -> Element? {
-            switch try await self.parts.next(isolation: actor) {
-            case .none:
-                return nil
-            case .metadata(let metadata):
-                throw DirectCallParts.moreMetadata(metadata)
-            case .message(let bytes):
-                return .message(try self.deserializer.deserialize(bytes))
-            case .status(let status, let metadata):
-                if let error = RPCError(status: status, metadata: metadata) { throw error }
-                return .trailingMetadata(metadata)
-            }
+            try await self.read(actor)
         }
 
         mutating func next() async throws -> Element? {
-            try await self.next(isolation: nil)
+            try await self.read(nil)
         }
     }
 }
