@@ -137,26 +137,9 @@ struct MalformedHeaderTests {
 
 private let contentType: [UInt8] = [0x0f, 0x10, 0x10] + Array("application/grpc".utf8)
 
-private func frame(_ type: UInt8, flags: UInt8 = 0, stream: UInt32 = 0, _ payload: [UInt8] = []) -> [UInt8] {
-    let n = payload.count
-    return [
-        UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff), type, flags,
-        UInt8(stream >> 24 & 0x7f), UInt8(stream >> 16 & 0xff), UInt8(stream >> 8 & 0xff), UInt8(stream & 0xff),
-    ] + payload
-}
-
 /// A literal header field without indexing, its name and value not Huffman-coded.
 private func literal(_ name: String, _ value: String) -> [UInt8] {
     [0x00, UInt8(name.utf8.count)] + Array(name.utf8) + [UInt8(value.utf8.count)] + Array(value.utf8)
-}
-
-/// Everything the connection wrote so far.
-private func outbound(_ channel: EmbeddedChannel) -> [UInt8] {
-    var bytes: [UInt8] = []
-    while let data = try? channel.readOutbound(as: IOData.self) {
-        if case .byteBuffer(let buffer) = data { bytes += buffer.readableBytesView }
-    }
-    return bytes
 }
 
 /// Whether `bytes` hold an RST_STREAM frame with PROTOCOL_ERROR for `stream`.

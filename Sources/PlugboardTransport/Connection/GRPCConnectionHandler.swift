@@ -50,6 +50,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     private var connectionCredit = 0
     private var needsFlush = false
     private var isReading = false
+    private var defersPingAcks = false
 
     init(core: ConnectionCore, role: Role) {
         self.core = core
@@ -96,9 +97,21 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             self.receivedReset(code, streamID: frame.streamID)
         case .goAway(let lastStreamID, _, _):
             self.receivedGoAway(lastStreamID: lastStreamID)
+        case .ping(_, ack: false) where !self.defersPingAcks:
+            self.deferPingAcks(context: context)
         case .windowUpdate, .ping, .settings, .priority, .pushPromise, .alternativeService, .origin:
             ()  // NIOHTTP2Handler answers PINGs and SETTINGS and applies window updates.
         }
+    }
+
+    /// The peer pings (grpc-go does after DATA it receives): from now on the acknowledgements go
+    /// with the connection's next frames (``PingAckDeferral``, added just below NIOHTTP2Handler).
+    /// A peer that never pings, as a Plugboard one, never has that handler in its pipeline.
+    private func deferPingAcks(context: ChannelHandlerContext) {
+        self.defersPingAcks = true
+        let pipeline = context.pipeline.syncOperations
+        guard let http2 = try? pipeline.handler(type: NIOHTTP2Handler.self) else { return }
+        try? pipeline.addHandler(PingAckDeferral(), position: .before(http2))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
