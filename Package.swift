@@ -214,7 +214,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "transport-fuzz",
         dependencies: [
-            "PlugboardTransport", "FuzzDriver",
+            "PlugboardTransport", "PlugboardTestSupport", "FuzzDriver",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ],

@@ -1,6 +1,7 @@
 import GRPCCore
 import NIOCore
 import NIOEmbedded
+import PlugboardTestSupport
 import PlugboardTransport
 import ProtobufC
 import Testing
@@ -74,12 +75,12 @@ struct MalformedHeaderTests {
         var frames: [UInt8] {
             let response = [0x88] + contentType
             return switch self {
-            case .uppercaseName: frame(0x1, flags: 0x5, stream: 1, response + literal("X-Upper", "1"))
-            case .newlineInValue: frame(0x1, flags: 0x5, stream: 1, response + literal("x-text", "a\rb"))
-            case .connectionSpecific: frame(0x1, flags: 0x5, stream: 1, response + literal("connection", "close"))
+            case .uppercaseName: http2Frame(0x1, flags: 0x5, stream: 1, response + literal("X-Upper", "1"))
+            case .newlineInValue: http2Frame(0x1, flags: 0x5, stream: 1, response + literal("x-text", "a\rb"))
+            case .connectionSpecific: http2Frame(0x1, flags: 0x5, stream: 1, response + literal("connection", "close"))
             case .malformedTrailers:
-                frame(0x1, flags: 0x4, stream: 1, response)
-                    + frame(0x1, flags: 0x5, stream: 1, literal("grpc-status", "0") + literal("x-\u{0}", "1"))
+                http2Frame(0x1, flags: 0x4, stream: 1, response)
+                    + http2Frame(0x1, flags: 0x5, stream: 1, literal("grpc-status", "0") + literal("x-\u{0}", "1"))
             }
         }
 
@@ -102,7 +103,7 @@ struct MalformedHeaderTests {
         channel.embeddedEventLoop.run()
         _ = outbound(channel)
 
-        try channel.writeInbound(ByteBuffer(bytes: frame(0x4) + received.frames))
+        try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x4) + received.frames))
         channel.embeddedEventLoop.run()
 
         let status = try #require(harness.statuses.first ?? nil)
@@ -121,13 +122,13 @@ struct MalformedHeaderTests {
             + contentType + literal("te", "trailers")
         try channel.writeInbound(
             ByteBuffer(
-                bytes: Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + frame(0x4)
-                    + frame(0x1, flags: 0x4, stream: 1, request + literal("x-text", "a\nb"))))
+                bytes: Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + http2Frame(0x4)
+                    + http2Frame(0x1, flags: 0x4, stream: 1, request + literal("x-text", "a\nb"))))
         channel.embeddedEventLoop.run()
         #expect(contains(outbound(channel), resetOf: 1), "RST_STREAM PROTOCOL_ERROR")
         #expect(harness.openStreams == 0)
 
-        try channel.writeInbound(ByteBuffer(bytes: frame(0x1, flags: 0x4, stream: 3, request)))
+        try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x1, flags: 0x4, stream: 3, request)))
         channel.embeddedEventLoop.run()
         #expect(harness.openStreams == 1)
         #expect(!contains(outbound(channel), resetOf: 3))

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOEmbedded
+import PlugboardTestSupport
 import PlugboardTransport
 import Testing
 
@@ -8,8 +9,8 @@ import Testing
 @Suite("PING acknowledgements")
 struct PingAckTests {
     static let payload: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
-    static let ping = frame(0x6, Self.payload)
-    static let ack = frame(0x6, flags: 0x1, Self.payload)
+    static let ping = http2Frame(0x6, Self.payload)
+    static let ack = http2Frame(0x6, flags: 0x1, Self.payload)
 
     @Test("a PING is acknowledged with the next frames the connection writes, or after 1 ms with nothing else to send")
     func acknowledgements() throws {
@@ -17,7 +18,7 @@ struct PingAckTests {
         channel.embeddedEventLoop.run()
         _ = outbound(channel)  // the preface, SETTINGS and the connection's window
 
-        try channel.writeInbound(ByteBuffer(bytes: frame(0x4) + Self.ping))
+        try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x4) + Self.ping))
         channel.embeddedEventLoop.run()
         #expect(count(Self.ack, in: outbound(channel)) == 1, "the first, with the SETTINGS acknowledgement")
 

@@ -14,6 +14,7 @@
 import FuzzDriver
 import NIOCore
 import NIOEmbedded
+import PlugboardTestSupport
 import PlugboardTransport
 
 /// Small windows and limits, so that holding more than they allow is reachable with small inputs.
@@ -78,14 +79,6 @@ func drainOutbound(_ channel: EmbeddedChannel) {
 
 // MARK: Seeds: valid conversations, so mutations start past the preface.
 
-func frame(_ type: UInt8, flags: UInt8 = 0, stream: UInt32 = 0, _ payload: [UInt8] = []) -> [UInt8] {
-    let n = payload.count
-    return [
-        UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff), type, flags,
-        UInt8(stream >> 24 & 0x7f), UInt8(stream >> 16 & 0xff), UInt8(stream >> 8 & 0xff), UInt8(stream & 0xff),
-    ] + payload
-}
-
 func literal(_ name: String, _ value: String) -> [UInt8] {
     [0x00, UInt8(name.utf8.count)] + Array(name.utf8) + [UInt8(value.utf8.count)] + Array(value.utf8)
 }
@@ -99,31 +92,31 @@ let contentType: [UInt8] = [0x0f, 0x10, 0x10] + Array("application/grpc".utf8)
 
 /// Seeds, each starting with its side byte.
 let seeds: [[UInt8]] = {
-    let settings = frame(0x4)
-    let ack = frame(0x4, flags: 0x1)
-    let response = frame(0x1, flags: 0x4, stream: 1, [0x88] + contentType)
-    let trailers = frame(0x1, flags: 0x5, stream: 1, literal("grpc-status", "0"))
+    let settings = http2Frame(0x4)
+    let ack = http2Frame(0x4, flags: 0x1)
+    let response = http2Frame(0x1, flags: 0x4, stream: 1, [0x88] + contentType)
+    let trailers = http2Frame(0x1, flags: 0x5, stream: 1, literal("grpc-status", "0"))
     let client: [UInt8] =
         [0] + settings + ack + response
-        + frame(0x0, stream: 1, grpcMessage("hello")) + frame(0x0, stream: 1, grpcMessage("again")) + trailers
+        + http2Frame(0x0, stream: 1, grpcMessage("hello")) + http2Frame(0x0, stream: 1, grpcMessage("again")) + trailers
     let clientPing: [UInt8] =
-        [2] + settings + frame(0x6, [UInt8](repeating: 7, count: 8)) + response
-        + frame(0x8, stream: 0, [0, 0, 0x10, 0])
-        + frame(0x0, stream: 1, grpcMessage(String(repeating: "x", count: 200)))
-        + frame(0x7, [0, 0, 0, 1, 0, 0, 0, 0])
+        [2] + settings + http2Frame(0x6, [UInt8](repeating: 7, count: 8)) + response
+        + http2Frame(0x8, stream: 0, [0, 0, 0x10, 0])
+        + http2Frame(0x0, stream: 1, grpcMessage(String(repeating: "x", count: 200)))
+        + http2Frame(0x7, [0, 0, 0, 1, 0, 0, 0, 0])
 
     let magic = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
     let request: [UInt8] =
         [0x83, 0x86] + [0x04, UInt8(ConnectionHarness.method.utf8.count)]
         + Array(ConnectionHarness.method.utf8) + contentType + literal("te", "trailers")
     let server: [UInt8] =
-        [1] + magic + settings + ack + frame(0x1, flags: 0x4, stream: 1, request)
-        + frame(0x0, flags: 0x1, stream: 1, grpcMessage("hello"))
+        [1] + magic + settings + ack + http2Frame(0x1, flags: 0x4, stream: 1, request)
+        + http2Frame(0x0, flags: 0x1, stream: 1, grpcMessage("hello"))
     var streams: [UInt8] = [3] + magic + settings
     for id in stride(from: UInt32(1), through: 21, by: 2) {
-        streams += frame(0x1, flags: 0x4, stream: id, request) + frame(0x0, stream: id, grpcMessage("m\(id)"))
+        streams += http2Frame(0x1, flags: 0x4, stream: id, request) + http2Frame(0x0, stream: id, grpcMessage("m\(id)"))
     }
-    streams += frame(0x3, stream: 3, [0, 0, 0, 8])
+    streams += http2Frame(0x3, stream: 3, [0, 0, 0, 8])
     return [client, clientPing, server, streams]
 }()
 
@@ -159,7 +152,7 @@ func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
         case 4: input.removeSubrange(at..<min(input.count, at + Int.random(in: 1...16, using: &random)))
         case 5:  // a DATA frame on an odd stream, of a random length
             let n = Int.random(in: 0...20_000, using: &random)
-            input += frame(
+            input += http2Frame(
                 0x0, flags: UInt8.random(in: 0...1, using: &random) * 0x1,
                 stream: UInt32.random(in: 0...9, using: &random) | 1, [UInt8](repeating: 0, count: n))
         default: input = Array(input.prefix(at))
