@@ -18,6 +18,7 @@ package final class ConnectionHarness {
 
     private let core: ConnectionCore
     private let handler: GRPCConnectionHandler
+    private var accepted: AsyncStream<AcceptedStream>?
     private var opened: [StreamCore] = []
 
     /// Adds the handlers to `channel` (on its event loop, before it is active).
@@ -29,11 +30,13 @@ package final class ConnectionHarness {
                 core: self.core, role: .client(.init(authority: "localhost", onDraining: {})))
         case .server:
             let descriptor = MethodDescriptor(fullyQualifiedService: "fuzz.Fuzz", method: "Call")
+            let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
+            self.accepted = streams
             self.handler = GRPCConnectionHandler(
                 core: self.core,
                 role: .server(
                     .init(
-                        methods: [Self.method: descriptor], onStream: AcceptedStreams(), backgroundPaths: [],
+                        methods: [Self.method: descriptor], onStream: continuation, backgroundPaths: [],
                         calls: CallCount()))
             )
         }

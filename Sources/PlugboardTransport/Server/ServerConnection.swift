@@ -8,7 +8,7 @@ internal import ProtobufC
 struct AcceptedConnection: Sendable {
     let channel: any Channel
     let core: ConnectionCore
-    let streams: AcceptedStreams
+    let streams: AsyncStream<AcceptedStream>
 
     static func configure(
         _ channel: any Channel,
@@ -19,11 +19,11 @@ struct AcceptedConnection: Sendable {
         calls: CallCount
     ) throws -> AcceptedConnection {
         let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
-        let streams = AcceptedStreams()
+        let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
         let handler = GRPCConnectionHandler(
             core: core,
             role: .server(
-                .init(methods: methods, onStream: streams, backgroundPaths: backgroundPaths, calls: calls))
+                .init(methods: methods, onStream: continuation, backgroundPaths: backgroundPaths, calls: calls))
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))
@@ -43,10 +43,10 @@ extension UnixSocketTransport.Server {
             self.config.runHandlersOnEventLoop ? connection.core.taskExecutor : nil
         await withTaskCancellationHandler {
             // The loop that takes new streams runs where their handlers run: on the event loop, a
-            // new RPC then starts without waking another thread (AcceptedStreams resumes it there).
+            // new RPC then starts without waking another thread (the AsyncStream resumes it there).
             await withTaskExecutorPreference(executor) {
                 await withDiscardingTaskGroup { group in
-                    while let accepted = await connection.streams.next() {
+                    for await accepted in connection.streams {
                         let direct = self.directMethods.flatMap { methods in
                             methods.table.handler(forPath: accepted.stream.path).map { ($0, methods.wrapper) }
                         }
@@ -67,7 +67,7 @@ extension UnixSocketTransport.Server {
     private static func run(
         _ accepted: AcceptedStream,
         peer: String,
-        direct: (DirectMethodHandler, DirectMethods.Wrapper)?,
+        direct: ((any DirectMethodHandler), DirectMethods.Wrapper)?,
         handler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
     ) async {
         let core = accepted.stream
