@@ -7,17 +7,21 @@ import Synchronization
 
 /// Runs supervisors the way a host does, in a `ServiceGroup`, and records their events.
 enum SupervisionHarness {
-    /// A policy fast enough for tests: quick restarts and health checks.
+    /// A policy fast enough for tests: quick restarts and health checks. The health timeout is
+    /// generous by default: with the whole suite on two cores a fixture plugin was seen to take
+    /// 1.2 s to start, and two checks in a row past 0.5 s restarted plugins under tests that
+    /// count restarts. A test of health checks themselves asks for a short one.
     static func policy(
         maximumFailures: Int = 20,
         initialBackoff: Duration = .milliseconds(20),
         healthInterval: Duration = .seconds(2),
+        healthTimeout: Duration = .seconds(5),
         defaultDeadline: Duration = .seconds(20)
     ) -> SupervisionPolicy {
         SupervisionPolicy(
             initialBackoff: initialBackoff, maximumBackoff: max(initialBackoff, .milliseconds(500)),
             maximumFailures: maximumFailures,
-            healthInterval: healthInterval, healthTimeout: .milliseconds(500), defaultDeadline: defaultDeadline
+            healthInterval: healthInterval, healthTimeout: healthTimeout, defaultDeadline: defaultDeadline
         )
     }
 

@@ -250,8 +250,8 @@ struct SupervisionTests {
 
     @Test("a plugin that stops answering its health checks is killed and restarted")
     func unhealthyPlugin() async throws {
-        try await SupervisionHarness.withFixture(policy: SupervisionHarness.policy(healthInterval: .milliseconds(200)))
-        { supervisor, events in
+        let policy = SupervisionHarness.policy(healthInterval: .milliseconds(200), healthTimeout: .milliseconds(500))
+        try await SupervisionHarness.withFixture(policy: policy) { supervisor, events in
             let frozen = try #require(events.readyPIDs.last)
             let beforeFreeze = events.mark
             kill(frozen, SIGSTOP)  // alive, but answers nothing
