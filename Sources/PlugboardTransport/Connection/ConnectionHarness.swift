@@ -18,7 +18,6 @@ package final class ConnectionHarness {
 
     private let core: ConnectionCore
     private let handler: GRPCConnectionHandler
-    private var accepted: AsyncStream<AcceptedStream>?
     private var opened: [StreamCore] = []
 
     /// Adds the handlers to `channel` (on its event loop, before it is active).
@@ -30,13 +29,11 @@ package final class ConnectionHarness {
                 core: self.core, role: .client(.init(authority: "localhost", onDraining: {})))
         case .server:
             let descriptor = MethodDescriptor(fullyQualifiedService: "fuzz.Fuzz", method: "Call")
-            let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
-            self.accepted = streams
             self.handler = GRPCConnectionHandler(
                 core: self.core,
                 role: .server(
                     .init(
-                        methods: [Self.method: descriptor], onStream: continuation, backgroundPaths: [],
+                        methods: [Self.method: descriptor], onStream: AcceptedStreams(), backgroundPaths: [],
                         calls: CallCount()))
             )
         }

@@ -23,7 +23,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         /// Descriptors of the server's methods by `:path`.
         var methods: [String: MethodDescriptor]
         /// Receives each new RPC.
-        var onStream: AsyncStream<AcceptedStream>.Continuation
+        var onStream: AcceptedStreams
         /// `:path`s of long-lived streams a graceful shutdown doesn't wait for.
         var backgroundPaths: Set<String>
         /// Counts every other stream accepted, until its handler returns.
@@ -66,6 +66,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         self.core.handler = nil
+        if case .server(let role) = self.role { role.onStream.finish() }
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -8,7 +8,7 @@ internal import ProtobufC
 struct AcceptedConnection: Sendable {
     let channel: any Channel
     let core: ConnectionCore
-    let streams: AsyncStream<AcceptedStream>
+    let streams: AcceptedStreams
 
     static func configure(
         _ channel: any Channel,
@@ -19,11 +19,11 @@ struct AcceptedConnection: Sendable {
         calls: CallCount
     ) throws -> AcceptedConnection {
         let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
-        let (streams, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
+        let streams = AcceptedStreams()
         let handler = GRPCConnectionHandler(
             core: core,
             role: .server(
-                .init(methods: methods, onStream: continuation, backgroundPaths: backgroundPaths, calls: calls))
+                .init(methods: methods, onStream: streams, backgroundPaths: backgroundPaths, calls: calls))
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))
@@ -43,10 +43,10 @@ extension UnixSocketTransport.Server {
             self.config.runHandlersOnEventLoop ? connection.core.taskExecutor : nil
         await withTaskCancellationHandler {
             // The loop that takes new streams runs where their handlers run: on the event loop, a
-            // new RPC then starts without waking another thread (the AsyncStream resumes it there).
+            // new RPC then starts without waking another thread (AcceptedStreams resumes it there).
             await withTaskExecutorPreference(executor) {
                 await withDiscardingTaskGroup { group in
-                    for await accepted in connection.streams {
+                    while let accepted = await connection.streams.next() {
                         let direct = self.directMethods.flatMap { methods in
                             methods.table.handler(forPath: accepted.stream.path).map { ($0, methods.wrapper) }
                         }
