@@ -42,7 +42,7 @@ extension UnixSocketTransport.Server {
     /// call's context when it passes), with the transport's own reads and writes and no task of
     /// its own for the deadline (a timer on the event loop).
     static func runDirect(
-        _ method: any DirectMethodHandler,
+        _ method: DirectMethodHandler,
         on core: StreamCore,
         context: ServerContext,
         wrapper: DirectMethods.Wrapper
@@ -70,10 +70,12 @@ extension UnixSocketTransport.Server {
 private struct DirectServerStream: DirectCallStream {
     let core: StreamCore
 
-    nonisolated(nonsending) func nextMessage() async throws -> GRPCNIOTransportBytes? {
+    nonisolated(nonsending) func nextMessage<Deserializer: MessageDeserializer>(
+        _ deserializer: Deserializer
+    ) async throws -> Deserializer.Message? {
         switch try await self.core.nextPart() {
         case .message(let bytes):
-            return bytes
+            return try deserializer.deserialize(bytes)
         case .metadata:
             throw RPCError(
                 code: .internalError,
@@ -87,7 +89,18 @@ private struct DirectServerStream: DirectCallStream {
         }
     }
 
-    nonisolated(nonsending) func write(_ part: RPCResponsePart<GRPCNIOTransportBytes>) async throws {
-        try await self.core.write(part.outboundPart)
+    nonisolated(nonsending) func writeMetadata(_ metadata: Metadata) async throws {
+        try await self.core.write(.metadata(metadata))
+    }
+
+    nonisolated(nonsending) func writeMessage<Serializer: MessageSerializer>(
+        _ message: Serializer.Message, _ serializer: Serializer
+    ) async throws {
+        let bytes: GRPCNIOTransportBytes = try serializer.serialize(message)
+        try await self.core.write(.message(bytes))
+    }
+
+    nonisolated(nonsending) func writeStatus(_ status: Status, trailers: Metadata) async throws {
+        try await self.core.write(.status(status, trailers))
     }
 }

@@ -67,7 +67,7 @@ extension UnixSocketTransport.Server {
     private static func run(
         _ accepted: AcceptedStream,
         peer: String,
-        direct: ((any DirectMethodHandler), DirectMethods.Wrapper)?,
+        direct: (DirectMethodHandler, DirectMethods.Wrapper)?,
         handler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
     ) async {
         let core = accepted.stream
