@@ -22,12 +22,7 @@ struct DirectServerStreamingCall<Deserializer: MessageDeserializer>: Sendable wh
     ) async throws -> ReturnValue {
         let result = try await transport.withStream(descriptor: descriptor, options: options) { stream, _ in
             await DirectCallParts.write(metadata, message, to: stream.outbound)
-            let response = await self.response(reading: stream.inbound)
-            do {
-                return Result<ReturnValue, any Error>.success(try await handleResponse(response))
-            } catch {
-                return .failure(error)
-            }
+            return await DirectCallParts.handled(await self.response(reading: stream.inbound), by: handleResponse)
         }
         return try result.get()
     }

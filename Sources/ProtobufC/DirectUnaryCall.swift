@@ -100,11 +100,7 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
     ) async -> Result<ReturnValue, any Error> {
         let response = await self.read(inbound)
         if deadline?.hasPassed == true { return .failure(CallDeadline.error) }
-        do {
-            return .success(try await handleResponse(response))
-        } catch {
-            return .failure(error)
-        }
+        return await DirectCallParts.handled(response, by: handleResponse)
     }
 
     private func read<Bytes: GRPCContiguousBytes>(
@@ -163,6 +159,17 @@ struct DirectUnaryCall<Deserializer: MessageDeserializer>: Sendable where Deseri
 /// wrong with, in GRPCCore's words; apart from the calls so that each response type's copy of
 /// them stays small.
 enum DirectCallParts {
+    /// What the call's response handler returns for `response`, or the error it throws.
+    static func handled<Response, ReturnValue>(
+        _ response: Response, by handleResponse: (Response) async throws -> ReturnValue
+    ) async -> Result<ReturnValue, any Error> {
+        do {
+            return .success(try await handleResponse(response))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// A call's one request message: its metadata, the message, the end.
     static func write<Bytes: GRPCContiguousBytes>(
         _ metadata: Metadata, _ message: Bytes, to outbound: RPCWriter<RPCRequestPart<Bytes>>.Closable

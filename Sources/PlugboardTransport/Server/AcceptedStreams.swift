@@ -24,6 +24,12 @@ final class AcceptedStreams: Sendable {
             }
             return first
         }
+
+        /// The next queued stream, `.some(nil)` once finished and empty, nil while the reader must wait.
+        mutating func takeOrEnd() -> AcceptedStream?? {
+            if let first = self.take() { return .some(first) }
+            return self.finished ? .some(nil) : nil
+        }
     }
 
     private let state = Mutex(State())
@@ -54,17 +60,14 @@ final class AcceptedStreams: Sendable {
 
     /// The next stream, waiting for one; nil once the queue is finished and empty. One reader.
     func next() async -> AcceptedStream? {
-        let ready = self.state.withLock { state -> AcceptedStream?? in
-            if let first = state.take() { return .some(first) }
-            return state.finished ? .some(nil) : nil
-        }
-        if let ready { return ready }
+        if let ready = self.state.withLock({ $0.takeOrEnd() }) { return ready }
         return await withUnsafeContinuation { continuation in
             let ready = self.state.withLock { state -> AcceptedStream?? in
-                if let first = state.take() { return .some(first) }
-                if state.finished { return .some(nil) }
-                state.waiter = continuation
-                return nil
+                guard let ready = state.takeOrEnd() else {
+                    state.waiter = continuation
+                    return nil
+                }
+                return ready
             }
             if let ready { continuation.resume(returning: ready) }
         }
