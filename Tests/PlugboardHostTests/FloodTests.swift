@@ -10,7 +10,7 @@ import Testing
 @Suite("A plugin flooding its output", .serialized, .timeLimit(.minutes(2)))
 struct FloodTests {
     @Test(
-        "100 MB on stdout, stdio or stderr: the host keeps serving calls and reads it all",
+        "200 MB on stdout, stdio or stderr: the host keeps serving calls and reads it all",
         arguments: ["flood-stdout", "flood-stdio", "flood-stderr"])
     func flood(mode: String) async throws {
         // Flood lines are plain text, re-logged at debug; at info only the hclog "flood finished"
@@ -37,7 +37,10 @@ struct FloodTests {
             #expect(events.readyPIDs.count == 1, "the plugin was never restarted")
         }
         let growth = Self.residentKilobytes() - before
-        #expect(growth < 64 * 1024, "the host's memory grew \(growth) KiB while reading 100 MB")
+        // The whole test process's RSS, which the suites running beside this one move too: alone it
+        // grew 17–22 MiB for the first mode and 1 MiB for the others, in the full suite once 67
+        // MiB. Half the flood is a bound that a host keeping what it read cannot meet.
+        #expect(growth < 100 * 1024, "the host's memory grew \(growth) KiB while reading 200 MB")
     }
 
     private static func residentKilobytes() -> Int { ProcessStatus(of: "self")?["VmRSS"] ?? 0 }

@@ -13,9 +13,9 @@
 //   exit-early       writes an error to stderr and exits with status 3 before the handshake
 //   silent           never prints anything
 //   stubborn         serves, but ignores Shutdown and SIGTERM
-//   flood-stdout     serves, and writes 100 MB to its original stdout pipe after the handshake
-//   flood-stdio      serves, and writes 100 MB to fd 1 (captured, sent over GRPCStdio) after it
-//   flood-stderr     serves, and writes 100 MB to stderr after the handshake
+//   flood-stdout     serves, and writes 200 MB to its original stdout pipe after the handshake
+//   flood-stdio      serves, and writes 200 MB to fd 1 (captured, sent over GRPCStdio) after it
+//   flood-stderr     serves, and writes 200 MB to stderr after the handshake
 //   crash-after-ready serves, then exits with status 70 after FIXTURE_CRASH_MS (default 100) ms
 //   service-group    serves through a PluginServer run as a Service in a ServiceGroup (SIGTERM
 //                    graceful), not through PluginServer.serve; exits 0 when the group ends
@@ -121,7 +121,7 @@ case "flood-stdout", "flood-stdio", "flood-stderr":
     // stdio capture would); flood-stdio to fd 1 after the SDK captured it (GRPCStdio).
     let original = dup(1)
     let target: Int32 = mode == "flood-stdout" ? original : mode == "flood-stdio" ? 1 : 2
-    Flood.afterHandshake(original: original) { Flood.write(megabytes: 100, to: target) }
+    Flood.afterHandshake(original: original) { Flood.write(megabytes: 200, to: target) }
     await PluginServer.serve(logLevel: .info) { _, _ in [LoggingEcho(logger: nil)] }
 case "crash-after-ready":
     let delay = ProcessInfo.processInfo.environment["FIXTURE_CRASH_MS"].flatMap(Int.init) ?? 100
