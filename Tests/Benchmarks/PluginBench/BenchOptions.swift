@@ -33,9 +33,12 @@ struct BenchOptions: Sendable {
     var figures = Set(Figure.allCases)
     /// Seconds the whole run may take (plus 10) before the watchdog kills the plugin and exits with 3.
     var timeout = 300.0
+    /// A deadline for every unary call of the workloads, as a supervisor gives each call its
+    /// policy's (`-call-deadline 30`); none by default, as echo-host sets none.
+    var callDeadline: Duration?
 
     static let usage =
-        "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-figures sequential,loop,concurrent,pingpong,collect,expand,brokered] [-starts N] [-payload BYTES] [--auto-mtls] [-metrics off|noop|prometheus] [-timeout S] [-log-level LEVEL] [-- plugin args...]"
+        "usage: plugin-bench -plugin PATH [-mode bench] [-seconds S] [-warmup S] [-concurrency N] [-figures sequential,loop,concurrent,pingpong,collect,expand,brokered] [-starts N] [-payload BYTES] [--auto-mtls] [-metrics off|noop|prometheus] [-timeout S] [-call-deadline S] [-log-level LEVEL] [-- plugin args...]"
 
     /// Flags without a value (Go's boolean flags): `-flag` alone sets them, `-flag=false` clears them.
     /// `--auto-mtls` is also spelled `-automtls`, as echo-host spells it.
@@ -79,6 +82,7 @@ struct BenchOptions: Sendable {
         case "seconds": self.seconds = try Self.number(value, for: name)
         case "warmup": self.warmup = try Self.number(value, for: name)
         case "timeout": self.timeout = try Self.timeout(value)
+        case "call-deadline": self.callDeadline = .seconds(try Self.number(value, for: name))
         case "log-level":
             guard let level = Logger.Level(rawValue: value) else {
                 throw BenchError(

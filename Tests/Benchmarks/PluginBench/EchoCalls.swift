@@ -10,14 +10,20 @@ struct EchoCalls<Transport: ClientTransport>: Sendable {
     /// answer (the Go echo-plugin's "go-plugin: ", bench-echo-plugin's "swift-plugin: ").
     let tagged: Bool
 
-    init(wrapping client: GRPCClient<Transport>, tagged: Bool = false) {
+    /// The options of every Get: its deadline, if the bench gives one (`-call-deadline`).
+    let getOptions: CallOptions
+
+    init(wrapping client: GRPCClient<Transport>, tagged: Bool = false, deadline: Duration? = nil) {
         self.echo = Plugboard_Test_V1_Echo.Client(wrapping: client)
         self.tagged = tagged
+        var options = CallOptions.defaults
+        options.timeout = deadline
+        self.getOptions = options
     }
 
     /// One Get, checked.
     func get(_ request: EchoRequest) async throws {
-        let response = try await self.echo.get(request)
+        let response = try await self.echo.get(request, options: self.getOptions)
         if self.tagged {
             try checkTaggedEcho(request, response, "Get")
         } else {

@@ -53,7 +53,9 @@ struct PluginBench {
         try await PluginHost.withPlugin(self.spec, observability: self.observability, logger: self.log.logger()) {
             plugin in
             self.watchdog.track(plugin.pid)
-            let workloads = Workloads(calls: EchoCalls(wrapping: plugin.client), payloadBytes: options.payload)
+            let workloads = Workloads(
+                calls: EchoCalls(wrapping: plugin.client, deadline: options.callDeadline), payloadBytes: options.payload
+            )
 
             // Warm-up: every code path once, unary for -warmup seconds.
             try await step("warm-up") {
