@@ -95,9 +95,9 @@ extension UnixSocketTransport {
             let connection = try await self.state.openStream(waitForReady: options.waitForReady)
             let core = StreamCore(
                 connection: connection, path: "/" + descriptor.fullyQualifiedMethod, watched: watched)
-            let timer = deadline.map { core.end(at: $0) }
+            let timed = deadline.map { connection.deadlines.add($0, for: core) }
             defer {
-                timer?.cancel()
+                timed?.settle()
                 core.finishWriting(.abort)
                 self.state.streamFinished()
                 core.reportCarried()

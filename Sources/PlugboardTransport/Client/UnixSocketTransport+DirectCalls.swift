@@ -1,6 +1,4 @@
 package import GRPCCore
-internal import NIOCore
-internal import PlugboardCore
 package import ProtobufC
 
 extension UnixSocketTransport.Client: DirectCallTransport {
@@ -13,7 +11,7 @@ extension UnixSocketTransport.Client: DirectCallTransport {
         min(32 * 1024, config.outboundHighWatermark)
     }
 
-    /// On the connection's event loop, a timer per call.
+    /// On the connection's event loop (``CallDeadlines``).
     package var timesDeadlines: Bool { true }
 
     package func withStream<T: Sendable>(
@@ -44,19 +42,5 @@ package struct StreamDeadline: Sendable {
         self.instant = deadline.instant
         self.error = CallDeadline.error
         self.passed = deadline.pass
-    }
-}
-
-extension StreamCore {
-    /// Ends the call at `deadline`, on the event loop: the deadline passes, reads and writes fail
-    /// with its error and the server is told (`RST_STREAM`).
-    func end(at deadline: StreamDeadline) -> Scheduled<Void> {
-        self.connection.eventLoop.scheduleTask(
-            in: .nanoseconds(ContinuousClock.now.duration(to: deadline.instant).nanoseconds)
-        ) {
-            deadline.passed()
-            self.terminate(deadline.error, dropBufferedParts: true)
-            self.finishWriting(.abort)
-        }
     }
 }

@@ -39,6 +39,8 @@ final class ConnectionCore: @unchecked Sendable {
         }
     }
     nonisolated(unsafe) private var loopHandler: GRPCConnectionHandler?
+    /// The deadlines of the calls on this connection that have one.
+    let deadlines: CallDeadlines
     /// Told by NIOHTTP2Handler of each GOAWAY it writes; event loop only.
     let errorWatch = ConnectionErrorWatch()
     /// Set (on the event loop, before the channel closes) when the peer broke HTTP/2.
@@ -55,6 +57,7 @@ final class ConnectionCore: @unchecked Sendable {
         self.config = config
         self.socketPath = socketPath
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        self.deadlines = CallDeadlines(eventLoop: eventLoop)
     }
 
     /// Queues `part` of `stream` for the event loop; returns how many parts are queued now.

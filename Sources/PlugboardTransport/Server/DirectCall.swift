@@ -40,7 +40,7 @@ extension UnixSocketTransport.Server {
     /// Runs one call of a direct method, whose stream the handler task owns: what GRPCCore's
     /// server executor does for it (the request metadata first, the `grpc-timeout` cancelling the
     /// call's context when it passes), with the transport's own reads and writes and no task of
-    /// its own for the deadline (a timer on the event loop).
+    /// its own for the deadline (the connection's ``CallDeadlines``).
     static func runDirect(
         _ method: DirectMethodHandler,
         on core: StreamCore,
@@ -53,16 +53,12 @@ extension UnixSocketTransport.Server {
             return
         }
         let deadline = metadata.grpcTimeout.map { timeout in
-            // A timeout past what nanoseconds hold comes out as `Int64.max`: NIO then saturates
-            // the deadline, and the timer never fires.
-            core.connection.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-                context.cancellation.cancel()
-            }
+            core.connection.deadlines.add(at: .now.advanced(by: timeout)) { context.cancellation.cancel() }
         }
         await wrapper(context.descriptor, metadata) {
             await method.run(on: DirectServerStream(core: core), metadata: metadata, context: context)
         }
-        deadline?.cancel()
+        deadline?.settle()
     }
 }
 
