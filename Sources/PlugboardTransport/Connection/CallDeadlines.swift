@@ -106,7 +106,8 @@ final class CallDeadlines: Sendable {
             state.armedFor = next
             return (passed, next)
         }
-        for entry in passed where !entry.isSettled { entry.action() }
+        // Late (a busy loop) several may have passed: they end in the order of their deadlines.
+        for entry in passed.sorted(by: { $0.instant < $1.instant }) where !entry.isSettled { entry.action() }
         if let next { self.arm(for: next) }
     }
 }
