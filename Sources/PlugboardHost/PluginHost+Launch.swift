@@ -93,8 +93,10 @@ public enum PluginHost {
         }
 
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self, isolation: isolation) { pipes in
-            pipes.addTask { await stdout.run(child.stdout) }
-            pipes.addTask { await stderr.run(child.stderr) }
+            pipes.addTask { await stdout.run(child.stdout, drops: child.stdoutDrops) }
+            pipes.addTask {
+                await stderr.run(child.stderr, drops: child.stderrDrops, metrics: instrumentation.lifecycle)
+            }
             let handshake: Handshake
             do {
                 handshake = try await Self.awaitHandshake(spec, child: child, stdout: stdout)

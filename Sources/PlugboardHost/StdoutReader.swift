@@ -13,10 +13,12 @@ final class StdoutReader: Sendable {
     init(metrics: PluginMetrics) { self.metrics = metrics }
 
     /// Consumes `stdout` until it closes; call in a task that lives as long as the plugin.
-    func run(_ stdout: AsyncStream<[UInt8]>) async {
+    func run(_ stdout: AsyncStream<[UInt8]>, drops: PipeDrops) async {
         var buffer: [UInt8] = []
         var delivered = false
         for await chunk in stdout {
+            let lost = drops.take()
+            if lost > 0 { self.metrics.droppedStdout(bytes: lost) }
             guard !delivered else {
                 self.metrics.droppedStdout(bytes: chunk.count)
                 continue

@@ -24,7 +24,7 @@ public enum MetricName {
     public static let startDuration = "plugboard_plugin_start_seconds"
     /// Health-check latency.
     public static let healthCheckDuration = "plugboard_plugin_health_check_seconds"
-    /// Output the host read and discarded, labelled `stream`: `stdout` after the handshake line
-    /// (stderr is never dropped: it is re-logged, long lines split).
+    /// Output the host discarded, labelled `stream`: `stdout` after the handshake line, and either
+    /// stream's oldest waiting chunks when the plugin wrote more than 16 MiB ahead of the host.
     public static let droppedOutput = "plugboard_plugin_output_dropped_bytes_total"
 }

@@ -10,6 +10,7 @@ public final class PluginMetrics: Sendable {
     private let startTimer: Timer
     private let healthTimer: Timer
     private let droppedStdout: Counter
+    private let droppedStderr: Counter
 
     /// - Parameters:
     ///   - plugin: the plugin's name, the `plugin` label of every metric.
@@ -29,6 +30,8 @@ public final class PluginMetrics: Sendable {
         self.healthTimer = Timer(label: MetricName.healthCheckDuration, dimensions: dimensions, factory: factory)
         self.droppedStdout = Counter(
             label: MetricName.droppedOutput, dimensions: dimensions + [("stream", "stdout")], factory: factory)
+        self.droppedStderr = Counter(
+            label: MetricName.droppedOutput, dimensions: dimensions + [("stream", "stderr")], factory: factory)
     }
 
     /// Sets the gauge of `state` (one of the states given at `init`) to 1 and the others to 0.
@@ -46,4 +49,6 @@ public final class PluginMetrics: Sendable {
     public func quarantined() { self.quarantineCounter.increment() }
     public func healthChecked(in duration: Duration) { self.healthTimer.recordNanoseconds(duration.nanoseconds) }
     public func droppedStdout(bytes: Int) { self.droppedStdout.increment(by: bytes) }
+    /// Stderr the plugin wrote faster than the host re-logged it, dropped to bound the host's memory.
+    public func droppedStderr(bytes: Int) { self.droppedStderr.increment(by: bytes) }
 }

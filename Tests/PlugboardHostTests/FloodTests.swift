@@ -2,9 +2,13 @@ import Foundation
 import InMemoryLogging
 import Logging
 import PlugboardHost
+import PlugboardObservability
 import PlugboardSystem
 import PlugboardTestV1
+import Prometheus
+import Synchronization
 import Testing
+import Tracing
 
 /// A plugin flooding its stdout or stderr can't block the host or grow its memory without bound.
 @Suite("A plugin flooding its output", .serialized, .timeLimit(.minutes(2)))
@@ -43,5 +47,71 @@ struct FloodTests {
         #expect(growth < 100 * 1024, "the host's memory grew \(growth) KiB while reading 200 MB")
     }
 
+    @Test(
+        "stderr written faster than the host logs it: the oldest is dropped, counted and said, and the host reads to the end"
+    )
+    func stderrAheadOfTheLogger() async throws {
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "plugboard.test") { _ in StallingLogHandler(handler) }
+        logger.logLevel = .debug
+        let registry = PrometheusCollectorRegistry()
+        let observability = PluginObservability(
+            metrics: PrometheusMetricsFactory(registry: registry), tracer: NoOpTracer())
+        let spec = TestEnvironment.fixture("flood-stderr")
+        let supervisor = PluginSupervisor(
+            spec: spec, policy: SupervisionHarness.policy(), observability: observability, logger: logger)
+        try await SupervisionHarness.run(supervisor, logger: logger) { events in
+            _ = try await events.wait { $0.isReady }
+            let started = ContinuousClock.now
+            while !handler.entries.contains(where: { $0.message.description == "flood finished" }) {
+                try #require(ContinuousClock.now - started < .seconds(60), "the flood did not finish within 60 s")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let warnings = handler.entries.filter { $0.level == .warning && $0.message.description.contains("stderr") }
+        let said = warnings.compactMap { Int("\($0.metadata["plugin.stderr_dropped_bytes"] ?? "")") }.reduce(0, +)
+        let counted = try await PrometheusSample.parse(registry).value(
+            "plugboard_plugin_output_dropped_bytes_total", ["plugin": spec.name, "stream": "stderr"])
+        // The handler held the reader for 0.5 s at the first line while the plugin wrote on.
+        #expect(said > 0, "a warning says how much was dropped: \(warnings.map(\.message))")
+        #expect(said < 200 * 1024 * 1024)
+        #expect(counted == Double(said), "the metric counts what the warnings say")
+    }
+
     private static func residentKilobytes() -> Int { ProcessStatus(of: "self")?["VmRSS"] ?? 0 }
+}
+
+/// Passes entries on to an in-memory handler but for the flood's lines, and holds its thread for
+/// 0.5 s at the first of those: a host whose log handler stalls once (a full disk, a slow
+/// terminal) while a plugin writes on. It blocks one of the test process's pool threads, once.
+private struct StallingLogHandler: LogHandler {
+    private static let stalled = Mutex(false)
+    private var handler: InMemoryLogHandler
+
+    init(_ handler: InMemoryLogHandler) { self.handler = handler }
+
+    var metadata: Logger.Metadata {
+        get { self.handler.metadata }
+        set { self.handler.metadata = newValue }
+    }
+    var logLevel: Logger.Level {
+        get { self.handler.logLevel }
+        set { self.handler.logLevel = newValue }
+    }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { self.handler[metadataKey: key] }
+        set { self.handler[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        if event.level == .debug, event.message.description.hasPrefix("flood") {
+            let first = Self.stalled.withLock { stalled in
+                defer { stalled = true }
+                return !stalled
+            }
+            if first { usleep(500_000) }
+            return  // the flood's lines themselves are not kept
+        }
+        self.handler.log(event: event)
+    }
 }

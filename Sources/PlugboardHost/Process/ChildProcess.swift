@@ -24,10 +24,13 @@ final class ChildProcess: Sendable {
     /// The process id, which is also its process group id.
     let pid: Int32
     /// Chunks of the child's stdout until it closes. Keeps at most 256 chunks (64 KiB each) when
-    /// the reader falls behind, dropping the oldest.
+    /// the reader falls behind, dropping the oldest (counted in `stdoutDrops`).
     let stdout: AsyncStream<[UInt8]>
     /// Chunks of the child's stderr until it closes; bounded like `stdout`.
     let stderr: AsyncStream<[UInt8]>
+    /// The bytes of each pipe dropped because its reader fell 256 chunks behind.
+    let stdoutDrops = PipeDrops()
+    let stderrDrops = PipeDrops()
     /// The cgroup holding the plugin's tree, or `nil` with the reason there is none.
     let cgroup: Result<String, PluginCgroup.Unavailable>
 
@@ -86,9 +89,11 @@ final class ChildProcess: Sendable {
         self.unwatched = HostWarden.watch(processGroup: started.pid, cgroup: self.group?.path)
         self.abandon = abandon
         self.stdout = Self.drain(
-            stdoutRead, abandon: abandon, done: self.drained, name: "plugboard-stdout-\(started.pid)")
+            stdoutRead, abandon: abandon, done: self.drained, drops: self.stdoutDrops,
+            name: "plugboard-stdout-\(started.pid)")
         self.stderr = Self.drain(
-            stderrRead, abandon: abandon, done: self.drained, name: "plugboard-stderr-\(started.pid)")
+            stderrRead, abandon: abandon, done: self.drained, drops: self.stderrDrops,
+            name: "plugboard-stderr-\(started.pid)")
         DetachedThread.start(name: "plugboard-reaper-\(started.pid)") { [self] in self.reap() }
     }
 
@@ -175,10 +180,11 @@ final class ChildProcess: Sendable {
     }
 
     /// Reads `fd` on its own thread until EOF, or until `abandon` becomes readable, yielding
-    /// chunks; closes `fd` at the end and signals `done`.
-    private static func drain(_ fd: Int32, abandon: WakePipe, done: DispatchSemaphore, name: String) -> AsyncStream<
-        [UInt8]
-    > {
+    /// chunks and counting in `drops` those the full buffer pushes out; closes `fd` at the end and
+    /// signals `done`.
+    private static func drain(
+        _ fd: Int32, abandon: WakePipe, done: DispatchSemaphore, drops: PipeDrops, name: String
+    ) -> AsyncStream<[UInt8]> {
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(256))
         DetachedThread.start(name: name) {
             var buffer = [UInt8](repeating: 0, count: 65536)
@@ -192,7 +198,9 @@ final class ChildProcess: Sendable {
                 guard SystemCall.retrying({ poll(&fds, 2, -1) }) >= 0 else { break }
                 if fds[1].revents != 0 && fds[0].revents & Int16(POLLIN) == 0 { break }
                 guard let count = SystemCall.read(fd, into: &buffer), count > 0 else { break }
-                continuation.yield(Array(buffer[0..<count]))
+                if case .dropped(let oldest) = continuation.yield(Array(buffer[0..<count])) {
+                    drops.add(oldest.count)
+                }
                 if fds[1].revents != 0 { break }
             }
             close(fd)
@@ -202,6 +210,17 @@ final class ChildProcess: Sendable {
         }
         return stream
     }
+}
+
+/// Bytes of a pipe that its drain dropped, for the reader to report.
+final class PipeDrops: Sendable {
+    private let bytes = Atomic(0)
+
+    fileprivate func add(_ count: Int) { self.bytes.wrappingAdd(count, ordering: .relaxed) }
+
+    /// The bytes dropped since the last call. Drops are always of the oldest chunks waiting, so
+    /// those counted here were (all but in a race) just before the chunk the reader took last.
+    func take() -> Int { self.bytes.exchange(0, ordering: .relaxed) }
 }
 
 /// A close-on-exec pipe whose ends close when the last user lets go.
