@@ -85,7 +85,15 @@ struct FloodTests {
 /// 0.5 s at the first of those: a host whose log handler stalls once (a full disk, a slow
 /// terminal) while a plugin writes on. It blocks one of the test process's pool threads, once.
 private struct StallingLogHandler: LogHandler {
-    private static let stalled = Mutex(false)
+    /// Shared by the copies a logger makes of its handler; one per handler made, so a repeated
+    /// run of the test stalls again.
+    private final class Stall: Sendable {
+        private let done = Atomic(false)
+        /// True the first time only.
+        func first() -> Bool { !self.done.exchange(true, ordering: .relaxed) }
+    }
+
+    private let stall = Stall()
     private var handler: InMemoryLogHandler
 
     init(_ handler: InMemoryLogHandler) { self.handler = handler }
@@ -105,11 +113,7 @@ private struct StallingLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         if event.level == .debug, event.message.description.hasPrefix("flood") {
-            let first = Self.stalled.withLock { stalled in
-                defer { stalled = true }
-                return !stalled
-            }
-            if first { usleep(500_000) }
+            if self.stall.first() { usleep(500_000) }
             return  // the flood's lines themselves are not kept
         }
         self.handler.log(event: event)
