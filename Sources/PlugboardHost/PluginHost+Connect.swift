@@ -9,11 +9,13 @@ extension PluginHost {
     /// What follows a verified handshake, for a plugin the host started and one it attached to
     /// alike: the transport (whose every connection, reconnections included, checks the socket's
     /// peer again) with its call watcher and failure explainer, the broker (its sockets in `directory`), and the session
-    /// that runs `body`. The caller has run `PeerCheck.verify` before, so no byte went out yet.
+    /// that runs `body`. `socket` is the connection `PeerCheck.verify` judged, on which no byte
+    /// went out yet: the transport's first connection.
     static func connect<Result: Sendable>(
         _ spec: PluginSpec,
         process: PluginProcess,
         handshake: Handshake,
+        socket: ConnectedSocket,
         tls: BrokerTLS?,
         directory: PrivateDirectory,
         instrumentation: HostInstrumentation,
@@ -28,7 +30,7 @@ extension PluginHost {
         let explainer = PluginFailureExplainer(plugin: spec.name, path: spec.path, process: process)
         let transport = UnixSocketTransport.Client(
             path: handshake.socketPath, config: RunningPlugin.transportConfig, peerCheck: peerCheck, tls: tls?.client,
-            watcher: instrumentation.calls, explainer: explainer)
+            watcher: instrumentation.calls, explainer: explainer, connectedSocket: socket)
         let broker = PluginBroker(
             peer: .plugin(name: spec.name, path: spec.path), socketDirectory: directory.path, tls: tls,
             dialCheck: peerCheck, watcher: instrumentation.calls, explainer: explainer

@@ -114,10 +114,10 @@ public enum PluginHost {
             do {
                 let tls = try HostAutoMTLS.clientTLS(autoMTLS, for: handshake)
                 let process = PluginProcess(handle: .started(child), stderr: stderr)
-                // Before the transport sends a byte.
-                try await PeerCheck.verify(handshake.socketPath, owner: process.handle)
+                // Before the transport sends a byte, on the connection it then uses.
+                let socket = try await PeerCheck.verify(handshake.socketPath, owner: process.handle)
                 let result = try await Self.connect(
-                    spec, process: process, handshake: handshake, tls: tls, directory: directory,
+                    spec, process: process, handshake: handshake, socket: socket, tls: tls, directory: directory,
                     instrumentation: instrumentation,
                     logger: logger, isolation: isolation, body
                 )

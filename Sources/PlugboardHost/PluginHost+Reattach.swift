@@ -40,7 +40,8 @@ extension PluginHost {
         let process = PluginProcess(handle: .attached(attached), stderr: StderrForwarder(logger: logger))
         var verified = false
         do {
-            try await PeerCheck.verify(record.socketPath, owner: process.handle)  // before the transport sends a byte
+            // Before the transport sends a byte, on the connection it then uses.
+            let socket = try await PeerCheck.verify(record.socketPath, owner: process.handle)
             verified = true
             let directory = try PrivateDirectory(for: spec.name)  // for the broker's sockets
             defer { directory.remove() }
@@ -48,7 +49,7 @@ extension PluginHost {
                 "attached to a running plugin",
                 metadata: ["plugin.socket": "\(record.socketPath)", "plugin.version": "\(record.appProtocolVersion)"])
             let result = try await Self.connect(
-                spec, process: process, handshake: handshake, tls: nil, directory: directory,
+                spec, process: process, handshake: handshake, socket: socket, tls: nil, directory: directory,
                 instrumentation: instrumentation,
                 logger: logger, isolation: isolation, body
             )

@@ -55,4 +55,55 @@ struct PeerCheckTests {
         #expect(received.connections >= 1, "the client connected")
         #expect(received.bytes == 0, "the refused peer received \(received.bytes) bytes")
     }
+
+    @Test("a socket its creator connected and judged is the client's first connection, even with the path gone")
+    func connectedSocket() async throws {
+        let path = makeSocketPath()
+        let serverTransport = UnixSocketTransport.Server(path: path)
+        let server = GRPCServer(transport: serverTransport, services: [EchoService(probe: Probe())])
+        let checks = Mutex(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await serverTransport.waitUntilListening()
+            let socket = try ConnectedSocket(descriptor: connectedDescriptor(to: path))
+            unlink(path)  // the server still listens; a client connecting by path gets ENOENT
+            let client = UnixSocketTransport.Client(
+                path: path, config: .defaults, peerCheck: { _, _ in checks.withLock { $0 += 1 } }, tls: nil,
+                connectedSocket: socket)
+            try await withGRPCClient(transport: client) { client in
+                let echoed = try await DirectClient(client).call(EchoService.Method.get, [7])
+                #expect(echoed == [7])
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        #expect(checks.withLock { $0 } == 1, "the given socket's peer is checked too")
+    }
+
+    @Test("a connected socket no client took is closed")
+    func untakenSocketCloses() throws {
+        var ends: [Int32] = [0, 0]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[1]) }
+        _ = ConnectedSocket(descriptor: ends[0])
+        var byte: UInt8 = 0
+        #expect(read(ends[1], &byte, 1) == 0, "the other end reads end of file")
+    }
+}
+
+/// A blocking stream socket connected to the unix socket at `path`.
+private func connectedDescriptor(to path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
+    }
+    guard fd >= 0, connected == 0 else {
+        throw RPCError(code: .unavailable, message: "connect \(path): errno \(errno)")
+    }
+    return fd
 }

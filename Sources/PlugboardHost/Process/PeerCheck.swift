@@ -1,6 +1,7 @@
 import CPlugboardSystem
 import PlugboardCore
 import PlugboardSystem
+import PlugboardTransport
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -12,17 +13,18 @@ import Foundation
 import Glibc
 #endif
 
-/// Makes sure the socket a plugin's handshake names is served by that plugin: the host connects,
-/// reads the listener's credentials (SO_PEERCRED) and closes without sending a byte. The listener
-/// must run as the host's user and be the plugin process, one of its descendants, or a process
-/// in the plugin's cgroup; for a plugin the host attached to, exactly the record's pid. Only then
-/// does the transport connect.
+/// Makes sure the socket a plugin's handshake names is served by that plugin: the host connects
+/// and reads the listener's credentials (SO_PEERCRED) without sending a byte. The listener must
+/// run as the host's user and be the plugin process, one of its descendants, or a process in the
+/// plugin's cgroup; for a plugin the host attached to, exactly the record's pid. Only then does
+/// the transport use that connection (and check the peer again on every one it makes later).
 enum PeerCheck {
     /// How long a socket that does not accept connections yet is retried.
     static let connectPatience: Duration = .seconds(1)
 
-    static func verify(_ socketPath: String, owner: ProcessHandle) async throws(PluginError) {
-        let peer: (pid: Int32, uid: uid_t)
+    /// The connection to `socketPath`, once its listener is judged to be the plugin's.
+    static func verify(_ socketPath: String, owner: ProcessHandle) async throws(PluginError) -> ConnectedSocket {
+        let peer: (pid: Int32, uid: uid_t, socket: ConnectedSocket)
         switch owner {
         case .started:
             peer = try await Self.credentials(of: socketPath, patience: Self.connectPatience) { reason in
@@ -40,6 +42,7 @@ enum PeerCheck {
             }
         }
         try Self.judge(pid: peer.pid, uid: peer.uid, socketPath: socketPath, owner: owner)
+        return peer.socket
     }
 
     /// Accepts the listener `pid` running as `uid` if it is the plugin's, or throws `socketNotOwned`.
@@ -72,11 +75,12 @@ enum PeerCheck {
         )
     }
 
-    /// The listener's pid and uid, read through a connection that sends nothing.
-    /// `unreachable` makes the error for a socket that cannot be connected to, from the reason.
+    /// The listener's pid and uid, read through a connection that sends nothing, and that
+    /// connection. `unreachable` makes the error for a socket that cannot be connected to, from
+    /// the reason.
     private static func credentials(
         of path: String, patience: Duration, unreachable: (String) -> PluginError
-    ) async throws(PluginError) -> (pid: Int32, uid: uid_t) {
+    ) async throws(PluginError) -> (pid: Int32, uid: uid_t, socket: ConnectedSocket) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -94,7 +98,6 @@ enum PeerCheck {
                     code: .connectionFailed,
                     message: "Could not create a socket to check \(path): \(String(cString: strerror(errno))).")
             }
-            defer { close(fd) }
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
@@ -105,14 +108,17 @@ enum PeerCheck {
                 var pid: pid_t = 0
                 var uid: uid_t = 0
                 guard CPlugboardSystem_peerCredentials(fd, &pid, &uid) == 0 else {
+                    let reason = errno
+                    close(fd)
                     throw PluginError(
                         code: .connectionFailed,
                         message:
-                            "Could not read the credentials of the process listening on \(path): \(String(cString: strerror(errno)))."
+                            "Could not read the credentials of the process listening on \(path): \(String(cString: strerror(reason)))."
                     )
                 }
-                return (pid, uid)
+                return (pid, uid, ConnectedSocket(descriptor: fd))  // closes it unless the transport takes it
             }
+            close(fd)
             // The plugin may announce its socket a moment before it accepts connections.
             guard [ENOENT, ECONNREFUSED, EAGAIN, EINTR].contains(reason), ContinuousClock.now - start < patience else {
                 throw unreachable(String(cString: strerror(reason)))

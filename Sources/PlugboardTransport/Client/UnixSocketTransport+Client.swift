@@ -28,14 +28,17 @@ extension UnixSocketTransport {
         let watcher: (any CallWatcher)?
         /// Explains failed calls in the caller's terms, if set.
         let explainer: (any CallFailureExplainer)?
+        /// The socket the first connection is made on, if the creator connected one already.
+        let connectedSocket: ConnectedSocket?
         let state: ClientState
 
         /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
         ///
         /// - Parameters:
         ///   - peerCheck: called with the listener's credentials (SO_PEERCRED) on every
-        ///     connection, reconnections included, before anything is written; a thrown error
-        ///     closes that connection unused and counts as a failed attempt.
+        ///     connection, reconnections included, before anything is written, on the
+        ///     connection's event loop (keep it quick); a thrown error closes that connection
+        ///     unused and counts as a failed attempt.
         ///   - watcher: hears about every call: its metadata, messages and end.
         public init(
             path: String, config: Config = .defaults, authority: String = "localhost", peerCheck: PeerCheck? = nil,
@@ -45,10 +48,12 @@ extension UnixSocketTransport {
                 path: path, config: config, authority: authority, peerCheck: peerCheck, tls: nil, watcher: watcher)
         }
 
-        /// A client that speaks TLS with `tls` (a ``MutualTLS`` in the client role) on every connection.
+        /// A client that speaks TLS with `tls` (a ``MutualTLS`` in the client role) on every
+        /// connection, and makes its first on `connectedSocket` if given (still checking its peer).
         package init(
             path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?,
-            watcher: (any CallWatcher)? = nil, explainer: (any CallFailureExplainer)? = nil
+            watcher: (any CallWatcher)? = nil, explainer: (any CallFailureExplainer)? = nil,
+            connectedSocket: ConnectedSocket? = nil
         ) {
             self.path = path
             self.config = config
@@ -57,6 +62,7 @@ extension UnixSocketTransport {
             self.tls = tls
             self.watcher = watcher
             self.explainer = explainer
+            self.connectedSocket = connectedSocket
             self.state = ClientState()
         }
 

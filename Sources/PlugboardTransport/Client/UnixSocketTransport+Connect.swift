@@ -65,47 +65,54 @@ extension UnixSocketTransport.Client {
 
     private func makeConnection() async throws -> (channel: any Channel, core: ConnectionCore) {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        guard self.peerCheck != nil || self.tls != nil else {
+        let connected = self.connectedSocket?.take()
+        guard self.peerCheck != nil || self.tls != nil || connected != nil else {
             return try await bootstrap.connect(unixDomainSocketPath: self.path) { channel in
                 channel.eventLoop.makeCompletedFuture { try self.addHandlers(to: channel) }
             }
         }
         // Connect with nothing in the pipeline and reads off, so no byte goes either way until the
         // peer has been judged; then add the handlers (the TLS hello or the HTTP/2 preface goes out
-        // as they are added). With TLS, the connection counts only once the handshake is done.
-        let channel = try await bootstrap.channelOption(.autoRead, value: false)
-            .connect(unixDomainSocketPath: self.path) { channel in channel.eventLoop.makeSucceededFuture(channel) }
-        do {
-            if let peerCheck = self.peerCheck {
-                let credentials = try await Self.peerCredentials(of: channel, path: self.path)
-                try peerCheck(credentials.pid, credentials.uid)
-            }
-            let (connection, handshake) = try await channel.eventLoop.submit {
+        // as they are added) and turn reads on. Every step after the connect runs on the event loop,
+        // one after the other, so setting a connection up costs the caller one hop there and back.
+        // With TLS, the connection counts only once the handshake is done.
+        let bootstrapping = bootstrap.channelOption(.autoRead, value: false)
+        let connecting =
+            connected.map { bootstrapping.withConnectedSocket($0) }
+            ?? bootstrapping.connect(unixDomainSocketPath: self.path)
+        typealias Connection = (channel: any Channel, core: ConnectionCore)
+        let connection = connecting.flatMap { channel -> EventLoopFuture<Connection> in
+            self.judgePeer(of: channel).flatMapThrowing {
                 let handshake = try self.tls.map { try self.addTLS($0, to: channel) }
                 return (try self.addHandlers(to: channel), handshake)
-            }.get()
-            do {
-                try await channel.setOption(.autoRead, value: true).get()
-            } catch {
-                try await handshake?.get()  // a TLS failure closed the channel: say that, not "closed channel"
+            }.flatMap { connection, handshake in
+                let handshook = handshake ?? channel.eventLoop.makeSucceededVoidFuture()
+                return channel.setOption(.autoRead, value: true).flatMapError { error in
+                    // A TLS failure closed the channel: say that, not "closed channel".
+                    handshook.flatMapThrowing { throw error }
+                }.flatMap { handshook }.map { _ in connection }
+            }.flatMapErrorThrowing { error in
+                channel.close(promise: nil)
                 throw error
             }
-            try await handshake?.get()
-            return connection
-        } catch {
-            channel.close(promise: nil)
-            throw error
+        }
+        return try await connection.get()
+    }
+
+    /// Runs the peer check, if any, on the listener's credentials (SO_PEERCRED), on the event loop.
+    private func judgePeer(of channel: any Channel) -> EventLoopFuture<Void> {
+        guard let peerCheck = self.peerCheck else { return channel.eventLoop.makeSucceededVoidFuture() }
+        return Self.peerCredentials(of: channel, path: self.path).flatMapThrowing { credentials in
+            try peerCheck(credentials.pid, credentials.uid)
         }
     }
 
-    private static func peerCredentials(of channel: any Channel, path: String) async throws -> PeerCredentials {
+    private static func peerCredentials(of channel: any Channel, path: String) -> EventLoopFuture<PeerCredentials> {
         guard let provider = channel as? any SocketOptionProvider else {
-            throw RPCError(code: .internalError, message: "The channel to unix socket '\(path)' can't report its peer.")
+            return channel.eventLoop.makeFailedFuture(
+                RPCError(code: .internalError, message: "The channel to unix socket '\(path)' can't report its peer."))
         }
-        return try await provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET),
-            name: SocketOptionName(SO_PEERCRED)
-        ).get()
+        return provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
     }
 
     /// Puts the TLS handler and a handshake waiter at the front of the pipeline; the future
