@@ -15,7 +15,7 @@ extension PluginHost {
         _ spec: PluginSpec,
         process: PluginProcess,
         handshake: Handshake,
-        socket: ConnectedSocket,
+        socket: OwnedSocket,
         tls: BrokerTLS?,
         directory: PrivateDirectory,
         instrumentation: HostInstrumentation,

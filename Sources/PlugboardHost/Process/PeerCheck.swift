@@ -23,8 +23,8 @@ enum PeerCheck {
     static let connectPatience: Duration = .seconds(1)
 
     /// The connection to `socketPath`, once its listener is judged to be the plugin's.
-    static func verify(_ socketPath: String, owner: ProcessHandle) async throws(PluginError) -> ConnectedSocket {
-        let peer: (pid: Int32, uid: uid_t, socket: ConnectedSocket)
+    static func verify(_ socketPath: String, owner: ProcessHandle) async throws(PluginError) -> OwnedSocket {
+        let peer: (pid: Int32, uid: uid_t, socket: OwnedSocket)
         switch owner {
         case .started:
             peer = try await Self.credentials(of: socketPath, patience: Self.connectPatience) { reason in
@@ -80,7 +80,7 @@ enum PeerCheck {
     /// the reason.
     private static func credentials(
         of path: String, patience: Duration, unreachable: (String) -> PluginError
-    ) async throws(PluginError) -> (pid: Int32, uid: uid_t, socket: ConnectedSocket) {
+    ) async throws(PluginError) -> (pid: Int32, uid: uid_t, socket: OwnedSocket) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -116,7 +116,7 @@ enum PeerCheck {
                             "Could not read the credentials of the process listening on \(path): \(String(cString: strerror(reason)))."
                     )
                 }
-                return (pid, uid, ConnectedSocket(descriptor: fd))  // closes it unless the transport takes it
+                return (pid, uid, OwnedSocket(descriptor: fd))  // closes it unless the transport takes it
             }
             close(fd)
             // The plugin may announce its socket a moment before it accepts connections.

@@ -29,7 +29,7 @@ extension UnixSocketTransport {
         /// Explains failed calls in the caller's terms, if set.
         let explainer: (any CallFailureExplainer)?
         /// The socket the first connection is made on, if the creator connected one already.
-        let connectedSocket: ConnectedSocket?
+        let connectedSocket: OwnedSocket?
         let state: ClientState
 
         /// Creates a client for the server listening on `path`; it connects when `connect()` runs.
@@ -53,7 +53,7 @@ extension UnixSocketTransport {
         package init(
             path: String, config: Config, authority: String = "localhost", peerCheck: PeerCheck?, tls: MutualTLS?,
             watcher: (any CallWatcher)? = nil, explainer: (any CallFailureExplainer)? = nil,
-            connectedSocket: ConnectedSocket? = nil
+            connectedSocket: OwnedSocket? = nil
         ) {
             self.path = path
             self.config = config

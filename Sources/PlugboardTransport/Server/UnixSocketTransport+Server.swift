@@ -32,6 +32,8 @@ extension UnixSocketTransport {
         let backgroundPaths: Set<String>
         /// Methods run straight from the connection instead of through the `GRPCServer`'s handler.
         let directMethods: DirectMethods?
+        /// The socket to accept connections on, if the creator made it listen already.
+        let listeningSocket: OwnedSocket?
         let state: ServerState
 
         /// Creates a server that will listen on `path` once ``listen(streamHandler:)`` runs.
@@ -43,16 +45,61 @@ extension UnixSocketTransport {
         /// connection, when it is given, whose graceful shutdown doesn't wait for streams on
         /// `backgroundPaths`, and which runs the calls of `directMethods` itself: the
         /// `GRPCServer`'s interceptors don't see those, `directMethods`' wrapper runs around them.
+        /// With `listeningSocket` (see ``listeningSocket(path:config:)``), it accepts connections
+        /// on that socket instead of binding `path` itself.
         package init(
             path: String, config: Config, tls: MutualTLS?, backgroundPaths: Set<String> = [],
-            directMethods: DirectMethods? = nil
+            directMethods: DirectMethods? = nil, listeningSocket: OwnedSocket? = nil
         ) {
             self.path = path
             self.config = config
             self.tls = tls
             self.backgroundPaths = backgroundPaths
             self.directMethods = directMethods
+            self.listeningSocket = listeningSocket
             self.state = ServerState()
+        }
+
+        /// A socket bound to `path` and listening, made with plain system calls on the caller's
+        /// thread: connections queue in its backlog from now on, before any event loop runs, so a
+        /// process can announce `path` at once and start serving while its peer connects.
+        package static func listeningSocket(path: String, config: Config = .defaults) throws -> OwnedSocket {
+            if config.removeExistingSocketFile { unlinkSocket(path) }
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw Self.listenFailure(path, errno: errno) }
+            let socket = OwnedSocket(descriptor: fd)  // closed if anything below fails
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+                throw Self.listenFailure(path, errno: ENAMETOOLONG)
+            }
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            guard bound == 0, Glibc.listen(fd, Self.backlog) == 0 else { throw Self.listenFailure(path, errno: errno) }
+            return socket
+        }
+
+        /// Connections the kernel queues before the server accepts them.
+        private static let backlog: Int32 = 256
+
+        private static func listenFailure(_ path: String, errno: Int32) -> RuntimeError {
+            Self.listenFailure(path, reason: String(cString: strerror(errno)))
+        }
+
+        private static func listenFailure(_ path: String, reason: String, cause: (any Error)? = nil) -> RuntimeError {
+            RuntimeError(
+                code: .transportError,
+                message: """
+                    Couldn't listen on unix socket '\(path)': \(reason). Check that the directory exists \
+                    and is writable, the path is shorter than 104 bytes, and no other server uses it.
+                    """,
+                cause: cause
+            )
         }
 
         public func configure(context: GRPCServerContext) {
@@ -76,28 +123,26 @@ extension UnixSocketTransport {
             let tls = self.tls
             let backgroundPaths = self.backgroundPaths
             let calls = self.state.calls
+            let configure: @Sendable (any Channel) -> EventLoopFuture<AcceptedConnection> = { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try tls?.addHandler(to: channel)
+                    return try AcceptedConnection.configure(
+                        channel, config: config, path: path, methods: methods, backgroundPaths: backgroundPaths,
+                        calls: calls)
+                }
+            }
+            let bootstrap = ServerBootstrap(group: group).serverChannelOption(.backlog, value: Self.backlog)
             let listener: NIOAsyncChannel<AcceptedConnection, Never>
             do {
-                listener = try await ServerBootstrap(group: group)
-                    .serverChannelOption(.backlog, value: 256)
-                    .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: config.removeExistingSocketFile) {
-                        channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try tls?.addHandler(to: channel)
-                            return try AcceptedConnection.configure(
-                                channel, config: config, path: path, methods: methods, backgroundPaths: backgroundPaths,
-                                calls: calls)
-                        }
-                    }
+                if let socket = self.listeningSocket?.take() {
+                    listener = try await bootstrap.bind(socket, childChannelInitializer: configure)
+                } else {
+                    listener = try await bootstrap.bind(
+                        unixDomainSocketPath: path, cleanupExistingSocketFile: config.removeExistingSocketFile,
+                        childChannelInitializer: configure)
+                }
             } catch {
-                let failure = RuntimeError(
-                    code: .transportError,
-                    message: """
-                        Couldn't listen on unix socket '\(path)': \(error). Check that the directory exists \
-                        and is writable, the path is shorter than 104 bytes, and no other server uses it.
-                        """,
-                    cause: error
-                )
+                let failure = Self.listenFailure(path, reason: "\(error)", cause: error)
                 self.state.bound.fail(failure)
                 throw failure
             }

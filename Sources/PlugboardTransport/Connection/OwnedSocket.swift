@@ -4,13 +4,13 @@ internal import Synchronization
 internal import Glibc
 #endif
 
-/// A unix socket already connected to a client transport's path, whose peer its creator has
-/// judged: the transport makes its first connection on it instead of connecting again, so the
-/// server sees one connection where it would have seen two. Closed here unless a transport takes it.
-package final class ConnectedSocket: Sendable {
+/// A socket descriptor handed to a transport: a client's first connection, already connected
+/// (and its peer judged) by whoever made it, or a server's socket, already listening. The
+/// transport takes it instead of making its own; it is closed here if no transport does.
+package final class OwnedSocket: Sendable {
     private let descriptor: Mutex<CInt?>
 
-    /// Takes ownership of `descriptor`, a connected stream socket.
+    /// Takes ownership of `descriptor`.
     package init(descriptor: CInt) {
         self.descriptor = Mutex(descriptor)
     }
