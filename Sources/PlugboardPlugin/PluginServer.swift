@@ -101,7 +101,21 @@ public struct PluginServer: Service {
         let autoMTLS = self.debug ? nil : try self.autoMTLS()
         let directory = try SocketDirectory(environment: self.environment)
         defer { directory.remove() }
+        // The socket listens, and the handshake says so, before anything else is made: the host
+        // reads the line and connects while the services are made and the server starts, its
+        // connection waiting in the socket's backlog (go-plugin's plugins, too, print the line
+        // once their socket listens and before they serve).
+        let listener = try Self.listen(on: directory.socketPath, config: self.transportConfig)
         let stdout = StdoutCapture()
+        self.announce(
+            Handshake(
+                appProtocolVersion: version,
+                socketPath: directory.socketPath,
+                serverCertificate: autoMTLS?.certificate,
+                multiplexSupported: self.environment[PluginEnvironment.multiplexGRPC] != nil ? false : nil
+            ),
+            stdout: stdout
+        )
         let broker = PluginBroker(
             peer: .host, socketDirectory: directory.path, tls: autoMTLS?.tls, dialCheck: Self.sameUser
         )
@@ -114,16 +128,30 @@ public struct PluginServer: Service {
             backgroundPaths: CoreServices.backgroundPaths,
             directMethods: DirectMethods(serving: services) { descriptor, metadata, body in
                 await continuation.continueCall(descriptor, metadata: metadata, body)
-            }
+            },
+            listeningSocket: listener
         )
         let server = GRPCServer(transport: serverTransport, services: services, interceptors: [continuation])
         try await withGracefulShutdownHandler {
             try await self.serve(
-                server, on: serverTransport, in: directory, version: version,
-                certificate: autoMTLS?.certificate, broker: broker, stdout: stdout
-            )
+                server, on: serverTransport, in: directory, version: version, broker: broker, stdout: stdout)
         } onGracefulShutdown: {
             self.stop.trigger(.gracefulShutdown)
+        }
+    }
+
+    /// The plugin's socket, listening at `path`.
+    private static func listen(
+        on path: String, config: UnixSocketTransport.Config
+    ) throws(PluginError) -> OwnedSocket {
+        do {
+            return try UnixSocketTransport.Server.listeningSocket(path: path, config: config)
+        } catch {
+            throw PluginError(
+                code: .launchFailed,
+                message: "The plugin cannot listen on \(path): \(error). Check that the directory is writable.",
+                cause: error
+            )
         }
     }
 
@@ -132,7 +160,6 @@ public struct PluginServer: Service {
         on transport: UnixSocketTransport.Server,
         in directory: SocketDirectory,
         version: Int,
-        certificate: [UInt8]?,
         broker: PluginBroker,
         stdout: StdoutCapture
     ) async throws {
@@ -157,7 +184,7 @@ public struct PluginServer: Service {
                 throw PluginError(
                     code: .launchFailed,
                     message:
-                        "The plugin cannot listen on \(socketPath): \(error). Check that the directory is writable.",
+                        "The plugin listens on \(socketPath) but its server could not take the socket: \(error).",
                     cause: error
                 )
             }
@@ -186,13 +213,6 @@ public struct PluginServer: Service {
                     if transport.callsInFlight <= 1 { exitWhenStopped() }
                 }
             }
-            let line = Handshake(
-                appProtocolVersion: version,
-                socketPath: socketPath,
-                serverCertificate: certificate,
-                multiplexSupported: self.environment[PluginEnvironment.multiplexGRPC] != nil ? false : nil
-            )
-            self.announce(line, stdout: stdout)
             logger.debug("plugin serving", metadata: ["address": "\(socketPath)", "version": "\(version)"])
             self.stop.whenTriggered(refuseNewCalls)
 
