@@ -22,8 +22,7 @@ public struct CallContinuation: ServerInterceptor {
 
     public init(logger: Logger) {
         self.logger = logger
-        let tracer = InstrumentationSystem.tracer
-        self.tracer = tracer is NoOpTracer ? nil : tracer
+        self.tracer = InstrumentationSystem.bootstrappedTracer
     }
 
     public func intercept<Input: Sendable, Output: Sendable>(

@@ -41,7 +41,8 @@ public struct PluginObservability: Sendable {
     /// bootstrapped when the host is made (no-op until something is bootstrapped).
     public static func system(tracedMethods: TracedMethods = .all) -> PluginObservability {
         PluginObservability(
-            metrics: MetricsSystem.factory, tracer: InstrumentationSystem.tracer, tracedMethods: tracedMethods)
+            metrics: MetricsSystem.factory, tracer: InstrumentationSystem.bootstrappedTracer ?? NoOpTracer(),
+            tracedMethods: tracedMethods)
     }
 }
 
@@ -60,5 +61,17 @@ public enum TracedMethods: Sendable, Hashable {
         case .only(let methods): return methods.contains(method)
         case .allExcept(let methods): return !methods.contains(method)
         }
+    }
+}
+
+extension InstrumentationSystem {
+    /// `tracer`, or `nil` while none is bootstrapped. Asking `tracer` of the no-op instrument
+    /// casts it to `Tracer`, and a process's first such cast searches every protocol conformance
+    /// in the binary (a plugin's start-up profile showed it); the check of the instrument's type
+    /// that comes first here costs nothing.
+    static var bootstrappedTracer: (any Tracer)? {
+        if InstrumentationSystem.instrument is NoOpInstrument { return nil }
+        let tracer = InstrumentationSystem.tracer
+        return tracer is NoOpTracer ? nil : tracer
     }
 }
