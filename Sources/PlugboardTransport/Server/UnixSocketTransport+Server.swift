@@ -154,21 +154,27 @@ extension UnixSocketTransport {
             }
             self.state.bound.succeed()
 
+            // Where handlers run on the event loop, so does the loop that takes connections: a
+            // new connection then reaches its handler's task without waking another thread.
+            let executor: (any TaskExecutor)? =
+                config.runHandlersOnEventLoop ? EventLoopTaskExecutor(eventLoop: listener.channel.eventLoop) : nil
             try await withTaskCancellationHandler {
-                try await listener.executeThenClose { inbound in
-                    await withDiscardingTaskGroup { group in
-                        do {
-                            for try await connection in inbound {
-                                guard self.state.accepted(connection.core) else {
-                                    connection.channel.close(promise: nil)
-                                    continue
+                try await withTaskExecutorPreference(executor) {
+                    try await listener.executeThenClose { inbound in
+                        await withDiscardingTaskGroup { group in
+                            do {
+                                for try await connection in inbound {
+                                    guard self.state.accepted(connection.core) else {
+                                        connection.channel.close(promise: nil)
+                                        continue
+                                    }
+                                    group.addTask {
+                                        await self.serve(connection, handler: streamHandler)
+                                        self.state.closed(connection.core)
+                                    }
                                 }
-                                group.addTask {
-                                    await self.serve(connection, handler: streamHandler)
-                                    self.state.closed(connection.core)
-                                }
-                            }
-                        } catch {}
+                            } catch {}
+                        }
                     }
                 }
             } onCancel: {
