@@ -59,14 +59,7 @@ struct OwnedSocketTests {
 /// A blocking stream socket connected to the unix socket at `path`.
 func connectedDescriptor(to path: String) throws -> Int32 {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-        }
-    }
+    let connected = withUnixSocketAddress(path) { connect(fd, $0, $1) }
     guard fd >= 0, connected == 0 else {
         throw RPCError(code: .unavailable, message: "connect \(path): errno \(errno)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PlugboardCore
+import PlugboardTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -13,14 +14,7 @@ enum HTTP2Attack {
         signal(SIGPIPE, SIG_IGN)
         let path = "\(socketDirectory)/attack-\(getpid()).sock"
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let bound = withUnixSocketAddress(path) { bind(listener, $0, $1) }
         guard listener >= 0, bound == 0, listen(listener, 16) == 0 else {
             FileHandle.standardError.write(
                 Data("plugboard-fixture: cannot listen on \(path): \(String(cString: strerror(errno)))\n".utf8))
