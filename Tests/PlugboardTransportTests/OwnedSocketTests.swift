@@ -46,6 +46,24 @@ struct OwnedSocketTests {
         #expect(read(ends[1], &byte, 1) == 0, "the other end reads end of file")
     }
 
+    @Test("a stale socket file is replaced; a file that is not a socket is left and named")
+    func existingFile() throws {
+        let path = makeSocketPath()
+        defer { unlink(path) }
+        _ = try UnixSocketTransport.Server.listeningSocket(path: path)  // closed at once: a stale socket file
+        _ = try UnixSocketTransport.Server.listeningSocket(path: path)
+        unlink(path)
+        let file = open(path, O_CREAT | O_WRONLY, 0o600)
+        try #require(file >= 0)
+        close(file)
+        let error = #expect(throws: RuntimeError.self) {
+            _ = try UnixSocketTransport.Server.listeningSocket(path: path)
+        }
+        #expect(error?.message.contains("not a socket") == true, "\(error.map { "\($0)" } ?? "")")
+        var status = stat()
+        #expect(lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG, "the file is still there")
+    }
+
     @Test("a path too long for a unix socket address is a clear error")
     func pathTooLong() {
         let path = "/tmp/" + String(repeating: "p", count: 120) + ".sock"

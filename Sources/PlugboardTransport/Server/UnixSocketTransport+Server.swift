@@ -64,7 +64,16 @@ extension UnixSocketTransport {
         /// thread: connections queue in its backlog from now on, before any event loop runs, so a
         /// process can announce `path` at once and start serving while its peer connects.
         package static func listeningSocket(path: String, config: Config = .defaults) throws -> OwnedSocket {
-            if config.removeExistingSocketFile { unlinkSocket(path) }
+            if config.removeExistingSocketFile {
+                var status = stat()
+                if lstat(path, &status) == 0 {
+                    // A stale socket goes; anything else at the path is not the server's to remove.
+                    guard status.st_mode & S_IFMT == S_IFSOCK else {
+                        throw Self.listenFailure(path, reason: "a file that is not a socket is there")
+                    }
+                    unlinkSocket(path)
+                }
+            }
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw Self.listenFailure(path, errno: errno) }
             let socket = OwnedSocket(descriptor: fd)  // closed if anything below fails
