@@ -24,7 +24,7 @@ extension PluginHost {
     ) async throws -> Result {
         do {
             _ = try await Grpc_Health_V1_Health.Client(wrapping: client).check(
-                .with { $0.service = "plugin" }, options: .deadline(.seconds(10)))
+                .with { $0.service = "plugin" }, options: .deadline(max(.seconds(10), spec.startTimeout)))
         } catch let error as RPCError where error.cause is HTTP2ProtocolViolation {
             throw PluginError.protocolViolation(
                 error.cause as! HTTP2ProtocolViolation, socketPath: handshake.socketPath)

@@ -10,7 +10,9 @@ public struct PluginSpec: Sendable, Hashable {
     public var arguments: [String]
     /// Variables added to the host's own environment (they win over it).
     public var environment: [String: String]
-    /// How long the plugin may take to print its handshake line.
+    /// How long the plugin may take to print its handshake line, and then to answer its first
+    /// health check (at least 10 s): a Plugboard plugin prints the line as soon as its socket
+    /// listens and makes its services after.
     public var startTimeout: Duration
     /// The cookie and app protocol versions the host accepts.
     public var handshake: HandshakeConfig

@@ -65,7 +65,8 @@ public enum TracedMethods: Sendable, Hashable {
 }
 
 extension InstrumentationSystem {
-    /// `tracer`, or `nil` while none is bootstrapped. Asking `tracer` of the no-op instrument
+    /// `tracer`, or `nil` while no instrument, or none that traces, is bootstrapped (or bound to
+    /// the task). Asking `tracer` of the no-op instrument
     /// casts it to `Tracer`, and a process's first such cast searches every protocol conformance
     /// in the binary (a plugin's start-up profile showed it); the check of the instrument's type
     /// that comes first here costs nothing.

@@ -184,7 +184,7 @@ public struct PluginServer: Service {
                 throw PluginError(
                     code: .launchFailed,
                     message:
-                        "The plugin listens on \(socketPath) but its server could not take the socket: \(error).",
+                        "The plugin's server could not serve on its socket \(socketPath), which it had announced: \(error)",
                     cause: error
                 )
             }

@@ -128,10 +128,12 @@ enum PeerCheck {
         }
     }
 
-    /// Whether `pid` is the plugin, a descendant of it, or in its cgroup.
+    /// Whether `pid` is the plugin, a descendant of it, or in its cgroup. The walk up from `pid`
+    /// stops after 64 parents (a read of `/proc` each, on a connection's event loop): a listener
+    /// deeper than that belongs only through the cgroup, which every descendant shares.
     private static func belongs(_ pid: Int32, to child: ChildProcess) -> Bool {
         var current = pid
-        for _ in 0..<4096 {
+        for _ in 0..<64 {
             if current == child.pid { return true }
             guard current > 1, current != getpid(), let parent = ProcessStat.parent(of: current) else { break }
             current = parent

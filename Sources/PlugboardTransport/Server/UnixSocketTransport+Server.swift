@@ -89,11 +89,15 @@ extension UnixSocketTransport {
                     bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
                 }
             }
-            guard bound == 0, Glibc.listen(fd, Self.backlog) == 0 else { throw Self.listenFailure(path, errno: errno) }
+            let listening = bound == 0 && Glibc.listen(fd, Self.backlog) == 0
+            let reason = errno  // before the socket, unused below on failure, may be closed
+            guard listening else { throw Self.listenFailure(path, errno: reason) }
             return socket
         }
 
-        /// Connections the kernel queues before the server accepts them.
+        /// Connections the kernel queues before the server accepts them (NIO listens again with
+        /// 128 when it takes a socket made by ``listeningSocket(path:config:)``; the connections
+        /// queued until then stay).
         private static let backlog: Int32 = 256
 
         private static func listenFailure(_ path: String, errno: Int32) -> RuntimeError {
