@@ -72,7 +72,7 @@ var targets: [Target] = [
     .target(
         name: "PlugboardTransport",
         dependencies: [
-            "PlugboardCore", "ProtobufC", grpcCore,
+            "PlugboardCore", "PlugboardSystem", "ProtobufC", grpcCore,
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -245,8 +245,8 @@ var targets: [Target] = [
     .executableTarget(
         name: "cost-ladder",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1", grpcCore,
-            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            "PlugboardCore", "PlugboardSystem", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1",
+            grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ],
         path: "Tests/Benchmarks/CostLadder"
@@ -254,7 +254,8 @@ var targets: [Target] = [
     .executableTarget(
         name: "plugboard-fixture",
         dependencies: [
-            "PlugboardPlugin", "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1",
+            "PlugboardPlugin", "PlugboardCore", "PlugboardSystem", "PlugboardTransport", "PlugboardTestSupport",
+            "PlugboardTestV1",
             "GoPluginProtos", grpcCore, .product(name: "Logging", package: "swift-log"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),
             .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
@@ -305,7 +306,7 @@ var targets: [Target] = [
     .testTarget(
         name: "PlugboardTransportTests",
         dependencies: [
-            "PlugboardCore", "PlugboardTransport", "PlugboardTestSupport", "ProtobufC", grpcCore,
+            "PlugboardCore", "PlugboardSystem", "PlugboardTransport", "PlugboardTestSupport", "ProtobufC", grpcCore,
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import GRPCCore
+import PlugboardSystem
 import PlugboardTestSupport
 import PlugboardTransport
 import ProtobufC
@@ -77,7 +78,7 @@ struct OwnedSocketTests {
 /// A blocking stream socket connected to the unix socket at `path`.
 func connectedDescriptor(to path: String) throws -> Int32 {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    let connected = withUnixSocketAddress(path) { connect(fd, $0, $1) }
+    let connected = UnixSocketAddress(path: path)!.withSockaddr { connect(fd, $0, $1) }
     guard fd >= 0, connected == 0 else {
         throw RPCError(code: .unavailable, message: "connect \(path): errno \(errno)")
     }

@@ -1,3 +1,5 @@
+import PlugboardSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -19,7 +21,7 @@ public final class SilentListener {
         self.path = path
         self.fd = socket(
             AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        let bound = withUnixSocketAddress(path) { bind(self.fd, $0, $1) }
+        let bound = UnixSocketAddress(path: path)!.withSockaddr { bind(self.fd, $0, $1) }
         guard self.fd >= 0, bound == 0, listen(self.fd, 64) == 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }

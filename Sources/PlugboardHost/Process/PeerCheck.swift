@@ -81,15 +81,11 @@ enum PeerCheck {
     private static func credentials(
         of path: String, patience: Duration, unreachable: (String) -> PluginError
     ) async throws(PluginError) -> (pid: Int32, uid: uid_t, socket: OwnedSocket) {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = UnixSocketAddress(path: path) else {
             throw PluginError(
                 code: .socketPathInvalid, message: "The socket path \(path) is longer than a unix socket address holds."
             )
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
         let start = ContinuousClock.now
         while true {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -98,11 +94,7 @@ enum PeerCheck {
                     code: .connectionFailed,
                     message: "Could not create a socket to check \(path): \(String(cString: strerror(errno))).")
             }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
+            let connected = address.withSockaddr { connect(fd, $0, $1) }
             let reason = errno
             if connected == 0 {
                 var pid: pid_t = 0

@@ -2,6 +2,7 @@ public import GRPCCore
 public import GRPCNIOTransportHTTP2Posix
 internal import NIOCore
 internal import NIOPosix
+internal import PlugboardSystem
 internal import Synchronization
 
 #if canImport(Glibc)
@@ -77,18 +78,10 @@ extension UnixSocketTransport {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw Self.listenFailure(path, errno: errno) }
             let socket = OwnedSocket(descriptor: fd)  // closed if anything below fails
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            guard let address = UnixSocketAddress(path: path) else {
                 throw Self.listenFailure(path, errno: ENAMETOOLONG)
             }
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
+            let bound = address.withSockaddr { bind(fd, $0, $1) }
             let listening = bound == 0 && Glibc.listen(fd, Self.backlog) == 0
             let reason = errno  // before the socket, unused below on failure, may be closed
             guard listening else { throw Self.listenFailure(path, errno: reason) }

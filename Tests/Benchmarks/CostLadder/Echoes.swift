@@ -2,6 +2,7 @@ import GRPCCore
 import GRPCInProcessTransport
 import NIOCore
 import NIOPosix
+import PlugboardSystem
 import PlugboardTestSupport
 import PlugboardTestV1
 import PlugboardTransport
@@ -53,18 +54,8 @@ enum RawSocketEcho {
     /// A unix socket listening on, or connected to, `path`.
     private static func socket(_ path: String, connect: Bool) throws -> Int32 {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            for (index, byte) in path.utf8.enumerated() { bytes[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect
-                    ? Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                    : bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        guard let address = UnixSocketAddress(path: path) else { throw EchoFailed() }
+        let result = address.withSockaddr { connect ? Glibc.connect(fd, $0, $1) : bind(fd, $0, $1) }
         guard result == 0, connect || listen(fd, 1) == 0 else { throw EchoFailed() }
         return fd
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PlugboardCore
+import PlugboardSystem
 import PlugboardTestSupport
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ enum HTTP2Attack {
         signal(SIGPIPE, SIG_IGN)
         let path = "\(socketDirectory)/attack-\(getpid()).sock"
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        let bound = withUnixSocketAddress(path) { bind(listener, $0, $1) }
+        let bound = UnixSocketAddress(path: path)!.withSockaddr { bind(listener, $0, $1) }
         guard listener >= 0, bound == 0, listen(listener, 16) == 0 else {
             FileHandle.standardError.write(
                 Data("plugboard-fixture: cannot listen on \(path): \(String(cString: strerror(errno)))\n".utf8))
