@@ -83,10 +83,23 @@ struct PluginLifecycleTests {
                 }
             }
             for await _ in firstEchoed { break }
+            // The plugin gives calls in flight 1.5 s from the Shutdown: any exit or failure must be
+            // seen later than that after it was sent. On two cores busy with the whole suite, this
+            // test was seen to take that long to release the call (3 s in all), so past it the
+            // plugin may have ended the call.
+            let grace = Duration.milliseconds(1500)
+            let shutdownSent = ContinuousClock.now
             _ = try await Plugin_GRPCController.Client(wrapping: plugin.client).shutdown(Plugin_Empty())
-            #expect(TestEnvironment.processExists(plugin.pid), "the plugin exited under a call in flight")
+            if !TestEnvironment.processExists(plugin.pid) {
+                #expect(ContinuousClock.now - shutdownSent >= grace, "the plugin exited under a call in flight")
+            }
             releaser.yield()
-            #expect(try await inFlight == [1, 2])
+            do {
+                #expect(try await inFlight == [1, 2])
+            } catch {
+                #expect(
+                    ContinuousClock.now - shutdownSent >= grace, "the call in flight failed within its grace: \(error)")
+            }
             #expect(await Self.exits(plugin.pid), "the plugin did not exit once its call was done")
         }
         try await PluginHost.withPlugin(TestEnvironment.fixture("echo"), logger: logger) { plugin in

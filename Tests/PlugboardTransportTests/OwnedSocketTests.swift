@@ -28,7 +28,9 @@ struct OwnedSocketTests {
                 path: path, config: .defaults, peerCheck: nil, tls: nil, connectedSocket: connected)
             try await withGRPCClient(transport: client) { client in
                 var options = CallOptions.defaults
-                options.timeout = .seconds(10)
+                // Only to fail rather than hang: the whole suite starting at once on two cores was
+                // seen to take 6 s to bind and answer here, and once more than 10.
+                options.timeout = .seconds(60)
                 let echoed = try await DirectClient(client).call(EchoService.Method.get, [7], options: options)
                 #expect(echoed == [7])
             }
