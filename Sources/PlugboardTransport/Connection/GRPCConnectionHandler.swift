@@ -28,6 +28,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         var backgroundPaths: Set<String>
         /// Counts every other stream accepted, until its handler returns.
         var calls: CallCount
+        /// Called once, when the connection becomes active (NIO registered it and reads from it):
+        /// hands it to the server's accept loop; `false` if that loop has ended, and the
+        /// connection is closed.
+        var onActive: @Sendable () -> Bool = { true }
     }
 
     struct ClientRole {
@@ -66,10 +70,15 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         self.core.handler = nil
+        self.core.closing.set(())  // a channel closed before it was active never goes inactive
         if case .server(let role) = self.role { role.onStream.finish() }
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        if case .server(let role) = self.role, !role.onActive() {
+            context.close(promise: nil)
+            return
+        }
         self.openConnectionWindow(context: context)
         context.fireChannelActive()
     }

@@ -10,25 +10,30 @@ struct AcceptedConnection: Sendable {
     let core: ConnectionCore
     let streams: AcceptedStreams
 
+    /// Adds the connection's handlers to `channel`, before NIO registers it; `accept` gets the
+    /// connection once it is active, and says whether the server took it.
     static func configure(
         _ channel: any Channel,
         config: UnixSocketTransport.Config,
         path: String,
         methods: [String: MethodDescriptor],
         backgroundPaths: Set<String>,
-        calls: CallCount
-    ) throws -> AcceptedConnection {
+        calls: CallCount,
+        accept: @escaping @Sendable (AcceptedConnection) -> Bool
+    ) throws {
         let core = ConnectionCore(eventLoop: channel.eventLoop, config: config, socketPath: path)
         let streams = AcceptedStreams()
+        let connection = AcceptedConnection(channel: channel, core: core, streams: streams)
         let handler = GRPCConnectionHandler(
             core: core,
             role: .server(
-                .init(methods: methods, onStream: streams, backgroundPaths: backgroundPaths, calls: calls))
+                .init(
+                    methods: methods, onStream: streams, backgroundPaths: backgroundPaths, calls: calls,
+                    onActive: { accept(connection) }))
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(NIOHTTP2Handler.plugboard(mode: .server, config: config, watch: core.errorWatch))
         try sync.addHandler(handler)
-        return AcceptedConnection(channel: channel, core: core, streams: streams)
     }
 }
 

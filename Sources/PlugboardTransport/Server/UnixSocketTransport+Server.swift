@@ -129,22 +129,32 @@ extension UnixSocketTransport {
             let tls = self.tls
             let backgroundPaths = self.backgroundPaths
             let calls = self.state.calls
-            // Accepted connections reach the loop below through a plain stream, from NIO's
-            // future-based bootstrap: the NIOAsyncChannel one made a plugin's start about 3% slower
+            // Connections reach the loop below through a plain stream, from NIO's future-based
+            // bootstrap, once active: the NIOAsyncChannel one made a plugin's start about 3% slower
             // (its handler, sequence and writer made, and their conformances looked up, at start).
+            // One that becomes active after the loop ended (the listener closed, or the task was
+            // cancelled) is closed.
             let (accepted, acceptedSink) = AsyncStream.makeStream(of: AcceptedConnection.self)
+            let accept: @Sendable (AcceptedConnection) -> Bool = { connection in
+                if case .enqueued = acceptedSink.yield(connection) { return true }
+                return false
+            }
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: Self.backlog)
+                .serverChannelInitializer { listener in
+                    // As NIO's own async bootstrap does: after a failed accept (no descriptors
+                    // left, say), wait a moment before the next instead of spinning.
+                    listener.eventLoop.makeCompletedFuture {
+                        try listener.pipeline.syncOperations.addHandler(
+                            AcceptBackoffHandler(shouldForwardIOErrorCaught: false))
+                    }
+                }
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try tls?.addHandler(to: channel)
-                        let connection = try AcceptedConnection.configure(
+                        try AcceptedConnection.configure(
                             channel, config: config, path: path, methods: methods, backgroundPaths: backgroundPaths,
-                            calls: calls)
-                        // Accepted as the listener closed: NIO closes it.
-                        guard case .enqueued = acceptedSink.yield(connection) else {
-                            throw ChannelError.ioOnClosedChannel
-                        }
+                            calls: calls, accept: accept)
                     }
                 }
             let listener: any Channel
@@ -165,6 +175,7 @@ extension UnixSocketTransport {
             defer { unlinkSocket(path) }
             guard self.state.listening(listener) else {
                 try? await listener.close()
+                for await connection in accepted { connection.channel.close(promise: nil) }
                 self.state.bound.succeed()
                 return
             }
@@ -192,7 +203,6 @@ extension UnixSocketTransport {
             } onCancel: {
                 self.state.closeAll()
             }
-            try? await listener.close()
         }
 
         public func beginGracefulShutdown() {
