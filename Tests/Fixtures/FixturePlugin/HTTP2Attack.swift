@@ -1,7 +1,6 @@
 import Foundation
 import PlugboardCore
 import PlugboardSystem
-import PlugboardTestSupport
 
 #if canImport(Glibc)
 import Glibc
