@@ -185,11 +185,12 @@ fuzz-transport:
 # Plugboard against go-plugin, side by side (Tests/Benchmarks/side-by-side.py): builds the Swift
 # bench host and plugin, protobuf-bench and the Go peers in release, runs the four host/plugin
 # pairs for BENCH_ROUNDS rounds (default 5) of BENCH_SECONDS per figure (default 2), then the same
-# pairs with AutoMTLS for BENCH_TLS_ROUNDS rounds (default 3) in a second table, then Swift -> Swift
+# pairs with AutoMTLS for BENCH_TLS_ROUNDS rounds (default 3) in a second table, the four pairs on
+# one CPU (taskset) for BENCH_ONE_CPU_ROUNDS rounds (default 3) in a third, then Swift -> Swift
 # with the host's instrumentation off and into Prometheus for BENCH_METRICS_ROUNDS rounds (default
-# 3) in a third, and writes Tests/Benchmarks/results/side-by-side.md and .json. Timings never fail it.
+# 4) in a fourth, and writes Tests/Benchmarks/results/side-by-side.md and .json. Timings never fail it.
 bench: deps
-	$(call install_packages,$(GO_PACKAGES) binutils python3)
+	$(call install_packages,$(GO_PACKAGES) binutils python3 util-linux)
 	SWIFT="$(SWIFT)" python3 Tests/Benchmarks/side-by-side.py
 
 # Records which functions the bench host and plugin run, under valgrind's callgrind, into

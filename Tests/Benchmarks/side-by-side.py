@@ -21,6 +21,13 @@ Then the same four pairs run again with AutoMTLS on both sides (echo-host and pl
 -automtls: go-plugin's ClientConfig.AutoMTLS and PluginSpec.autoMTLS), for BENCH_TLS_ROUNDS rounds,
 in a second table, "AutoMTLS", whose baseline is Go→Go with AutoMTLS: each other pair's ratio over it.
 
+Then the four pairs again with each host and its plugin on one CPU (`taskset -c 0`; the plugin
+inherits it), for BENCH_ONE_CPU_ROUNDS rounds, in the table "On one CPU": there no thread wakes
+another on an idle CPU, so a sequential call's round trip is about the CPU both processes spend on
+it, whatever waking costs on the machine (on a VM whose idle vCPUs halt, the largest part of both
+stacks' unary times; the report's header says how idle CPUs wait), and the cross pairs show which
+side, host or plugin, spends it.
+
 Then the Swift→Swift pair alone, with the host's instrumentation off (`plugin-bench -metrics off`:
 no metrics, spans or request ids) and into a Prometheus registry (`-metrics prometheus`, as
 `plugboard run --metrics` does), alternating (each first in every other round) for
@@ -36,6 +43,7 @@ Environment:
                       table's to keep the run short; 0 skips the AutoMTLS table)
   BENCH_METRICS_ROUNDS  rounds of the instrumentation pair (default 4, even so that each side runs
                       first as often; 0 skips that table)
+  BENCH_ONE_CPU_ROUNDS  rounds of the one-CPU pairs (default 3; 0 skips that table)
   BENCH_SECONDS       seconds per figure in each run (default 2)
   BENCH_STARTS        start/stop cycles per run for start-to-ready and stop time (default 10)
   BENCH_PAYLOAD       payload bytes per message (default 0)
@@ -136,6 +144,7 @@ class Settings:
         self.rounds = env_number("BENCH_ROUNDS", 5, zero_allowed=True)
         self.tls_rounds = env_number("BENCH_TLS_ROUNDS", 3, zero_allowed=True)
         self.metrics_rounds = env_number("BENCH_METRICS_ROUNDS", 4, zero_allowed=True)
+        self.one_cpu_rounds = env_number("BENCH_ONE_CPU_ROUNDS", 3, zero_allowed=True)
         self.seconds = env_number("BENCH_SECONDS", 2.0, float)
         self.starts = env_number("BENCH_STARTS", 10)
         self.payload = int(os.environ.get("BENCH_PAYLOAD", "0") or 0)
@@ -208,9 +217,11 @@ def fresh_copies(binaries, directory):
 class Pair:
     """One host/plugin combination, plaintext or with AutoMTLS."""
 
-    def __init__(self, key, label, host, plugin, auto_mtls, extra=()):
+    def __init__(self, key, label, host, plugin, auto_mtls, extra=(), launcher=(), starts=None):
         self.key, self.label, self.host, self.plugin, self.auto_mtls = key, label, host, plugin, auto_mtls
         self.extra = list(extra)  # further host flags
+        self.launcher = list(launcher)  # a command the host runs under (`taskset -c 0`)
+        self.starts = starts  # start/stop cycles, if not the settings'
         self.runs = []  # each run's JSON report
         self.failures = []  # each failed run's reason
 
@@ -233,8 +244,9 @@ def pairs_for(binaries, auto_mtls=False):
 
 def bench_command(pair, settings):
     """The host's command line; both hosts take the same flags (plugin-bench also spells -automtls)."""
-    command = [pair.host, "-plugin", pair.plugin, "-mode", "bench", "-seconds", str(settings.seconds),
-               "-starts", str(settings.starts), "-payload", str(settings.payload)]
+    starts = settings.starts if pair.starts is None else pair.starts
+    command = pair.launcher + [pair.host, "-plugin", pair.plugin, "-mode", "bench", "-seconds", str(settings.seconds),
+                               "-starts", str(starts), "-payload", str(settings.payload)]
     return command + (["-automtls"] if pair.auto_mtls else []) + pair.extra
 
 
@@ -366,7 +378,25 @@ def machine():
         "swift": first_line([os.environ.get("SWIFT", "swift"), "--version"]),
         "go": first_line(["go", "version"]),
         "load_average_before": load_average(),
+        "idle_cpus": idle_cpus(),
     }
+
+
+def idle_cpus():
+    """How an idle CPU waits (Linux's cpuidle driver; with `haltpoll`, a KVM guest's, how long a vCPU polls
+    before it halts): what a wake-up of a thread on an idle CPU costs depends on it."""
+    def read(path):
+        try:
+            with open(path) as file:
+                return file.read().strip()
+        except OSError:
+            return None
+
+    driver = read("/sys/devices/system/cpu/cpuidle/current_driver") or "unknown"
+    poll = read("/sys/module/haltpoll/parameters/guest_halt_poll_ns")
+    if driver == "haltpoll" and poll is not None:
+        return f"cpuidle driver haltpoll, guest_halt_poll_ns {poll}" + (" (an idle vCPU halts at once)" if poll == "0" else "")
+    return f"cpuidle driver {driver}"
 
 
 def cpu_model():
@@ -438,7 +468,8 @@ def markdown(result):
         "# Plugboard against go-plugin, side by side",
         "",
         f"`make bench`, {m['date']}: {m['nproc']} cores ({m['cpu']}), `{m['uname']}`; {m['swift']}; {m['go']}.",
-        f"Load average before the run: {m['load_average_before']}, after: {m['load_average_after']}.",
+        f"Load average before the run: {m['load_average_before']}, after: {m['load_average_after']}. "
+        f"Idle CPUs: {m.get('idle_cpus', 'unknown')}.",
         f"Medians of {s['rounds']} rounds; in each round the four pairs run one after the other, from the next "
         "pair each round; each run "
         f"measures every figure for {s['seconds']:g} s after a warm-up, with {s['payload_bytes']}-byte payloads and "
@@ -471,6 +502,7 @@ def markdown(result):
     lines.append(passed_row(pairs, keys, 1))
     lines += failure_lines(pairs, keys)
     lines += ladder_markdown(result)
+    lines += one_cpu_markdown(result)
     lines += automtls_markdown(result)
     lines += metrics_markdown(result)
     lines += [
@@ -558,6 +590,57 @@ def automtls_markdown(result):
 METRICS_FIGURES = ["unary_p50_us", "unary_p99_us", "unary_calls_per_s", "unary_concurrent_calls_per_s",
                    "pingpong_msgs_per_s", "pipelined_host_to_plugin_msgs_per_s", "pipelined_plugin_to_host_msgs_per_s",
                    "host_peak_rss_kb"] + [key for key, _, _, _ in CPU_FIGURES]
+
+
+# The one-CPU table's figures: the calls, where waking a thread on another CPU is most of a round trip.
+ONE_CPU_FIGURES = ["unary_p50_us", "unary_p99_us", "unary_calls_per_s", "unary_concurrent_calls_per_s",
+                   "pingpong_msgs_per_s", "pipelined_host_to_plugin_msgs_per_s", "pipelined_plugin_to_host_msgs_per_s"]
+
+
+def one_cpu_pairs(binaries):
+    """The four pairs, each host (and so its plugin) on CPU 0, with no start/stop cycles."""
+    return [Pair(pair.key, pair.label, pair.host, pair.plugin, False, launcher=["taskset", "-c", "0"], starts=0)
+            for pair in pairs_for(binaries)]
+
+
+def one_cpu_results(pairs, rounds, both_cpus):
+    results = pair_results(pairs)
+    go, swift = results["go_go"]["median"], results["swift_swift"]["median"]
+    return {"rounds": rounds, "pairs": results,
+            "ratios": {key: ratio(swift[key], go[key]) for key in ONE_CPU_FIGURES},
+            "ratios_both_cpus": {key: both_cpus.get(key) for key in ONE_CPU_FIGURES}}
+
+
+def one_cpu_markdown(result):
+    """The one-CPU table: the four pairs with host and plugin on CPU 0."""
+    section = result.get("one_cpu")
+    if not section:
+        return []
+    pairs = section["pairs"]
+    labels = {key: (label, unit, lower) for key, label, unit, lower in FIGURES}
+    lines = [
+        "",
+        f"## On one CPU ({section['rounds']} rounds)",
+        "",
+        "The four pairs again, each host and its plugin on CPU 0 (`taskset -c 0`; the plugin inherits it), "
+        "otherwise measured as above. With one CPU no thread wakes another on an idle CPU, and a sequential "
+        "call's round trip is about the CPU both processes spend on it: how much work each stack does per call, "
+        "whatever a wake-up costs on the machine; a cross pair against Go → Go shows the Swift side's share. "
+        "The last column is Plugboard/go-plugin from the first table, both CPUs in use.",
+        "",
+        "| figure | " + " | ".join(pairs[k]["label"] for k in PAIR_KEYS) + " | Plugboard/go-plugin, one CPU | "
+        "Plugboard/go-plugin, both CPUs |",
+        "|---|" + "---:|" * (len(PAIR_KEYS) + 2),
+    ]
+    for key in ONE_CPU_FIGURES:
+        label, unit, lower = labels[key]
+        better = "lower is better" if lower else "higher is better"
+        r, both = section["ratios"].get(key), section["ratios_both_cpus"].get(key)
+        lines.append(f"| {label}, {unit} ({better}) | "
+                     + " | ".join(number(pairs[k]["median"][key], unit) for k in PAIR_KEYS)
+                     + f" | {'—' if r is None else f'{r:.2f}×'} | {'—' if both is None else f'{both:.2f}×'} |")
+    lines.append(passed_row(pairs, PAIR_KEYS, 2))
+    return lines + failure_lines(pairs, PAIR_KEYS, ", one CPU")
 
 
 def metrics_pairs(binaries):
@@ -728,6 +811,8 @@ def measure(settings, built, binaries):
     measure_pairs(pairs, settings, settings.rounds, lambda: ladder_round(binaries, settings, ladder_runs))
     tls_pairs = pairs_for(binaries, auto_mtls=True)
     measure_pairs(tls_pairs, settings, settings.tls_rounds)
+    one_cpu = one_cpu_pairs(binaries)
+    measure_pairs(one_cpu, settings, settings.one_cpu_rounds)
     instrumented = metrics_pairs(binaries)
     measure_pairs(instrumented, settings, settings.metrics_rounds)
     result["machine"]["load_average_after"] = load_average()
@@ -737,6 +822,8 @@ def measure(settings, built, binaries):
     result["ladder"] = ladder_results(ladder_runs, result["pairs"])
     if settings.tls_rounds:
         result["automtls"] = automtls_results(tls_pairs, settings.tls_rounds)
+    if settings.one_cpu_rounds:
+        result["one_cpu"] = one_cpu_results(one_cpu, settings.one_cpu_rounds, result["ratios"])
     if settings.metrics_rounds:
         result["metrics"] = metrics_results(instrumented, settings.metrics_rounds)
     result["binary_sizes"] = binary_sizes(built)
@@ -751,7 +838,7 @@ def measure(settings, built, binaries):
         out.write("\n")
     print(table)
     print(f"written: {os.path.relpath(settings.results, ROOT)}/side-by-side.md and side-by-side.json")
-    if any(pair.failures for pair in pairs + tls_pairs + instrumented):
+    if any(pair.failures for pair in pairs + tls_pairs + one_cpu + instrumented):
         sys.exit("side-by-side: some runs failed their checks (see 'Failed runs' above)")
 
 
