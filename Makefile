@@ -32,8 +32,8 @@ FUZZ_SECONDS ?= 60
 # (-enforce-exclusivity=unchecked, as the standard library itself and the Swift server frameworks'
 # benchmark builds are compiled): in alternating pairs, unary p50 0.92-0.93x, calls/s 1.09x
 # sequential and 1.14-1.18x with 16 callers, ping-pong 1.22x, start and stop unchanged. Debug builds,
-# which `make test` runs the suite in, keep them, so a conflicting access in any tested path still
-# traps there. Every release build uses these flags, and Tests/Benchmarks/side-by-side.py reads them from here:
+# which `make test` runs the suite in (all but the demo's test), keep them, so a conflicting access
+# on a tested path still traps there. Every release build uses these flags, and Tests/Benchmarks/side-by-side.py reads them from here:
 # changing them recompiles; changing $(SYMBOL_ORDER) alone does not relink (touch a source file).
 SYMBOL_ORDER := Tests/Benchmarks/symbol-order.txt
 RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic -Xlinker --no-pie \
