@@ -29,8 +29,8 @@ FUZZ_SECONDS ?= 60
 # functions a host and a plugin run are placed first, together ($(SYMBOL_ORDER), which
 # `make symbol-order` records): a process maps its code a window of pages at a time, and that took
 # peak RSS down by 3 to 5 MiB per process. Swift's run-time exclusivity checks are off
-# (-enforce-exclusivity=unchecked, as the standard library itself and the Swift server frameworks'
-# benchmark builds are compiled): in alternating pairs, unary p50 0.92-0.93x, calls/s 1.09x
+# (-enforce-exclusivity=unchecked, as the standard library's core is compiled, and the Hummingbird
+# and Vapor entries of a public web-framework benchmark): in alternating pairs, unary p50 0.92-0.93x, calls/s 1.09x
 # sequential and 1.14-1.18x with 16 callers, ping-pong 1.22x, start and stop unchanged. Debug builds,
 # which `make test` runs the suite in (all but the demo's test), keep them, so a conflicting access
 # on a tested path still traps there. Every release build uses these flags, and Tests/Benchmarks/side-by-side.py reads them from here:
