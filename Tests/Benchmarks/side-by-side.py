@@ -603,12 +603,11 @@ def one_cpu_pairs(binaries):
             for pair in pairs_for(binaries)]
 
 
-def one_cpu_results(pairs, rounds, both_cpus):
+def one_cpu_results(pairs, rounds):
     results = pair_results(pairs)
     go, swift = results["go_go"]["median"], results["swift_swift"]["median"]
     return {"rounds": rounds, "pairs": results,
-            "ratios": {key: ratio(swift[key], go[key]) for key in ONE_CPU_FIGURES},
-            "ratios_both_cpus": {key: both_cpus.get(key) for key in ONE_CPU_FIGURES}}
+            "ratios": {key: ratio(swift[key], go[key]) for key in ONE_CPU_FIGURES}}
 
 
 def one_cpu_markdown(result):
@@ -635,7 +634,7 @@ def one_cpu_markdown(result):
     for key in ONE_CPU_FIGURES:
         label, unit, lower = labels[key]
         better = "lower is better" if lower else "higher is better"
-        r, both = section["ratios"].get(key), section["ratios_both_cpus"].get(key)
+        r, both = section["ratios"].get(key), result["ratios"].get(key)
         lines.append(f"| {label}, {unit} ({better}) | "
                      + " | ".join(number(pairs[k]["median"][key], unit) for k in PAIR_KEYS)
                      + f" | {'—' if r is None else f'{r:.2f}×'} | {'—' if both is None else f'{both:.2f}×'} |")
@@ -823,7 +822,7 @@ def measure(settings, built, binaries):
     if settings.tls_rounds:
         result["automtls"] = automtls_results(tls_pairs, settings.tls_rounds)
     if settings.one_cpu_rounds:
-        result["one_cpu"] = one_cpu_results(one_cpu, settings.one_cpu_rounds, result["ratios"])
+        result["one_cpu"] = one_cpu_results(one_cpu, settings.one_cpu_rounds)
     if settings.metrics_rounds:
         result["metrics"] = metrics_results(instrumented, settings.metrics_rounds)
     result["binary_sizes"] = binary_sizes(built)
