@@ -248,6 +248,7 @@ var targets: [Target] = [
             "PlugboardCore", "PlugboardSystem", "PlugboardTransport", "PlugboardTestSupport", "PlugboardTestV1",
             grpcCore, .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHPACK", package: "swift-nio-http2"),
         ],
         path: "Tests/Benchmarks/CostLadder"
     ),

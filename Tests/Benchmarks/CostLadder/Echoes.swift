@@ -52,7 +52,7 @@ enum RawSocketEcho {
     }
 
     /// A unix socket listening on, or connected to, `path`.
-    private static func socket(_ path: String, connect: Bool) throws -> Int32 {
+    static func socket(_ path: String, connect: Bool) throws -> Int32 {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard let address = UnixSocketAddress(path: path) else { throw EchoFailed() }
         let result = address.withSockaddr { connect ? Glibc.connect(fd, $0, $1) : bind(fd, $0, $1) }

@@ -39,6 +39,8 @@ struct Ladder {
         ("raw", "raw unix socket, blocking read and write"),
         ("nio", "bare swift-nio, an NIOAsyncChannel each side"),
         ("lean", "Plugboard's transport, no GRPCCore client or server"),
+        ("thread", "the lean rung's client; the server its own HTTP/2 on a blocking thread, the method a task on it"),
+        ("own", "own HTTP/2 both ends: the caller writes, a reader thread resumes it; the server as above"),
         ("grpc", "GRPCCore unary call over Plugboard's transport, no host"),
         ("direct", "GRPCCore client, the server running the method directly (as a plugin does), no host"),
         ("in_process", "GRPCCore unary call, in-process transport"),

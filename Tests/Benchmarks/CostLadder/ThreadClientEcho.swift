@@ -1,0 +1,204 @@
+import Foundation
+import NIOCore
+import NIOHPACK
+import Synchronization
+
+/// The client half of an own stack, against `ThreadServerEcho`: the calling task encodes and
+/// writes its request itself (under a lock, no hop to another thread), and a reader thread doing
+/// blocking reads decodes the answer and resumes the caller. One hop per call, as a goroutine woken
+/// by Go's network poller has none to a few.
+enum ThreadClientEcho {
+    static func client(_ path: String, _ measure: Measure) async throws -> Rung.Result {
+        let connection = try ThreadClientConnection(fd: RawSocketEcho.socket(path, connect: true))
+        defer { connection.shutDown() }
+        var request = ByteBuffer()
+        request.writeInteger(UInt8(0))
+        request.writeInteger(UInt32(messageSize))
+        request.writeRepeatingByte(7, count: messageSize)
+        return try await measure {
+            let reply = try await connection.call(request)
+            guard reply == request else { throw EchoFailed() }
+        }
+    }
+}
+
+/// One HTTP/2 connection to the echo method; calls come from any task.
+final class ThreadClientConnection: Sendable {
+    /// What the callers and the reader share, under the lock.
+    private struct Shared {
+        var encoder = HPACKEncoder(allocator: ByteBufferAllocator())
+        var output = ByteBufferAllocator().buffer(capacity: 4_096)
+        var nextStream: UInt32 = 1
+        var sendWindow = 65_535
+        var waiting: [UInt32: CheckedContinuation<ByteBuffer, any Error>] = [:]
+        var failure: H2Failed?
+
+        mutating func writeHeaders(_ headers: HPACKHeaders, stream: UInt32, flags: UInt8) throws {
+            let start = self.output.writerIndex
+            self.output.writeRepeatingByte(0, count: 9)
+            try self.encoder.encode(headers: headers, to: &self.output)
+            self.output.setH2FrameHeader(at: start, .headers, flags: flags, stream: stream)
+        }
+    }
+
+    private static let requestHeaders = HPACKHeaders([
+        (":method", "POST"), (":scheme", "http"), (":path", "/plugboard.test.v1.Echo/Get"),
+        (":authority", "localhost"), ("content-type", "application/grpc"), ("te", "trailers"),
+    ])
+
+    private let fd: Int32
+    private let shared = Mutex(Shared())
+
+    /// Sends the preface and starts the reader thread.
+    init(fd: Int32) throws {
+        self.fd = fd
+        try self.shared.withLock { shared in
+            shared.output.writeBytes(H2Frame.preface)
+            shared.output.writeH2Frame(.settings, flags: 0, stream: 0) { _ in }
+            try shared.output.writeAll(to: fd)
+        }
+        Thread { self.readLoop() }.start()
+    }
+
+    /// Ends the connection; the reader thread sees end of file, fails what waits, and closes it.
+    func shutDown() {
+        shutdown(self.fd, Int32(SHUT_RDWR))
+    }
+
+    /// One unary call: `request` is the gRPC-framed message; returns the answer's.
+    func call(_ request: ByteBuffer) async throws -> ByteBuffer {
+        try await withCheckedThrowingContinuation { continuation in
+            let failure: (any Error)? = self.shared.withLock { shared in
+                if let failure = shared.failure { return failure }
+                guard request.readableBytes <= shared.sendWindow else {
+                    return H2Failed("the server's connection window is short")
+                }
+                shared.sendWindow -= request.readableBytes
+                let stream = shared.nextStream
+                shared.nextStream += 2
+                do {
+                    try shared.writeHeaders(Self.requestHeaders, stream: stream, flags: 0x4)
+                    shared.output.writeH2Frame(.data, flags: 0x1, stream: stream) { $0.writeImmutableBuffer(request) }
+                    try shared.output.writeAll(to: self.fd)
+                } catch {
+                    return error
+                }
+                shared.waiting[stream] = continuation
+                return nil
+            }
+            if let failure { continuation.resume(throwing: failure) }
+        }
+    }
+
+    // MARK: The reader thread
+
+    private func readLoop() {
+        var reader = ThreadClientReader()
+        do {
+            var input = ByteBufferAllocator().buffer(capacity: 65_536)
+            while try input.readOnce(from: self.fd) {
+                var answers: [(CheckedContinuation<ByteBuffer, any Error>, Result<ByteBuffer, H2Failed>)] = []
+                var control = ByteBuffer()
+                var windowUpdate = 0
+                while let frame = try input.readH2Frame() {
+                    try reader.handle(frame, control: &control, windowUpdate: &windowUpdate) { stream, result in
+                        if let waiter = self.shared.withLock({ $0.waiting.removeValue(forKey: stream) }) {
+                            answers.append((waiter, result))
+                        }
+                    }
+                }
+                try self.shared.withLock { shared in
+                    shared.sendWindow += windowUpdate
+                    if control.readableBytes > 0 {
+                        shared.output.writeImmutableBuffer(control)
+                        try shared.output.writeAll(to: self.fd)
+                    }
+                }
+                for (waiter, result) in answers { waiter.resume(with: result) }
+            }
+            self.fail(H2Failed("the server closed the connection"))
+        } catch let error as H2Failed {
+            self.fail(error)
+        } catch {
+            self.fail(H2Failed("\(error)"))
+        }
+        close(self.fd)
+    }
+
+    private func fail(_ failure: H2Failed) {
+        let waiters = self.shared.withLock { shared in
+            shared.failure = failure
+            defer { shared.waiting.removeAll() }
+            return Array(shared.waiting.values)
+        }
+        for waiter in waiters { waiter.resume(throwing: failure) }
+    }
+}
+
+/// The reader thread's own state: HPACK decoding, answers being received, the receive window.
+struct ThreadClientReader {
+    private var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+    private var answers: [UInt32: ByteBuffer] = [:]
+    private var pendingHeaders: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
+    private var unacknowledged = 0
+
+    /// Handles one frame: control frames to send go to `control`, send window the server returns
+    /// to `windowUpdate`, and each finished call to `finished`.
+    mutating func handle(
+        _ frame: H2Frame,
+        control: inout ByteBuffer,
+        windowUpdate: inout Int,
+        finished: (UInt32, Result<ByteBuffer, H2Failed>) -> Void
+    ) throws {
+        var payload = frame.payload
+        if let pending = self.pendingHeaders,
+            frame.type != H2Frame.Kind.continuation.rawValue || frame.stream != pending.stream
+        {
+            throw H2Failed("a header block cut by another frame")
+        }
+        switch H2Frame.Kind(rawValue: frame.type) {
+        case .data:
+            self.unacknowledged += payload.readableBytes
+            if self.unacknowledged >= 32_768 {
+                let increment = UInt32(self.unacknowledged)
+                self.unacknowledged = 0
+                control.writeH2Frame(.windowUpdate, flags: 0, stream: 0) { $0.writeInteger(increment) }
+            }
+            try payload.removeH2Padding(flags: frame.flags)
+            self.answers[frame.stream, default: ByteBuffer()].writeBuffer(&payload)
+        case .headers:
+            try payload.removeH2Padding(flags: frame.flags)
+            if frame.flags & 0x20 != 0 { payload.moveReaderIndex(forwardBy: 5) }  // priority
+            self.pendingHeaders = (frame.stream, frame.flags & 0x1 != 0, payload)
+            if frame.flags & 0x4 != 0 { try self.endHeaders(finished: finished) }
+        case .continuation:
+            guard self.pendingHeaders != nil else { throw H2Failed("CONTINUATION without HEADERS") }
+            self.pendingHeaders!.block.writeBuffer(&payload)
+            if frame.flags & 0x4 != 0 { try self.endHeaders(finished: finished) }
+        case .rstStream:
+            self.answers[frame.stream] = nil
+            finished(frame.stream, .failure(H2Failed("the server reset stream \(frame.stream)")))
+        case .settings where frame.flags & 0x1 == 0:
+            control.writeH2Frame(.settings, flags: 0x1, stream: 0) { _ in }
+        case .ping where frame.flags & 0x1 == 0:
+            control.writeH2Frame(.ping, flags: 0x1, stream: 0) { $0.writeImmutableBuffer(payload) }
+        case .windowUpdate where frame.stream == 0:
+            windowUpdate += Int((payload.readInteger(as: UInt32.self) ?? 0) & 0x7fff_ffff)
+        case .goAway:
+            throw H2Failed("the server sent GOAWAY")
+        default:
+            ()  // acknowledgements, stream window updates, priority, unknown types
+        }
+    }
+
+    private mutating func endHeaders(finished: (UInt32, Result<ByteBuffer, H2Failed>) -> Void) throws {
+        guard let (stream, endStream, pending) = self.pendingHeaders else { return }
+        self.pendingHeaders = nil
+        var block = pending
+        let headers = try self.decoder.decodeHeaders(from: &block)
+        guard endStream else { return }  // the answer's headers; its trailers end it
+        let answer = self.answers.removeValue(forKey: stream) ?? ByteBuffer()
+        let status = headers.first(name: "grpc-status")
+        finished(stream, status == "0" ? .success(answer) : .failure(H2Failed("grpc-status \(status ?? "missing")")))
+    }
+}
