@@ -12,8 +12,9 @@ ratio (Swift→Swift over Go→Go), binary sizes and the protobuf-c encode/decod
 prints the table and writes it as markdown and JSON to Tests/Benchmarks/results/.
 
 After each round, `cost-ladder` times the same echo round trip at each layer of a call (a raw
-unix socket, bare swift-nio, Plugboard's transport without GRPCCore, GRPCCore over it, GRPCCore's
-client with the server running the method directly, GRPCCore in one process),
+unix socket, bare swift-nio, own HTTP/2 ends paired with each other and with the transport's,
+Plugboard's transport without GRPCCore, GRPCCore over it, GRPCCore's client with the server running
+the method directly, GRPCCore in one process),
 with CPU time and context switches per round trip, for the "cost ladder" table, whose top rungs
 are the whole calls of the same rounds.
 
@@ -26,7 +27,8 @@ inherits it), for BENCH_ONE_CPU_ROUNDS rounds, in the table "On one CPU": there 
 another on an idle CPU, so a sequential call's round trip is about the CPU both processes spend on
 it, whatever waking costs on the machine (on a VM whose idle vCPUs halt, the largest part of both
 stacks' unary times; the report's header says how idle CPUs wait), and the cross pairs show which
-side, host or plugin, spends it.
+side, host or plugin, spends it. After each of those rounds `cost-ladder` runs on CPU 0 too, for
+"The cost ladder on one CPU".
 
 Then the Swift→Swift pair alone, with the host's instrumentation off (`plugin-bench -metrics off`:
 no metrics, spans or request ids) and into a Prometheus registry (`-metrics prometheus`, as
@@ -724,15 +726,17 @@ LADDER_FIGURES = [("p50_us", "p50, µs", 1), ("p99_us", "p99, µs", 1), ("cpu_us
                   ("context_switches", "context switches per round trip, both", 2)]
 
 
-def ladder_round(binaries, settings, runs):
-    """One run of cost-ladder (the same echo round trip at each layer), appended to `runs`."""
+def ladder_round(binaries, settings, runs, launcher=()):
+    """One run of cost-ladder (the same echo round trip at each layer), appended to `runs`;
+    `launcher` is a command it runs under (`taskset -c 0`)."""
+    where = " on one CPU" if launcher else ""
     try:
-        out = subprocess.run([binaries["cost-ladder"], "-seconds", str(settings.seconds)], capture_output=True,
-                             text=True, timeout=120, check=True).stdout
+        out = subprocess.run([*launcher, binaries["cost-ladder"], "-seconds", str(settings.seconds)],
+                             capture_output=True, text=True, timeout=180, check=True).stdout
         runs.append(json.loads(out)["rungs"])
-        log("cost ladder: " + ", ".join(f"{rung['key']} {rung['p50_us']} µs" for rung in runs[-1]))
+        log(f"cost ladder{where}: " + ", ".join(f"{rung['key']} {rung['p50_us']} µs" for rung in runs[-1]))
     except (subprocess.SubprocessError, ValueError, KeyError) as error:
-        log(f"cost ladder: FAILED: {error}")
+        log(f"cost ladder{where}: FAILED: {error}")
 
 
 def ladder_results(runs, pairs):
@@ -756,21 +760,18 @@ def ladder_results(runs, pairs):
 
 
 def ladder_markdown(result):
-    rungs = result.get("ladder")
-    if not rungs:
-        return []
-    lines = [
-        "",
-        "## The cost ladder",
-        "",
+    lines = ladder_table(result.get("ladder"), "## The cost ladder", [
         "The same echo round trip (64 bytes each way, one at a time) at each layer of a call, from `cost-ladder`, run "
         "once in each round above (medians of the rounds): a raw unix socket between two processes with blocking "
         "reads and writes; bare swift-nio between two processes, an `NIOAsyncChannel` each side (one hop into Swift "
-        "concurrency per side); Plugboard's lean transport between two processes, driven directly (HTTP/2 and gRPC "
-        "framing, no GRPCCore client or server); the lean client against a server with no event-loop library, to show "
-        "what an own stack could cost: its own HTTP/2 framing (HPACK from swift-nio-http2's `NIOHPACK`) on a thread per "
-        "connection doing blocking reads, the method run as a task whose executor is that thread; both ends so (the "
-        "caller encodes and writes its request itself, a reader thread decodes the answer and resumes it); "
+        "concurrency per side); four rungs that pair an own HTTP/2 end (written for the ladder: framing, flow-control "
+        "window, HPACK from swift-nio-http2's `NIOHPACK`; the method a task whose executor is the connection's thread "
+        "or event loop) with another, to show what swift-nio, swift-nio-http2 and Plugboard's connection handler each "
+        "cost: own ends both sides with no swift-nio (the caller encodes and writes its request itself; a thread "
+        "polling the socket resumes it; the server a thread polling its socket), the own client on swift-nio instead "
+        "(a hop to its event loop and back), the lean transport's client against the own server, and that client "
+        "against the own server's HTTP/2 on swift-nio; Plugboard's lean transport between two processes, driven "
+        "directly (HTTP/2 and gRPC framing, no GRPCCore client or server); "
         "GRPCCore's client and server over Plugboard's transport (a generated stub "
         "and a generated service; no host, supervision or instrumentation); the same with the server running the "
         "generated method straight from the connection, as a plugin's server does (`DirectMethodTable`: no GRPCCore "
@@ -778,11 +779,21 @@ def ladder_markdown(result):
         "process, no socket); and the whole calls of the table above, Plugboard's also with its caller on the "
         "connection's event loop (`RunningPlugin.withCallsOnConnectionLoop`: no thread hop into or out of a call). "
         "CPU is each process's user and system time "
-        "over the round trips (the one-process rung has no peer).",
-        "",
-        "| rung | " + " | ".join(heading for _, heading, _ in LADDER_FIGURES) + " |",
-        "|---|" + "---:|" * len(LADDER_FIGURES),
-    ]
+        "over the round trips (the one-process rung has no peer)."])
+    one_cpu = result.get("one_cpu") or {}
+    return lines + ladder_table(one_cpu.get("ladder"), f"## The cost ladder on one CPU ({one_cpu.get('rounds')} rounds)", [
+        "The same ladder with `cost-ladder` and its peers on CPU 0 (`taskset -c 0`), run once after each round of "
+        "the one-CPU table (medians of the rounds); its whole calls are that table's. No thread wakes another on an "
+        "idle CPU here, so a round trip is about the CPU both ends spend on it."])
+
+
+def ladder_table(rungs, title, intro):
+    """A ladder's rungs as a table under `title` and the paragraph `intro`."""
+    if not rungs:
+        return []
+    lines = ["", title, "", *intro, "",
+             "| rung | " + " | ".join(heading for _, heading, _ in LADDER_FIGURES) + " |",
+             "|---|" + "---:|" * len(LADDER_FIGURES)]
     for rung in rungs:
         cells = []
         for key, _, digits in LADDER_FIGURES:
@@ -815,7 +826,9 @@ def measure(settings, built, binaries):
     tls_pairs = pairs_for(binaries, auto_mtls=True)
     measure_pairs(tls_pairs, settings, settings.tls_rounds)
     one_cpu = one_cpu_pairs(binaries)
-    measure_pairs(one_cpu, settings, settings.one_cpu_rounds)
+    one_cpu_ladder_runs = []
+    measure_pairs(one_cpu, settings, settings.one_cpu_rounds,
+                  lambda: ladder_round(binaries, settings, one_cpu_ladder_runs, ["taskset", "-c", "0"]))
     instrumented = metrics_pairs(binaries)
     measure_pairs(instrumented, settings, settings.metrics_rounds)
     result["machine"]["load_average_after"] = load_average()
@@ -827,6 +840,7 @@ def measure(settings, built, binaries):
         result["automtls"] = automtls_results(tls_pairs, settings.tls_rounds)
     if settings.one_cpu_rounds:
         result["one_cpu"] = one_cpu_results(one_cpu, settings.one_cpu_rounds)
+        result["one_cpu"]["ladder"] = ladder_results(one_cpu_ladder_runs, result["one_cpu"]["pairs"])
     if settings.metrics_rounds:
         result["metrics"] = metrics_results(instrumented, settings.metrics_rounds)
     result["binary_sizes"] = binary_sizes(built)

@@ -32,7 +32,8 @@ extension ByteBuffer {
     mutating func readH2Frame() throws -> H2Frame? {
         guard self.readableBytes >= 9 else { return nil }
         let start = self.readerIndex
-        let length = Int(self.getInteger(at: start, as: UInt16.self)!) << 8
+        let length =
+            Int(self.getInteger(at: start, as: UInt16.self)!) << 8
             | Int(self.getInteger(at: start + 2, as: UInt8.self)!)
         guard length <= H2Frame.maxSize else { throw H2Failed("a frame of \(length) bytes") }
         guard self.readableBytes >= 9 + length else { return nil }
@@ -70,25 +71,74 @@ extension ByteBuffer {
         self.moveWriterIndex(to: self.writerIndex - Int(padding))
     }
 
-    /// One blocking `read` appended to the buffer; false at end of file.
-    mutating func readOnce(from fd: Int32) throws -> Bool {
+    /// Appends what one `read` of the non-blocking `fd` gives; false at end of file.
+    mutating func readAvailable(from fd: Int32) throws -> Bool {
         var count = 0
         self.discardReadBytes()
         self.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { buffer in
             count = read(fd, buffer.baseAddress, buffer.count)
             return max(count, 0)
         }
-        if count < 0 { throw H2Failed("read: errno \(errno)") }
-        return count > 0
+        if count < 0 && errno != EAGAIN && errno != EINTR { throw H2Failed("read: errno \(errno)") }
+        return count != 0
     }
 
-    /// Writes every readable byte to `fd`, then empties the buffer.
-    mutating func writeAll(to fd: Int32) throws {
+    /// Writes to the non-blocking `fd` until it is full or the buffer empty; what is left waits for
+    /// the next call.
+    mutating func writeAvailable(to fd: Int32) throws {
         while self.readableBytes > 0 {
             let written = self.withUnsafeReadableBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written > 0 else { throw H2Failed("write: errno \(errno)") }
+            if written < 0 {
+                if errno == EAGAIN { return }
+                if errno == EINTR { continue }
+                throw H2Failed("write: errno \(errno)")
+            }
             self.moveReaderIndex(forwardBy: written)
         }
         self.clear()
     }
+}
+
+/// What a thread blocked in `poll` is woken by: a non-blocking pipe.
+struct WakePipe: Sendable {
+    private let readEnd: Int32
+    private let writeEnd: Int32
+
+    init() throws {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw H2Failed("pipe: errno \(errno)") }
+        (self.readEnd, self.writeEnd) = (ends[0], ends[1])
+        setNonBlocking(self.readEnd)
+        setNonBlocking(self.writeEnd)
+    }
+
+    func wake() {
+        var byte: UInt8 = 1
+        _ = write(self.writeEnd, &byte, 1)
+    }
+
+    /// Blocks until `fd` is ready for `events` or `wake()` is called; returns `fd`'s ready events.
+    func wait(for fd: Int32, events: Int16) throws -> Int16 {
+        try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) { fds in
+            fds[0] = pollfd(fd: fd, events: events, revents: 0)
+            fds[1] = pollfd(fd: self.readEnd, events: Int16(POLLIN), revents: 0)
+            while poll(fds.baseAddress, 2, -1) < 0 {
+                guard errno == EINTR else { throw H2Failed("poll: errno \(errno)") }
+            }
+            if fds[1].revents != 0 {
+                var bytes: (UInt64, UInt64) = (0, 0)
+                while read(self.readEnd, &bytes, 16) > 0 {}
+            }
+            return fds[0].revents
+        }
+    }
+
+    func close() {
+        _ = Glibc.close(self.readEnd)
+        _ = Glibc.close(self.writeEnd)
+    }
+}
+
+func setNonBlocking(_ fd: Int32) {
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
 }

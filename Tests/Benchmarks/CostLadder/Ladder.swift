@@ -38,9 +38,11 @@ struct Ladder {
     static let rungs = [
         ("raw", "raw unix socket, blocking read and write"),
         ("nio", "bare swift-nio, an NIOAsyncChannel each side"),
+        ("own", "own HTTP/2 both ends, no swift-nio: the caller writes, a thread polling the socket resumes it"),
+        ("own_nio", "the own server; the own client on swift-nio (a hop to its event loop and back)"),
+        ("lean_own", "the own server; the lean rung's client (swift-nio-http2, Plugboard's connection handler)"),
+        ("lean_nio_own", "the lean rung's client; the own server's HTTP/2 on swift-nio"),
         ("lean", "Plugboard's transport, no GRPCCore client or server"),
-        ("thread", "the lean rung's client; the server its own HTTP/2 on a blocking thread, the method a task on it"),
-        ("own", "own HTTP/2 both ends: the caller writes, a reader thread resumes it; the server as above"),
         ("grpc", "GRPCCore unary call over Plugboard's transport, no host"),
         ("direct", "GRPCCore client, the server running the method directly (as a plugin does), no host"),
         ("in_process", "GRPCCore unary call, in-process transport"),

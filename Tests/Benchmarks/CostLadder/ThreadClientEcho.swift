@@ -4,9 +4,9 @@ import NIOHPACK
 import Synchronization
 
 /// The client half of an own stack, against `ThreadServerEcho`: the calling task encodes and
-/// writes its request itself (under a lock, no hop to another thread), and a reader thread doing
-/// blocking reads decodes the answer and resumes the caller. One hop per call, as a goroutine woken
-/// by Go's network poller has none to a few.
+/// writes its request itself (under a lock, no hop to another thread; what the socket can't take
+/// yet is left to the reader thread), and a reader thread polling the socket decodes the answer
+/// and resumes the caller: one hop per call.
 enum ThreadClientEcho {
     static func client(_ path: String, _ measure: Measure) async throws -> Rung.Result {
         let connection = try ThreadClientConnection(fd: RawSocketEcho.socket(path, connect: true))
@@ -41,21 +41,23 @@ final class ThreadClientConnection: Sendable {
         }
     }
 
-    private static let requestHeaders = HPACKHeaders([
+    static let requestHeaders = HPACKHeaders([
         (":method", "POST"), (":scheme", "http"), (":path", "/plugboard.test.v1.Echo/Get"),
         (":authority", "localhost"), ("content-type", "application/grpc"), ("te", "trailers"),
     ])
 
     private let fd: Int32
+    private let wake: WakePipe
     private let shared = Mutex(Shared())
 
     /// Sends the preface and starts the reader thread.
     init(fd: Int32) throws {
         self.fd = fd
-        try self.shared.withLock { shared in
+        self.wake = try WakePipe()
+        setNonBlocking(fd)
+        self.shared.withLock { shared in
             shared.output.writeBytes(H2Frame.preface)
             shared.output.writeH2Frame(.settings, flags: 0, stream: 0) { _ in }
-            try shared.output.writeAll(to: fd)
         }
         Thread { self.readLoop() }.start()
     }
@@ -68,25 +70,27 @@ final class ThreadClientConnection: Sendable {
     /// One unary call: `request` is the gRPC-framed message; returns the answer's.
     func call(_ request: ByteBuffer) async throws -> ByteBuffer {
         try await withCheckedThrowingContinuation { continuation in
-            let failure: (any Error)? = self.shared.withLock { shared in
-                if let failure = shared.failure { return failure }
+            let (failure, leftOver): ((any Error)?, Bool) = self.shared.withLock { shared in
+                if let failure = shared.failure { return (failure, false) }
                 guard request.readableBytes <= shared.sendWindow else {
-                    return H2Failed("the server's connection window is short")
+                    return (H2Failed("the server's connection window is short"), false)
                 }
                 shared.sendWindow -= request.readableBytes
                 let stream = shared.nextStream
                 shared.nextStream += 2
+                let hadLeftOver = shared.output.readableBytes > 0
                 do {
                     try shared.writeHeaders(Self.requestHeaders, stream: stream, flags: 0x4)
                     shared.output.writeH2Frame(.data, flags: 0x1, stream: stream) { $0.writeImmutableBuffer(request) }
-                    try shared.output.writeAll(to: self.fd)
+                    if !hadLeftOver { try shared.output.writeAvailable(to: self.fd) }
                 } catch {
-                    return error
+                    return (error, false)
                 }
                 shared.waiting[stream] = continuation
-                return nil
+                return (nil, !hadLeftOver && shared.output.readableBytes > 0)
             }
             if let failure { continuation.resume(throwing: failure) }
+            if leftOver { self.wake.wake() }  // the reader thread polls for room to write the rest
         }
     }
 
@@ -96,7 +100,14 @@ final class ThreadClientConnection: Sendable {
         var reader = ThreadClientReader()
         do {
             var input = ByteBufferAllocator().buffer(capacity: 65_536)
-            while try input.readOnce(from: self.fd) {
+            while true {
+                let writable = self.shared.withLock { $0.output.readableBytes > 0 } ? Int16(POLLOUT) : 0
+                let ready = try self.wake.wait(for: self.fd, events: Int16(POLLIN) | writable)
+                if ready & Int16(POLLOUT) != 0 {
+                    try self.shared.withLock { try $0.output.writeAvailable(to: self.fd) }
+                }
+                guard ready & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { continue }
+                guard try input.readAvailable(from: self.fd) else { break }
                 var answers: [(CheckedContinuation<ByteBuffer, any Error>, Result<ByteBuffer, H2Failed>)] = []
                 var control = ByteBuffer()
                 var windowUpdate = 0
@@ -111,7 +122,7 @@ final class ThreadClientConnection: Sendable {
                     shared.sendWindow += windowUpdate
                     if control.readableBytes > 0 {
                         shared.output.writeImmutableBuffer(control)
-                        try shared.output.writeAll(to: self.fd)
+                        try shared.output.writeAvailable(to: self.fd)
                     }
                 }
                 for (waiter, result) in answers { waiter.resume(with: result) }
@@ -123,6 +134,7 @@ final class ThreadClientConnection: Sendable {
             self.fail(H2Failed("\(error)"))
         }
         close(self.fd)
+        self.wake.close()
     }
 
     private func fail(_ failure: H2Failed) {

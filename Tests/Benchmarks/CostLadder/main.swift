@@ -3,12 +3,15 @@
 // whole calls of go-plugin and Plugboard measured in the same round.
 //
 //   cost-ladder [-seconds 2] [-only KEY]   prints one JSON object: {"rungs": [{...}, ...]}
-//   cost-ladder --peer raw|nio|lean|thread|own|grpc|direct PATH   serves the far end of a two-process rung on PATH
+//   cost-ladder --peer KEY PATH   serves the far end of a two-process rung on PATH
 //
-// The rungs' keys: raw, nio, lean, thread, own, grpc, direct, in_process (`-only` runs one, to profile it). Each rung makes
-// sequential round trips for -seconds after a 0.3 s warm-up and reports the
-// p50 and p99, and the CPU time and context switches per round trip of this process and, for the
-// two-process rungs, of the peer.
+// The rungs' keys: raw, nio, own, own_nio, lean_own, lean_nio_own, lean, grpc, direct, in_process
+// (`-only` runs one, to profile it). The own rungs pair an own HTTP/2 end (`H2EchoServer`,
+// `ThreadClientEcho`, on threads or on swift-nio) with the lean transport's ends, to show what
+// swift-nio, swift-nio-http2 and Plugboard's connection handler each cost. Each rung makes
+// sequential round trips for -seconds after a 0.3 s warm-up and reports the p50 and p99, and the
+// CPU time and context switches per round trip of this process and, for the two-process rungs, of
+// the peer.
 
 import Foundation
 
@@ -22,7 +25,8 @@ if arguments.first == "--peer", arguments.count == 3 {
     case "raw": try RawSocketEcho.serve(path: arguments[2])
     case "nio": try await NIOEcho.serve(path: arguments[2])
     case "lean": try await LeanEcho.serve(path: arguments[2])
-    case "thread", "own": try ThreadServerEcho.serve(path: arguments[2])
+    case "own", "own_nio", "lean_own": try ThreadServerEcho.serve(path: arguments[2])
+    case "lean_nio_own": try await NIOServerEcho.serve(path: arguments[2])
     case "grpc": try await GRPCEcho.serve(path: arguments[2], direct: false)
     case "direct": try await GRPCEcho.serve(path: arguments[2], direct: true)
     default: break
@@ -40,8 +44,9 @@ for (key, label) in Ladder.rungs where only == nil || only == key {
     switch key {
     case "raw": rungs.append(try await ladder.twoProcesses(key, label, RawSocketEcho.client))
     case "nio": rungs.append(try await ladder.twoProcesses(key, label, NIOEcho.client))
-    case "lean", "thread": rungs.append(try await ladder.twoProcesses(key, label, LeanEcho.client))
+    case "lean", "lean_own", "lean_nio_own": rungs.append(try await ladder.twoProcesses(key, label, LeanEcho.client))
     case "own": rungs.append(try await ladder.twoProcesses(key, label, ThreadClientEcho.client))
+    case "own_nio": rungs.append(try await ladder.twoProcesses(key, label, NIOClientEcho.client))
     case "grpc", "direct": rungs.append(try await ladder.twoProcesses(key, label, GRPCEcho.client))
     default: rungs.append(try await ladder.oneProcess(key, label, InProcessEcho.client))
     }
