@@ -19,14 +19,11 @@ final class H2EchoServer: @unchecked Sendable {
     /// Frames to send.
     var output = ByteBufferAllocator().buffer(capacity: 4_096)
     private var sawPreface = false
-    private var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+    private var reader = H2Reader()
     private var encoder = HPACKEncoder(allocator: ByteBufferAllocator())
     /// Open streams and the request bytes (gRPC-framed) each has sent.
     private var requests: [UInt32: ByteBuffer] = [:]
-    /// A header block waiting for its CONTINUATION frames.
-    private var pendingHeaders: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
     private var sendWindow = 65_535
-    private var unacknowledged = 0
     private var failure: String?
 
     init(executor: any TaskExecutor, answered: @escaping () -> Void = {}) {
@@ -46,58 +43,25 @@ final class H2EchoServer: @unchecked Sendable {
             self.writeFrame(.settings, flags: 0, stream: 0) { _ in }
         }
         while let frame = try input.readH2Frame() {
-            if frame.type == H2Frame.Kind.goAway.rawValue { return false }
-            try self.handle(type: frame.type, flags: frame.flags, stream: frame.stream, payload: frame.payload)
+            switch try self.reader.read(frame, control: &self.output) {
+            case .headers(let stream, _, let endStream):
+                if self.requests[stream] == nil { self.requests[stream] = ByteBuffer() }
+                if endStream { self.complete(stream) }
+            case .data(let stream, var bytes, let endStream):
+                guard self.requests[stream] != nil else { continue }  // reset, or never opened
+                self.requests[stream]!.writeBuffer(&bytes)
+                if endStream { self.complete(stream) }
+            case .reset(let stream):
+                self.requests[stream] = nil
+            case .sendWindow(let increment):
+                self.sendWindow += increment
+            case .goAway:
+                return false
+            case .none:
+                ()
+            }
         }
         return true
-    }
-
-    private func handle(type: UInt8, flags: UInt8, stream: UInt32, payload: ByteBuffer) throws {
-        var payload = payload
-        if let pending = self.pendingHeaders, type != H2Frame.Kind.continuation.rawValue || stream != pending.stream {
-            throw H2Failed("a header block cut by another frame")
-        }
-        switch H2Frame.Kind(rawValue: type) {
-        case .data:
-            self.unacknowledged += payload.readableBytes
-            if self.unacknowledged >= 32_768 {
-                let increment = UInt32(self.unacknowledged)
-                self.unacknowledged = 0
-                self.writeFrame(.windowUpdate, flags: 0, stream: 0) { $0.writeInteger(increment) }
-            }
-            try payload.removeH2Padding(flags: flags)
-            guard self.requests[stream] != nil else { return }  // reset, or never opened
-            self.requests[stream]!.writeBuffer(&payload)
-            if flags & 0x1 != 0 { self.complete(stream) }
-        case .headers:
-            try payload.removeH2Padding(flags: flags)
-            if flags & 0x20 != 0 { payload.moveReaderIndex(forwardBy: 5) }  // priority
-            self.pendingHeaders = (stream, flags & 0x1 != 0, payload)
-            if flags & 0x4 != 0 { try self.endHeaders() }
-        case .continuation:
-            guard self.pendingHeaders != nil else { throw H2Failed("CONTINUATION without HEADERS") }
-            self.pendingHeaders!.block.writeBuffer(&payload)
-            if flags & 0x4 != 0 { try self.endHeaders() }
-        case .rstStream:
-            self.requests[stream] = nil
-        case .settings where flags & 0x1 == 0:
-            self.writeFrame(.settings, flags: 0x1, stream: 0) { _ in }
-        case .ping where flags & 0x1 == 0:
-            self.writeFrame(.ping, flags: 0x1, stream: 0) { $0.writeImmutableBuffer(payload) }
-        case .windowUpdate where stream == 0:
-            self.sendWindow += Int((payload.readInteger(as: UInt32.self) ?? 0) & 0x7fff_ffff)
-        default:
-            ()  // acknowledgements, stream window updates, priority, unknown types
-        }
-    }
-
-    private func endHeaders() throws {
-        guard let (stream, endStream, pending) = self.pendingHeaders else { return }
-        self.pendingHeaders = nil
-        var block = pending
-        _ = try self.decoder.decodeHeaders(from: &block)  // decoded to keep the table in step
-        if self.requests[stream] == nil { self.requests[stream] = ByteBuffer() }
-        if endStream { self.complete(stream) }
     }
 
     // MARK: Answering

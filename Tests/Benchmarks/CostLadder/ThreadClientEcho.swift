@@ -147,12 +147,10 @@ final class ThreadClientConnection: Sendable {
     }
 }
 
-/// The reader thread's own state: HPACK decoding, answers being received, the receive window.
+/// A client connection's receiving state: `H2Reader`, and the answers being received.
 struct ThreadClientReader {
-    private var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+    private var reader = H2Reader()
     private var answers: [UInt32: ByteBuffer] = [:]
-    private var pendingHeaders: (stream: UInt32, endStream: Bool, block: ByteBuffer)?
-    private var unacknowledged = 0
 
     /// Handles one frame: control frames to send go to `control`, send window the server returns
     /// to `windowUpdate`, and each finished call to `finished`.
@@ -162,55 +160,23 @@ struct ThreadClientReader {
         windowUpdate: inout Int,
         finished: (UInt32, Result<ByteBuffer, H2Failed>) -> Void
     ) throws {
-        var payload = frame.payload
-        if let pending = self.pendingHeaders,
-            frame.type != H2Frame.Kind.continuation.rawValue || frame.stream != pending.stream
-        {
-            throw H2Failed("a header block cut by another frame")
-        }
-        switch H2Frame.Kind(rawValue: frame.type) {
-        case .data:
-            self.unacknowledged += payload.readableBytes
-            if self.unacknowledged >= 32_768 {
-                let increment = UInt32(self.unacknowledged)
-                self.unacknowledged = 0
-                control.writeH2Frame(.windowUpdate, flags: 0, stream: 0) { $0.writeInteger(increment) }
-            }
-            try payload.removeH2Padding(flags: frame.flags)
-            self.answers[frame.stream, default: ByteBuffer()].writeBuffer(&payload)
-        case .headers:
-            try payload.removeH2Padding(flags: frame.flags)
-            if frame.flags & 0x20 != 0 { payload.moveReaderIndex(forwardBy: 5) }  // priority
-            self.pendingHeaders = (frame.stream, frame.flags & 0x1 != 0, payload)
-            if frame.flags & 0x4 != 0 { try self.endHeaders(finished: finished) }
-        case .continuation:
-            guard self.pendingHeaders != nil else { throw H2Failed("CONTINUATION without HEADERS") }
-            self.pendingHeaders!.block.writeBuffer(&payload)
-            if frame.flags & 0x4 != 0 { try self.endHeaders(finished: finished) }
-        case .rstStream:
-            self.answers[frame.stream] = nil
-            finished(frame.stream, .failure(H2Failed("the server reset stream \(frame.stream)")))
-        case .settings where frame.flags & 0x1 == 0:
-            control.writeH2Frame(.settings, flags: 0x1, stream: 0) { _ in }
-        case .ping where frame.flags & 0x1 == 0:
-            control.writeH2Frame(.ping, flags: 0x1, stream: 0) { $0.writeImmutableBuffer(payload) }
-        case .windowUpdate where frame.stream == 0:
-            windowUpdate += Int((payload.readInteger(as: UInt32.self) ?? 0) & 0x7fff_ffff)
+        switch try self.reader.read(frame, control: &control) {
+        case .headers(let stream, let headers, let endStream):
+            guard endStream else { return }  // the answer's headers; its trailers end it
+            let answer = self.answers.removeValue(forKey: stream) ?? ByteBuffer()
+            let status = headers.first(name: "grpc-status")
+            finished(stream, status == "0" ? .success(answer) : .failure(H2Failed("grpc-status \(status ?? "none")")))
+        case .data(let stream, var bytes, _):
+            self.answers[stream, default: ByteBuffer()].writeBuffer(&bytes)
+        case .reset(let stream):
+            self.answers[stream] = nil
+            finished(stream, .failure(H2Failed("the server reset stream \(stream)")))
+        case .sendWindow(let increment):
+            windowUpdate += increment
         case .goAway:
             throw H2Failed("the server sent GOAWAY")
-        default:
-            ()  // acknowledgements, stream window updates, priority, unknown types
+        case .none:
+            ()
         }
-    }
-
-    private mutating func endHeaders(finished: (UInt32, Result<ByteBuffer, H2Failed>) -> Void) throws {
-        guard let (stream, endStream, pending) = self.pendingHeaders else { return }
-        self.pendingHeaders = nil
-        var block = pending
-        let headers = try self.decoder.decodeHeaders(from: &block)
-        guard endStream else { return }  // the answer's headers; its trailers end it
-        let answer = self.answers.removeValue(forKey: stream) ?? ByteBuffer()
-        let status = headers.first(name: "grpc-status")
-        finished(stream, status == "0" ? .success(answer) : .failure(H2Failed("grpc-status \(status ?? "missing")")))
     }
 }
