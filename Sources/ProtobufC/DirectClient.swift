@@ -32,7 +32,8 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
     ) async throws -> ReturnValue {
         guard let (route, transport) = self.route, route.takesCalls,
             case let options = Self.merging(options, transport.config(forMethod: descriptor)),
-            options.timeout == nil || route.timesDeadlines, options.executionPolicy == nil,
+            options.timeout == nil || (route.timesDeadlines && transport is any DirectCallTransport),
+            options.executionPolicy == nil,
             let message = try? serializer.serialize(request.message) as Transport.Bytes
         else {
             return try await self.client.unary(
@@ -40,8 +41,14 @@ public struct DirectClient<Transport: ClientTransport>: Sendable {
                 options: options, onResponse: handleResponse)
         }
         if let timeout = options.timeout {
+            // The route's transport is `transport`, cast here rather than taken from the route (an
+            // `any DirectCallTransport` whose type nothing knows): where `Transport` is a concrete
+            // type the optimizer folds the cast, and a call with a deadline is specialized as one
+            // without is (from the route's, it looked up generic metadata on every call: about 6 µs
+            // of a host's CPU per call on one CPU here).
+            let direct = transport as! any DirectCallTransport
             return try await Self.unary(
-                on: route.transport, message: message, metadata: request.metadata, descriptor: descriptor,
+                on: direct, message: message, metadata: request.metadata, descriptor: descriptor,
                 options: options, deadline: CallDeadline(after: timeout),
                 call: DirectUnaryCall(deserializer: deserializer, largestInlineRequest: route.largestInlineRequest),
                 onResponse: handleResponse)
