@@ -103,6 +103,9 @@ private struct ServedCall: Sendable {
     /// Runs `body` with the call's span as the current context and its request id bound.
     func run<T>(_ body: () async throws -> T) async throws -> T {
         guard let span = self.span else {
+            // A caller that sends no id (a go-plugin host, say) leaves nothing to bind, unless an
+            // id is bound around this call already; binding one costs a task-local push and pop.
+            if self.requestID == nil && PluginCall.requestID == nil { return try await body() }
             return try await PluginCall.$requestID.withValue(self.requestID) { try await body() }
         }
         return try await InstrumentationContext.withValue(span.context) {
