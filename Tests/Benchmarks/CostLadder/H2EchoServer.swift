@@ -40,7 +40,7 @@ final class H2EchoServer: @unchecked Sendable {
                 throw H2Failed("no preface")
             }
             self.sawPreface = true
-            self.writeFrame(.settings, flags: 0, stream: 0) { _ in }
+            self.output.writeH2Frame(.settings, flags: 0, stream: 0) { _ in }
         }
         while let frame = try input.readH2Frame() {
             switch try self.reader.read(frame, control: &self.output) {
@@ -84,22 +84,17 @@ final class H2EchoServer: @unchecked Sendable {
         }
         self.sendWindow -= reply.readableBytes
         self.writeHeaders(Self.responseHeaders, stream: stream, endStream: false)
-        self.writeFrame(.data, flags: 0, stream: stream) { $0.writeImmutableBuffer(reply) }
+        self.output.writeH2Frame(.data, flags: 0, stream: stream) { $0.writeImmutableBuffer(reply) }
         self.writeHeaders(Self.trailers, stream: stream, endStream: true)
         self.answered()
     }
 
     private func writeHeaders(_ headers: HPACKHeaders, stream: UInt32, endStream: Bool) {
-        self.writeFrame(.headers, flags: endStream ? 0x5 : 0x4, stream: stream) { buffer in
-            do {
-                try self.encoder.encode(headers: headers, to: &buffer)
-            } catch {
-                self.failure = "HPACK: \(error)"
-            }
+        do {
+            try self.output.writeH2Headers(
+                headers, encoder: &self.encoder, flags: endStream ? 0x5 : 0x4, stream: stream)
+        } catch {
+            self.failure = "HPACK: \(error)"
         }
-    }
-
-    private func writeFrame(_ type: H2Frame.Kind, flags: UInt8, stream: UInt32, body: (inout ByteBuffer) -> Void) {
-        self.output.writeH2Frame(type, flags: flags, stream: stream, body: body)
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHPACK
 
 #if canImport(Glibc)
 import Glibc
@@ -50,6 +51,16 @@ extension ByteBuffer {
         self.writeRepeatingByte(0, count: 9)
         body(&self)
         self.setH2FrameHeader(at: start, type, flags: flags, stream: stream)
+    }
+
+    /// Appends a HEADERS frame carrying `headers`, encoded by `encoder`.
+    mutating func writeH2Headers(
+        _ headers: HPACKHeaders, encoder: inout HPACKEncoder, flags: UInt8, stream: UInt32
+    ) throws {
+        let start = self.writerIndex
+        self.writeRepeatingByte(0, count: 9)
+        try encoder.encode(headers: headers, to: &self)
+        self.setH2FrameHeader(at: start, .headers, flags: flags, stream: stream)
     }
 
     /// Fills in the 9-byte header reserved at `start` for the frame whose payload follows it.

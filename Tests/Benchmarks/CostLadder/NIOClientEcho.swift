@@ -15,11 +15,7 @@ enum NIOClientEcho {
             }
             .connect(unixDomainSocketPath: path).get()
         defer { channel.close(promise: nil) }
-        var request = ByteBuffer()
-        request.writeInteger(UInt8(0))
-        request.writeInteger(UInt32(messageSize))
-        request.writeRepeatingByte(7, count: messageSize)
-        let message = request
+        let message = ThreadClientEcho.request
         return try await measure {
             let reply = try await withCheckedThrowingContinuation { continuation in
                 channel.eventLoop.execute { handler.send(message, answer: continuation) }
@@ -59,14 +55,12 @@ final class OwnHTTP2ClientHandler: ChannelInboundHandler, @unchecked Sendable {
         let stream = self.nextStream
         self.nextStream += 2
         var output = context.channel.allocator.buffer(capacity: 256)
-        let start = output.writerIndex
-        output.writeRepeatingByte(0, count: 9)
         do {
-            try self.encoder.encode(headers: ThreadClientConnection.requestHeaders, to: &output)
+            try output.writeH2Headers(
+                ThreadClientConnection.requestHeaders, encoder: &self.encoder, flags: 0x4, stream: stream)
         } catch {
             return answer.resume(throwing: error)
         }
-        output.setH2FrameHeader(at: start, .headers, flags: 0x4, stream: stream)
         output.writeH2Frame(.data, flags: 0x1, stream: stream) { $0.writeImmutableBuffer(request) }
         self.waiting[stream] = answer
         context.writeAndFlush(self.wrapOutboundOut(output), promise: nil)

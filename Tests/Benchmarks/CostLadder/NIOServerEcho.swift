@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import PlugboardTransport
 
 /// `H2EchoServer` on swift-nio: NIO's event loop, socket and pipeline, no swift-nio-http2; the
 /// method a task whose executor is the connection's event loop. Set against the thread rung's
@@ -28,13 +29,9 @@ final class OwnHTTP2Handler: ChannelInboundHandler {
     private var input = ByteBuffer()
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let loop = context.eventLoop
-        let sendOutput = { [weak self] in
-            guard let self, let server = self.server, server.output.readableBytes > 0 else { return }
-            context.writeAndFlush(self.wrapOutboundOut(server.output), promise: nil)
-            server.output.clear()
+        self.server = H2EchoServer(executor: EventLoopTaskExecutor(eventLoop: context.eventLoop)) {
+            [weak self] in self?.flush(context: context)
         }
-        self.server = H2EchoServer(executor: EventLoopExecutor(loop), answered: sendOutput)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -48,20 +45,13 @@ final class OwnHTTP2Handler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        self.flush(context: context)
+    }
+
+    /// Writes what the server left in its output.
+    private func flush(context: ChannelHandlerContext) {
         guard let server = self.server, server.output.readableBytes > 0 else { return }
         context.writeAndFlush(self.wrapOutboundOut(server.output), promise: nil)
         server.output.clear()
-    }
-}
-
-/// Runs tasks' jobs on one event loop.
-final class EventLoopExecutor: TaskExecutor {
-    private let loop: any EventLoop
-
-    init(_ loop: any EventLoop) { self.loop = loop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        self.loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

@@ -11,14 +11,20 @@ enum ThreadClientEcho {
     static func client(_ path: String, _ measure: Measure) async throws -> Rung.Result {
         let connection = try ThreadClientConnection(fd: RawSocketEcho.socket(path, connect: true))
         defer { connection.shutDown() }
-        var request = ByteBuffer()
-        request.writeInteger(UInt8(0))
-        request.writeInteger(UInt32(messageSize))
-        request.writeRepeatingByte(7, count: messageSize)
+        let request = Self.request
         return try await measure {
             let reply = try await connection.call(request)
             guard reply == request else { throw EchoFailed() }
         }
+    }
+
+    /// Each own client's request: the echo message, gRPC-framed (uncompressed, its length).
+    static var request: ByteBuffer {
+        var request = ByteBuffer()
+        request.writeInteger(UInt8(0))
+        request.writeInteger(UInt32(messageSize))
+        request.writeRepeatingByte(7, count: messageSize)
+        return request
     }
 }
 
@@ -32,13 +38,6 @@ final class ThreadClientConnection: Sendable {
         var sendWindow = 65_535
         var waiting: [UInt32: CheckedContinuation<ByteBuffer, any Error>] = [:]
         var failure: H2Failed?
-
-        mutating func writeHeaders(_ headers: HPACKHeaders, stream: UInt32, flags: UInt8) throws {
-            let start = self.output.writerIndex
-            self.output.writeRepeatingByte(0, count: 9)
-            try self.encoder.encode(headers: headers, to: &self.output)
-            self.output.setH2FrameHeader(at: start, .headers, flags: flags, stream: stream)
-        }
     }
 
     static let requestHeaders = HPACKHeaders([
@@ -80,7 +79,8 @@ final class ThreadClientConnection: Sendable {
                 shared.nextStream += 2
                 let hadLeftOver = shared.output.readableBytes > 0
                 do {
-                    try shared.writeHeaders(Self.requestHeaders, stream: stream, flags: 0x4)
+                    try shared.output.writeH2Headers(
+                        Self.requestHeaders, encoder: &shared.encoder, flags: 0x4, stream: stream)
                     shared.output.writeH2Frame(.data, flags: 0x1, stream: stream) { $0.writeImmutableBuffer(request) }
                     if !hadLeftOver { try shared.output.writeAvailable(to: self.fd) }
                 } catch {
