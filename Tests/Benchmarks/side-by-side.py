@@ -341,6 +341,15 @@ def binary_sizes(binaries):
     return sizes
 
 
+def code_alignment(binaries):
+    """How many of the functions Tests/Benchmarks/symbol-order.txt lists sit at one address in the
+    host and the plugin (symbol-order.py --check; `make align-symbols` puts them there)."""
+    script = os.path.join(ROOT, "Tests", "Benchmarks", "symbol-order.py")
+    order = os.path.join(ROOT, "Tests", "Benchmarks", "symbol-order.txt")
+    command = ["python3", script, "--check", order, binaries["plugin-bench"], binaries["bench-echo-plugin"]]
+    return run(command, capture_output=True, text=True).stdout.strip()
+
+
 def toolchain_libraries_size(path):
     """Bytes of the shared libraries `ldd` resolves outside the system library folders (for a
     Swift binary: libswiftCore, Foundation, ICU data, dispatch, …); 0 for a static binary."""
@@ -480,7 +489,8 @@ def markdown(result):
         "The brokered unary figures time the same sequential Gets as the unary ones, over a brokered connection: the "
         "plugin serves an Echo under a broker id (`serve-back`), the host dials it (go-plugin's `GRPCBroker.Dial`, "
         "Plugboard's `PluginBroker.withClient`). Every binary runs from a fresh copy, so that all of them have their "
-        "pages cached the same way.",
+        "pages cached the same way. "
+        f"Code shared by host and plugin at one address (`make align-symbols`): {result['code_alignment']}.",
         "Ratio: Plugboard (Swift → Swift) over go-plugin (Go → Go); below 1 is better for times, sizes and memory, "
         "above 1 for rates.",
         "",
@@ -844,6 +854,7 @@ def measure(settings, built, binaries):
     if settings.metrics_rounds:
         result["metrics"] = metrics_results(instrumented, settings.metrics_rounds)
     result["binary_sizes"] = binary_sizes(built)
+    result["code_alignment"] = code_alignment(built)
     result["seconds_taken"] = time.monotonic() - began
 
     table = markdown(result)

@@ -20,9 +20,27 @@ recording and not the next (a plugin's server unwinding while the plugin exits a
 functions). A listed function that no longer exists is skipped; a function not listed is placed
 after the listed ones: the file goes stale gracefully, and is recorded again by running this.
 
+The file also puts a host's and a plugin's shared code at the same addresses. A CPU predicts
+branches by the code's address and keeps what it learned across a switch between processes; a
+host and a plugin on one CPU switch twice per call, and when the two run the same framework code
+at different addresses, each switch leaves the other process's predictions wrong (one CPU: both
+spent 25-30% more CPU per call than with their shared code at one address). So the listed
+functions that every Plugboard host and plugin binary defines, once and at the same size (the
+same object code), come first, in the recorded order, then the rest; the release link also
+starts the code at one fixed address (the Makefile's -Ttext), so each of those functions sits at
+the same address in every one of them (`--check` counts them; a code change that drops one from a
+single binary moves the rest of that binary's list: `--align` mends it, in a few links).
+
 Usage: symbol-order.py BIN_DIR GO_DIR OUTPUT   (BIN_DIR holds the release plugin-bench and
-bench-echo-plugin, GO_DIR the Go echo-host and echo-plugin of Tests/Interop/go/build.sh). Needs
-valgrind and binutils. Python 3 standard library only.
+       bench-echo-plugin, GO_DIR the Go echo-host and echo-plugin of Tests/Interop/go/build.sh).
+       Needs valgrind and binutils.
+       symbol-order.py --align OUTPUT -- BUILD...   puts OUTPUT's shared functions first, linking
+       each ALIGNED product with BUILD (`swift build` and the release flags) until they sit at one
+       address in all (`make symbol-order` runs it after recording; `make align-symbols` alone,
+       after code changes that add or drop functions in one binary and not another).
+       symbol-order.py --check ORDER HOST PLUGIN   prints how many of ORDER's functions two
+       binaries both define, and at the same address (`make bench` reports it for its pair).
+Python 3 standard library only.
 """
 
 import collections
@@ -38,6 +56,9 @@ import tempfile
 
 HOST, PLUGIN = "plugin-bench", "bench-echo-plugin"
 GO_HOST, GO_PLUGIN = "echo-host", "echo-plugin"
+# The binaries whose shared functions the list places first: the bench pair and the release host
+# and plugins (the Makefile's `plugboard` and PLUGINS).
+ALIGNED = [HOST, PLUGIN, "plugboard", "ratelimit-plugin", "stream-plugin"]
 # Short figures: callgrind runs code about 50 times slower; every path runs at least once. A host
 # under callgrind takes 4 to 7 minutes here: a long timeout keeps its watchdog from firing.
 BENCH_ARGUMENTS = ["-mode", "bench", "-seconds", "0.05", "-warmup", "0.05", "-starts", "2", "-timeout", "1800s"]
@@ -125,7 +146,96 @@ def function_symbols(binaries):
     return symbols
 
 
+def function_sizes(binary):
+    """Each function symbol the binary defines exactly once: its (address, size)."""
+    listing = subprocess.run(["nm", "--defined-only", "-S", binary], capture_output=True, text=True, check=True)
+    found, seen = {}, collections.Counter()
+    for line in listing.stdout.splitlines():
+        fields = line.split(maxsplit=3)
+        if len(fields) == 4 and fields[2] in "tT":
+            found[fields[3]] = (int(fields[0], 16), int(fields[1], 16))
+            seen[fields[3]] += 1
+    return {name: place for name, place in found.items() if seen[name] == 1}
+
+
+def relink(build):
+    """Links every ALIGNED binary again with the current list (the list alone does not make SwiftPM
+    relink, so the binaries are removed first); returns each one's functions."""
+    bin_dir = subprocess.run(build + ["--show-bin-path"], capture_output=True, text=True, check=True).stdout.strip()
+    tables = []
+    for name in ALIGNED:
+        path = os.path.join(bin_dir, name)
+        if os.path.exists(path):
+            os.remove(path)
+        done = subprocess.run(build + ["--product", name], capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"symbol-order: {shlex.join(build)} --product {name} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        tables.append(function_sizes(path))
+    return tables
+
+
+def misplaced(first, tables):
+    """Functions of `first` that do not sit at one address in every binary, to move out of it: those
+    a binary placed out of the list's order (their code shares a section with other functions, as in
+    the toolchain's static libraries, or comes from another copy), else the first two whose
+    addresses differ."""
+    out_of_order = set()
+    for table in tables:
+        last = 0
+        for name in first:
+            if table[name][0] < last:
+                out_of_order.add(name)
+            last = max(last, table[name][0])
+    if out_of_order:
+        return out_of_order
+    for index, name in enumerate(first):
+        if len({table[name][0] for table in tables}) > 1:
+            return set(first[max(index - 1, 0):index + 1])
+    return set()
+
+
+def align(path, build):
+    """Puts the listed functions every ALIGNED binary defines once, at one size, first, then drops
+    from that group, link by link, those that still land at different addresses."""
+    with open(path) as file:
+        listed = file.read().split()
+    tables = relink(build)
+    first = [name for name in listed
+             if all(name in table for table in tables) and len({table[name][1] for table in tables}) == 1]
+    for _ in range(20):
+        write(first + [name for name in listed if name not in set(first)], path)
+        moved = misplaced(first, relink(build))
+        if not moved:
+            print(f"symbol-order: {len(first)} of {len(listed)} listed functions at one address in "
+                  f"{', '.join(ALIGNED)}; wrote {path}")
+            return
+        first = [name for name in first if name not in moved]
+    sys.exit("symbol-order: the shared functions still move after 20 links")
+
+
+def same_address(order, host, plugin):
+    """How many of `order`'s functions two binaries both define, and how many of those at one address."""
+    host, plugin = function_sizes(host), function_sizes(plugin)
+    both = [name for name in order if name in host and name in plugin]
+    return sum(host[name][0] == plugin[name][0] for name in both), len(both)
+
+
+def write(symbols, output):
+    with open(output, "w") as file:
+        file.write("".join(symbol + "\n" for symbol in symbols))
+
+
 def main():
+    if len(sys.argv) > 3 and sys.argv[1] == "--align" and sys.argv[3] == "--":
+        align(sys.argv[2], sys.argv[4:])
+        return
+    if len(sys.argv) == 5 and sys.argv[1] == "--check":
+        order, host, plugin = sys.argv[2:]
+        with open(order) as file:
+            aligned, both = same_address(file.read().split(), host, plugin)
+        names = " and ".join(os.path.basename(binary) for binary in (host, plugin))
+        print(f"{aligned} of the {both} listed functions that {names} both define are at one address")
+        return
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     bin_dir, go_dir, output = sys.argv[1:]
@@ -150,8 +260,7 @@ def main():
     ran = set().union(*tiers) | {"_start"}
     print(f"symbol-order: {len(ran)} functions ran, {len(symbols)} listed (with those listed before that still "
           f"exist, less those without a symbol); wrote {output}")
-    with open(output, "w") as file:
-        file.write("".join(symbol + "\n" for symbol in symbols))
+    write(symbols, output)
 
 
 if __name__ == "__main__":
