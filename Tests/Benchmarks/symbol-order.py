@@ -203,7 +203,8 @@ def align(path, build):
     first = [name for name in listed
              if all(name in table for table in tables) and len({table[name][1] for table in tables}) == 1]
     for _ in range(20):
-        write(first + [name for name in listed if name not in set(first)], path)
+        placed = set(first)
+        write(first + [name for name in listed if name not in placed], path)
         moved = misplaced(first, relink(build))
         if not moved:
             print(f"symbol-order: {len(first)} of {len(listed)} listed functions at one address in "
