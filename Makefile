@@ -31,14 +31,15 @@ FUZZ_SECONDS ?= 60
 # peak RSS down by 3 to 5 MiB per process. The code starts at one fixed address (-Ttext), and the
 # functions that a host and its plugins share are listed first (`make align-symbols`), so they sit
 # at one address in each: a CPU's branch predictions, kept by address across a switch between
-# processes, then serve both (one CPU: 15-30% less CPU per call in host and plugin). Swift's
-# run-time exclusivity checks are off (-enforce-exclusivity=unchecked, as the standard library's core is compiled, and the Hummingbird
-# and Vapor entries of a public web-framework benchmark): in alternating pairs, unary p50
-# 0.92-0.93x, calls/s 1.09x sequential and 1.14-1.18x with 16 callers, ping-pong 1.22x, start and
-# stop unchanged. Debug builds, which `make test` runs the suite in (all but the demo's test), keep
-# them, so a conflicting access on a tested path still traps there. Every release build uses these
-# flags, and Tests/Benchmarks/side-by-side.py reads them from here: changing them recompiles;
-# changing $(SYMBOL_ORDER) alone does not relink (touch a source file).
+# processes, then serve both (one CPU: 23% less CPU per call in host and plugin). Swift's
+# run-time exclusivity checks are off (-enforce-exclusivity=unchecked, as the standard library's
+# core is compiled, and the Hummingbird and Vapor entries of a public web-framework benchmark): in
+# alternating pairs, unary p50 0.92-0.93x, calls/s 1.09x sequential and 1.14-1.18x with 16
+# callers, ping-pong 1.22x, start and stop unchanged. Debug builds, which `make test` runs the
+# suite in (all but the demo's test), keep them, so a conflicting access on a tested path still
+# traps there. Every release build uses these flags, and Tests/Benchmarks/side-by-side.py reads
+# them from here: changing them recompiles; changing $(SYMBOL_ORDER) alone does not relink (touch
+# a source file, or `make align-symbols`, which relinks).
 SYMBOL_ORDER := Tests/Benchmarks/symbol-order.txt
 RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic -Xlinker --no-pie -Xlinker -Ttext=0x400000 \
 	-Xswiftc -cross-module-optimization \
