@@ -66,7 +66,7 @@ define install_packages
 	fi
 endef
 
-.PHONY: all demo deps protos check-protos go-peers test lint format example leak-check fuzz fuzz-transport bench symbol-order align-symbols clean-assets docs
+.PHONY: all demo deps protos check-protos go-peers test lint format example leak-check fuzz fuzz-transport bench symbol-order align-symbols check-alignment clean-assets docs
 
 # SwiftPM builds one --product per call.
 all: deps
@@ -111,7 +111,7 @@ go-peers:
 	$(call install_packages,$(GO_PACKAGES))
 	Tests/Interop/go/build.sh .build/go
 
-test: lint check-protos go-peers all
+test: lint check-protos go-peers all check-alignment
 	$(call install_packages,$(TEST_PACKAGES))
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -220,6 +220,13 @@ symbol-order: deps go-peers
 align-symbols: deps
 	$(call install_packages,binutils python3)
 	python3 Tests/Benchmarks/symbol-order.py --align $(SYMBOL_ORDER) -- $(SWIFT) build $(RELEASE)
+
+# Fails when the release host and plugins no longer have the code they share at one address
+# (fewer than 95% of the listed functions all three define): run `make align-symbols`.
+check-alignment: all
+	$(call install_packages,binutils python3)
+	@bin="$$($(SWIFT) build $(RELEASE) --show-bin-path)"; python3 Tests/Benchmarks/symbol-order.py --check \
+		$(SYMBOL_ORDER) "$$bin/plugboard" $(foreach p,$(PLUGINS),"$$bin/$(p)") --at-least 95
 
 clean-assets:
 	rm -rf $(ASSETS)

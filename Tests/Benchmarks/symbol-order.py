@@ -38,8 +38,10 @@ Usage: symbol-order.py BIN_DIR GO_DIR OUTPUT   (BIN_DIR holds the release plugin
        each ALIGNED product with BUILD (`swift build` and the release flags) until they sit at one
        address in all (`make symbol-order` runs it after recording; `make align-symbols` alone,
        after code changes that add or drop functions in one binary and not another).
-       symbol-order.py --check ORDER HOST PLUGIN   prints how many of ORDER's functions two
-       binaries both define, and at the same address (`make bench` reports it for its pair).
+       symbol-order.py --check ORDER BINARY BINARY... [--at-least PERCENT]   prints how many of
+       ORDER's functions the binaries all define, and at the same address, and exits 1 when fewer
+       than PERCENT of them are (`make test` checks the release host and plugins with 95, `make
+       bench` reports its pair).
 Python 3 standard library only.
 """
 
@@ -214,11 +216,29 @@ def align(path, build):
     sys.exit("symbol-order: the shared functions still move after 20 links")
 
 
-def same_address(order, host, plugin):
-    """How many of `order`'s functions two binaries both define, and how many of those at one address."""
-    host, plugin = function_sizes(host), function_sizes(plugin)
-    both = [name for name in order if name in host and name in plugin]
-    return sum(host[name][0] == plugin[name][0] for name in both), len(both)
+def same_address(order, binaries):
+    """How many of `order`'s functions every binary defines, and how many of those at one address."""
+    tables = [function_sizes(binary) for binary in binaries]
+    shared = [name for name in order if all(name in table for table in tables)]
+    return sum(len({table[name][0] for table in tables}) == 1 for name in shared), len(shared)
+
+
+def check(arguments):
+    """`--check ORDER BINARY BINARY... [--at-least PERCENT]`: prints how many of the listed functions
+    the binaries all define sit at one address in each; exits 1 below PERCENT."""
+    at_least = None
+    if "--at-least" in arguments:
+        index = arguments.index("--at-least")
+        at_least = float(arguments[index + 1])
+        arguments = arguments[:index] + arguments[index + 2:]
+    order, binaries = arguments[0], arguments[1:]
+    with open(order) as file:
+        aligned, shared = same_address(file.read().split(), binaries)
+    names = ", ".join(os.path.basename(binary) for binary in binaries)
+    print(f"{aligned} of the {shared} listed functions that {names} all define are at one address")
+    if at_least is not None and aligned < shared * at_least / 100:
+        sys.exit(f"symbol-order: fewer than {at_least:g}% of them: a code change moved what a host and its plugins "
+                 f"share apart. Run `make align-symbols` and commit {order}.")
 
 
 def write(symbols, output):
@@ -230,12 +250,8 @@ def main():
     if len(sys.argv) > 3 and sys.argv[1] == "--align" and sys.argv[3] == "--":
         align(sys.argv[2], sys.argv[4:])
         return
-    if len(sys.argv) == 5 and sys.argv[1] == "--check":
-        order, host, plugin = sys.argv[2:]
-        with open(order) as file:
-            aligned, both = same_address(file.read().split(), host, plugin)
-        names = " and ".join(os.path.basename(binary) for binary in (host, plugin))
-        print(f"{aligned} of the {both} listed functions that {names} both define are at one address")
+    if len(sys.argv) >= 5 and sys.argv[1] == "--check":
+        check(sys.argv[2:])
         return
     if len(sys.argv) != 4:
         sys.exit(__doc__)
