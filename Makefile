@@ -216,7 +216,7 @@ symbol-order: deps go-peers
 
 # Puts the listed functions that the release host, plugins and bench pair all define first in
 # $(SYMBOL_ORDER), so that they sit at one address in each (see symbol-order.py), relinking them
-# until they do (about three minutes). `make bench` reports how many are aligned.
+# until they do (one to three minutes). `make bench` reports how many are aligned.
 align-symbols: deps
 	$(call install_packages,binutils python3)
 	python3 Tests/Benchmarks/symbol-order.py --align $(SYMBOL_ORDER) -- $(SWIFT) build $(RELEASE)
