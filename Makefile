@@ -41,7 +41,8 @@ FUZZ_SECONDS ?= 60
 # them from here: changing them recompiles; changing $(SYMBOL_ORDER) alone does not relink (touch
 # a source file, or `make align-symbols`, which relinks).
 SYMBOL_ORDER := Tests/Benchmarks/symbol-order.txt
-RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic -Xlinker --no-pie -Xlinker -Ttext=0x400000 \
+RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic -Xlinker --no-pie \
+	-Xlinker -Ttext=0x400000 \
 	-Xswiftc -cross-module-optimization \
 	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
 	-Xswiftc -Xfrontend -Xswiftc -internalize-at-link -Xswiftc -Xfrontend -Xswiftc -function-sections \
