@@ -220,7 +220,8 @@ symbol-order: deps go-peers
 # until they do (one to three minutes). `make bench` reports how many are aligned.
 align-symbols: deps
 	$(call install_packages,binutils python3)
-	python3 Tests/Benchmarks/symbol-order.py --align $(SYMBOL_ORDER) -- $(SWIFT) build $(RELEASE)
+	python3 Tests/Benchmarks/symbol-order.py --align $(SYMBOL_ORDER) plugin-bench bench-echo-plugin plugboard \
+		$(PLUGINS) -- $(SWIFT) build $(RELEASE)
 
 # Fails when the release host and plugins no longer have the code they share at one address
 # (fewer than 95% of the listed functions all three define): run `make align-symbols`.

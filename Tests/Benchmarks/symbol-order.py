@@ -34,9 +34,9 @@ single binary moves the rest of that binary's list: `--align` mends it, in a few
 Usage: symbol-order.py BIN_DIR GO_DIR OUTPUT   (BIN_DIR holds the release plugin-bench and
        bench-echo-plugin, GO_DIR the Go echo-host and echo-plugin of Tests/Interop/go/build.sh).
        Needs valgrind and binutils.
-       symbol-order.py --align OUTPUT -- BUILD...   puts OUTPUT's shared functions first, linking
-       each ALIGNED product with BUILD (`swift build` and the release flags) until they sit at one
-       address in all (`make symbol-order` runs it after recording; `make align-symbols` alone,
+       symbol-order.py --align OUTPUT PRODUCT... -- BUILD...   puts the functions every PRODUCT
+       shares first in OUTPUT, linking each with BUILD (`swift build` and the release flags) until
+       they sit at one address in all (the Makefile names the products) (`make symbol-order` runs it after recording; `make align-symbols` alone,
        after code changes that add or drop functions in one binary and not another).
        symbol-order.py --check ORDER BINARY BINARY... [--at-least PERCENT]   prints how many of
        ORDER's functions the binaries all define, and at the same address, and exits 1 when fewer
@@ -58,9 +58,6 @@ import tempfile
 
 HOST, PLUGIN = "plugin-bench", "bench-echo-plugin"
 GO_HOST, GO_PLUGIN = "echo-host", "echo-plugin"
-# The binaries whose shared functions the list places first: the bench pair and the release host
-# and plugins (the Makefile's `plugboard` and PLUGINS).
-ALIGNED = [HOST, PLUGIN, "plugboard", "ratelimit-plugin", "stream-plugin"]
 # Short figures: callgrind runs code about 50 times slower; every path runs at least once. A host
 # under callgrind takes 4 to 7 minutes here: a long timeout keeps its watchdog from firing.
 BENCH_ARGUMENTS = ["-mode", "bench", "-seconds", "0.05", "-warmup", "0.05", "-starts", "2", "-timeout", "1800s"]
@@ -160,14 +157,14 @@ def function_sizes(binary):
     return {name: place for name, place in found.items() if seen[name] == 1}
 
 
-def relink(build):
-    """Links every ALIGNED binary again with the current list (the list alone does not make SwiftPM
-    relink, so the binaries are removed first); returns each one's functions."""
+def link(products, build, again):
+    """Builds each product, linking it `again` with the current list (the list alone does not make
+    SwiftPM relink, so the binary is removed first); returns each one's functions."""
     bin_dir = subprocess.run(build + ["--show-bin-path"], capture_output=True, text=True, check=True).stdout.strip()
     tables = []
-    for name in ALIGNED:
+    for name in products:
         path = os.path.join(bin_dir, name)
-        if os.path.exists(path):
+        if again and os.path.exists(path):
             os.remove(path)
         done = subprocess.run(build + ["--product", name], capture_output=True, text=True)
         if done.returncode != 0:
@@ -179,8 +176,8 @@ def relink(build):
 def misplaced(first, tables):
     """Functions of `first` that do not sit at one address in every binary, to move out of it: those
     a binary placed out of the list's order (their code shares a section with other functions, as in
-    the toolchain's static libraries, or comes from another copy), else the first two whose
-    addresses differ."""
+    the toolchain's static libraries, or comes from another copy), else the first whose addresses
+    differ and the one before it."""
     out_of_order = set()
     for table in tables:
         last = 0
@@ -196,21 +193,21 @@ def misplaced(first, tables):
     return set()
 
 
-def align(path, build):
-    """Puts the listed functions every ALIGNED binary defines once, at one size, first, then drops
-    from that group, link by link, those that still land at different addresses."""
+def align(path, products, build):
+    """Puts the listed functions every product defines once, at one size, first, then drops from
+    that group, link by link, those that still land at different addresses."""
     with open(path) as file:
         listed = file.read().split()
-    tables = relink(build)
+    tables = link(products, build, again=False)  # which functions each has, and their sizes: any order tells
     first = [name for name in listed
              if all(name in table for table in tables) and len({table[name][1] for table in tables}) == 1]
     for _ in range(20):
         placed = set(first)
         write(first + [name for name in listed if name not in placed], path)
-        moved = misplaced(first, relink(build))
+        moved = misplaced(first, link(products, build, again=True))
         if not moved:
             print(f"symbol-order: {len(first)} of {len(listed)} listed functions at one address in "
-                  f"{', '.join(ALIGNED)}; wrote {path}")
+                  f"{', '.join(products)}; wrote {path}")
             return
         first = [name for name in first if name not in moved]
     sys.exit("symbol-order: the shared functions still move after 20 links")
@@ -247,8 +244,9 @@ def write(symbols, output):
 
 
 def main():
-    if len(sys.argv) > 3 and sys.argv[1] == "--align" and sys.argv[3] == "--":
-        align(sys.argv[2], sys.argv[4:])
+    if len(sys.argv) > 4 and sys.argv[1] == "--align" and "--" in sys.argv[3:]:
+        separator = sys.argv.index("--", 3)
+        align(sys.argv[2], sys.argv[3:separator], sys.argv[separator + 1:])
         return
     if len(sys.argv) >= 5 and sys.argv[1] == "--check":
         check(sys.argv[2:])
