@@ -3,7 +3,7 @@ package import NIOCore
 internal import NIOHTTP2
 internal import Synchronization
 
-/// One lean connection's handlers (NIOHTTP2Handler and ``GRPCConnectionHandler``) on a channel
+/// One lean connection's handlers (its HTTP/2 handler and ``GRPCConnectionHandler``) on a channel
 /// the caller drives, for the transport fuzz target (Tests/TransportFuzz): it feeds the channel
 /// whatever a peer might send and checks what the connection holds on to.
 package final class ConnectionHarness {
@@ -38,9 +38,10 @@ package final class ConnectionHarness {
             )
         }
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(
-            NIOHTTP2Handler.plugboard(
-                mode: side == .client ? .client : .server, config: config, watch: self.core.errorWatch))
+        switch side {
+        case .client: try sync.addHandler(NIOHTTP2Handler.plugboardClient(config: config, watch: self.core.errorWatch))
+        case .server: try sync.addHandler(HTTP2ServerCodec(config: config, watch: self.core.errorWatch))
+        }
         try sync.addHandler(self.handler)
     }
 

@@ -5,7 +5,8 @@ internal import NIOHPACK
 internal import NIOHTTP2
 internal import PlugboardCore
 
-/// The one handler behind `NIOHTTP2Handler` on a lean connection: it keeps the stream table,
+/// The one handler behind the HTTP/2 handler on a lean connection (`NIOHTTP2Handler` on a
+/// client's, ``HTTP2ServerCodec`` on a server's): it keeps the stream table,
 /// turns frames into gRPC parts and parts into frames, and does stream flow control.
 ///
 /// Runs only on the channel's event loop. Server and client specifics live in the
@@ -110,12 +111,13 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         case .ping(_, ack: false) where !self.defersPingAcks:
             self.deferPingAcks(context: context)
         case .windowUpdate, .ping, .settings, .priority, .pushPromise, .alternativeService, .origin:
-            ()  // NIOHTTP2Handler answers PINGs and SETTINGS and applies window updates.
+            ()  // The HTTP/2 handler answers PINGs and SETTINGS and applies window updates.
         }
     }
 
     /// The peer pings (grpc-go does after DATA it receives): from now on the acknowledgements go
-    /// with the connection's next frames (``PingAckDeferral``, added just below NIOHTTP2Handler).
+    /// with the connection's next frames (``PingAckDeferral``, added just below NIOHTTP2Handler; a
+    /// server's ``HTTP2ServerCodec`` holds them itself and passes no PING up).
     /// A peer that never pings, as a Plugboard one, never has that handler in its pipeline.
     private func deferPingAcks(context: ChannelHandlerContext) {
         self.defersPingAcks = true
@@ -131,13 +133,13 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // NIOHTTP2Handler fires several events per stream; comparing the type first spares the
+        // The HTTP/2 handler fires several events per stream; comparing the type first spares the
         // others a failing dynamic cast.
         if type(of: event) == StreamClosedEvent.self, let closed = event as? StreamClosedEvent,
             let stream = self.streams.removeValue(forKey: closed.streamID)
         {
             if closed.reason == .flowControlError, !stream.loop.resetByPeer {
-                // NIOHTTP2Handler reset the stream: the peer sent more DATA than the stream's window.
+                // The HTTP/2 handler reset the stream: the peer sent more DATA than the stream's window.
                 // A peer that ignores flow control would go on filling the connection window with
                 // frames we drop, so the whole connection goes, and its calls say why.
                 self.peerBrokeProtocol(
@@ -159,7 +161,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// The peer broke HTTP/2: GOAWAY `goAway` (nil when NIOHTTP2Handler already sent one), then
+    /// The peer broke HTTP/2: GOAWAY `goAway` (nil when the HTTP/2 handler already sent one), then
     /// close. Every open call fails with UNAVAILABLE whose cause is `violation` (`connectionLost`).
     private func peerBrokeProtocol(
         _ violation: HTTP2ProtocolViolation,
@@ -181,7 +183,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // NIOHTTP2Handler answers a stream error with RST_STREAM and a connection error with GOAWAY,
+        // The HTTP/2 handler answers a stream error with RST_STREAM and a connection error with GOAWAY,
         // then reports it here; only the GOAWAY tells them apart. After a connection error it keeps
         // the channel open and buffers (and answers) whatever the peer sends next, so close it: a
         // misbehaving peer must not keep the socket, nor grow our memory.
@@ -204,7 +206,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         case is NIOHTTP2Errors.IOOnClosedConnection, is NIOHTTP2Errors.RaisedGoawayLastStreamID:
             return  // a frame of ours (a GOAWAY, a reset) too late for a connection already closing
         case is any NIOHTTP2Error:
-            return  // a stream error: NIOHTTP2Handler reset the stream, and the connection goes on
+            return  // a stream error: the HTTP/2 handler reset the stream, and the connection goes on
         default:
             context.close(promise: nil)
         }
@@ -275,7 +277,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             self.connectionCredit = 0
         }
         guard let stream = self.streams[streamID], !stream.loop.receivedEnd else { return }
-        // Mark the end before delivering this frame's messages. NIOHTTP2Handler moved the stream to
+        // Mark the end before delivering this frame's messages. The HTTP/2 handler moved the stream to
         // half-closed (remote) before handing us the frame, and from then on a stream WINDOW_UPDATE
         // is a BadStreamStateTransition: an outbound stream error, which `errorCaught` sees as a
         // connection error. Delivering a message to a parked reader can release a batch of credit
@@ -374,7 +376,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         guard self.draining, !self.isClosed, let context = self.context, self.onlyBackgroundStreamsLeft else {
             return
         }
-        // Close on a later tick: this may run inside NIOHTTP2Handler's write of the last stream's
+        // Close on a later tick: this may run inside the HTTP/2 handler's write of the last stream's
         // final frame, which must reach the socket first.
         self.isClosed = true
         context.eventLoop.assumeIsolated().execute {

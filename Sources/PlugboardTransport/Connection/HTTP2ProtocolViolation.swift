@@ -1,7 +1,7 @@
 internal import NIOCore
 internal import NIOHTTP2
 
-/// The peer broke HTTP/2 at the connection level: NIOHTTP2Handler answered with GOAWAY and the
+/// The peer broke HTTP/2 at the connection level: the HTTP/2 handler answered with GOAWAY and the
 /// connection was closed. It is the `cause` of the `RPCError`s (UNAVAILABLE) of the calls the
 /// connection ended, and of the error new calls get until a connection works again.
 public struct HTTP2ProtocolViolation: Error, CustomStringConvertible, Sendable {
@@ -24,7 +24,7 @@ public struct HTTP2ProtocolViolation: Error, CustomStringConvertible, Sendable {
         self.goAwayCode = Self.name(of: goAwayCode)
     }
 
-    /// A connection error that NIOHTTP2Handler reports without a GOAWAY of its own (a flood, a
+    /// A connection error that the HTTP/2 handler reports without a GOAWAY of its own (a flood, a
     /// client that doesn't speak HTTP/2), which ends the connection as ENHANCE_YOUR_CALM; `nil` for
     /// any other error (a stream error, say).
     init?(unannounced error: any Error) {
@@ -48,6 +48,8 @@ public struct HTTP2ProtocolViolation: Error, CustomStringConvertible, Sendable {
 
     private static func reason(for error: any Error) -> String {
         switch error {
+        case let error as HTTP2PeerError:
+            return error.reason
         case is NIOHTTP2Errors.FlowControlViolation:
             return "it sent DATA beyond its flow-control window"
         case is NIOHTTP2Errors.UnableToParseFrame:
@@ -82,7 +84,7 @@ public struct HTTP2ProtocolViolation: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Sees every frame NIOHTTP2Handler writes and remembers a GOAWAY carrying an error code: the
+/// Sees every frame the HTTP/2 handler writes and remembers a GOAWAY carrying an error code: the
 /// handler writes one just before it reports a connection error (a stream error gets RST_STREAM),
 /// which is how ``GRPCConnectionHandler/errorCaught(context:error:)`` tells the two apart.
 /// Event loop only.

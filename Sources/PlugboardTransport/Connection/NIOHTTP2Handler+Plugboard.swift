@@ -2,7 +2,8 @@ internal import NIOCore
 internal import NIOHTTP2
 
 extension NIOHTTP2Handler {
-    /// An HTTP/2 handler (no stream multiplexer) tuned for gRPC between a host and its plugins.
+    /// A client connection's HTTP/2 handler (no stream multiplexer), tuned for gRPC between a host
+    /// and its plugins. (Server connections have ``HTTP2ServerCodec``.)
     ///
     /// swift-nio-http2's defaults allow only 200 PING/SETTINGS frames, 200 RST_STREAM frames and
     /// 200 stream errors per 30 s, and 200 stream errors per connection lifetime. grpc-go sends a
@@ -22,8 +23,7 @@ extension NIOHTTP2Handler {
     /// `watch` learns of each connection-error GOAWAY the handler writes, so the connection can be
     /// closed (swift-nio-http2 answers a connection error with GOAWAY but leaves the channel open,
     /// and keeps buffering what the peer sends).
-    static func plugboard(
-        mode: ParserMode,
+    static func plugboardClient(
         config: UnixSocketTransport.Config,
         watch: ConnectionErrorWatch
     ) -> NIOHTTP2Handler {
@@ -35,9 +35,7 @@ extension NIOHTTP2Handler {
             HTTP2Setting(parameter: .maxFrameSize, value: 1 << 20),
             HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
         ]
-        if mode == .client {
-            connection.initialSettings.append(HTTP2Setting(parameter: .enablePush, value: 0))
-        }
+        connection.initialSettings.append(HTTP2Setting(parameter: .enablePush, value: 0))
         connection.controlFrameRateLimit.maximumCount = limit
         connection.controlFrameRateLimit.windowLength = .seconds(1)
         connection.maximumBufferedControlFrames = 10_000
@@ -54,7 +52,7 @@ extension NIOHTTP2Handler {
         stream.streamErrorRateLimit.windowLength = .seconds(1)
 
         return NIOHTTP2Handler(
-            mode: mode,
+            mode: .client,
             frameDelegate: watch,
             connectionConfiguration: connection,
             streamConfiguration: stream

@@ -1,0 +1,398 @@
+internal import NIOCore
+internal import NIOHPACK
+internal import NIOHTTP2
+
+/// The HTTP/2 of a server connection, under ``GRPCConnectionHandler``: bytes from the socket
+/// become `HTTP2Frame`s and `StreamClosedEvent`s for it, and its frames become bytes.
+///
+/// It does what RFC 9113 asks of a server that a gRPC client talks to, and no more: the preface
+/// and SETTINGS, PING, GOAWAY, RST_STREAM, HEADERS with CONTINUATION (HPACK from swift-nio-http2's
+/// `NIOHPACK`), padding, both flow-control windows each way, stream states and the concurrency
+/// limit, and the limits that keep a flooding peer from costing CPU or memory without bound. It
+/// took the place of swift-nio-http2's `NIOHTTP2Handler` on server connections, whose generic
+/// state machine cost about a fifth of a plugin's CPU per call (the cost ladder's "own server"
+/// rungs measured the difference first). PING acknowledgements go with the connection's next
+/// frames, or after ``longestAckDelay``, as ``PingAckDeferral`` holds them on a client connection.
+///
+/// Event loop only.
+final class HTTP2ServerCodec: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = HTTP2Frame
+    typealias OutboundIn = HTTP2Frame
+    typealias OutboundOut = IOData
+
+    /// What ends the connection: a protocol error (GOAWAY with `code`, then `error` reported), or
+    /// a flood (`error` reported, no GOAWAY), as NIOHTTP2Handler ended it.
+    enum Failure: Error {
+        case connection(HTTP2ErrorCode, any Error)
+        case flood(any Error)
+
+        static func protocolError(_ reason: String) -> Failure {
+            .connection(.protocolError, HTTP2PeerError(reason: reason))
+        }
+    }
+
+    struct Stream {
+        var sendWindow: Int
+        var receiveWindow: Int
+        var receivedEnd = false
+        var sentEnd = false
+        /// DATA (and the frames after it) waiting for send window, in order.
+        var queued: [(HTTP2Frame.FramePayload, EventLoopPromise<Void>?)] = []
+    }
+
+    /// The frame size this end announces and accepts.
+    static let maxFrameSize = 1 << 20
+    /// The header list size this end announces and accepts.
+    static let maxHeaderListSize = 1 << 16
+    /// The most bytes a header block (HEADERS and its CONTINUATION frames) may take on the wire.
+    static let maxHeaderBlockSize = 4 * maxHeaderListSize
+    /// How long an acknowledgement waits for other frames to go with.
+    static let longestAckDelay = TimeAmount.milliseconds(1)
+    /// Control frames owed to a peer that doesn't read, before the connection goes.
+    static let maxUnsentControlFrames = 10_000
+    /// Empty DATA frames in a row without END_STREAM, before the connection goes.
+    static let maxEmptyDataFrames = 64
+
+    let config: UnixSocketTransport.Config
+    let watch: ConnectionErrorWatch
+    var context: ChannelHandlerContext?
+    var input: ByteBuffer?
+    /// Frames encoded and not yet handed to the channel.
+    var output = ByteBuffer()
+    /// `output` holds nothing but PING acknowledgements.
+    var outputIsAcksOnly = false
+    var ackTimer: Scheduled<Void>?
+    var sawPreface = false
+    var failed = false
+    var decoder = HPACKDecoder(
+        allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
+        maxHeaderListSize: HTTP2ServerCodec.maxHeaderListSize)
+    var encoder = HPACKEncoder(allocator: ByteBufferAllocator())
+    /// A header block waiting for its CONTINUATION frames.
+    var headerBlock: (stream: UInt32, flags: UInt8, block: ByteBuffer)?
+    var streams: [UInt32: Stream] = [:]
+    /// Streams with queued frames, oldest first.
+    var blocked: [UInt32] = []
+    var lastStreamID: UInt32 = 0
+    var connectionSendWindow = 65_535
+    var connectionReceiveWindow = 65_535
+    var initialSendWindow = 65_535
+    var peerMaxFrameSize = 16_384
+    var emptyDataFrames = 0
+    var controlFrames = ControlFrameBudget()
+    var resets = ControlFrameBudget()
+    var unsentControlFrames = 0
+
+    init(config: UnixSocketTransport.Config, watch: ConnectionErrorWatch) {
+        self.config = config
+        self.watch = watch
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.output = context.channel.allocator.buffer(capacity: 1_024)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        self.ackTimer?.cancel()
+        self.failAllQueued()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        // The server's preface: SETTINGS, first of all its frames.
+        let settings: [(UInt16, Int)] = [
+            (0x3, self.config.maxConcurrentStreams), (0x4, self.config.streamWindowSize),
+            (0x5, Self.maxFrameSize), (0x6, Self.maxHeaderListSize),
+        ]
+        self.output.writeHTTP2Frame(.settings, stream: 0) { buffer in
+            for (id, value) in settings {
+                buffer.writeInteger(id)
+                buffer.writeInteger(UInt32(clamping: value))
+            }
+        }
+        context.fireChannelActive()
+        self.flushOutput(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.failAllQueued()
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { self.unsentControlFrames = 0 }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.failed else { return }
+        var bytes = self.unwrapInboundIn(data)
+        if var input = self.input, input.readableBytes > 0 {
+            self.input = nil  // uniquely referenced while appending
+            input.writeBuffer(&bytes)
+            self.input = input
+        } else {
+            self.input = bytes
+        }
+        do throws(Failure) {
+            try self.readFrames(context: context)
+        } catch {
+            self.fail(error, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+        // Acknowledgements alone wait (``longestAckDelay``); anything else goes now.
+        if self.output.readableBytes > 0, !self.outputIsAcksOnly { self.flushOutput(context: context) }
+    }
+
+    private func readFrames(context: ChannelHandlerContext) throws(Failure) {
+        if !self.sawPreface {
+            let preface = HTTP2WireFrame.clientPreface
+            guard let input = self.input, input.readableBytes >= preface.count else { return }
+            guard input.readableBytesView.prefix(preface.count).elementsEqual(preface) else {
+                throw .flood(NIOHTTP2Errors.badClientMagic())
+            }
+            self.input!.moveReaderIndex(forwardBy: preface.count)
+            self.sawPreface = true
+        }
+        while !self.failed, let length = self.input?.peekHTTP2FrameLength() {
+            guard length <= Self.maxFrameSize else {
+                throw .connection(
+                    .frameSizeError,
+                    HTTP2PeerError(reason: "it sent a frame of \(length) bytes, over the \(Self.maxFrameSize) allowed"))
+            }
+            guard let frame = self.input!.readHTTP2Frame() else { return }
+            try self.process(frame, context: context)
+        }
+    }
+
+    /// Ends the connection: GOAWAY for a protocol error, then the error to ``GRPCConnectionHandler``,
+    /// which closes the channel.
+    func fail(_ failure: Failure, context: ChannelHandlerContext) {
+        self.failed = true
+        self.input = nil
+        switch failure {
+        case .connection(let code, let error):
+            let goAway = HTTP2Frame(
+                streamID: .rootStream,
+                payload: .goAway(lastStreamID: HTTP2StreamID(Int(self.lastStreamID)), errorCode: code, opaqueData: nil))
+            self.encodeControl(goAway.payload)
+            self.watch.wroteFrame(goAway)
+            self.flushOutput(context: context)
+            context.fireErrorCaught(error)
+        case .flood(let error):
+            context.fireErrorCaught(error)
+        }
+    }
+
+    // MARK: Writing
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let frame = self.unwrapOutboundIn(data)
+        let id = UInt32(Int32(frame.streamID))
+        switch frame.payload {
+        case .data, .headers:
+            guard self.streams[id] != nil else {
+                promise?.fail(NIOHTTP2Errors.noSuchStream(streamID: frame.streamID))
+                return
+            }
+            var payload = frame.payload
+            if self.streams[id]!.queued.isEmpty {
+                guard let rest = self.send(payload, on: id, promise: promise, context: context) else { return }
+                payload = rest
+                self.blocked.append(id)
+            }
+            self.streams[id]!.queued.append((payload, promise))
+        case .rstStream(let code):
+            guard var stream = self.streams.removeValue(forKey: id) else {
+                promise?.succeed()
+                return
+            }
+            self.failQueued(&stream)
+            self.writeFrame(.rstStream, stream: id, promise: promise, context: context) {
+                $0.writeInteger(UInt32(code.networkCode))
+            }
+            context.fireUserInboundEventTriggered(StreamClosedEvent(streamID: frame.streamID, reason: code))
+        case .windowUpdate(let increment):
+            if id == 0 {
+                self.connectionReceiveWindow += increment
+            } else if self.streams[id] != nil, !self.streams[id]!.receivedEnd {
+                self.streams[id]!.receiveWindow += increment
+            } else {
+                promise?.succeed()
+                return
+            }
+            self.writeFrame(.windowUpdate, stream: id, promise: promise, context: context) {
+                $0.writeInteger(UInt32(increment))
+            }
+        default:
+            self.encodeControl(frame.payload)
+            if let promise { self.writeOutput(promise: promise, context: context) }
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        self.flushOutput(context: context)
+    }
+
+    /// Encodes a DATA or HEADERS frame of stream `id`, or as much of a DATA frame as the send
+    /// windows allow; returns what must wait for window (nil once all of it is encoded).
+    private func send(
+        _ payload: HTTP2Frame.FramePayload, on id: UInt32, promise: EventLoopPromise<Void>?,
+        context: ChannelHandlerContext
+    ) -> HTTP2Frame.FramePayload? {
+        let endStream: Bool
+        switch payload {
+        case .headers(let headers):
+            do {
+                try self.encodeHeaders(headers.headers, endStream: headers.endStream, on: id)
+            } catch {
+                promise?.fail(error)
+                return nil
+            }
+            endStream = headers.endStream
+        case .data(var data):
+            guard case .byteBuffer(var bytes) = data.data else {
+                promise?.fail(ChannelError.operationUnsupported)
+                return nil
+            }
+            let window = min(self.connectionSendWindow, self.streams[id]!.sendWindow)
+            guard window > 0 || bytes.readableBytes == 0 else { return payload }
+            var now = bytes.readSlice(length: min(window, bytes.readableBytes))!
+            self.connectionSendWindow -= now.readableBytes
+            self.streams[id]!.sendWindow -= now.readableBytes
+            let ends = data.endStream && bytes.readableBytes == 0
+            repeat {
+                var chunk = now.readSlice(length: min(self.peerMaxFrameSize, now.readableBytes))!
+                let flags = ends && now.readableBytes == 0 ? HTTP2WireFrame.Flag.endStream : 0
+                self.writeFrame(.data, flags: flags, stream: id) { $0.writeBuffer(&chunk) }
+            } while now.readableBytes > 0
+            if bytes.readableBytes > 0 {
+                data.data = .byteBuffer(bytes)
+                return .data(data)
+            }
+            endStream = data.endStream
+        default:
+            return nil
+        }
+        if let promise { self.writeOutput(promise: promise, context: context) }
+        if endStream {
+            self.streams[id]!.sentEnd = true
+            self.closeIfDone(id, context: context)
+        }
+        return nil
+    }
+
+    /// A header block, split into HEADERS and CONTINUATION frames no larger than the peer takes.
+    private func encodeHeaders(_ headers: HPACKHeaders, endStream: Bool, on id: UInt32) throws {
+        let endFlag = endStream ? HTTP2WireFrame.Flag.endStream : 0
+        let start = self.output.writerIndex
+        try self.output.writeHTTP2Frame(.headers, flags: endFlag | HTTP2WireFrame.Flag.endHeaders, stream: id) {
+            try self.encoder.encode(headers: headers, to: &$0)
+        }
+        let length = self.output.writerIndex - start - 9
+        guard length > self.peerMaxFrameSize else { return }
+        var block = self.output.getSlice(at: start + 9, length: length)!
+        self.output.moveWriterIndex(to: start)
+        var kind = HTTP2WireFrame.Kind.headers
+        while block.readableBytes > 0 {
+            var chunk = block.readSlice(length: min(self.peerMaxFrameSize, block.readableBytes))!
+            var flags = block.readableBytes == 0 ? HTTP2WireFrame.Flag.endHeaders : 0
+            if kind == .headers { flags |= endFlag }
+            self.writeFrame(kind, flags: flags, stream: id) { $0.writeBuffer(&chunk) }
+            kind = .continuation
+        }
+    }
+
+    /// Sends what the send windows now allow of the queued frames.
+    func unblock(context: ChannelHandlerContext) {
+        guard !self.blocked.isEmpty else { return }
+        var stillBlocked: [UInt32] = []
+        for id in self.blocked {
+            while let (payload, promise) = self.streams[id]?.queued.first {
+                self.streams[id]!.queued.removeFirst()
+                if let rest = self.send(payload, on: id, promise: promise, context: context) {
+                    self.streams[id]?.queued.insert((rest, promise), at: 0)
+                    break
+                }
+            }
+            if self.streams[id]?.queued.isEmpty == false { stillBlocked.append(id) }
+        }
+        self.blocked = stillBlocked
+        self.flushOutput(context: context)
+    }
+
+    /// Forgets stream `id` once both ends finished it, and tells ``GRPCConnectionHandler``.
+    func closeIfDone(_ id: UInt32, context: ChannelHandlerContext) {
+        guard let stream = self.streams[id], stream.receivedEnd, stream.sentEnd, stream.queued.isEmpty else { return }
+        self.streams[id] = nil
+        context.fireUserInboundEventTriggered(StreamClosedEvent(streamID: HTTP2StreamID(Int(id)), reason: nil))
+    }
+
+    func failQueued(_ stream: inout Stream) {
+        for (_, promise) in stream.queued { promise?.fail(ChannelError.ioOnClosedChannel) }
+        stream.queued = []
+    }
+
+    private func failAllQueued() {
+        for id in self.blocked where self.streams[id] != nil { self.failQueued(&self.streams[id]!) }
+        self.blocked = []
+    }
+
+    // MARK: Encoding
+
+    func encodeControl(_ payload: HTTP2Frame.FramePayload) {
+        switch payload {
+        case .goAway(let last, let code, _):
+            self.writeFrame(.goAway, stream: 0) {
+                $0.writeInteger(UInt32(Int32(last)))
+                $0.writeInteger(UInt32(code.networkCode))
+            }
+        case .ping(let data, let ack):
+            self.writeFrame(.ping, flags: ack ? HTTP2WireFrame.Flag.ack : 0, stream: 0) {
+                $0.writeInteger(data.integer)
+            }
+        default:
+            ()  // a server sends no SETTINGS but its first, no PRIORITY, no PUSH_PROMISE
+        }
+    }
+
+    func writeFrame(
+        _ kind: HTTP2WireFrame.Kind, flags: UInt8 = 0, stream: UInt32, promise: EventLoopPromise<Void>? = nil,
+        context: ChannelHandlerContext? = nil, body: (inout ByteBuffer) -> Void
+    ) {
+        self.outputIsAcksOnly = false
+        self.output.writeHTTP2Frame(kind, flags: flags, stream: stream, body: body)
+        if let promise, let context { self.writeOutput(promise: promise, context: context) }
+    }
+
+    /// Hands what is encoded so far to the channel, with `promise`.
+    private func writeOutput(promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+        guard self.output.readableBytes > 0 else {
+            promise?.succeed()
+            return
+        }
+        context.write(self.wrapOutboundOut(.byteBuffer(self.output)), promise: promise)
+        self.output = context.channel.allocator.buffer(capacity: 1_024)
+        self.outputIsAcksOnly = false
+    }
+
+    func flushOutput(context: ChannelHandlerContext) {
+        self.ackTimer?.cancel()
+        self.ackTimer = nil
+        if self.output.readableBytes > 0 { self.writeOutput(promise: nil, context: context) }
+        context.flush()
+    }
+}
+
+/// A peer's HTTP/2 error, in words, that ends the connection with GOAWAY.
+struct HTTP2PeerError: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { self.reason }
+}

@@ -1,0 +1,195 @@
+import NIOCore
+import NIOEmbedded
+import PlugboardTestSupport
+import PlugboardTransport
+import Testing
+
+/// What a server connection's own HTTP/2 (`HTTP2ServerCodec`) does with a client that breaks the
+/// protocol, floods it, or pings it; a well-behaved client is the conformance suites' business.
+@Suite("A server connection's HTTP/2")
+struct ServerHTTP2Tests {
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + http2Frame(0x4)
+    /// A request's header block for the harness's method (HPACK: POST, http, the path, the type).
+    static let request: [UInt8] =
+        [0x83, 0x86, 0x04, UInt8(ConnectionHarness.method.utf8.count)] + Array(ConnectionHarness.method.utf8)
+        + [0x0f, 0x10, 0x10] + Array("application/grpc".utf8)
+
+    enum Violation: String, CaseIterable, CustomTestStringConvertible {
+        case dataOnUnopenedStream, oversizedFrame, connectionWindowOverflow, reusedStreamID, undecodableHeaders
+        case settingsOnStream, pushPromise
+
+        var testDescription: String { self.rawValue }
+
+        var frames: [UInt8] {
+            switch self {
+            case .dataOnUnopenedStream: http2Frame(0x0, stream: 5, [1, 2, 3])
+            case .oversizedFrame: [0x20, 0x00, 0x00, 0x0, 0x0, 0, 0, 0, 1]  // a 2 MiB DATA frame's header
+            case .connectionWindowOverflow: http2Frame(0x8, [0x7f, 0xff, 0xff, 0xff])
+            case .reusedStreamID:
+                http2Frame(0x1, flags: 0x5, stream: 3, ServerHTTP2Tests.request)
+                    + http2Frame(0x1, flags: 0x5, stream: 1, ServerHTTP2Tests.request)
+            case .undecodableHeaders: http2Frame(0x1, flags: 0x4, stream: 1, [0xff, 0xff, 0xff, 0xff, 0xff])
+            case .settingsOnStream: http2Frame(0x4, stream: 1)
+            case .pushPromise: http2Frame(0x5, flags: 0x4, stream: 1, [0, 0, 0, 2])
+            }
+        }
+
+        /// The GOAWAY's error code (RFC 9113 §7).
+        var code: UInt32 {
+            switch self {
+            case .oversizedFrame: 0x6
+            case .connectionWindowOverflow: 0x3
+            case .undecodableHeaders: 0x9
+            default: 0x1
+            }
+        }
+
+        /// What the connection's violation says the client did.
+        var reason: String {
+            switch self {
+            case .dataOnUnopenedStream: "it sent DATA on stream 5, which it never opened"
+            case .oversizedFrame: "it sent a frame of 2097152 bytes"
+            case .connectionWindowOverflow: "it overflowed the connection's window"
+            case .reusedStreamID: "it sent HEADERS on stream 1, which it may not open"
+            case .undecodableHeaders: "it sent a header block HPACK can't decode"
+            case .settingsOnStream: "it sent SETTINGS on stream 1"
+            case .pushPromise: "it sent PUSH_PROMISE, which a client may not"
+            }
+        }
+    }
+
+    @Test(
+        "a client that breaks HTTP/2 gets GOAWAY with the RFC's code, the connection closes, and its violation says what the client did",
+        arguments: Violation.allCases)
+    func violation(_ violation: Violation) throws {
+        let (channel, harness) = try embeddedConnection(.server)
+        try? channel.writeInbound(ByteBuffer(bytes: Self.preface + violation.frames))
+        channel.embeddedEventLoop.run()
+
+        let frames = Frame.all(in: outbound(channel))
+        let goAway = try #require(frames.first { $0.type == 0x7 }, "\(frames.map(\.type))")
+        #expect(goAway.errorCode == violation.code)
+        #expect(!channel.isActive)
+        let described = harness.protocolViolation.map { "\($0)" } ?? "none"
+        #expect(described.contains(violation.reason), "\(described)")
+        _ = try? channel.finish()
+    }
+
+    enum Flood: String, CaseIterable, CustomTestStringConvertible {
+        case pings, emptyData, headerBlock
+
+        var testDescription: String { self.rawValue }
+
+        var frames: [UInt8] {
+            switch self {
+            case .pings:
+                (0..<11).flatMap { _ in http2Frame(0x6, [1, 2, 3, 4, 5, 6, 7, 8]) }
+            case .emptyData:
+                http2Frame(0x1, flags: 0x4, stream: 1, ServerHTTP2Tests.request)
+                    + (0..<65).flatMap { _ in http2Frame(0x0, stream: 1) }
+            case .headerBlock:
+                http2Frame(0x1, stream: 1, ServerHTTP2Tests.request)
+                    + (0..<5).flatMap { _ in http2Frame(0x9, stream: 1, [UInt8](repeating: 0x40, count: 60_000)) }
+            }
+        }
+
+        var reason: String {
+            switch self {
+            case .pings: "it flooded the connection with control frames"
+            case .emptyData: "it flooded a stream with empty DATA frames"
+            case .headerBlock: "it sent a header block larger than allowed"
+            }
+        }
+    }
+
+    @Test("a flood closes the connection, and its violation says what the client did", arguments: Flood.allCases)
+    func flood(_ flood: Flood) throws {
+        var config = UnixSocketTransport.Config.defaults
+        config.maxControlFramesPerSecond = 10
+        let channel = EmbeddedChannel()
+        let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        try? channel.writeInbound(ByteBuffer(bytes: Self.preface + flood.frames))
+        channel.embeddedEventLoop.run()
+
+        #expect(!channel.isActive)
+        let described = harness.protocolViolation.map { "\($0)" } ?? "none"
+        #expect(described.contains(flood.reason), "\(described)")
+        _ = try? channel.finish()
+    }
+
+    @Test("a PING is acknowledged with the server's next frames, or after 1 ms with nothing else to send")
+    func pingAcknowledgements() throws {
+        let ping = http2Frame(0x6, [1, 2, 3, 4, 5, 6, 7, 8])
+        let ack = http2Frame(0x6, flags: 0x1, [1, 2, 3, 4, 5, 6, 7, 8])
+        let (channel, _) = try embeddedConnection(.server)
+        try channel.writeInbound(ByteBuffer(bytes: Self.preface))
+        channel.embeddedEventLoop.run()
+        _ = outbound(channel)  // SETTINGS, the connection's window, the SETTINGS acknowledgement
+
+        try channel.writeInbound(ByteBuffer(bytes: ping))
+        channel.embeddedEventLoop.run()
+        #expect(outbound(channel).isEmpty, "held")
+        try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x4)))
+        channel.embeddedEventLoop.run()
+        let frames = Frame.all(in: outbound(channel))
+        #expect(frames.map(\.type) == [0x6, 0x4], "sent with the next SETTINGS acknowledgement")
+
+        try channel.writeInbound(ByteBuffer(bytes: ping))
+        channel.embeddedEventLoop.run()
+        channel.embeddedEventLoop.advanceTime(by: .microseconds(999))
+        #expect(outbound(channel).isEmpty, "held")
+        channel.embeddedEventLoop.advanceTime(by: .microseconds(1))
+        #expect(outbound(channel) == ack, "sent after 1 ms with nothing else to go")
+        _ = try? channel.finish()
+    }
+
+    @Test("a client's stream ids must grow, and more streams than the server allows are refused")
+    func streamLimits() throws {
+        var config = UnixSocketTransport.Config.defaults
+        config.maxConcurrentStreams = 2
+        let channel = EmbeddedChannel()
+        let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let opens = [1, 3, 5].flatMap { http2Frame(0x1, flags: 0x4, stream: UInt32($0), Self.request) }
+        try channel.writeInbound(ByteBuffer(bytes: Self.preface + opens))
+        channel.embeddedEventLoop.run()
+
+        #expect(harness.openStreams == 2)
+        let reset = try #require(Frame.all(in: outbound(channel)).first { $0.type == 0x3 })
+        #expect(reset.stream == 5 && reset.errorCode == 0x7, "RST_STREAM REFUSED_STREAM")
+        #expect(channel.isActive)
+        _ = try? channel.finish()
+    }
+}
+
+/// A frame the connection wrote.
+private struct Frame {
+    var type: UInt8
+    var flags: UInt8
+    var stream: UInt32
+    var payload: [UInt8]
+
+    /// A GOAWAY's or RST_STREAM's error code.
+    var errorCode: UInt32? {
+        let offset = self.type == 0x7 ? 4 : 0
+        guard self.type == 0x7 || self.type == 0x3, self.payload.count >= offset + 4 else { return nil }
+        return self.payload[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    static func all(in bytes: [UInt8]) -> [Frame] {
+        var frames: [Frame] = []
+        var index = 0
+        while index + 9 <= bytes.count {
+            let length = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2])
+            guard index + 9 + length <= bytes.count else { break }
+            let stream = bytes[index + 5..<index + 9].reduce(0) { $0 << 8 | UInt32($1) } & 0x7fff_ffff
+            frames.append(
+                Frame(
+                    type: bytes[index + 3], flags: bytes[index + 4], stream: stream,
+                    payload: Array(bytes[index + 9..<index + 9 + length])))
+            index += 9 + length
+        }
+        return frames
+    }
+}
