@@ -163,6 +163,60 @@ struct ServerHTTP2Tests {
     }
 }
 
+extension ServerHTTP2Tests {
+    @Test("late trailers on a stream the server refused are ignored; the connection goes on")
+    func lateFramesOfARefusedStream() throws {
+        var config = UnixSocketTransport.Config.defaults
+        config.maxConcurrentStreams = 1
+        let channel = EmbeddedChannel()
+        let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let frames =
+            http2Frame(0x1, flags: 0x4, stream: 1, Self.request) + http2Frame(0x1, flags: 0x4, stream: 3, Self.request)
+            + http2Frame(0x0, stream: 3, [0, 0, 0, 0, 0])
+            + http2Frame(0x1, flags: 0x5, stream: 3, [0x40, 0x01, 0x61, 0x01, 0x62])
+        try channel.writeInbound(ByteBuffer(bytes: Self.preface + frames))
+        channel.embeddedEventLoop.run()
+
+        let written = Frame.all(in: outbound(channel))
+        #expect(written.contains { $0.type == 0x3 && $0.stream == 3 }, "stream 3 refused")
+        #expect(!written.contains { $0.type == 0x7 }, "no GOAWAY")
+        #expect(channel.isActive && harness.openStreams == 1 && harness.protocolViolation == nil)
+        _ = try? channel.finish()
+    }
+
+    @Test("a client that sends while reading nothing is cut off once it is owed 10,000 frames")
+    func peerThatDoesNotRead() throws {
+        let (channel, harness) = try embeddedConnection(.server)
+        try channel.writeInbound(ByteBuffer(bytes: Self.preface))
+        channel.embeddedEventLoop.run()
+        channel.isWritable = false
+        let pings = (0..<10_002).flatMap { _ in http2Frame(0x6, [1, 2, 3, 4, 5, 6, 7, 8]) }
+        try? channel.writeInbound(ByteBuffer(bytes: pings))
+        channel.embeddedEventLoop.run()
+
+        #expect(!channel.isActive)
+        let described = harness.protocolViolation.map { "\($0)" } ?? "none"
+        #expect(described.contains("it does not read the frames it is owed"), "\(described)")
+        _ = try? channel.finish()
+    }
+
+    @Test("a request that arrives a byte at a time opens its stream once its header block is whole")
+    func requestByteByByte() throws {
+        let (channel, harness) = try embeddedConnection(.server)
+        let bytes = Self.preface + http2Frame(0x1, flags: 0x4, stream: 1, Self.request)
+        for byte in bytes.dropLast() {
+            try channel.writeInbound(ByteBuffer(bytes: [byte]))
+        }
+        channel.embeddedEventLoop.run()
+        #expect(harness.openStreams == 0)
+        try channel.writeInbound(ByteBuffer(bytes: [bytes.last!]))
+        channel.embeddedEventLoop.run()
+        #expect(harness.openStreams == 1 && channel.isActive)
+        _ = try? channel.finish()
+    }
+}
+
 /// A frame the connection wrote.
 private struct Frame {
     var type: UInt8

@@ -97,11 +97,14 @@ extension HTTP2ServerCodec {
                 return self.resetStream(id, .protocolError, context: context)
             }
         } else {
+            // Late trailers of a stream this end reset or refused: decoded above, ignored.
+            if self.recentlyReset.contains(id) { return }
             guard id & 1 == 1, id > self.lastStreamID else {
                 throw .protocolError("it sent HEADERS on stream \(id), which it may not open")
             }
             self.lastStreamID = id
             guard self.streams.count < self.config.maxConcurrentStreams else {
+                self.rememberReset(id)
                 self.writeFrame(.rstStream, stream: id) {
                     $0.writeInteger(UInt32(HTTP2ErrorCode.refusedStream.networkCode))
                 }
@@ -156,9 +159,9 @@ extension HTTP2ServerCodec {
         if endStream { self.closeIfDone(frame.stream, context: context) }
     }
 
+    /// Gives back the connection window of DATA this end drops (once per read, all together).
     private func returnConnectionWindow(_ length: Int) {
-        self.connectionReceiveWindow += length
-        self.writeFrame(.windowUpdate, stream: 0) { $0.writeInteger(UInt32(length)) }
+        self.droppedDataCredit += length
     }
 
     private func receivedReset(_ frame: HTTP2WireFrame, context: ChannelHandlerContext) throws(Failure) {
@@ -182,6 +185,7 @@ extension HTTP2ServerCodec {
 
     /// Resets stream `id` for the peer's error on it; the connection goes on.
     private func resetStream(_ id: UInt32, _ code: HTTP2ErrorCode, context: ChannelHandlerContext) {
+        self.rememberReset(id)
         self.writeFrame(.rstStream, stream: id) { $0.writeInteger(UInt32(code.networkCode)) }
         guard var stream = self.streams.removeValue(forKey: id) else { return }
         self.failQueued(&stream)
@@ -205,6 +209,7 @@ extension HTTP2ServerCodec {
         }
         try self.controlFrames.spend(limit: self.config.maxControlFramesPerSecond)
         var payload = frame.payload
+        var initialWindow: Int?
         while let id = payload.readInteger(as: UInt16.self), let value = payload.readInteger(as: UInt32.self) {
             switch id {
             case 0x1:  // HEADER_TABLE_SIZE
@@ -216,15 +221,7 @@ extension HTTP2ServerCodec {
                     throw .connection(
                         .flowControlError, HTTP2PeerError(reason: "it sent SETTINGS_INITIAL_WINDOW_SIZE \(value)"))
                 }
-                let delta = Int(value) - self.initialSendWindow
-                self.initialSendWindow = Int(value)
-                for id in self.streams.keys {
-                    self.streams[id]!.sendWindow += delta
-                    guard self.streams[id]!.sendWindow <= HTTP2WireFrame.largestWindow else {
-                        throw .connection(
-                            .flowControlError, HTTP2PeerError(reason: "its settings overflowed a stream's window"))
-                    }
-                }
+                initialWindow = Int(value)  // the last one counts, applied once below
             case 0x5:  // MAX_FRAME_SIZE
                 guard (16_384...16_777_215).contains(value) else {
                     throw .protocolError("it sent SETTINGS_MAX_FRAME_SIZE \(value)")
@@ -234,7 +231,17 @@ extension HTTP2ServerCodec {
                 ()  // MAX_CONCURRENT_STREAMS (for streams a server would push), others, unknown ones
             }
         }
-        self.countOwedControlFrame(context: context)
+        if let initialWindow, initialWindow != self.initialSendWindow {
+            let delta = initialWindow - self.initialSendWindow
+            self.initialSendWindow = initialWindow
+            for id in self.streams.keys {
+                self.streams[id]!.sendWindow += delta
+                guard self.streams[id]!.sendWindow <= HTTP2WireFrame.largestWindow else {
+                    throw .connection(
+                        .flowControlError, HTTP2PeerError(reason: "its settings overflowed a stream's window"))
+                }
+            }
+        }
         self.writeFrame(.settings, flags: HTTP2WireFrame.Flag.ack, stream: 0) { _ in }
         self.unblock(context: context)
     }
@@ -251,16 +258,17 @@ extension HTTP2ServerCodec {
             guard self.connectionSendWindow <= HTTP2WireFrame.largestWindow else {
                 throw .connection(.flowControlError, HTTP2PeerError(reason: "it overflowed the connection's window"))
             }
+            self.unblock(context: context)
         } else if self.streams[frame.stream] != nil {
             guard increment > 0 else { return self.resetStream(frame.stream, .protocolError, context: context) }
             self.streams[frame.stream]!.sendWindow += increment
             guard self.streams[frame.stream]!.sendWindow <= HTTP2WireFrame.largestWindow else {
                 return self.resetStream(frame.stream, .flowControlError, context: context)
             }
-        } else if frame.stream & 1 == 1, frame.stream > self.lastStreamID {
+            if self.streams[frame.stream]!.queued.isEmpty == false { self.unblock(context: context) }
+        } else if frame.stream & 1 == 0 || frame.stream > self.lastStreamID {
             throw .protocolError("it sent WINDOW_UPDATE on stream \(frame.stream), which it never opened")
         }
-        self.unblock(context: context)
     }
 
     private func checkControlFrame(_ frame: HTTP2WireFrame, length: Int) throws(Failure) {
@@ -273,7 +281,7 @@ extension HTTP2ServerCodec {
     /// Owes the peer an acknowledgement of `ping`, held until other frames go or
     /// ``longestAckDelay`` passes.
     private func acknowledge(ping: ByteBuffer, context: ChannelHandlerContext) {
-        self.countOwedControlFrame(context: context)
+        self.noteFrame()
         let acksOnly = self.output.readableBytes == 0 || self.outputIsAcksOnly
         self.output.writeHTTP2Frame(.ping, flags: HTTP2WireFrame.Flag.ack, stream: 0) { $0.writeImmutableBuffer(ping) }
         self.outputIsAcksOnly = acksOnly
@@ -285,15 +293,6 @@ extension HTTP2ServerCodec {
         }
     }
 
-    /// Counts a frame owed to the peer while the socket takes nothing more: a peer that makes us
-    /// owe too many without reading them is cut off.
-    private func countOwedControlFrame(context: ChannelHandlerContext) {
-        guard !context.channel.isWritable else { return }
-        self.unsentControlFrames += 1
-        if self.unsentControlFrames > Self.maxUnsentControlFrames, !self.failed {
-            self.fail(.flood(NIOHTTP2Errors.excessiveOutboundFrameBuffering()), context: context)
-        }
-    }
 }
 
 /// How many frames of a kind a peer sent in the current second.
@@ -306,7 +305,7 @@ struct ControlFrameBudget {
         limit: Int, flood: @autoclosure () -> any Error = NIOHTTP2Errors.excessiveControlFrames()
     ) throws(HTTP2ServerCodec.Failure) {
         self.spent += 1
-        guard self.spent > limit else { return }
+        guard self.spent > max(limit, 1) else { return }
         let now = NIODeadline.now().uptimeNanoseconds
         if now - self.windowStart >= 1_000_000_000 {
             self.windowStart = now

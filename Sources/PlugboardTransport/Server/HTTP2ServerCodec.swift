@@ -49,8 +49,12 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     static let maxHeaderBlockSize = 4 * maxHeaderListSize
     /// How long an acknowledgement waits for other frames to go with.
     static let longestAckDelay = TimeAmount.milliseconds(1)
-    /// Control frames owed to a peer that doesn't read, before the connection goes.
-    static let maxUnsentControlFrames = 10_000
+    /// Frames written while the socket takes nothing more (a peer that doesn't read), before the
+    /// connection goes.
+    static let maxUnsentFrames = 10_000
+    /// Streams this end reset or refused whose late frames are ignored rather than taken for a
+    /// protocol error (RFC 9113 §5.1), the most recent first out last.
+    static let rememberedResets = 1_024
     /// Empty DATA frames in a row without END_STREAM, before the connection goes.
     static let maxEmptyDataFrames = 64
 
@@ -62,9 +66,13 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     var output = ByteBuffer()
     /// `output` holds nothing but PING acknowledgements.
     var outputIsAcksOnly = false
+    /// Frames were handed to the channel since its last flush.
+    var unflushed = false
     var ackTimer: Scheduled<Void>?
     var sawPreface = false
     var failed = false
+    /// The channel went inactive: nothing read after that counts.
+    var closed = false
     var decoder = HPACKDecoder(
         allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
         maxHeaderListSize: HTTP2ServerCodec.maxHeaderListSize)
@@ -82,7 +90,11 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     var emptyDataFrames = 0
     var controlFrames = ControlFrameBudget()
     var resets = ControlFrameBudget()
-    var unsentControlFrames = 0
+    var unsentFrames = 0
+    /// Connection window to return for DATA this end dropped, sent once per read.
+    var droppedDataCredit = 0
+    var recentlyReset: Set<UInt32> = []
+    var recentlyResetOrder: [UInt32] = []
 
     init(config: UnixSocketTransport.Config, watch: ConnectionErrorWatch) {
         self.config = config
@@ -92,6 +104,7 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.output = context.channel.allocator.buffer(capacity: 1_024)
+        if context.channel.isActive { self.writePreface(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -101,7 +114,13 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        // The server's preface: SETTINGS, first of all its frames.
+        self.writePreface(context: context)
+        context.fireChannelActive()
+        self.flushOutput(context: context)
+    }
+
+    /// The server's preface: SETTINGS, first of all its frames.
+    private func writePreface(context: ChannelHandlerContext) {
         let settings: [(UInt16, Int)] = [
             (0x3, self.config.maxConcurrentStreams), (0x4, self.config.streamWindowSize),
             (0x5, Self.maxFrameSize), (0x6, Self.maxHeaderListSize),
@@ -112,24 +131,24 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
                 buffer.writeInteger(UInt32(clamping: value))
             }
         }
-        context.fireChannelActive()
-        self.flushOutput(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.closed = true
+        self.input = nil
         self.failAllQueued()
         context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { self.unsentControlFrames = 0 }
+        if context.channel.isWritable { self.unsentFrames = 0 }
         context.fireChannelWritabilityChanged()
     }
 
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !self.failed else { return }
+        guard !self.failed, !self.closed else { return }
         var bytes = self.unwrapInboundIn(data)
         if var input = self.input, input.readableBytes > 0 {
             self.input = nil  // uniquely referenced while appending
@@ -143,12 +162,29 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
         } catch {
             self.fail(error, context: context)
         }
+        // What is left is at most a partial frame: keep it alone, not the bytes read before it,
+        // which a buffer that grows or is copied would otherwise carry along.
+        if let input = self.input {
+            if input.readableBytes == 0 {
+                self.input = nil
+            } else if input.readerIndex > 0 {
+                self.input = input.getSlice(at: input.readerIndex, length: input.readableBytes)
+            }
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if self.droppedDataCredit > 0, !self.failed {
+            let credit = self.droppedDataCredit
+            self.droppedDataCredit = 0
+            self.connectionReceiveWindow += credit
+            self.writeFrame(.windowUpdate, stream: 0) { $0.writeInteger(UInt32(credit)) }
+        }
         context.fireChannelReadComplete()
         // Acknowledgements alone wait (``longestAckDelay``); anything else goes now.
-        if self.output.readableBytes > 0, !self.outputIsAcksOnly { self.flushOutput(context: context) }
+        if self.unflushed || (self.output.readableBytes > 0 && !self.outputIsAcksOnly) {
+            self.flushOutput(context: context)
+        }
     }
 
     private func readFrames(context: ChannelHandlerContext) throws(Failure) {
@@ -161,7 +197,10 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
             self.input!.moveReaderIndex(forwardBy: preface.count)
             self.sawPreface = true
         }
-        while !self.failed, let length = self.input?.peekHTTP2FrameLength() {
+        while !self.failed, !self.closed, let length = self.input?.peekHTTP2FrameLength() {
+            guard self.unsentFrames <= Self.maxUnsentFrames else {
+                throw .flood(NIOHTTP2Errors.excessiveOutboundFrameBuffering())
+            }
             guard length <= Self.maxFrameSize else {
                 throw .connection(
                     .frameSizeError,
@@ -208,6 +247,10 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
                 payload = rest
                 self.blocked.append(id)
             }
+            guard self.streams[id] != nil else {
+                promise?.fail(NIOHTTP2Errors.noSuchStream(streamID: frame.streamID))
+                return
+            }
             self.streams[id]!.queued.append((payload, promise))
         case .rstStream(let code):
             guard var stream = self.streams.removeValue(forKey: id) else {
@@ -215,6 +258,8 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
                 return
             }
             self.failQueued(&stream)
+            self.blocked.removeAll { $0 == id }
+            self.rememberReset(id)
             self.writeFrame(.rstStream, stream: id, promise: promise, context: context) {
                 $0.writeInteger(UInt32(code.networkCode))
             }
@@ -264,7 +309,7 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
             }
             let window = min(self.connectionSendWindow, self.streams[id]!.sendWindow)
             guard window > 0 || bytes.readableBytes == 0 else { return payload }
-            var now = bytes.readSlice(length: min(window, bytes.readableBytes))!
+            var now = bytes.readSlice(length: min(max(window, 0), bytes.readableBytes))!
             self.connectionSendWindow -= now.readableBytes
             self.streams[id]!.sendWindow -= now.readableBytes
             let ends = data.endStream && bytes.readableBytes == 0
@@ -281,17 +326,18 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
         default:
             return nil
         }
+        if endStream { self.streams[id]?.sentEnd = true }
+        // Handing the bytes on can complete a promise at once (on a closed channel), whose
+        // callback may write to this stream again: nothing below may assume it is still here.
         if let promise { self.writeOutput(promise: promise, context: context) }
-        if endStream {
-            self.streams[id]!.sentEnd = true
-            self.closeIfDone(id, context: context)
-        }
+        if endStream { self.closeIfDone(id, context: context) }
         return nil
     }
 
     /// A header block, split into HEADERS and CONTINUATION frames no larger than the peer takes.
     private func encodeHeaders(_ headers: HPACKHeaders, endStream: Bool, on id: UInt32) throws {
         let endFlag = endStream ? HTTP2WireFrame.Flag.endStream : 0
+        self.noteFrame()
         let start = self.output.writerIndex
         try self.output.writeHTTP2Frame(.headers, flags: endFlag | HTTP2WireFrame.Flag.endHeaders, stream: id) {
             try self.encoder.encode(headers: headers, to: &$0)
@@ -312,9 +358,11 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
 
     /// Sends what the send windows now allow of the queued frames.
     func unblock(context: ChannelHandlerContext) {
-        guard !self.blocked.isEmpty else { return }
+        guard !self.blocked.isEmpty, self.connectionSendWindow > 0 else { return }
+        let waiting = self.blocked
+        self.blocked = []
         var stillBlocked: [UInt32] = []
-        for id in self.blocked {
+        for id in waiting {
             while let (payload, promise) = self.streams[id]?.queued.first {
                 self.streams[id]!.queued.removeFirst()
                 if let rest = self.send(payload, on: id, promise: promise, context: context) {
@@ -324,8 +372,8 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
             }
             if self.streams[id]?.queued.isEmpty == false { stillBlocked.append(id) }
         }
-        self.blocked = stillBlocked
-        self.flushOutput(context: context)
+        // A write made meanwhile (from an event this loop fired) may have queued more.
+        self.blocked = stillBlocked + self.blocked.filter { !stillBlocked.contains($0) }
     }
 
     /// Forgets stream `id` once both ends finished it, and tells ``GRPCConnectionHandler``.
@@ -368,8 +416,24 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
         context: ChannelHandlerContext? = nil, body: (inout ByteBuffer) -> Void
     ) {
         self.outputIsAcksOnly = false
+        self.noteFrame()
         self.output.writeHTTP2Frame(kind, flags: flags, stream: stream, body: body)
         if let promise, let context { self.writeOutput(promise: promise, context: context) }
+    }
+
+    /// Counts a frame written while the socket takes nothing more; the read loop ends the
+    /// connection of a peer that makes this end owe it too many.
+    func noteFrame() {
+        if let context = self.context, !context.channel.isWritable { self.unsentFrames += 1 }
+    }
+
+    /// Remembers that this end reset or refused stream `id`.
+    func rememberReset(_ id: UInt32) {
+        guard self.recentlyReset.insert(id).inserted else { return }
+        self.recentlyResetOrder.append(id)
+        if self.recentlyResetOrder.count > Self.rememberedResets {
+            self.recentlyReset.remove(self.recentlyResetOrder.removeFirst())
+        }
     }
 
     /// Hands what is encoded so far to the channel, with `promise`.
@@ -379,6 +443,7 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
             return
         }
         context.write(self.wrapOutboundOut(.byteBuffer(self.output)), promise: promise)
+        self.unflushed = true
         self.output = context.channel.allocator.buffer(capacity: 1_024)
         self.outputIsAcksOnly = false
     }
@@ -387,6 +452,7 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
         self.ackTimer?.cancel()
         self.ackTimer = nil
         if self.output.readableBytes > 0 { self.writeOutput(promise: nil, context: context) }
+        self.unflushed = false
         context.flush()
     }
 }
