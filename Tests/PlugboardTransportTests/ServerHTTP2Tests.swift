@@ -63,7 +63,7 @@ struct ServerHTTP2Tests {
         arguments: Violation.allCases)
     func violation(_ violation: Violation) throws {
         let (channel, harness) = try embeddedConnection(.server)
-        try? channel.writeInbound(ByteBuffer(bytes: Self.preface + violation.frames))
+        _ = try? channel.writeInbound(ByteBuffer(bytes: Self.preface + violation.frames))
         channel.embeddedEventLoop.run()
 
         let frames = Frame.all(in: outbound(channel))
@@ -109,7 +109,7 @@ struct ServerHTTP2Tests {
         let channel = EmbeddedChannel()
         let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
-        try? channel.writeInbound(ByteBuffer(bytes: Self.preface + flood.frames))
+        _ = try? channel.writeInbound(ByteBuffer(bytes: Self.preface + flood.frames))
         channel.embeddedEventLoop.run()
 
         #expect(!channel.isActive)
@@ -192,7 +192,7 @@ extension ServerHTTP2Tests {
         channel.embeddedEventLoop.run()
         channel.isWritable = false
         let pings = (0..<10_002).flatMap { _ in http2Frame(0x6, [1, 2, 3, 4, 5, 6, 7, 8]) }
-        try? channel.writeInbound(ByteBuffer(bytes: pings))
+        _ = try? channel.writeInbound(ByteBuffer(bytes: pings))
         channel.embeddedEventLoop.run()
 
         #expect(!channel.isActive)
