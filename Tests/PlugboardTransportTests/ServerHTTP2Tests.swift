@@ -104,11 +104,7 @@ struct ServerHTTP2Tests {
 
     @Test("a flood closes the connection, and its violation says what the client did", arguments: Flood.allCases)
     func flood(_ flood: Flood) throws {
-        var config = UnixSocketTransport.Config.defaults
-        config.maxControlFramesPerSecond = 10
-        let channel = EmbeddedChannel()
-        let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let (channel, harness) = try serverConnection { $0.maxControlFramesPerSecond = 10 }
         _ = try? channel.writeInbound(ByteBuffer(bytes: Self.preface + flood.frames))
         channel.embeddedEventLoop.run()
 
@@ -146,11 +142,7 @@ struct ServerHTTP2Tests {
 
     @Test("a client's stream ids must grow, and more streams than the server allows are refused")
     func streamLimits() throws {
-        var config = UnixSocketTransport.Config.defaults
-        config.maxConcurrentStreams = 2
-        let channel = EmbeddedChannel()
-        let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let (channel, harness) = try serverConnection { $0.maxConcurrentStreams = 2 }
         let opens = [1, 3, 5].flatMap { http2Frame(0x1, flags: 0x4, stream: UInt32($0), Self.request) }
         try channel.writeInbound(ByteBuffer(bytes: Self.preface + opens))
         channel.embeddedEventLoop.run()
@@ -166,11 +158,7 @@ struct ServerHTTP2Tests {
 extension ServerHTTP2Tests {
     @Test("late trailers on a stream the server refused are ignored; the connection goes on")
     func lateFramesOfARefusedStream() throws {
-        var config = UnixSocketTransport.Config.defaults
-        config.maxConcurrentStreams = 1
-        let channel = EmbeddedChannel()
-        let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+        let (channel, harness) = try serverConnection { $0.maxConcurrentStreams = 1 }
         let frames =
             http2Frame(0x1, flags: 0x4, stream: 1, Self.request) + http2Frame(0x1, flags: 0x4, stream: 3, Self.request)
             + http2Frame(0x0, stream: 3, [0, 0, 0, 0, 0])
@@ -215,6 +203,18 @@ extension ServerHTTP2Tests {
         #expect(harness.openStreams == 1 && channel.isActive)
         _ = try? channel.finish()
     }
+}
+
+/// A server connection on an embedded channel, with `configure`'s settings.
+private func serverConnection(
+    _ configure: (inout UnixSocketTransport.Config) -> Void
+) throws -> (EmbeddedChannel, ConnectionHarness) {
+    var config = UnixSocketTransport.Config.defaults
+    configure(&config)
+    let channel = EmbeddedChannel()
+    let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
+    try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
+    return (channel, harness)
 }
 
 /// A frame the connection wrote.
