@@ -174,9 +174,7 @@ extension HTTP2ServerCodec {
             throw .protocolError("it reset stream \(frame.stream), which it never opened")
         }
         try self.resets.spend(limit: self.config.maxControlFramesPerSecond, flood: NIOHTTP2Errors.excessiveRSTFrames())
-        guard var stream = self.streams.removeValue(forKey: frame.stream) else { return }
-        self.failQueued(&stream)
-        self.blocked.removeAll { $0 == frame.stream }
+        guard self.dropStream(frame.stream) else { return }
         let code = HTTP2ErrorCode(networkCode: Int(raw))
         let id = HTTP2StreamID(Int(frame.stream))
         context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: id, payload: .rstStream(code))))
@@ -187,9 +185,7 @@ extension HTTP2ServerCodec {
     private func resetStream(_ id: UInt32, _ code: HTTP2ErrorCode, context: ChannelHandlerContext) {
         self.rememberReset(id)
         self.writeFrame(.rstStream, stream: id) { $0.writeInteger(UInt32(code.networkCode)) }
-        guard var stream = self.streams.removeValue(forKey: id) else { return }
-        self.failQueued(&stream)
-        self.blocked.removeAll { $0 == id }
+        guard self.dropStream(id) else { return }
         context.fireUserInboundEventTriggered(StreamClosedEvent(streamID: HTTP2StreamID(Int(id)), reason: code))
     }
 
@@ -281,8 +277,8 @@ extension HTTP2ServerCodec {
     /// Owes the peer an acknowledgement of `ping`, held until other frames go or
     /// ``longestAckDelay`` passes.
     private func acknowledge(ping: ByteBuffer, context: ChannelHandlerContext) {
-        self.noteFrame()
         let acksOnly = self.output.readableBytes == 0 || self.outputIsAcksOnly
+        self.startFrame()
         self.output.writeHTTP2Frame(.ping, flags: HTTP2WireFrame.Flag.ack, stream: 0) { $0.writeImmutableBuffer(ping) }
         self.outputIsAcksOnly = acksOnly
         guard acksOnly, self.ackTimer == nil else { return }
@@ -292,7 +288,6 @@ extension HTTP2ServerCodec {
             self.flushOutput(context: context)
         }
     }
-
 }
 
 /// How many frames of a kind a peer sent in the current second.

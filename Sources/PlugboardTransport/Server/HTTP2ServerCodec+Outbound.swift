@@ -26,12 +26,10 @@ extension HTTP2ServerCodec {
             }
             self.streams[id]!.queued.append((payload, promise))
         case .rstStream(let code):
-            guard var stream = self.streams.removeValue(forKey: id) else {
+            guard self.dropStream(id) else {
                 promise?.succeed()
                 return
             }
-            self.failQueued(&stream)
-            self.blocked.removeAll { $0 == id }
             self.rememberReset(id)
             self.writeFrame(.rstStream, stream: id, promise: promise, context: context) {
                 $0.writeInteger(UInt32(code.networkCode))
@@ -110,7 +108,7 @@ extension HTTP2ServerCodec {
     /// A header block, split into HEADERS and CONTINUATION frames no larger than the peer takes.
     private func encodeHeaders(_ headers: HPACKHeaders, endStream: Bool, on id: UInt32) throws {
         let endFlag = endStream ? HTTP2WireFrame.Flag.endStream : 0
-        self.noteFrame()
+        self.startFrame()
         let start = self.output.writerIndex
         try self.output.writeHTTP2Frame(.headers, flags: endFlag | HTTP2WireFrame.Flag.endHeaders, stream: id) {
             try self.encoder.encode(headers: headers, to: &$0)
@@ -156,6 +154,14 @@ extension HTTP2ServerCodec {
         context.fireUserInboundEventTriggered(StreamClosedEvent(streamID: HTTP2StreamID(Int(id)), reason: nil))
     }
 
+    /// Forgets stream `id`, failing what it had queued; false if it was not open.
+    func dropStream(_ id: UInt32) -> Bool {
+        guard var stream = self.streams.removeValue(forKey: id) else { return false }
+        self.failQueued(&stream)
+        self.blocked.removeAll { $0 == id }
+        return true
+    }
+
     func failQueued(_ stream: inout Stream) {
         for (_, promise) in stream.queued { promise?.fail(ChannelError.ioOnClosedChannel) }
         stream.queued = []
@@ -188,15 +194,16 @@ extension HTTP2ServerCodec {
         _ kind: HTTP2WireFrame.Kind, flags: UInt8 = 0, stream: UInt32, promise: EventLoopPromise<Void>? = nil,
         context: ChannelHandlerContext? = nil, body: (inout ByteBuffer) -> Void
     ) {
-        self.outputIsAcksOnly = false
-        self.noteFrame()
+        self.startFrame()
         self.output.writeHTTP2Frame(kind, flags: flags, stream: stream, body: body)
         if let promise, let context { self.writeOutput(promise: promise, context: context) }
     }
 
-    /// Counts a frame written while the socket takes nothing more; the read loop ends the
-    /// connection of a peer that makes this end owe it too many.
-    func noteFrame() {
+    /// Before a frame goes into ``output``: it holds more than acknowledgements now, and a frame
+    /// written while the socket takes nothing more is counted (the read loop ends the connection
+    /// of a peer that makes this end owe it too many).
+    func startFrame() {
+        self.outputIsAcksOnly = false
         if let context = self.context, !context.channel.isWritable { self.unsentFrames += 1 }
     }
 
