@@ -776,7 +776,7 @@ def ladder_markdown(result):
         "reads and writes; bare swift-nio between two processes, an `NIOAsyncChannel` each side (one hop into Swift "
         "concurrency per side); four rungs that pair an own HTTP/2 end (written for the ladder: framing, flow-control "
         "window, HPACK from swift-nio-http2's `NIOHPACK`; the method a task whose executor is the connection's thread "
-        "or event loop) with another, to show what swift-nio, swift-nio-http2 and Plugboard's connection handler each "
+        "or event loop) with another, to show what swift-nio, Plugboard's HTTP/2 codec and connection handler each "
         "cost: own ends both sides with no swift-nio (the caller encodes and writes its request itself; a thread "
         "polling the socket resumes it; the server a thread polling its socket), the own client on swift-nio instead "
         "(a hop to its event loop and back), the lean transport's client against the own server, and that client "

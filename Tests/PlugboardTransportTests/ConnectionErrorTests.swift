@@ -1,6 +1,5 @@
 import NIOCore
 import NIOEmbedded
-import NIOHTTP2
 import PlugboardTransport
 import Testing
 
@@ -8,13 +7,12 @@ import Testing
 import Glibc
 #endif
 
-/// What a lean connection does with each kind of error its pipeline reports.
+/// What a lean connection does with the errors its pipeline reports besides HTTP/2's (a peer that
+/// breaks HTTP/2 is `ServerHTTP2Tests`' and `ClientHTTP2Tests`' business).
 @Suite("Errors reported to a lean connection")
 struct ConnectionErrorTests {
     enum Reported: String, CaseIterable, CustomTestStringConvertible {
         case socketReset, channelClosed, foreign
-        case rstFlood, outboundBuffering, notHTTP2
-        case lateGoAway, lateFrame, streamError
 
         var testDescription: String { self.rawValue }
 
@@ -23,28 +21,6 @@ struct ConnectionErrorTests {
             case .socketReset: IOError(errnoCode: ECONNRESET, reason: "read(descriptor:pointer:size:)")
             case .channelClosed: ChannelError.ioOnClosedChannel
             case .foreign: Foreign()
-            case .rstFlood: NIOHTTP2Errors.excessiveRSTFrames()
-            case .outboundBuffering: NIOHTTP2Errors.excessiveOutboundFrameBuffering()
-            case .notHTTP2: NIOHTTP2Errors.badClientMagic()
-            case .lateGoAway: NIOHTTP2Errors.raisedGoawayLastStreamID()
-            case .lateFrame: NIOHTTP2Errors.ioOnClosedConnection()
-            case .streamError: NIOHTTP2Errors.noSuchStream(streamID: 3)
-            }
-        }
-
-        /// The connection closes.
-        var closes: Bool {
-            switch self {
-            case .lateGoAway, .lateFrame, .streamError: false
-            default: true
-            }
-        }
-
-        /// The connection closes as the peer's protocol violation, which its calls then name.
-        var blamesPeer: Bool {
-            switch self {
-            case .rstFlood, .outboundBuffering, .notHTTP2: true
-            default: false
             }
         }
     }
@@ -52,7 +28,7 @@ struct ConnectionErrorTests {
     struct Foreign: Error {}
 
     @Test(
-        "socket, channel and unknown errors close the connection; NIOHTTP2's flood limits and a client that isn't HTTP/2 close it as the peer's violation; stream errors and our own frames too late for a closing connection leave it open",
+        "socket, channel and unknown errors close the connection, and don't blame the peer for breaking HTTP/2",
         arguments: Reported.allCases)
     func outcome(of reported: Reported) throws {
         let (channel, connection) = try embeddedConnection(.server)
@@ -61,8 +37,8 @@ struct ConnectionErrorTests {
         channel.pipeline.fireErrorCaught(reported.error)
         channel.embeddedEventLoop.run()
 
-        #expect(channel.isActive == !reported.closes, "\(reported.error)")
-        #expect((connection.protocolViolation != nil) == reported.blamesPeer, "\(reported.error)")
+        #expect(!channel.isActive, "\(reported.error)")
+        #expect(connection.protocolViolation == nil, "\(reported.error)")
         _ = try? channel.finish()
     }
 }

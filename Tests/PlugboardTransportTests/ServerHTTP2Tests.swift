@@ -4,7 +4,7 @@ import PlugboardTestSupport
 import PlugboardTransport
 import Testing
 
-/// What a server connection's own HTTP/2 (`HTTP2ServerCodec`) does with a client that breaks the
+/// What a server connection's own HTTP/2 (`HTTP2Codec`) does with a client that breaks the
 /// protocol, floods it, or pings it; a well-behaved client is the conformance suites' business.
 @Suite("A server connection's HTTP/2")
 struct ServerHTTP2Tests {
@@ -16,7 +16,7 @@ struct ServerHTTP2Tests {
 
     enum Violation: String, CaseIterable, CustomTestStringConvertible {
         case dataOnUnopenedStream, oversizedFrame, connectionWindowOverflow, reusedStreamID, undecodableHeaders
-        case settingsOnStream, pushPromise
+        case settingsOnStream, pushPromise, notHTTP2
 
         var testDescription: String { self.rawValue }
 
@@ -31,6 +31,7 @@ struct ServerHTTP2Tests {
             case .undecodableHeaders: http2Frame(0x1, flags: 0x4, stream: 1, [0xff, 0xff, 0xff, 0xff, 0xff])
             case .settingsOnStream: http2Frame(0x4, stream: 1)
             case .pushPromise: http2Frame(0x5, flags: 0x4, stream: 1, [0, 0, 0, 2])
+            case .notHTTP2: Array("GET / HTTP/1.1\r\nHost: plugin\r\n\r\n".utf8)
             }
         }
 
@@ -47,13 +48,14 @@ struct ServerHTTP2Tests {
         /// What the connection's violation says the client did.
         var reason: String {
             switch self {
-            case .dataOnUnopenedStream: "it sent DATA on stream 5, which it never opened"
+            case .dataOnUnopenedStream: "it sent DATA on stream 5, a stream never opened"
             case .oversizedFrame: "it sent a frame of 2097152 bytes"
             case .connectionWindowOverflow: "it overflowed the connection's window"
             case .reusedStreamID: "it sent HEADERS on stream 1, which it may not open"
             case .undecodableHeaders: "it sent a header block HPACK can't decode"
             case .settingsOnStream: "it sent SETTINGS on stream 1"
             case .pushPromise: "it sent PUSH_PROMISE, which a client may not"
+            case .notHTTP2: "it did not start with the HTTP/2 client preface"
             }
         }
     }
@@ -63,7 +65,8 @@ struct ServerHTTP2Tests {
         arguments: Violation.allCases)
     func violation(_ violation: Violation) throws {
         let (channel, harness) = try embeddedConnection(.server)
-        _ = try? channel.writeInbound(ByteBuffer(bytes: Self.preface + violation.frames))
+        let bytes = violation == .notHTTP2 ? violation.frames : Self.preface + violation.frames
+        _ = try? channel.writeInbound(ByteBuffer(bytes: bytes))
         channel.embeddedEventLoop.run()
 
         let frames = Frame.all(in: outbound(channel))
@@ -104,7 +107,7 @@ struct ServerHTTP2Tests {
 
     @Test("a flood closes the connection, and its violation says what the client did", arguments: Flood.allCases)
     func flood(_ flood: Flood) throws {
-        let (channel, harness) = try serverConnection { $0.maxControlFramesPerSecond = 10 }
+        let (channel, harness) = try embeddedConnection(.server) { $0.maxControlFramesPerSecond = 10 }
         _ = try? channel.writeInbound(ByteBuffer(bytes: Self.preface + flood.frames))
         channel.embeddedEventLoop.run()
 
@@ -142,7 +145,7 @@ struct ServerHTTP2Tests {
 
     @Test("a client's stream ids must grow, and more streams than the server allows are refused")
     func streamLimits() throws {
-        let (channel, harness) = try serverConnection { $0.maxConcurrentStreams = 2 }
+        let (channel, harness) = try embeddedConnection(.server) { $0.maxConcurrentStreams = 2 }
         let opens = [1, 3, 5].flatMap { http2Frame(0x1, flags: 0x4, stream: UInt32($0), Self.request) }
         try channel.writeInbound(ByteBuffer(bytes: Self.preface + opens))
         channel.embeddedEventLoop.run()
@@ -158,7 +161,7 @@ struct ServerHTTP2Tests {
 extension ServerHTTP2Tests {
     @Test("late trailers on a stream the server refused are ignored; the connection goes on")
     func lateFramesOfARefusedStream() throws {
-        let (channel, harness) = try serverConnection { $0.maxConcurrentStreams = 1 }
+        let (channel, harness) = try embeddedConnection(.server) { $0.maxConcurrentStreams = 1 }
         let frames =
             http2Frame(0x1, flags: 0x4, stream: 1, Self.request) + http2Frame(0x1, flags: 0x4, stream: 3, Self.request)
             + http2Frame(0x0, stream: 3, [0, 0, 0, 0, 0])
@@ -202,48 +205,5 @@ extension ServerHTTP2Tests {
         channel.embeddedEventLoop.run()
         #expect(harness.openStreams == 1 && channel.isActive)
         _ = try? channel.finish()
-    }
-}
-
-/// A server connection on an embedded channel, with `configure`'s settings.
-private func serverConnection(
-    _ configure: (inout UnixSocketTransport.Config) -> Void
-) throws -> (EmbeddedChannel, ConnectionHarness) {
-    var config = UnixSocketTransport.Config.defaults
-    configure(&config)
-    let channel = EmbeddedChannel()
-    let harness = try ConnectionHarness(side: .server, channel: channel, config: config)
-    try channel.connect(to: SocketAddress(unixDomainSocketPath: "/plugin.sock")).wait()
-    return (channel, harness)
-}
-
-/// A frame the connection wrote.
-private struct Frame {
-    var type: UInt8
-    var flags: UInt8
-    var stream: UInt32
-    var payload: [UInt8]
-
-    /// A GOAWAY's or RST_STREAM's error code.
-    var errorCode: UInt32? {
-        let offset = self.type == 0x7 ? 4 : 0
-        guard self.type == 0x7 || self.type == 0x3, self.payload.count >= offset + 4 else { return nil }
-        return self.payload[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
-    static func all(in bytes: [UInt8]) -> [Frame] {
-        var frames: [Frame] = []
-        var index = 0
-        while index + 9 <= bytes.count {
-            let length = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2])
-            guard index + 9 + length <= bytes.count else { break }
-            let stream = bytes[index + 5..<index + 9].reduce(0) { $0 << 8 | UInt32($1) } & 0x7fff_ffff
-            frames.append(
-                Frame(
-                    type: bytes[index + 3], flags: bytes[index + 4], stream: stream,
-                    payload: Array(bytes[index + 9..<index + 9 + length])))
-            index += 9 + length
-        }
-        return frames
     }
 }

@@ -132,7 +132,7 @@ extension UnixSocketTransport.Client {
             role: .client(.init(authority: self.authority, onDraining: { state.draining(core) }))
         )
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(NIOHTTP2Handler.plugboardClient(config: self.config, watch: core.errorWatch))
+        try sync.addHandler(HTTP2Codec(side: .client, config: self.config))
         try sync.addHandler(handler)
         return (channel, core)
     }

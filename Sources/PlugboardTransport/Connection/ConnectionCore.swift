@@ -41,8 +41,6 @@ final class ConnectionCore: @unchecked Sendable {
     nonisolated(unsafe) private var loopHandler: GRPCConnectionHandler?
     /// The deadlines of the calls on this connection that have one.
     let deadlines: CallDeadlines
-    /// Told by NIOHTTP2Handler of each GOAWAY it writes; event loop only.
-    let errorWatch = ConnectionErrorWatch()
     /// Set (on the event loop, before the channel closes) when the peer broke HTTP/2.
     private let violation = Mutex<HTTP2ProtocolViolation?>(nil)
 

@@ -38,10 +38,8 @@ package final class ConnectionHarness {
             )
         }
         let sync = channel.pipeline.syncOperations
-        switch side {
-        case .client: try sync.addHandler(NIOHTTP2Handler.plugboardClient(config: config, watch: self.core.errorWatch))
-        case .server: try sync.addHandler(HTTP2ServerCodec(config: config, watch: self.core.errorWatch))
-        }
+        let codecSide: HTTP2Codec.Side = side == .client ? .client : .server
+        try sync.addHandler(HTTP2Codec(side: codecSide, config: config))
         try sync.addHandler(self.handler)
     }
 

@@ -46,7 +46,6 @@ extension GRPCConnectionHandler {
         guard let stream = self.streams[streamID] else { return }
         stream.loop.receivedEnd = true
         stream.loop.sentEnd = true
-        stream.loop.resetByPeer = true
         switch self.role {
         case .server:
             let error = RPCError(code: .cancelled, message: "The client cancelled the RPC (RST_STREAM \(code)).")
@@ -87,7 +86,7 @@ extension GRPCConnectionHandler {
         self.closeIfDrained()
     }
 
-    /// NIOHTTP2Handler closed `stream` (both sides ended, or a reset).
+    /// ``HTTP2Codec`` closed `stream` (both sides ended, or a reset).
     func streamClosed(_ stream: StreamCore, reason: HTTP2ErrorCode?) {
         stream.loop.receivedEnd = true
         stream.loop.sentEnd = true

@@ -5,8 +5,7 @@ internal import NIOHPACK
 internal import NIOHTTP2
 internal import PlugboardCore
 
-/// The one handler behind the HTTP/2 handler on a lean connection (`NIOHTTP2Handler` on a
-/// client's, ``HTTP2ServerCodec`` on a server's): it keeps the stream table,
+/// The one handler behind a connection's HTTP/2 (``HTTP2Codec``): it keeps the stream table,
 /// turns frames into gRPC parts and parts into frames, and does stream flow control.
 ///
 /// Runs only on the channel's event loop. Server and client specifics live in the
@@ -55,7 +54,6 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     private var connectionCredit = 0
     private var needsFlush = false
     private var isReading = false
-    private var defersPingAcks = false
 
     init(core: ConnectionCore, role: Role) {
         self.core = core
@@ -108,22 +106,9 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             self.receivedReset(code, streamID: frame.streamID)
         case .goAway(let lastStreamID, _, _):
             self.receivedGoAway(lastStreamID: lastStreamID)
-        case .ping(_, ack: false) where !self.defersPingAcks:
-            self.deferPingAcks(context: context)
         case .windowUpdate, .ping, .settings, .priority, .pushPromise, .alternativeService, .origin:
-            ()  // The HTTP/2 handler answers PINGs and SETTINGS and applies window updates.
+            ()  // ``HTTP2Codec`` answers PINGs and SETTINGS, applies window updates, passes none up.
         }
-    }
-
-    /// The peer pings (grpc-go does after DATA it receives): from now on the acknowledgements go
-    /// with the connection's next frames (``PingAckDeferral``, added just below NIOHTTP2Handler; a
-    /// server's ``HTTP2ServerCodec`` holds them itself and passes no PING up).
-    /// A peer that never pings, as a Plugboard one, never has that handler in its pipeline.
-    private func deferPingAcks(context: ChannelHandlerContext) {
-        self.defersPingAcks = true
-        let pipeline = context.pipeline.syncOperations
-        guard let http2 = try? pipeline.handler(type: NIOHTTP2Handler.self) else { return }
-        try? pipeline.addHandler(PingAckDeferral(), position: .before(http2))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -133,24 +118,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The HTTP/2 handler fires several events per stream; comparing the type first spares the
-        // others a failing dynamic cast.
+        // Comparing the type first spares other events (TLS's, the channel's) a failing dynamic cast.
         if type(of: event) == StreamClosedEvent.self, let closed = event as? StreamClosedEvent,
             let stream = self.streams.removeValue(forKey: closed.streamID)
         {
-            if closed.reason == .flowControlError, !stream.loop.resetByPeer {
-                // The HTTP/2 handler reset the stream: the peer sent more DATA than the stream's window.
-                // A peer that ignores flow control would go on filling the connection window with
-                // frames we drop, so the whole connection goes, and its calls say why.
-                self.peerBrokeProtocol(
-                    HTTP2ProtocolViolation(
-                        reason: "it sent DATA beyond the flow-control window of stream \(Int(closed.streamID))",
-                        goAwayCode: .flowControlError
-                    ),
-                    goAway: .flowControlError,
-                    context: context
-                )
-            }
             if self.core.protocolViolation != nil {
                 self.connectionLost(stream)
             } else {
@@ -161,40 +132,20 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// The peer broke HTTP/2: GOAWAY `goAway` (nil when the HTTP/2 handler already sent one), then
-    /// close. Every open call fails with UNAVAILABLE whose cause is `violation` (`connectionLost`).
-    private func peerBrokeProtocol(
-        _ violation: HTTP2ProtocolViolation,
-        goAway: HTTP2ErrorCode?,
-        context: ChannelHandlerContext
-    ) {
+    /// The peer broke HTTP/2 (``HTTP2Codec`` sent GOAWAY): close. Every open call fails with
+    /// UNAVAILABLE whose cause is `violation` (`connectionLost`).
+    private func peerBrokeProtocol(_ violation: HTTP2ProtocolViolation, context: ChannelHandlerContext) {
         if self.core.protocolViolation == nil { self.core.protocolViolation = violation }
-        if let goAway {
-            let lastStreamID = self.isClient ? HTTP2StreamID.rootStream : self.lastPeerStreamID
-            self.write(
-                HTTP2Frame(
-                    streamID: .rootStream,
-                    payload: .goAway(lastStreamID: lastStreamID, errorCode: goAway, opaqueData: nil)))
-            _ = self.core.errorWatch.takeConnectionError()  // our own
-        }
         self.needsFlush = false
         context.flush()  // the GOAWAY first, if the socket takes it
         context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // The HTTP/2 handler answers a stream error with RST_STREAM and a connection error with GOAWAY,
-        // then reports it here; only the GOAWAY tells them apart. After a connection error it keeps
-        // the channel open and buffers (and answers) whatever the peer sends next, so close it: a
-        // misbehaving peer must not keep the socket, nor grow our memory.
-        if let code = self.core.errorWatch.takeConnectionError() {
-            self.peerBrokeProtocol(
-                HTTP2ProtocolViolation(error: error, goAwayCode: code), goAway: nil, context: context)
-            return
-        }
-        if let violation = HTTP2ProtocolViolation(unannounced: error) {
-            if self.core.protocolViolation == nil { self.core.protocolViolation = violation }
-            context.close(promise: nil)
+        // ``HTTP2Codec`` sent GOAWAY for a peer that broke HTTP/2 and stopped reading; the
+        // connection closes, and its calls fail with the violation as their cause.
+        if let violation = error as? HTTP2ProtocolViolation {
+            self.peerBrokeProtocol(violation, context: context)
             return
         }
         // Concrete types before the protocol: the first `is any SomeProtocol` a process asks of a
@@ -203,10 +154,6 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         switch error {
         case is IOError, is ChannelError:
             context.close(promise: nil)  // the socket failed, or the peer closed it
-        case is NIOHTTP2Errors.IOOnClosedConnection, is NIOHTTP2Errors.RaisedGoawayLastStreamID:
-            return  // a frame of ours (a GOAWAY, a reset) too late for a connection already closing
-        case is any NIOHTTP2Error:
-            return  // a stream error: the HTTP/2 handler reset the stream, and the connection goes on
         default:
             context.close(promise: nil)
         }

@@ -49,8 +49,6 @@ final class StreamCore: @unchecked Sendable {
         var receivedHeaders = false
         /// The peer sent END_STREAM or RST_STREAM.
         var receivedEnd = false
-        /// The peer sent RST_STREAM.
-        var resetByPeer = false
         /// Client: the reader was given a status (the last part it gets).
         var deliveredStatus = false
     }

@@ -32,7 +32,7 @@ struct AcceptedConnection: Sendable {
                     onActive: { accept(connection) }))
         )
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(HTTP2ServerCodec(config: config, watch: core.errorWatch))
+        try sync.addHandler(HTTP2Codec(side: .server, config: config))
         try sync.addHandler(handler)
     }
 }

@@ -79,7 +79,7 @@ extension ByteBuffer {
 
     /// Drops a DATA or HEADERS payload's padding (flag PADDED); returns the padding's length,
     /// nil when the frame has none, or throws when it is longer than the payload.
-    mutating func removeHTTP2Padding(flags: UInt8) throws(HTTP2ServerCodec.Failure) -> Int? {
+    mutating func removeHTTP2Padding(flags: UInt8) throws(HTTP2Codec.Failure) -> Int? {
         guard flags & HTTP2WireFrame.Flag.padded != 0 else { return nil }
         guard let padding = self.readInteger(as: UInt8.self), Int(padding) <= self.readableBytes else {
             throw .protocolError("a frame's padding is longer than the frame")

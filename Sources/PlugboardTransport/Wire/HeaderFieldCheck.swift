@@ -2,8 +2,8 @@ internal import NIOHPACK
 
 /// A header field HTTP/2 forbids (RFC 9113 §8.2): a name that is not a lowercase token, a value
 /// holding NUL, CR or LF, or a connection-specific field. The connection checks fields itself,
-/// in one pass over their bytes, rather than through swift-nio-http2's header block validation
-/// (see `NIOHTTP2Handler.plugboard`).
+/// in one pass over their bytes (swift-nio-http2's header block validation took about 7 µs of a
+/// 100 µs call across the two processes).
 package struct MalformedField: Error, CustomStringConvertible {
     enum Problem {
         case name, value, connectionSpecific

@@ -40,7 +40,7 @@ struct Ladder {
         ("nio", "bare swift-nio, an NIOAsyncChannel each side"),
         ("own", "own HTTP/2 both ends, no swift-nio: the caller writes, a thread polling the socket resumes it"),
         ("own_nio", "the own server; the own client on swift-nio (a hop to its event loop and back)"),
-        ("lean_own", "the own server; the lean rung's client (swift-nio-http2, Plugboard's connection handler)"),
+        ("lean_own", "the own server; the lean rung's client (Plugboard's HTTP/2 codec and connection handler)"),
         ("lean_nio_own", "the lean rung's client; the own server's HTTP/2 on swift-nio"),
         ("lean", "Plugboard's transport, no GRPCCore client or server"),
         ("grpc", "GRPCCore unary call over Plugboard's transport, no host"),

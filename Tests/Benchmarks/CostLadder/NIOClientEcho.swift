@@ -5,7 +5,7 @@ import NIOPosix
 /// The own-stack client on swift-nio, against the thread rung's server: the caller's request is
 /// encoded and written on the connection's event loop (one hop there), the answer decoded there by
 /// `ThreadClientReader` and the caller resumed (one hop back), as Plugboard's client does it, but
-/// without swift-nio-http2 and Plugboard's connection handler.
+/// without Plugboard's HTTP/2 codec and connection handler.
 enum NIOClientEcho {
     static func client(_ path: String, _ measure: Measure) async throws -> Rung.Result {
         let handler = OwnHTTP2ClientHandler()

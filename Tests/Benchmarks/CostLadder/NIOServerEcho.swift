@@ -5,7 +5,7 @@ import PlugboardTransport
 /// `H2EchoServer` on swift-nio: NIO's event loop, socket and pipeline, no swift-nio-http2; the
 /// method a task whose executor is the connection's event loop. Set against the thread rung's
 /// server, it shows what the event-loop library costs; against the lean rung's, what
-/// swift-nio-http2 and Plugboard's connection handler do.
+/// Plugboard's HTTP/2 codec and connection handler do.
 enum NIOServerEcho {
     static func serve(path: String) async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -10,7 +10,7 @@ import Glibc
 /// connection that polls its socket (and a pipe that wakes it when a task is queued from
 /// elsewhere), `H2EchoServer` for HTTP/2, each request's method a task whose executor is that same
 /// thread, and one `write` per read. Its client is the lean rung's, so the peer's CPU per call
-/// compares with the lean rung's server (swift-nio, swift-nio-http2 and Plugboard's connection
+/// compares with the lean rung's server (swift-nio, Plugboard's HTTP/2 codec and connection
 /// handler).
 enum ThreadServerEcho {
     static func serve(path: String) throws {

@@ -8,7 +8,7 @@
 // The rungs' keys: raw, nio, own, own_nio, lean_own, lean_nio_own, lean, grpc, direct, in_process
 // (`-only` runs one, to profile it). The own rungs pair an own HTTP/2 end (`H2EchoServer`,
 // `ThreadClientEcho`, on threads or on swift-nio) with the lean transport's ends, to show what
-// swift-nio, swift-nio-http2 and Plugboard's connection handler each cost. Each rung makes
+// swift-nio, Plugboard's HTTP/2 codec and connection handler each cost. Each rung makes
 // sequential round trips for -seconds after a 0.3 s warm-up and reports the p50 and p99, and the
 // CPU time and context switches per round trip of this process and, for the two-process rungs, of
 // the peer.

@@ -2,7 +2,7 @@ internal import NIOCore
 internal import NIOHPACK
 internal import NIOHTTP2
 
-extension HTTP2ServerCodec {
+extension HTTP2Codec {
     // MARK: Writing
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -10,9 +10,15 @@ extension HTTP2ServerCodec {
         let id = UInt32(Int32(frame.streamID))
         switch frame.payload {
         case .data, .headers:
-            guard self.streams[id] != nil else {
-                promise?.fail(NIOHTTP2Errors.noSuchStream(streamID: frame.streamID))
-                return
+            if self.streams[id] == nil {
+                guard case .headers = frame.payload, self.opensStream(id) else {
+                    promise?.fail(NIOHTTP2Errors.noSuchStream(streamID: frame.streamID))
+                    return
+                }
+                if self.streams[id]!.waitingToOpen {
+                    self.streams[id]!.queued.append((frame.payload, promise))
+                    return
+                }
             }
             var payload = frame.payload
             if self.streams[id]!.queued.isEmpty {
@@ -26,8 +32,14 @@ extension HTTP2ServerCodec {
             }
             self.streams[id]!.queued.append((payload, promise))
         case .rstStream(let code):
+            let neverSent = self.streams[id]?.waitingToOpen == true
             guard self.dropStream(id) else {
                 promise?.succeed()
+                return
+            }
+            if neverSent {
+                promise?.succeed()
+                context.fireUserInboundEventTriggered(StreamClosedEvent(streamID: frame.streamID, reason: code))
                 return
             }
             self.rememberReset(id)
@@ -38,7 +50,7 @@ extension HTTP2ServerCodec {
         case .windowUpdate(let increment):
             if id == 0 {
                 self.connectionReceiveWindow += increment
-            } else if self.streams[id] != nil, !self.streams[id]!.receivedEnd {
+            } else if let stream = self.streams[id], !stream.receivedEnd, !stream.waitingToOpen {
                 self.streams[id]!.receiveWindow += increment
             } else {
                 promise?.succeed()
@@ -55,6 +67,36 @@ extension HTTP2ServerCodec {
 
     func flush(context: ChannelHandlerContext) {
         self.flushOutput(context: context)
+    }
+
+    /// A client's new stream `id`, open at once or waiting for the server's concurrency limit;
+    /// false if this end may not open it.
+    private func opensStream(_ id: UInt32) -> Bool {
+        guard self.side == .client, !self.peerWentAway, id & 1 == 1,
+            id > max(self.lastStreamID, self.waitingToOpen.last ?? 0)
+        else { return false }
+        var stream = Stream(sendWindow: self.initialSendWindow, receiveWindow: self.initialReceiveWindow)
+        if self.streams.count - self.waitingToOpen.count < self.peerMaxConcurrentStreams, self.waitingToOpen.isEmpty {
+            self.lastStreamID = id
+        } else {
+            stream.waitingToOpen = true
+            self.waitingToOpen.append(id)
+        }
+        self.streams[id] = stream
+        return true
+    }
+
+    /// Opens the streams waiting for the server's concurrency limit, as far as it now allows.
+    func openWaitingStreams() {
+        guard let context = self.context, !self.peerWentAway else { return }
+        while let id = self.waitingToOpen.first,
+            self.streams.count - self.waitingToOpen.count < self.peerMaxConcurrentStreams
+        {
+            self.waitingToOpen.removeFirst()
+            self.streams[id]!.waitingToOpen = false
+            self.lastStreamID = id
+            if self.sendQueued(id, context: context) { self.blocked.append(id) }
+        }
     }
 
     /// Encodes a DATA or HEADERS frame of stream `id`, or as much of a DATA frame as the send
@@ -133,18 +175,23 @@ extension HTTP2ServerCodec {
         let waiting = self.blocked
         self.blocked = []
         var stillBlocked: [UInt32] = []
-        for id in waiting {
-            while let (payload, promise) = self.streams[id]?.queued.first {
-                self.streams[id]!.queued.removeFirst()
-                if let rest = self.send(payload, on: id, promise: promise, context: context) {
-                    self.streams[id]?.queued.insert((rest, promise), at: 0)
-                    break
-                }
-            }
-            if self.streams[id]?.queued.isEmpty == false { stillBlocked.append(id) }
+        for id in waiting where self.sendQueued(id, context: context) {
+            stillBlocked.append(id)
         }
         // A write made meanwhile (from an event this loop fired) may have queued more.
         self.blocked = stillBlocked + self.blocked.filter { !stillBlocked.contains($0) }
+    }
+
+    /// Sends what the send windows allow of stream `id`'s queued frames; true if some still wait.
+    private func sendQueued(_ id: UInt32, context: ChannelHandlerContext) -> Bool {
+        while let (payload, promise) = self.streams[id]?.queued.first {
+            self.streams[id]!.queued.removeFirst()
+            if let rest = self.send(payload, on: id, promise: promise, context: context) {
+                self.streams[id]?.queued.insert((rest, promise), at: 0)
+                return true
+            }
+        }
+        return false
     }
 
     /// Forgets stream `id` once both ends finished it, and tells ``GRPCConnectionHandler``.
@@ -152,6 +199,7 @@ extension HTTP2ServerCodec {
         guard let stream = self.streams[id], stream.receivedEnd, stream.sentEnd, stream.queued.isEmpty else { return }
         self.streams[id] = nil
         context.fireUserInboundEventTriggered(StreamClosedEvent(streamID: HTTP2StreamID(Int(id)), reason: nil))
+        if !self.waitingToOpen.isEmpty { self.openWaitingStreams() }
     }
 
     /// Forgets stream `id`, failing what it had queued; false if it was not open.
@@ -159,6 +207,11 @@ extension HTTP2ServerCodec {
         guard var stream = self.streams.removeValue(forKey: id) else { return false }
         self.failQueued(&stream)
         self.blocked.removeAll { $0 == id }
+        if stream.waitingToOpen {
+            self.waitingToOpen.removeAll { $0 == id }
+        } else if !self.waitingToOpen.isEmpty {
+            self.openWaitingStreams()
+        }
         return true
     }
 
@@ -168,8 +221,11 @@ extension HTTP2ServerCodec {
     }
 
     func failAllQueued() {
-        for id in self.blocked where self.streams[id] != nil { self.failQueued(&self.streams[id]!) }
+        for id in self.blocked + self.waitingToOpen where self.streams[id] != nil {
+            self.failQueued(&self.streams[id]!)
+        }
         self.blocked = []
+        self.waitingToOpen = []
     }
 
     // MARK: Encoding
@@ -186,7 +242,7 @@ extension HTTP2ServerCodec {
                 $0.writeInteger(data.integer)
             }
         default:
-            ()  // a server sends no SETTINGS but its first, no PRIORITY, no PUSH_PROMISE
+            ()  // no SETTINGS but the first, no PRIORITY, no PUSH_PROMISE
         }
     }
 

@@ -2,9 +2,16 @@ internal import NIOCore
 internal import NIOHPACK
 internal import NIOHTTP2
 
-extension HTTP2ServerCodec {
-    /// Handles one frame from the client; throws what ends the connection.
+extension HTTP2Codec {
+    /// Handles one frame from the peer; throws what ends the connection.
     func process(_ frame: HTTP2WireFrame, context: ChannelHandlerContext) throws(Failure) {
+        if !self.sawSettings {
+            // The peer's preface is a SETTINGS frame (RFC 9113 §3.4): anything else isn't HTTP/2.
+            guard frame.kind == .settings, !frame.has(HTTP2WireFrame.Flag.ack) else {
+                throw .protocolError("its first frame wasn't SETTINGS: it doesn't speak HTTP/2")
+            }
+            self.sawSettings = true
+        }
         if let pending = self.headerBlock, frame.kind != .continuation || frame.stream != pending.stream {
             throw .protocolError("it sent another frame inside the header block of stream \(pending.stream)")
         }
@@ -17,7 +24,7 @@ extension HTTP2ServerCodec {
             guard self.headerBlock != nil else { throw .protocolError("it sent CONTINUATION without HEADERS") }
             var payload = frame.payload
             guard self.headerBlock!.block.readableBytes + payload.readableBytes <= Self.maxHeaderBlockSize else {
-                throw .flood(NIOHTTP2Errors.excessivelyLargeHeaderBlock())
+                throw .flood("it sent a header block larger than allowed")
             }
             self.headerBlock!.block.writeBuffer(&payload)
             if frame.has(HTTP2WireFrame.Flag.endHeaders) { try self.endHeaderBlock(context: context) }
@@ -35,21 +42,24 @@ extension HTTP2ServerCodec {
             var payload = frame.payload
             guard let last = payload.readInteger(as: UInt32.self), let code = payload.readInteger(as: UInt32.self)
             else {
-                throw .connection(.frameSizeError, HTTP2PeerError(reason: "it sent a GOAWAY shorter than 8 bytes"))
+                throw .frameSizeError("it sent a GOAWAY shorter than 8 bytes")
             }
             let goAway = HTTP2Frame.FramePayload.goAway(
                 lastStreamID: HTTP2StreamID(Int(last & 0x7fff_ffff)), errorCode: HTTP2ErrorCode(networkCode: Int(code)),
                 opaqueData: nil)
             context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway)))
+            if self.side == .client { self.serverWentAway(lastStreamID: last & 0x7fff_ffff, context: context) }
         case .windowUpdate:
             try self.receivedWindowUpdate(frame, context: context)
         case .pushPromise:
-            throw .protocolError("it sent PUSH_PROMISE, which a client may not")
+            throw .protocolError(
+                self.side == .server
+                    ? "it sent PUSH_PROMISE, which a client may not"
+                    : "it sent PUSH_PROMISE, which this client disabled")
         case .priority:
             guard frame.stream != 0 else { throw .protocolError("it sent PRIORITY on stream 0") }
             guard frame.payload.readableBytes == 5 else {
-                throw .connection(
-                    .frameSizeError, HTTP2PeerError(reason: "it sent a PRIORITY frame that isn't 5 bytes"))
+                throw .frameSizeError("it sent a PRIORITY frame that isn't 5 bytes")
             }
         case nil:
             ()  // an extension's frame type: ignored (§5.5)
@@ -67,7 +77,7 @@ extension HTTP2ServerCodec {
             payload.moveReaderIndex(forwardBy: 5)
         }
         guard payload.readableBytes <= Self.maxHeaderBlockSize else {
-            throw .flood(NIOHTTP2Errors.excessivelyLargeHeaderBlock())
+            throw .flood("it sent a header block larger than allowed")
         }
         self.headerBlock = (frame.stream, frame.flags, payload)
         if frame.has(HTTP2WireFrame.Flag.endHeaders) { try self.endHeaderBlock(context: context) }
@@ -83,19 +93,23 @@ extension HTTP2ServerCodec {
         do {
             headers = try self.decoder.decodeHeaders(from: &bytes)
         } catch {
-            throw .connection(
-                .compressionError, HTTP2PeerError(reason: "it sent a header block HPACK can't decode (\(error))"))
+            throw .compressionError("it sent a header block HPACK can't decode (\(error))")
         }
         let endStream = flags & HTTP2WireFrame.Flag.endStream != 0
         let streamID = HTTP2StreamID(Int(id))
-        if let stream = self.streams[id] {
+        if id <= self.lastStreamID, let stream = self.streams[id] {
             guard !stream.receivedEnd else {
                 return self.resetStream(id, .streamClosed, context: context)
             }
-            guard endStream else {
-                // Trailers must end the stream (RFC 9113 §8.1).
+            guard endStream || self.side == .client else {
+                // A client's trailers must end the stream (RFC 9113 §8.1); a server's response
+                // headers come first without END_STREAM.
                 return self.resetStream(id, .protocolError, context: context)
             }
+        } else if self.side == .client {
+            // Late headers of a stream this end reset: decoded above, ignored.
+            if self.recentlyReset.contains(id) { return }
+            throw .protocolError("it sent HEADERS on stream \(id), a stream never opened")
         } else {
             // Late trailers of a stream this end reset or refused: decoded above, ignored.
             if self.recentlyReset.contains(id) { return }
@@ -110,7 +124,7 @@ extension HTTP2ServerCodec {
                 }
                 return
             }
-            self.streams[id] = Stream(sendWindow: self.initialSendWindow, receiveWindow: self.config.streamWindowSize)
+            self.streams[id] = Stream(sendWindow: self.initialSendWindow, receiveWindow: self.initialReceiveWindow)
         }
         if endStream { self.streams[id]!.receivedEnd = true }
         let payload = HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: endStream))
@@ -121,18 +135,18 @@ extension HTTP2ServerCodec {
     private func receivedData(_ frame: HTTP2WireFrame, context: ChannelHandlerContext) throws(Failure) {
         guard frame.stream != 0 else { throw .protocolError("it sent DATA on stream 0") }
         guard frame.stream & 1 == 1, frame.stream <= self.lastStreamID else {
-            throw .protocolError("it sent DATA on stream \(frame.stream), which it never opened")
+            throw .protocolError("it sent DATA on stream \(frame.stream), a stream never opened")
         }
         let length = frame.payload.readableBytes
         self.connectionReceiveWindow -= length
         guard self.connectionReceiveWindow >= 0 else {
-            throw .connection(.flowControlError, NIOHTTP2Errors.flowControlViolation())
+            throw .flowControlError("it sent DATA beyond its flow-control window")
         }
         let endStream = frame.has(HTTP2WireFrame.Flag.endStream)
         if length == 0, !endStream {
             self.emptyDataFrames += 1
             guard self.emptyDataFrames <= Self.maxEmptyDataFrames else {
-                throw .flood(NIOHTTP2Errors.excessiveEmptyDataFrames())
+                throw .flood("it flooded a stream with empty DATA frames")
             }
         } else {
             self.emptyDataFrames = 0
@@ -147,9 +161,9 @@ extension HTTP2ServerCodec {
         }
         stream.receiveWindow -= length
         guard stream.receiveWindow >= 0 else {
-            // ``GRPCConnectionHandler`` takes this reason for the peer ignoring flow control.
-            self.returnConnectionWindow(length)
-            return self.resetStream(frame.stream, .flowControlError, context: context)
+            // RFC 9113 makes this a stream error; a peer that ignores flow control would go on
+            // filling the connection's window with frames this end drops, so the connection goes.
+            throw .flowControlError("it sent DATA beyond the flow-control window of stream \(frame.stream)")
         }
         if endStream { stream.receivedEnd = true }
         self.streams[frame.stream] = stream
@@ -168,12 +182,12 @@ extension HTTP2ServerCodec {
         guard frame.stream != 0 else { throw .protocolError("it sent RST_STREAM on stream 0") }
         var payload = frame.payload
         guard payload.readableBytes == 4, let raw = payload.readInteger(as: UInt32.self) else {
-            throw .connection(.frameSizeError, HTTP2PeerError(reason: "it sent an RST_STREAM that isn't 4 bytes"))
+            throw .frameSizeError("it sent an RST_STREAM that isn't 4 bytes")
         }
         guard frame.stream & 1 == 1, frame.stream <= self.lastStreamID else {
-            throw .protocolError("it reset stream \(frame.stream), which it never opened")
+            throw .protocolError("it reset stream \(frame.stream), a stream never opened")
         }
-        try self.resets.spend(limit: self.config.maxControlFramesPerSecond, flood: NIOHTTP2Errors.excessiveRSTFrames())
+        try self.resets.spend(limit: self.config.maxControlFramesPerSecond, flood: "it reset too many streams")
         guard self.dropStream(frame.stream) else { return }
         let code = HTTP2ErrorCode(networkCode: Int(raw))
         let id = HTTP2StreamID(Int(frame.stream))
@@ -195,13 +209,13 @@ extension HTTP2ServerCodec {
         guard frame.stream == 0 else { throw .protocolError("it sent SETTINGS on stream \(frame.stream)") }
         if frame.has(HTTP2WireFrame.Flag.ack) {
             guard frame.payload.readableBytes == 0 else {
-                throw .connection(.frameSizeError, HTTP2PeerError(reason: "it acknowledged SETTINGS with a payload"))
+                throw .frameSizeError("it acknowledged SETTINGS with a payload")
             }
+            self.settingsAcknowledged()
             return
         }
         guard frame.payload.readableBytes % 6 == 0 else {
-            throw .connection(
-                .frameSizeError, HTTP2PeerError(reason: "it sent SETTINGS whose length isn't a multiple of 6"))
+            throw .frameSizeError("it sent SETTINGS whose length isn't a multiple of 6")
         }
         try self.controlFrames.spend(limit: self.config.maxControlFramesPerSecond)
         var payload = frame.payload
@@ -214,8 +228,7 @@ extension HTTP2ServerCodec {
                 throw .protocolError("it sent SETTINGS_ENABLE_PUSH \(value)")
             case 0x4:  // INITIAL_WINDOW_SIZE
                 guard value <= HTTP2WireFrame.largestWindow else {
-                    throw .connection(
-                        .flowControlError, HTTP2PeerError(reason: "it sent SETTINGS_INITIAL_WINDOW_SIZE \(value)"))
+                    throw .flowControlError("it sent SETTINGS_INITIAL_WINDOW_SIZE \(value)")
                 }
                 initialWindow = Int(value)  // the last one counts, applied once below
             case 0x5:  // MAX_FRAME_SIZE
@@ -223,8 +236,10 @@ extension HTTP2ServerCodec {
                     throw .protocolError("it sent SETTINGS_MAX_FRAME_SIZE \(value)")
                 }
                 self.peerMaxFrameSize = Int(value)
+            case 0x3:  // MAX_CONCURRENT_STREAMS: only a client opens streams
+                if self.side == .client { self.peerMaxConcurrentStreams = Int(value) }
             default:
-                ()  // MAX_CONCURRENT_STREAMS (for streams a server would push), others, unknown ones
+                ()  // others, unknown ones
             }
         }
         if let initialWindow, initialWindow != self.initialSendWindow {
@@ -233,29 +248,29 @@ extension HTTP2ServerCodec {
             for id in self.streams.keys {
                 self.streams[id]!.sendWindow += delta
                 guard self.streams[id]!.sendWindow <= HTTP2WireFrame.largestWindow else {
-                    throw .connection(
-                        .flowControlError, HTTP2PeerError(reason: "its settings overflowed a stream's window"))
+                    throw .flowControlError("its settings overflowed a stream's window")
                 }
             }
         }
         self.writeFrame(.settings, flags: HTTP2WireFrame.Flag.ack, stream: 0) { _ in }
         self.unblock(context: context)
+        self.openWaitingStreams()
     }
 
     private func receivedWindowUpdate(_ frame: HTTP2WireFrame, context: ChannelHandlerContext) throws(Failure) {
         var payload = frame.payload
         guard payload.readableBytes == 4, let raw = payload.readInteger(as: UInt32.self) else {
-            throw .connection(.frameSizeError, HTTP2PeerError(reason: "it sent a WINDOW_UPDATE that isn't 4 bytes"))
+            throw .frameSizeError("it sent a WINDOW_UPDATE that isn't 4 bytes")
         }
         let increment = Int(raw & 0x7fff_ffff)
         if frame.stream == 0 {
             guard increment > 0 else { throw .protocolError("it sent a WINDOW_UPDATE of 0 for the connection") }
             self.connectionSendWindow += increment
             guard self.connectionSendWindow <= HTTP2WireFrame.largestWindow else {
-                throw .connection(.flowControlError, HTTP2PeerError(reason: "it overflowed the connection's window"))
+                throw .flowControlError("it overflowed the connection's window")
             }
             self.unblock(context: context)
-        } else if self.streams[frame.stream] != nil {
+        } else if frame.stream <= self.lastStreamID, self.streams[frame.stream] != nil {
             guard increment > 0 else { return self.resetStream(frame.stream, .protocolError, context: context) }
             self.streams[frame.stream]!.sendWindow += increment
             guard self.streams[frame.stream]!.sendWindow <= HTTP2WireFrame.largestWindow else {
@@ -263,14 +278,35 @@ extension HTTP2ServerCodec {
             }
             if self.streams[frame.stream]!.queued.isEmpty == false { self.unblock(context: context) }
         } else if frame.stream & 1 == 0 || frame.stream > self.lastStreamID {
-            throw .protocolError("it sent WINDOW_UPDATE on stream \(frame.stream), which it never opened")
+            throw .protocolError("it sent WINDOW_UPDATE on stream \(frame.stream), a stream never opened")
+        }
+    }
+
+    /// The peer acknowledged this end's SETTINGS: its stream window (``initialReceiveWindow``)
+    /// holds from now on, for the open streams too (RFC 9113 §6.9.2).
+    private func settingsAcknowledged() {
+        guard !self.peerAckedSettings else { return }
+        self.peerAckedSettings = true
+        let delta = self.config.streamWindowSize - 65_535
+        for id in self.streams.keys { self.streams[id]!.receiveWindow += delta }
+    }
+
+    /// The server sent GOAWAY: the streams above `lastStreamID` it never saw, and those waiting to
+    /// open, close as refused (``GRPCConnectionHandler`` fails their calls as retryable), and no
+    /// more open.
+    private func serverWentAway(lastStreamID: UInt32, context: ChannelHandlerContext) {
+        self.peerWentAway = true
+        let refused = self.streams.keys.filter { $0 > lastStreamID }.sorted()
+        for id in refused where self.dropStream(id) {
+            let event = StreamClosedEvent(streamID: HTTP2StreamID(Int(id)), reason: .refusedStream)
+            context.fireUserInboundEventTriggered(event)
         }
     }
 
     private func checkControlFrame(_ frame: HTTP2WireFrame, length: Int) throws(Failure) {
         guard frame.stream == 0 else { throw .protocolError("it sent a connection frame on stream \(frame.stream)") }
         guard frame.payload.readableBytes == length else {
-            throw .connection(.frameSizeError, HTTP2PeerError(reason: "it sent a PING that isn't \(length) bytes"))
+            throw .frameSizeError("it sent a PING that isn't \(length) bytes")
         }
     }
 
@@ -297,8 +333,8 @@ struct ControlFrameBudget {
 
     /// Counts one frame; throws `flood` once more than `limit` came within one second.
     mutating func spend(
-        limit: Int, flood: @autoclosure () -> any Error = NIOHTTP2Errors.excessiveControlFrames()
-    ) throws(HTTP2ServerCodec.Failure) {
+        limit: Int, flood: String = "it flooded the connection with control frames"
+    ) throws(HTTP2Codec.Failure) {
         self.spent += 1
         guard self.spent > max(limit, 1) else { return }
         let now = NIODeadline.now().uptimeNanoseconds
@@ -307,6 +343,6 @@ struct ControlFrameBudget {
             self.spent = 1
             return
         }
-        throw .flood(flood())
+        throw .flood(flood)
     }
 }

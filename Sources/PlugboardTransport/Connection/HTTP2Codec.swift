@@ -2,37 +2,52 @@ internal import NIOCore
 internal import NIOHPACK
 internal import NIOHTTP2
 
-/// The HTTP/2 of a server connection, under ``GRPCConnectionHandler``: bytes from the socket
-/// become `HTTP2Frame`s and `StreamClosedEvent`s for it, and its frames become bytes.
+/// The HTTP/2 of a connection, under ``GRPCConnectionHandler``: bytes from the socket become
+/// `HTTP2Frame`s and `StreamClosedEvent`s for it, and its frames become bytes.
 ///
-/// It does what RFC 9113 asks of a server that a gRPC client talks to, and no more: the preface
-/// and SETTINGS, PING, GOAWAY, RST_STREAM, HEADERS with CONTINUATION (HPACK from swift-nio-http2's
+/// It does what RFC 9113 asks of the two ends of a gRPC connection, and no more: the preface and
+/// SETTINGS, PING, GOAWAY, RST_STREAM, HEADERS with CONTINUATION (HPACK from swift-nio-http2's
 /// `NIOHPACK`), padding, both flow-control windows each way, stream states and the concurrency
-/// limit, and the limits that keep a flooding peer from costing CPU or memory without bound. It
-/// took the place of swift-nio-http2's `NIOHTTP2Handler` on server connections, whose generic
-/// state machine cost about a fifth of a plugin's CPU per call (the cost ladder's "own server"
-/// rungs measured the difference first). PING acknowledgements go with the connection's next
-/// frames, or after ``longestAckDelay``, as ``PingAckDeferral`` holds them on a client connection.
+/// limits (a server refuses streams over its own; a client holds new streams back while the
+/// server's is reached), and the limits that keep a flooding peer from costing CPU or memory
+/// without bound. Only clients open streams: gRPC has no server push, which a client disables.
+/// It took the place of swift-nio-http2's `NIOHTTP2Handler`, whose generic state machine cost
+/// about a fifth of each process's CPU per call (the cost ladder's "own server" rungs measured
+/// the difference first). PING acknowledgements go with the connection's next frames, or after
+/// ``longestAckDelay``: grpc-go pings after the DATA it receives, and each acknowledgement
+/// written alone cost a write here and a wake-up of the peer.
 ///
 /// Event loop only.
-final class HTTP2ServerCodec: ChannelDuplexHandler {
+final class HTTP2Codec: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = HTTP2Frame
     typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = IOData
 
-    /// What ends the connection: a protocol error (GOAWAY with `code`, then `error` reported), or
-    /// a flood (`error` reported, no GOAWAY), as NIOHTTP2Handler ended it.
-    enum Failure: Error {
-        case connection(HTTP2ErrorCode, any Error)
-        case flood(any Error)
+    /// What ends the connection: the peer broke HTTP/2 (GOAWAY `code`), or flooded it
+    /// (GOAWAY ENHANCE_YOUR_CALM); `reason` says what it did, in words.
+    struct Failure: Error {
+        var code: HTTP2ErrorCode
+        var reason: String
 
-        static func protocolError(_ reason: String) -> Failure {
-            .connection(.protocolError, HTTP2PeerError(reason: reason))
-        }
+        static func protocolError(_ reason: String) -> Failure { Failure(code: .protocolError, reason: reason) }
+        static func frameSizeError(_ reason: String) -> Failure { Failure(code: .frameSizeError, reason: reason) }
+        static func flowControlError(_ reason: String) -> Failure { Failure(code: .flowControlError, reason: reason) }
+        static func compressionError(_ reason: String) -> Failure { Failure(code: .compressionError, reason: reason) }
+        static func flood(_ reason: String) -> Failure { Failure(code: .enhanceYourCalm, reason: reason) }
+    }
+
+    /// Which end of the connection this is.
+    enum Side {
+        /// Opens streams: sends the preface, then HEADERS with requests.
+        case client
+        /// Takes the streams a client opens.
+        case server
     }
 
     struct Stream {
+        /// A client's stream waiting for the server's concurrency limit: nothing of it sent yet.
+        var waitingToOpen = false
         var sendWindow: Int
         var receiveWindow: Int
         var receivedEnd = false
@@ -58,8 +73,8 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     /// Empty DATA frames in a row without END_STREAM, before the connection goes.
     static let maxEmptyDataFrames = 64
 
+    let side: Side
     let config: UnixSocketTransport.Config
-    let watch: ConnectionErrorWatch
     var context: ChannelHandlerContext?
     var input: ByteBuffer?
     /// Frames encoded and not yet handed to the channel.
@@ -69,23 +84,39 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     /// Frames were handed to the channel since its last flush.
     var unflushed = false
     var ackTimer: Scheduled<Void>?
+    /// The client's magic came (on a server; a client waits for none).
     var sawPreface = false
+    /// The peer's first frame, SETTINGS, came.
+    var sawSettings = false
     var failed = false
     /// The channel went inactive: nothing read after that counts.
     var closed = false
     var decoder = HPACKDecoder(
         allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
-        maxHeaderListSize: HTTP2ServerCodec.maxHeaderListSize)
+        maxHeaderListSize: HTTP2Codec.maxHeaderListSize)
     var encoder = HPACKEncoder(allocator: ByteBufferAllocator())
     /// A header block waiting for its CONTINUATION frames.
     var headerBlock: (stream: UInt32, flags: UInt8, block: ByteBuffer)?
     var streams: [UInt32: Stream] = [:]
     /// Streams with queued frames, oldest first.
     var blocked: [UInt32] = []
+    /// A client's streams waiting for the server's concurrency limit, oldest first.
+    var waitingToOpen: [UInt32] = []
+    /// The highest stream id opened on the connection (by the client: gRPC servers open none).
     var lastStreamID: UInt32 = 0
+    /// The most streams the peer takes at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+    var peerMaxConcurrentStreams = Int.max
+    /// The server sent GOAWAY: a client opens no more streams.
+    var peerWentAway = false
     var connectionSendWindow = 65_535
     var connectionReceiveWindow = 65_535
     var initialSendWindow = 65_535
+    /// The peer acknowledged this end's SETTINGS.
+    var peerAckedSettings = false
+    /// A new stream's window for the peer's DATA: the one this end announced, once the peer
+    /// acknowledged it; until then HTTP/2's default, so that a peer that ignores this end's
+    /// SETTINGS (or flow control) is held to 64 KiB a stream.
+    var initialReceiveWindow: Int { self.peerAckedSettings ? self.config.streamWindowSize : 65_535 }
     var peerMaxFrameSize = 16_384
     var emptyDataFrames = 0
     var controlFrames = ControlFrameBudget()
@@ -96,9 +127,9 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     var recentlyReset: Set<UInt32> = []
     var recentlyResetOrder: [UInt32] = []
 
-    init(config: UnixSocketTransport.Config, watch: ConnectionErrorWatch) {
+    init(side: Side, config: UnixSocketTransport.Config) {
+        self.side = side
         self.config = config
-        self.watch = watch
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -119,12 +150,16 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
         self.flushOutput(context: context)
     }
 
-    /// The server's preface: SETTINGS, first of all its frames.
+    /// This end's preface: SETTINGS, first of all its frames, after the client's magic.
     private func writePreface(context: ChannelHandlerContext) {
-        let settings: [(UInt16, Int)] = [
+        var settings: [(UInt16, Int)] = [
             (0x3, self.config.maxConcurrentStreams), (0x4, self.config.streamWindowSize),
             (0x5, Self.maxFrameSize), (0x6, Self.maxHeaderListSize),
         ]
+        if self.side == .client {
+            self.output.writeBytes(HTTP2WireFrame.clientPreface)
+            settings.append((0x2, 0))  // ENABLE_PUSH
+        }
         self.output.writeHTTP2Frame(.settings, stream: 0) { buffer in
             for (id, value) in settings {
                 buffer.writeInteger(id)
@@ -188,51 +223,36 @@ final class HTTP2ServerCodec: ChannelDuplexHandler {
     }
 
     private func readFrames(context: ChannelHandlerContext) throws(Failure) {
-        if !self.sawPreface {
+        if !self.sawPreface, self.side == .server {
             let preface = HTTP2WireFrame.clientPreface
             guard let input = self.input, input.readableBytes >= preface.count else { return }
             guard input.readableBytesView.prefix(preface.count).elementsEqual(preface) else {
-                throw .flood(NIOHTTP2Errors.badClientMagic())
+                throw .protocolError("it did not start with the HTTP/2 client preface")
             }
             self.input!.moveReaderIndex(forwardBy: preface.count)
             self.sawPreface = true
         }
         while !self.failed, !self.closed, let length = self.input?.peekHTTP2FrameLength() {
             guard self.unsentFrames <= Self.maxUnsentFrames else {
-                throw .flood(NIOHTTP2Errors.excessiveOutboundFrameBuffering())
+                throw .flood("it does not read the frames it is owed")
             }
             guard length <= Self.maxFrameSize else {
-                throw .connection(
-                    .frameSizeError,
-                    HTTP2PeerError(reason: "it sent a frame of \(length) bytes, over the \(Self.maxFrameSize) allowed"))
+                throw .frameSizeError("it sent a frame of \(length) bytes, over the \(Self.maxFrameSize) allowed")
             }
             guard let frame = self.input!.readHTTP2Frame() else { return }
             try self.process(frame, context: context)
         }
     }
 
-    /// Ends the connection: GOAWAY for a protocol error, then the error to ``GRPCConnectionHandler``,
-    /// which closes the channel.
+    /// Ends the connection: GOAWAY, then the violation to ``GRPCConnectionHandler``, which closes
+    /// the channel and fails the open calls with it.
     func fail(_ failure: Failure, context: ChannelHandlerContext) {
         self.failed = true
         self.input = nil
-        switch failure {
-        case .connection(let code, let error):
-            let goAway = HTTP2Frame(
-                streamID: .rootStream,
-                payload: .goAway(lastStreamID: HTTP2StreamID(Int(self.lastStreamID)), errorCode: code, opaqueData: nil))
-            self.encodeControl(goAway.payload)
-            self.watch.wroteFrame(goAway)
-            self.flushOutput(context: context)
-            context.fireErrorCaught(error)
-        case .flood(let error):
-            context.fireErrorCaught(error)
-        }
+        // The last stream the peer opened that this end processed: a client's peer opens none.
+        let last = self.side == .server ? HTTP2StreamID(Int(self.lastStreamID)) : .rootStream
+        self.encodeControl(.goAway(lastStreamID: last, errorCode: failure.code, opaqueData: nil))
+        self.flushOutput(context: context)
+        context.fireErrorCaught(HTTP2ProtocolViolation(reason: failure.reason, goAwayCode: failure.code))
     }
-}
-
-/// A peer's HTTP/2 error, in words, that ends the connection with GOAWAY.
-struct HTTP2PeerError: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { self.reason }
 }
