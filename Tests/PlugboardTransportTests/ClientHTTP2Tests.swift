@@ -27,6 +27,19 @@ struct ClientHTTP2Tests {
         return Frame.all(in: bytes)
     }
 
+    /// A client connection to a server that takes `serverLimit` streams at once, which opened
+    /// three calls; `opened` is the streams whose HEADERS went out.
+    static func threeStreams(
+        serverLimit: UInt32
+    ) throws -> (channel: EmbeddedChannel, harness: ConnectionHarness, opened: [UInt32]) {
+        let (channel, harness) = try embeddedConnection(.client)
+        try channel.writeInbound(ByteBuffer(bytes: Self.settings(maxConcurrentStreams: serverLimit)))
+        channel.embeddedEventLoop.run()
+        for _ in 0..<3 { harness.openStream() }
+        channel.embeddedEventLoop.run()
+        return (channel, harness, Self.written(channel).filter { $0.type == 0x1 }.map(\.stream))
+    }
+
     @Test("the preface: the client's magic, then SETTINGS that disable server push")
     func preface() throws {
         let (channel, _) = try embeddedConnection(.client)
@@ -42,13 +55,8 @@ struct ClientHTTP2Tests {
 
     @Test("streams beyond the server's MAX_CONCURRENT_STREAMS wait, and open in order as others close")
     func streamsWaitForTheServersLimit() throws {
-        let (channel, harness) = try embeddedConnection(.client)
-        try channel.writeInbound(ByteBuffer(bytes: Self.settings(maxConcurrentStreams: 1)))
-        channel.embeddedEventLoop.run()
-        _ = outbound(channel)
-        for _ in 0..<3 { harness.openStream() }
-        channel.embeddedEventLoop.run()
-        #expect(Self.written(channel).filter { $0.type == 0x1 }.map(\.stream) == [1], "stream 3 and 5 wait")
+        let (channel, harness, opened) = try Self.threeStreams(serverLimit: 1)
+        #expect(opened == [1], "stream 3 and 5 wait")
 
         try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x3, stream: 1, [0, 0, 0, 8])))  // RST_STREAM CANCEL
         channel.embeddedEventLoop.run()
@@ -64,12 +72,8 @@ struct ClientHTTP2Tests {
 
     @Test("GOAWAY fails the streams above its last id as retryable, those waiting to open too, and opens none")
     func goAway() throws {
-        let (channel, harness) = try embeddedConnection(.client)
-        try channel.writeInbound(ByteBuffer(bytes: Self.settings(maxConcurrentStreams: 2)))
-        channel.embeddedEventLoop.run()
-        for _ in 0..<3 { harness.openStream() }
-        channel.embeddedEventLoop.run()
-        #expect(Self.written(channel).filter { $0.type == 0x1 }.map(\.stream) == [1, 3])
+        let (channel, harness, opened) = try Self.threeStreams(serverLimit: 2)
+        #expect(opened == [1, 3])
 
         try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x7, [0, 0, 0, 1, 0, 0, 0, 0])))  // last 1, NO_ERROR
         channel.embeddedEventLoop.run()

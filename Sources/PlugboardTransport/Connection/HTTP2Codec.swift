@@ -135,7 +135,10 @@ final class HTTP2Codec: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.output = context.channel.allocator.buffer(capacity: 1_024)
-        if context.channel.isActive { self.writePreface(context: context) }
+        if context.channel.isActive {
+            self.writePreface(context: context)
+            self.flushOutput(context: context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
