@@ -70,6 +70,29 @@ struct ClientHTTP2Tests {
         _ = try? channel.finish()
     }
 
+    @Test("a call cancelled while others wait: its RST_STREAM goes before the next stream's HEADERS")
+    func cancelWhileOthersWait() throws {
+        let (channel, harness, opened) = try Self.threeStreams(serverLimit: 1)
+        #expect(opened == [1])
+        harness.cancelStream(0)
+        channel.embeddedEventLoop.run()
+        let frames = Self.written(channel).filter { $0.type == 0x1 || $0.type == 0x3 }
+        #expect(
+            frames.map { "\($0.type == 0x3 ? "RST_STREAM" : "HEADERS") \($0.stream)" } == ["RST_STREAM 1", "HEADERS 3"])
+        _ = try? channel.finish()
+    }
+
+    @Test("a graceful GOAWAY (last id 2^31-1) fails the streams still waiting to open as retryable")
+    func gracefulGoAwayWithStreamsWaiting() throws {
+        let (channel, harness, _) = try Self.threeStreams(serverLimit: 1)
+        try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x7, [0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0])))
+        channel.embeddedEventLoop.run()
+        let statuses = harness.statuses
+        #expect(statuses[0] == nil, "stream 1 goes on")
+        #expect(statuses.dropFirst().map { $0?.code } == [.unavailable, .unavailable])
+        _ = try? channel.finish()
+    }
+
     @Test("GOAWAY fails the streams above its last id as retryable, those waiting to open too, and opens none")
     func goAway() throws {
         let (channel, harness, opened) = try Self.threeStreams(serverLimit: 2)

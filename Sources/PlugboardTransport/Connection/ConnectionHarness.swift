@@ -50,6 +50,11 @@ package final class ConnectionHarness {
         self.core.enqueue(stream, .metadata([:]))
     }
 
+    /// Client: cancels the call the `index`th ``openStream()`` opened.
+    package func cancelStream(_ index: Int) {
+        self.core.enqueue(self.opened[index], .abort)
+    }
+
     /// Client: the status delivered to each call ``openStream()`` opened, nil until it has one.
     package var statuses: [Status?] {
         self.opened.map { stream in

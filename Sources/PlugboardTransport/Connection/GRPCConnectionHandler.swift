@@ -224,11 +224,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             self.connectionCredit = 0
         }
         guard let stream = self.streams[streamID], !stream.loop.receivedEnd else { return }
-        // Mark the end before delivering this frame's messages. The HTTP/2 handler moved the stream to
-        // half-closed (remote) before handing us the frame, and from then on a stream WINDOW_UPDATE
-        // is a BadStreamStateTransition: an outbound stream error, which `errorCaught` sees as a
-        // connection error. Delivering a message to a parked reader can release a batch of credit
-        // right here on the loop; `sendStreamCredit` must already see `receivedEnd` and drop it.
+        // Mark the end before delivering this frame's messages: the stream is half-closed (remote),
+        // and a WINDOW_UPDATE for it would only be dropped. Delivering a message to a parked reader
+        // can release a batch of credit right here on the loop; `sendStreamCredit` must already see
+        // `receivedEnd` and drop it.
         if data.endStream { stream.loop.receivedEnd = true }
         do {
             // Window released while the deframer runs is sent after it: sending reads the

@@ -107,9 +107,12 @@ extension HTTP2Codec {
                 return self.resetStream(id, .protocolError, context: context)
             }
         } else if self.side == .client {
-            // Late headers of a stream this end reset: decoded above, ignored.
-            if self.recentlyReset.contains(id) { return }
-            throw .protocolError("it sent HEADERS on stream \(id), a stream never opened")
+            // Late headers of a stream this end reset or closed (a client opened every odd id up
+            // to the last, or skipped it): decoded above, ignored.
+            guard id & 1 == 1, id <= self.lastStreamID else {
+                throw .protocolError("it sent HEADERS on stream \(id), a stream never opened")
+            }
+            return
         } else {
             // Late trailers of a stream this end reset or refused: decoded above, ignored.
             if self.recentlyReset.contains(id) { return }
@@ -224,7 +227,7 @@ extension HTTP2Codec {
             switch id {
             case 0x1:  // HEADER_TABLE_SIZE
                 try? self.encoder.setDynamicTableSize(min(Int(value), HPACKDecoder.maxDynamicTableSize))
-            case 0x2 where value > 1:  // ENABLE_PUSH
+            case 0x2 where value > 1 || (value == 1 && self.side == .client):  // ENABLE_PUSH: a server's must be 0
                 throw .protocolError("it sent SETTINGS_ENABLE_PUSH \(value)")
             case 0x4:  // INITIAL_WINDOW_SIZE
                 guard value <= HTTP2WireFrame.largestWindow else {
@@ -254,7 +257,6 @@ extension HTTP2Codec {
         }
         self.writeFrame(.settings, flags: HTTP2WireFrame.Flag.ack, stream: 0) { _ in }
         self.unblock(context: context)
-        self.openWaitingStreams()
     }
 
     private func receivedWindowUpdate(_ frame: HTTP2WireFrame, context: ChannelHandlerContext) throws(Failure) {
@@ -296,7 +298,7 @@ extension HTTP2Codec {
     /// more open.
     private func serverWentAway(lastStreamID: UInt32, context: ChannelHandlerContext) {
         self.peerWentAway = true
-        let refused = self.streams.keys.filter { $0 > lastStreamID }.sorted()
+        let refused = self.streams.filter { $0.key > lastStreamID || $0.value.waitingToOpen }.keys.sorted()
         for id in refused where self.dropStream(id) {
             let event = StreamClosedEvent(streamID: HTTP2StreamID(Int(id)), reason: .refusedStream)
             context.fireUserInboundEventTriggered(event)

@@ -13,6 +13,11 @@ extension HTTP2Codec {
             if self.streams[id] == nil {
                 guard case .headers = frame.payload, self.opensStream(id) else {
                     promise?.fail(NIOHTTP2Errors.noSuchStream(streamID: frame.streamID))
+                    if case .headers = frame.payload, self.side == .client {
+                        // A stream that can't open (after GOAWAY) closes, so its call ends.
+                        let event = StreamClosedEvent(streamID: frame.streamID, reason: .refusedStream)
+                        context.fireUserInboundEventTriggered(event)
+                    }
                     return
                 }
                 if self.streams[id]!.waitingToOpen {
@@ -66,6 +71,7 @@ extension HTTP2Codec {
     }
 
     func flush(context: ChannelHandlerContext) {
+        self.openWaitingStreams()
         self.flushOutput(context: context)
     }
 
@@ -86,9 +92,11 @@ extension HTTP2Codec {
         return true
     }
 
-    /// Opens the streams waiting for the server's concurrency limit, as far as it now allows.
+    /// Opens the streams waiting for the server's concurrency limit, as far as it now allows: at
+    /// each flush and at the end of each read, so that the frames that closed other streams (an
+    /// RST_STREAM this end wrote, say) go first.
     func openWaitingStreams() {
-        guard let context = self.context, !self.peerWentAway else { return }
+        guard !self.waitingToOpen.isEmpty, !self.peerWentAway, !self.failed, let context = self.context else { return }
         while let id = self.waitingToOpen.first,
             self.streams.count - self.waitingToOpen.count < self.peerMaxConcurrentStreams
         {
@@ -199,7 +207,6 @@ extension HTTP2Codec {
         guard let stream = self.streams[id], stream.receivedEnd, stream.sentEnd, stream.queued.isEmpty else { return }
         self.streams[id] = nil
         context.fireUserInboundEventTriggered(StreamClosedEvent(streamID: HTTP2StreamID(Int(id)), reason: nil))
-        if !self.waitingToOpen.isEmpty { self.openWaitingStreams() }
     }
 
     /// Forgets stream `id`, failing what it had queued; false if it was not open.
@@ -207,11 +214,7 @@ extension HTTP2Codec {
         guard var stream = self.streams.removeValue(forKey: id) else { return false }
         self.failQueued(&stream)
         self.blocked.removeAll { $0 == id }
-        if stream.waitingToOpen {
-            self.waitingToOpen.removeAll { $0 == id }
-        } else if !self.waitingToOpen.isEmpty {
-            self.openWaitingStreams()
-        }
+        if stream.waitingToOpen { self.waitingToOpen.removeAll { $0 == id } }
         return true
     }
 
@@ -224,6 +227,7 @@ extension HTTP2Codec {
         for id in self.blocked + self.waitingToOpen where self.streams[id] != nil {
             self.failQueued(&self.streams[id]!)
         }
+        for id in self.waitingToOpen { self.streams[id] = nil }
         self.blocked = []
         self.waitingToOpen = []
     }

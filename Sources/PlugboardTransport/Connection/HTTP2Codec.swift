@@ -218,6 +218,7 @@ final class HTTP2Codec: ChannelDuplexHandler {
             self.connectionReceiveWindow += credit
             self.writeFrame(.windowUpdate, stream: 0) { $0.writeInteger(UInt32(credit)) }
         }
+        self.openWaitingStreams()
         context.fireChannelReadComplete()
         // Acknowledgements alone wait (``longestAckDelay``); anything else goes now.
         if self.unflushed || (self.output.readableBytes > 0 && !self.outputIsAcksOnly) {
