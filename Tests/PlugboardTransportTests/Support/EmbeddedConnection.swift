@@ -25,6 +25,15 @@ func outbound(_ channel: EmbeddedChannel) -> [UInt8] {
     return bytes
 }
 
+/// What a connection did about a peer that broke HTTP/2: the GOAWAY among `frames` (nil if none),
+/// whether the channel is still open, and its violation in words ("none" if it has none).
+func brokenProtocolOutcome(
+    _ frames: [Frame], _ channel: EmbeddedChannel, _ harness: ConnectionHarness
+) -> (goAway: Frame?, stillOpen: Bool, violation: String) {
+    let goAway = frames.first { $0.type == 0x7 }
+    return (goAway, channel.isActive, harness.protocolViolation.map { "\($0)" } ?? "none")
+}
+
 /// A frame the connection wrote.
 struct Frame {
     var type: UInt8
