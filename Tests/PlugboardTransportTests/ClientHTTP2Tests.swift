@@ -82,6 +82,22 @@ struct ClientHTTP2Tests {
         _ = try? channel.finish()
     }
 
+    @Test("the last stream id (2^31-1) opens; the call after it is refused as retryable, for a new connection")
+    func streamIDsRunOut() throws {
+        let (channel, harness) = try embeddedConnection(.client)
+        try channel.writeInbound(ByteBuffer(bytes: http2Frame(0x4)))
+        channel.embeddedEventLoop.run()
+        harness.skipStreamIDs(to: Int32.max)
+        harness.openStream()
+        harness.openStream()
+        channel.embeddedEventLoop.run()
+        #expect(Self.written(channel).filter { $0.type == 0x1 }.map(\.stream) == [UInt32(Int32.max)])
+        let statuses = harness.statuses
+        #expect(statuses[0] == nil)
+        #expect(statuses[1]?.code == .unavailable && statuses[1]?.message.contains("retry") == true)
+        _ = try? channel.finish()
+    }
+
     @Test("a graceful GOAWAY (last id 2^31-1) fails the streams still waiting to open as retryable")
     func gracefulGoAwayWithStreamsWaiting() throws {
         let (channel, harness, _) = try Self.threeStreams(serverLimit: 1)

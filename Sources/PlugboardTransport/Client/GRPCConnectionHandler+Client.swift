@@ -87,7 +87,12 @@ extension GRPCConnectionHandler {
                 return
             }
             let id = HTTP2StreamID(self.nextStreamID)
-            self.nextStreamID += 2
+            if self.nextStreamID > Int32.max - 2 {
+                // The last stream id (RFC 9113 §5.1.1): later calls go to a new connection.
+                self.stopTakingStreams()
+            } else {
+                self.nextStreamID += 2
+            }
             stream.loop.streamID = id
             self.streams[id] = stream
             self.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers))))

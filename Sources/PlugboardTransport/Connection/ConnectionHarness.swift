@@ -50,6 +50,11 @@ package final class ConnectionHarness {
         self.core.enqueue(stream, .metadata([:]))
     }
 
+    /// Client: the next stream opens with id `id` (odd), as if the connection had made that many.
+    package func skipStreamIDs(to id: Int32) {
+        self.handler.nextStreamID = id
+    }
+
     /// Client: cancels the call the `index`th ``openStream()`` opened.
     package func cancelStream(_ index: Int) {
         self.core.enqueue(self.opened[index], .abort)

@@ -69,7 +69,7 @@ extension GRPCConnectionHandler {
 
     /// The peer sent GOAWAY: streams above `lastStreamID` were never processed.
     func receivedGoAway(lastStreamID: HTTP2StreamID) {
-        guard case .client(let role) = self.role else { return }
+        guard self.isClient else { return }
         for (id, stream) in self.streams where id > lastStreamID {
             let status = Status(
                 code: .unavailable,
@@ -79,11 +79,16 @@ extension GRPCConnectionHandler {
             self.deliverStatus(status, metadata: [:], to: stream)
             stream.closeOutbound(RPCError(code: .unavailable, message: status.message))
         }
-        if !self.draining {
-            self.draining = true
-            role.onDraining()
-        }
+        self.stopTakingStreams()
         self.closeIfDrained()
+    }
+
+    /// Client: the connection takes no new streams (the server went away, the connection closed,
+    /// or its stream ids ran out); the transport opens another for the next calls.
+    func stopTakingStreams() {
+        guard case .client(let role) = self.role, !self.draining else { return }
+        self.draining = true
+        role.onDraining()
     }
 
     /// ``HTTP2Codec`` closed `stream` (both sides ended, or a reset).

@@ -170,11 +170,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         switch self.role {
         case .server(let role):
             role.onStream.finish()
-        case .client(let role):
-            if !self.draining {
-                self.draining = true
-                role.onDraining()
-            }
+        case .client:
+            self.stopTakingStreams()
         }
         context.fireChannelInactive()
     }
