@@ -77,8 +77,10 @@ extension UnixSocketTransport {
             removeExistingSocketFile: Bool
         ) {
             self.maxReceiveMessageSize = maxReceiveMessageSize
-            self.streamWindowSize = min(max(streamWindowSize, 65_535), Int(Int32.max))
-            self.connectionWindowSize = min(max(connectionWindowSize, 65_535), Int(Int32.max))
+            self.streamWindowSize = min(
+                max(streamWindowSize, HTTP2WireFrame.defaultWindow), HTTP2WireFrame.largestWindow)
+            self.connectionWindowSize = min(
+                max(connectionWindowSize, HTTP2WireFrame.defaultWindow), HTTP2WireFrame.largestWindow)
             self.maxConcurrentStreams = maxConcurrentStreams
             self.maxControlFramesPerSecond = maxControlFramesPerSecond
             self.outboundHighWatermark = outboundHighWatermark

@@ -83,7 +83,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 
     private func openConnectionWindow(context: ChannelHandlerContext) {
-        let increment = self.core.config.connectionWindowSize - 65_535
+        let increment = self.core.config.connectionWindowSize - HTTP2WireFrame.defaultWindow
         guard increment > 0 else { return }
         self.write(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment)))
         self.flushIfNeeded()

@@ -289,7 +289,7 @@ extension HTTP2Codec {
     private func settingsAcknowledged() {
         guard !self.peerAckedSettings else { return }
         self.peerAckedSettings = true
-        let delta = self.config.streamWindowSize - 65_535
+        let delta = self.config.streamWindowSize - HTTP2WireFrame.defaultWindow
         for id in self.streams.keys { self.streams[id]!.receiveWindow += delta }
     }
 

@@ -11,9 +11,13 @@ extension HTTP2Codec {
         switch frame.payload {
         case .data, .headers:
             if self.streams[id] == nil {
-                guard case .headers = frame.payload, self.opensStream(id) else {
+                guard case .headers = frame.payload else {
                     promise?.fail(NIOHTTP2Errors.noSuchStream(streamID: frame.streamID))
-                    if case .headers = frame.payload, self.side == .client {
+                    return
+                }
+                guard self.opensStream(id) else {
+                    promise?.fail(NIOHTTP2Errors.noSuchStream(streamID: frame.streamID))
+                    if self.side == .client {
                         // A stream that can't open (after GOAWAY) closes, so its call ends.
                         let event = StreamClosedEvent(streamID: frame.streamID, reason: .refusedStream)
                         context.fireUserInboundEventTriggered(event)
@@ -82,7 +86,7 @@ extension HTTP2Codec {
             id > max(self.lastStreamID, self.waitingToOpen.last ?? 0)
         else { return false }
         var stream = Stream(sendWindow: self.initialSendWindow, receiveWindow: self.initialReceiveWindow)
-        if self.streams.count - self.waitingToOpen.count < self.peerMaxConcurrentStreams, self.waitingToOpen.isEmpty {
+        if self.waitingToOpen.isEmpty, self.openStreamCount < self.peerMaxConcurrentStreams {
             self.lastStreamID = id
         } else {
             stream.waitingToOpen = true
@@ -97,9 +101,7 @@ extension HTTP2Codec {
     /// RST_STREAM this end wrote, say) go first.
     func openWaitingStreams() {
         guard !self.waitingToOpen.isEmpty, !self.peerWentAway, !self.failed, let context = self.context else { return }
-        while let id = self.waitingToOpen.first,
-            self.streams.count - self.waitingToOpen.count < self.peerMaxConcurrentStreams
-        {
+        while let id = self.waitingToOpen.first, self.openStreamCount < self.peerMaxConcurrentStreams {
             self.waitingToOpen.removeFirst()
             self.streams[id]!.waitingToOpen = false
             self.lastStreamID = id

@@ -108,15 +108,19 @@ final class HTTP2Codec: ChannelDuplexHandler {
     var peerMaxConcurrentStreams = Int.max
     /// The server sent GOAWAY: a client opens no more streams.
     var peerWentAway = false
-    var connectionSendWindow = 65_535
-    var connectionReceiveWindow = 65_535
-    var initialSendWindow = 65_535
+    var connectionSendWindow = HTTP2WireFrame.defaultWindow
+    var connectionReceiveWindow = HTTP2WireFrame.defaultWindow
+    var initialSendWindow = HTTP2WireFrame.defaultWindow
     /// The peer acknowledged this end's SETTINGS.
     var peerAckedSettings = false
     /// A new stream's window for the peer's DATA: the one this end announced, once the peer
     /// acknowledged it; until then HTTP/2's default, so that a peer that ignores this end's
     /// SETTINGS (or flow control) is held to 64 KiB a stream.
-    var initialReceiveWindow: Int { self.peerAckedSettings ? self.config.streamWindowSize : 65_535 }
+    var initialReceiveWindow: Int {
+        self.peerAckedSettings ? self.config.streamWindowSize : HTTP2WireFrame.defaultWindow
+    }
+    /// The streams open now, not those waiting to (only a client's wait).
+    var openStreamCount: Int { self.streams.count - self.waitingToOpen.count }
     var peerMaxFrameSize = 16_384
     var emptyDataFrames = 0
     var controlFrames = ControlFrameBudget()

@@ -18,6 +18,8 @@ struct HTTP2WireFrame {
 
     /// The client's connection preface (§3.4).
     static let clientPreface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+    /// Every flow-control window's size until SETTINGS change it (§6.9.2).
+    static let defaultWindow = 65_535
     /// The largest window and window increment (§6.9.1).
     static let largestWindow = Int(Int32.max)
 
