@@ -9,7 +9,14 @@
 #include "CPlugboardSystem.h"
 
 #ifdef __linux__
+#include <sched.h>
 #include <sys/prctl.h>
+
+int CPlugboardSystem_usableCPUCount(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
+}
 
 int CPlugboardSystem_setParentDeathSignal(int signal) {
     return prctl(PR_SET_PDEATHSIG, signal);
@@ -19,6 +26,10 @@ void CPlugboardSystem_nameThisThread(const char *name) {
     prctl(PR_SET_NAME, name);
 }
 #else
+int CPlugboardSystem_usableCPUCount(void) {
+    return 0;
+}
+
 int CPlugboardSystem_setParentDeathSignal(int signal) {
     (void)signal;
     return -1;

@@ -11,6 +11,10 @@ int CPlugboardSystem_setParentDeathSignal(int signal);
 /// Names the calling thread (PR_SET_NAME; the kernel keeps 15 bytes), as `ps` and `perf` show it.
 void CPlugboardSystem_nameThisThread(const char *name);
 
+/// How many CPUs this thread may run on (sched_getaffinity: `taskset` and cpusets narrow it), or
+/// 0 where that can't be read.
+int CPlugboardSystem_usableCPUCount(void);
+
 /// 1 when `path` is on a tmpfs (statfs), 0 otherwise or on error.
 int CPlugboardSystem_isTmpfs(const char *path);
 

@@ -54,10 +54,14 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     private var connectionCredit = 0
     private var needsFlush = false
     private var isReading = false
+    /// How long the loop polls after this connection's reads and writes (``LoopPoller``).
+    private let pollWindow: TimeAmount
 
     init(core: ConnectionCore, role: Role) {
         self.core = core
         self.role = role
+        let (seconds, attoseconds) = core.config.pollBeforeSleeping.components
+        self.pollWindow = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -114,6 +118,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         self.isReading = false
         self.flushIfNeeded()
+        LoopPoller.keepPolling(context.eventLoop, for: self.pollWindow)
         context.fireChannelReadComplete()
     }
 
@@ -266,6 +271,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         }
         self.writeData(&pending, endStream: false)
         self.flushIfNeeded()
+        LoopPoller.keepPolling(self.core.eventLoop, for: self.pollWindow)
     }
 
     var isClient: Bool {
