@@ -49,6 +49,12 @@ final class LoopPoller: @unchecked Sendable {
         eventLoop.execute { poller.poll() }
     }
 
+    /// Whether `eventLoop`, the loop this runs on, is polling now (for tests).
+    static func isPolling(_ eventLoop: any EventLoop) -> Bool {
+        guard let current = Self.current.currentValue, current.eventLoop === eventLoop else { return false }
+        return current.polling
+    }
+
     /// One turn: while the window lasts, yields the CPU and queues itself again, which makes the
     /// loop's next turn check its sockets without blocking.
     private func poll() {
