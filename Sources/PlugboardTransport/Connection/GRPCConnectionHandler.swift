@@ -60,8 +60,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     init(core: ConnectionCore, role: Role) {
         self.core = core
         self.role = role
-        let (seconds, attoseconds) = core.config.pollBeforeSleeping.components
-        self.pollWindow = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.pollWindow = .nanoseconds(core.config.pollBeforeSleeping.nanoseconds)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
